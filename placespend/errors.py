@@ -1,0 +1,55 @@
+"""The one exception family of placespend.
+
+Every error a user can cause is a :class:`PlacespendError`: its message names the file, the
+row (where there is one) and what to do. Only the CLI and ``app.py`` turn these into messages
+for people; anything else is a bug and stays a traceback.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+
+class PlacespendError(Exception):
+    """A problem with the user's input or set-up that the user can fix."""
+
+
+class InputFileError(PlacespendError):
+    """A spend export, contracts register or mapping cannot be read as given."""
+
+
+class CatalogueError(PlacespendError):
+    """The service catalogue is invalid."""
+
+
+class BoundaryError(PlacespendError):
+    """A boundary file (wards, small areas, estates, context layers) is unusable."""
+
+
+class ReconciliationError(PlacespendError):
+    """Money was not conserved: a bug or a corrupted database, never silently ignored."""
+
+
+class StoreError(PlacespendError):
+    """The DuckDB store is missing, locked or from an incompatible build."""
+
+
+def where(path: Path | str | None, row: int | None = None) -> str:
+    """Format a location prefix such as ``spend.csv, row 12: ``."""
+    if path is None:
+        return ""
+    loc = str(path) if row is None else f"{path}, row {row}"
+    return f"{loc}: "
+
+
+def collected(cls: type[PlacespendError], title: str, problems: Iterable[str], limit: int = 20):
+    """Build one exception listing many problems (shows at most ``limit``).
+
+    Validation collects every problem first and raises once, so a user fixes a file in one go.
+    """
+    items = list(problems)
+    shown = "\n".join(f"  - {p}" for p in items[:limit])
+    more = f"\n  … and {len(items) - limit} more" if len(items) > limit else ""
+    msg = f"{title} ({len(items)} problem{'s' if len(items) != 1 else ''}):\n{shown}{more}"
+    return cls(msg)
