@@ -1,0 +1,61 @@
+-- 03_int_linked: the geographic scope of each payment, from the contracts register.
+-- inputs : payments, classified, contracts
+-- output : linked
+-- grain  : one row per payments.row_id
+-- units  : none
+-- A payment links to a contract when the supplier matches (normalised payee_key =
+-- supplier_key), the service matches (classified service = contract service, or the
+-- payment's Purpose = contract purpose) and the payment date lies within the contract's
+-- dates. Exactly one match gives the contract's scope; none, or several with different
+-- scopes, leave the payment borough-wide (link_status says which). Redacted payees never
+-- match: redaction is never undone.
+create or replace table linked as
+with
+
+candidates as (
+    select
+        p.row_id,
+        k.contract_id,
+        k.scope_type,
+        k.scope_code,
+        k.service_id as contract_service_id
+    from payments as p
+    inner join classified as c using (row_id)
+    inner join contracts as k
+        on  p.payee_key = k.supplier_key
+        and (k.service_id = c.service_id or lower(k.purpose) = lower(p.purpose))
+        and (k.start_date is null or p.payment_date >= k.start_date)
+        and (k.end_date is null or p.payment_date <= k.end_date)
+),
+
+per_row as (
+    select
+        row_id,
+        count(*) as n_matches,
+        count(distinct (scope_type, scope_code)) as n_scopes,
+        min(contract_id) as contract_id,
+        any_value(scope_type) as scope_type,
+        any_value(scope_code) as scope_code,
+        any_value(contract_service_id) as contract_service_id
+    from candidates
+    group by row_id
+),
+
+final as (
+    select
+        p.row_id,
+        coalesce(c.service_id, r.contract_service_id) as service_id,
+        case when r.n_scopes = 1 then r.contract_id end as contract_id,
+        case when r.n_scopes = 1 then r.scope_type else 'borough' end as scope_type,
+        case when r.n_scopes = 1 then r.scope_code else $borough_code end as scope_code,
+        case
+            when r.row_id is null then 'no contract'
+            when r.n_scopes = 1 then 'contract'
+            else 'ambiguous contract'
+        end as link_status
+    from payments as p
+    inner join classified as c using (row_id)
+    left join per_row as r using (row_id)
+)
+
+select * from final

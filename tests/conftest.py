@@ -1,0 +1,131 @@
+"""Shared, hand-checkable fixtures.
+
+The "two-ward borough" used by the allocation tests (numbers chosen so results can be worked
+out on paper):
+
+    atom  ward  estate  households  area_m2  trees
+    1     W1    E1      30          100      0
+    2     W1    -       10          300      0
+    3     W2    E2      20          100      4
+    4     W2    -       40          100      4
+
+Ward W2 is only partly covered by estate E2: a W2-wide contract may send only E2's share to
+estates, the rest is the "in ward, not on an estate" residual.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import duckdb
+import pandas as pd
+import pytest
+
+from placespend.apportion import write_table
+
+BOROUGH = "B1"
+
+
+def _atoms() -> tuple[pd.DataFrame, pd.DataFrame]:
+    atoms = pd.DataFrame(
+        {
+            "atom_id": [1, 2, 3, 4],
+            "area_code": ["OA1", "OA1", "OA2", "OA2"],
+            "ward_code": ["W1", "W1", "W2", "W2"],
+            "estate_id": ["E1", None, "E2", None],
+        }
+    )
+    wide = pd.DataFrame(
+        {
+            "atom_id": [1, 2, 3, 4],
+            "households": [30.0, 10.0, 20.0, 40.0],
+            "area": [100.0, 300.0, 100.0, 100.0],
+            "trees": [0.0, 0.0, 4.0, 4.0],
+        }
+    )
+    keys = wide.melt(id_vars="atom_id", var_name="key", value_name="weight")
+    return atoms, keys
+
+
+def _catalogue() -> dict[str, pd.DataFrame]:
+    services = pd.DataFrame(
+        {
+            "service_id": ["caretaking", "trees", "levies"],
+            "name": ["Caretaking", "Tree maintenance", "Levies"],
+            "directorate": ["Housing", "Environment", "Finance"],
+            "outcomes": ["empowered", "net_zero", ""],
+            "default_scope": ["borough", "borough", "borough"],
+            "key": ["households", "trees", "area"],
+            "delegable": [True, False, False],
+            "place_based": [True, True, False],
+        }
+    )
+    service_keys = pd.DataFrame(
+        {
+            "service_id": ["caretaking", "caretaking", "trees", "trees", "levies"],
+            "key": ["households", "area", "trees", "area", "area"],
+            "is_main": [True, False, True, False, True],
+        }
+    )
+    rules = pd.DataFrame(
+        {
+            "rule_no": [1, 2, 3],
+            "service_id": ["caretaking", "trees", "levies"],
+            "org_unit_pattern": [None, None, None],
+            "purpose_pattern": ["caretak", "tree", "^levies paid$"],
+            "payee_pattern": [None, None, None],
+        }
+    )
+    return {"services": services, "service_keys": service_keys, "rules": rules}
+
+
+def payment_rows(rows: list[tuple[str, str, int]]) -> pd.DataFrame:
+    """Payments from (payee, purpose, amount_pence) triples, all dated 1 June 2024."""
+    return pd.DataFrame(
+        {
+            "row_id": range(1, len(rows) + 1),
+            "source_file": "fixture.csv",
+            "source_row": range(2, len(rows) + 2),
+            "transaction_id": [f"t{i}" for i in range(len(rows))],
+            "payment_date": dt.date(2024, 6, 1),
+            "financial_year": "2024-25",
+            "payee": [r[0] for r in rows],
+            "payee_key": [r[0].upper() for r in rows],
+            "payee_redacted": False,
+            "purpose": [r[1] for r in rows],
+            "org_unit": "Unit",
+            "amount_pence": pd.array([r[2] for r in rows], dtype="int64"),
+        }
+    )
+
+
+def contract_rows(rows: list[tuple[str, str, str, str]]) -> pd.DataFrame:
+    """Contracts from (supplier, service_id, scope_type, scope_code) tuples."""
+    return pd.DataFrame(
+        {
+            "contract_id": pd.array([f"C{i}" for i in range(len(rows))], dtype="string"),
+            "title": "fixture",
+            "supplier": pd.array([r[0] for r in rows], dtype="string"),
+            "supplier_key": pd.array([r[0].upper() for r in rows], dtype="string"),
+            "service_id": pd.array([r[1] for r in rows], dtype="string"),
+            "purpose": pd.array([None] * len(rows), dtype="string"),
+            "scope_type": pd.array([r[2] for r in rows], dtype="string"),
+            "scope_code": pd.array([r[3] for r in rows], dtype="string"),
+            "annual_value_pence": pd.array([0] * len(rows), dtype="int64"),
+            "start_date": dt.date(2020, 4, 1),
+            "end_date": dt.date(2030, 3, 31),
+        }
+    )
+
+
+@pytest.fixture
+def two_ward_con():
+    """A DuckDB connection holding the two-ward borough's atoms and catalogue tables."""
+    con = duckdb.connect()
+    atoms, keys = _atoms()
+    write_table(con, "atoms", atoms)
+    write_table(con, "atom_keys", keys)
+    for name, frame in _catalogue().items():
+        write_table(con, name, frame)
+    yield con
+    con.close()
