@@ -1,0 +1,164 @@
+"""One build: boundaries and spend in, a reconciled DuckDB store out.
+
+The steps, each reported to ``on_step`` for progress display:
+
+1. load and validate the service catalogue;
+2. load and validate boundaries (shipped, or the user's wards / small areas / estates);
+3. build atoms and key values (geopandas);
+4. generate the synthetic demo spend, unless the user brought spend files;
+5. ingest spend (accepted + quarantined) and the contracts register;
+6. apportion (``pipelines/*.sql``) and reconcile, failing loudly on any lost penny;
+7. swap the new store in atomically.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from placespend import __version__, atoms, boundaries, catalogue, demo, ingest, paths, store
+from placespend.apportion import apportion, write_table
+from placespend.reconcile import Reconciliation, check
+
+StepReporter = Callable[[str], None]
+
+STEPS = (
+    "Loading the service catalogue",
+    "Loading boundaries",
+    "Building atoms and keys",
+    "Preparing spend files",
+    "Ingesting spend and contracts",
+    "Apportioning",
+    "Reconciling and saving",
+)
+
+
+@dataclass(frozen=True)
+class BuildInputs:
+    """What a build reads; ``None`` means the shipped default (demo spend for spend)."""
+
+    spend: tuple[Path, ...] = ()
+    contracts: Path | None = None
+    catalogue: Path | None = None
+    estates: Path | None = None
+    wards: Path | None = None
+    small_areas: Path | None = None
+    mapping: Path | None = None
+
+
+@dataclass
+class BuildResult:
+    """What a build produced."""
+
+    db_path: Path
+    is_demo: bool
+    reconciliation: Reconciliation
+    notes: list[str] = field(default_factory=list)
+
+
+def build(
+    home: Path | str | None = None,
+    inputs: BuildInputs | None = None,
+    *,
+    db_path: Path | None = None,
+    on_step: StepReporter | None = None,
+) -> BuildResult:
+    """Build the store in ``home`` (or at ``db_path``) from ``inputs``.
+
+    Raises
+    ------
+    PlacespendError
+        For any problem with the inputs, naming the file, row and fix.
+    """
+    inputs = inputs or BuildInputs()
+    report = on_step or (lambda _step: None)
+    target = db_path or paths.db_path(home)
+    with store.build_lock(target.parent):
+        report(STEPS[0])
+        cat = catalogue.load_catalogue(inputs.catalogue)
+        report(STEPS[1])
+        bounds = boundaries.load_boundaries(
+            wards=inputs.wards, small_areas=inputs.small_areas, estates=inputs.estates
+        )
+        report(STEPS[2])
+        atom_table = atoms.build_atoms(bounds)
+        notes = list(atom_table.notes)
+        report(STEPS[3])
+        spend, contracts, is_demo = _spend_files(home, inputs, cat, bounds)
+        if is_demo:
+            notes.insert(0, demo.DEMO_LABEL)
+        with store.staged(target) as con:
+            _write_reference(con, cat, bounds, atom_table)
+            report(STEPS[4])
+            ingest.load_spend(con, list(spend), _mapping(inputs.mapping))
+            ingest.load_contracts(con, contracts)
+            report(STEPS[5])
+            apportion(con, borough_code=_borough_code(bounds))
+            report(STEPS[6])
+            result = check(con)
+            _write_build_info(con, inputs, spend, is_demo, notes)
+    return BuildResult(target, is_demo, result, notes)
+
+
+def _spend_files(
+    home, inputs: BuildInputs, cat, bounds
+) -> tuple[tuple[Path, ...], Path | None, bool]:
+    if inputs.spend:
+        return inputs.spend, inputs.contracts, False
+    files = demo.write_demo(
+        paths.demo_dir(home),
+        cat,
+        ward_codes=sorted(bounds.wards["ward_code"]),
+        estate_ids=sorted(bounds.estates["estate_id"]),
+    )
+    return (files.spend,), inputs.contracts or files.contracts, True
+
+
+def _mapping(path: Path | None):
+    return None if path is None else ingest.ColumnMapping.from_file(path)
+
+
+def _borough_code(bounds) -> str:
+    return str(bounds.borough["borough_code"].iloc[0])
+
+
+def _write_reference(con: duckdb.DuckDBPyConnection, cat, bounds, atom_table) -> None:
+    """Catalogue, atoms and boundary attributes (estate geometry as WKB) into the store."""
+    for name, frame in cat.to_frames().items():
+        write_table(con, name, frame)
+    write_table(con, "atoms", pd.DataFrame(atom_table.atoms.drop(columns="geometry")))
+    long_keys = atom_table.keys.melt(id_vars="atom_id", var_name="key", value_name="weight")
+    write_table(con, "atom_keys", long_keys)
+    write_table(con, "estates", _with_wkb(bounds.estates))
+    write_table(con, "wards", _with_wkb(bounds.wards))
+
+
+def _with_wkb(frame) -> pd.DataFrame:
+    out = pd.DataFrame(frame.drop(columns="geometry"))
+    out["geometry_wkb"] = frame.geometry.to_wkb()
+    return out
+
+
+def _write_build_info(con, inputs: BuildInputs, spend, is_demo: bool, notes: list[str]) -> None:
+    info = {
+        "placespend_version": __version__,
+        "built_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "is_demo": is_demo,
+        "spend_files": [str(p) for p in spend],
+        "inputs": {k: str(v) for k, v in vars(inputs).items() if v not in (None, ())},
+        "notes": notes,
+    }
+    frame = pd.DataFrame({"name": list(info), "value": [json.dumps(v) for v in info.values()]})
+    write_table(con, "build_info", frame)
+
+
+def read_build_info(con: duckdb.DuckDBPyConnection) -> dict[str, object]:
+    """The build's metadata (version, time, demo flag, inputs, notes)."""
+    rows = con.execute("select name, value from build_info").fetchall()
+    return {name: json.loads(value) for name, value in rows}

@@ -1,0 +1,245 @@
+"""The ``placespend`` command line: build, reconcile, estates, export, coverage.
+
+This is the only place (with ``app.py``) where errors become messages for people: a
+:class:`~placespend.errors.PlacespendError` prints its message and exits with status 2; any
+other exception is a bug and keeps its traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import pandas as pd
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from placespend import build as build_mod
+from placespend import export, paths, store
+from placespend._sql import query
+from placespend.demo import DEMO_LABEL
+from placespend.errors import PlacespendError
+from placespend.reconcile import reconcile as reconcile_store
+
+app = typer.Typer(
+    help="How much public money flows into each housing estate, and how much residents "
+    "could control.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+out = Console()
+err = Console(stderr=True)
+
+Home = Annotated[
+    Path | None,
+    typer.Option(
+        "--home",
+        envvar=paths.HOME_ENV,
+        help="Folder holding the DuckDB store (default: .placespend/ in the project).",
+    ),
+]
+Year = Annotated[
+    str | None,
+    typer.Option("--year", help="UK financial year, e.g. 2024-25 (default: the latest)."),
+]
+
+
+def _open(home: Path | None):
+    return store.connect(paths.db_path(home))
+
+
+def _data_label(con) -> str:
+    info = build_mod.read_build_info(con)
+    return DEMO_LABEL if info.get("is_demo") else "user-supplied spend"
+
+
+def _demo_banner(con) -> None:
+    if build_mod.read_build_info(con).get("is_demo"):
+        out.print(f"[bold yellow]⚠ {DEMO_LABEL}[/]")
+
+
+@app.command()
+def build(
+    home: Home = None,
+    spend: Annotated[
+        list[Path] | None,
+        typer.Option("--spend", help="Spend export(s) (CSV); repeat for several files."),
+    ] = None,
+    contracts: Annotated[Path | None, typer.Option(help="Contracts register (CSV).")] = None,
+    catalogue: Annotated[Path | None, typer.Option(help="Service catalogue (YAML).")] = None,
+    estates: Annotated[Path | None, typer.Option(help="Estate polygons file.")] = None,
+    wards: Annotated[Path | None, typer.Option(help="Ward polygons file.")] = None,
+    small_areas: Annotated[
+        Path | None, typer.Option("--small-areas", help="Small areas with census counts.")
+    ] = None,
+    mapping: Annotated[
+        Path | None, typer.Option(help="Column mapping (YAML/JSON) for a non-Camden spend file.")
+    ] = None,
+) -> None:
+    """Build the store: boundaries, atoms, spend ingest, apportionment, reconciliation."""
+    inputs = build_mod.BuildInputs(
+        spend=tuple(spend or ()),
+        contracts=contracts,
+        catalogue=catalogue,
+        estates=estates,
+        wards=wards,
+        small_areas=small_areas,
+        mapping=mapping,
+    )
+    columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=err, transient=False) as progress:
+        task = progress.add_task("Starting", total=len(build_mod.STEPS))
+
+        def on_step(name: str) -> None:
+            progress.update(task, description=name, completed=build_mod.STEPS.index(name))
+
+        result = build_mod.build(home, inputs, on_step=on_step)
+        progress.update(task, description="Done", completed=len(build_mod.STEPS))
+    _print_build(result)
+
+
+def _print_build(result: build_mod.BuildResult) -> None:
+    r = result.reconciliation
+    if result.is_demo:
+        out.print(f"[bold yellow]⚠ {DEMO_LABEL}[/] (generated in {result.db_path.parent / 'demo'})")
+    out.print(f"Built {result.db_path}")
+    out.print(
+        f"Rows read {r.rows_read:,}: accepted {r.rows_accepted:,}, quarantined "
+        f"{r.rows_quarantined:,}. Money conserved to the penny: "
+        f"{'yes' if r.ok else 'NO'} (£{export.gbp(r.input_pence)} accepted)."
+    )
+    with store.connect(result.db_path) as con:
+        cov = query(con, "coverage").iloc[0]
+    share = cov.classified_gross_pence / cov.gross_pence if cov.gross_pence else 1.0
+    out.print(f"Catalogue rules classify {share:.1%} of spend (by £).")
+    for note in result.notes[1:] if result.is_demo else result.notes:
+        out.print(f"[dim]note:[/] {note}")
+    out.print("Next: `placespend estates` to list estates, `placespend reconcile` to check.")
+
+
+@app.command()
+def reconcile(
+    home: Home = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")] = False,
+) -> None:
+    """Check conservation: rows and pounds, overall and per group; exit 1 on any mismatch."""
+    with _open(home) as con:
+        result = reconcile_store(con)
+        cov = query(con, "coverage").iloc[0]
+        label = _data_label(con)
+    figures = result.as_json()
+    figures["classified_share"] = (
+        round(cov.classified_gross_pence / cov.gross_pence, 4) if cov.gross_pence else 1.0
+    )
+    figures["data"] = label
+    if as_json:
+        print(json.dumps(figures, indent=2))
+    else:
+        table = Table("figure", "value", title=f"Reconciliation ({label})")
+        for name, value in figures.items():
+            table.add_row(name, f"{value:,}" if isinstance(value, int | float) else str(value))
+        out.print(table)
+    if not result.ok:
+        raise typer.Exit(1)
+
+
+@app.command()
+def estates(
+    home: Home = None,
+    year: Year = None,
+    limit: Annotated[int, typer.Option(help="Show at most this many estates (0 = all).")] = 0,
+) -> None:
+    """List estates with their total spend, range, delegable share and £ per household."""
+    with _open(home) as con:
+        _demo_banner(con)
+        year = year or export.latest_year(con)
+        totals = export.estate_totals(con, year)
+    shown = totals if limit <= 0 else totals.head(limit)
+    table = Table(title=f"Spend by estate, financial year {year}")
+    for col in ("estate", "boundary", "households", "total £", "low–high £", "delegable £",
+                "£/household"):
+        table.add_column(col, justify="left" if col in ("estate", "boundary") else "right")
+    for r in shown.itertuples():
+        per_hh = "" if pd.isna(r.per_household_pence) else f"{r.per_household_pence / 100:,.0f}"
+        table.add_row(
+            f"{r.estate_name} [dim]({r.estate_id})[/]",
+            r.source,
+            f"{r.households_est:,.0f}",
+            f"{r.total_pence / 100:,.0f}",
+            f"{r.low_pence / 100:,.0f}–{r.high_pence / 100:,.0f}",
+            f"{r.delegable_pence / 100:,.0f}",
+            per_hh,
+        )
+    out.print(table)
+    out.print(f"{len(totals)} estates; census_cluster boundaries are derived, not official.")
+
+
+@app.command("export")
+def export_cmd(
+    home: Home = None,
+    estate: Annotated[
+        str | None, typer.Option(help="Estate id or a unique part of its name (default: all).")
+    ] = None,
+    year: Annotated[
+        str | None, typer.Option("--year", help="Financial year, e.g. 2024-25 (default: all).")
+    ] = None,
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder to write into.")] = Path("."),
+    fmt: Annotated[
+        str, typer.Option("--format", help="csv, geojson or both.")
+    ] = "both",
+) -> None:
+    """Export estate spend as CSV (one row per estate, year, service, basis, key) and GeoJSON."""
+    if fmt not in ("csv", "geojson", "both"):
+        raise PlacespendError(f"--format must be csv, geojson or both, not '{fmt}'.")
+    with _open(home) as con:
+        label = _data_label(con)
+        estate_id = export.resolve_estate(con, estate) if estate else None
+        prefix = "SYNTHETIC_DEMO_" if label == DEMO_LABEL else ""
+        stem = f"{prefix}placespend_{estate_id or 'all_estates'}_{year or 'all_years'}"
+        written = []
+        if fmt in ("csv", "both"):
+            rows = export.export_table(export.estate_rows(con, estate_id, year), label)
+            written.append(export.write_csv(rows, out_dir / f"{stem}.csv"))
+        if fmt in ("geojson", "both"):
+            written.append(
+                export.write_geojson(con, out_dir / f"{stem}.geojson", year, label)
+            )
+    if label == DEMO_LABEL:
+        out.print(f"[bold yellow]⚠ {DEMO_LABEL}[/]")
+    for path in written:
+        out.print(f"Wrote {path}")
+
+
+@app.command()
+def coverage(
+    home: Home = None,
+    limit: Annotated[int, typer.Option(help="How many unclassified labels to list.")] = 20,
+) -> None:
+    """How much spend the catalogue classifies, and the largest labels it does not."""
+    with _open(home) as con:
+        cov = query(con, "coverage").iloc[0]
+        top = query(con, "unclassified_labels", limit=limit)
+    share = cov.classified_gross_pence / cov.gross_pence if cov.gross_pence else 1.0
+    out.print(
+        f"Rules classify {share:.1%} of spend by £ ({cov.classified_lines:,} of "
+        f"{cov.lines:,} lines)."
+    )
+    table = Table("organisational unit", "purpose", "lines", "£ (gross)",
+                  title="Largest unclassified labels")
+    for r in top.itertuples():
+        table.add_row(str(r.org_unit), str(r.purpose), f"{r.lines:,}", f"{r.gross_pence/100:,.0f}")
+    out.print(table)
+
+
+def main() -> None:
+    """Entry point: run the app, turning user errors into messages (exit status 2)."""
+    try:
+        app()
+    except PlacespendError as exc:
+        err.print(f"[bold red]error:[/] {exc}", highlight=False)
+        sys.exit(2)

@@ -1,0 +1,126 @@
+"""Estate spend as tables and files: the CLI's ``estates`` and ``export`` and the app's downloads.
+
+Amounts stay integer pence until the edge, where they become exact decimal strings (``gbp``).
+"""
+
+from __future__ import annotations
+
+import difflib
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+import geopandas as gpd
+import pandas as pd
+from shapely import wkb
+
+from placespend._sql import query
+from placespend.errors import PlacespendError
+
+EXPORT_COLUMNS = [
+    "estate_id",
+    "estate_name",
+    "financial_year",
+    "service",
+    "mission_outcome",
+    "delegable",
+    "basis",
+    "key",
+    "amount_gbp",
+    "low_gbp",
+    "high_gbp",
+]
+
+
+def gbp(pence: int) -> str:
+    """Exact pounds-and-pence text for integer pence: ``123456 -> '1234.56'``."""
+    return str(Decimal(int(pence)).scaleb(-2).quantize(Decimal("0.01")))
+
+
+def financial_years(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Financial years present in the store, newest first."""
+    return query(con, "financial_years")["financial_year"].tolist()
+
+
+def latest_year(con: duckdb.DuckDBPyConnection) -> str | None:
+    """The newest financial year in the store (the default view)."""
+    years = financial_years(con)
+    return years[0] if years else None
+
+
+def estate_totals(con: duckdb.DuckDBPyConnection, financial_year: str | None) -> pd.DataFrame:
+    """One row per estate: total, low/high, direct and delegable pence, per household."""
+    return query(con, "estate_totals", financial_year=financial_year)
+
+
+def resolve_estate(con: duckdb.DuckDBPyConnection, text: str) -> str:
+    """An estate id from an id or a unique part of a name (case-insensitive)."""
+    estates = con.execute("select estate_id, name from estates").df()
+    if text in set(estates["estate_id"]):
+        return text
+    hits = estates[estates["name"].str.contains(text, case=False, regex=False)]
+    if len(hits) == 1:
+        return str(hits["estate_id"].iloc[0])
+    if len(hits) > 1:
+        listed = "; ".join(f"{r.estate_id} ({r.name})" for r in hits.itertuples())
+        msg = f"'{text}' matches {len(hits)} estates: {listed}. Give one estate id."
+        raise PlacespendError(msg)
+    close = difflib.get_close_matches(text, estates["name"].tolist(), n=3, cutoff=0.5)
+    hint = f" Did you mean: {', '.join(close)}?" if close else ""
+    msg = f"No estate matches '{text}'.{hint} Run `placespend estates` to list them."
+    raise PlacespendError(msg)
+
+
+def estate_rows(
+    con: duckdb.DuckDBPyConnection,
+    estate_id: str | None = None,
+    financial_year: str | None = None,
+) -> pd.DataFrame:
+    """Spend by estate, year, service, basis and key, in the export's columns (pence)."""
+    return query(con, "estate_rows", estate_id=estate_id, financial_year=financial_year)
+
+
+def export_table(rows: pd.DataFrame, data_label: str) -> pd.DataFrame:
+    """The CSV export: :data:`EXPORT_COLUMNS` with exact pounds, plus a ``data`` label column."""
+    out = rows.copy()
+    for col in ("amount", "low", "high"):
+        out[f"{col}_gbp"] = out[f"{col}_pence"].map(gbp)
+    out = out[EXPORT_COLUMNS]
+    out["data"] = data_label
+    return out
+
+
+def write_csv(frame: pd.DataFrame, path: Path) -> Path:
+    """Write an export table as UTF-8 CSV."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    frame.to_csv(path, index=False, encoding="utf-8")
+    return path
+
+
+def estates_geodataframe(
+    con: duckdb.DuckDBPyConnection, financial_year: str | None
+) -> gpd.GeoDataFrame:
+    """Estates with their totals as a GeoDataFrame in EPSG:27700."""
+    shapes = con.execute("select estate_id, boundary_note, geometry_wkb from estates").df()
+    totals = estate_totals(con, financial_year)
+    merged = totals.merge(shapes, on="estate_id")
+    geometry = [wkb.loads(bytes(b)) for b in merged.pop("geometry_wkb")]
+    return gpd.GeoDataFrame(merged, geometry=geometry, crs="EPSG:27700")
+
+
+def write_geojson(
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    financial_year: str | None,
+    data_label: str,
+) -> Path:
+    """Estates with totals as GeoJSON (WGS84, as RFC 7946 requires), amounts in exact pounds."""
+    frame = estates_geodataframe(con, financial_year)
+    for col in ("total", "low", "high", "direct", "delegable"):
+        frame[f"{col}_gbp"] = frame.pop(f"{col}_pence").map(gbp)
+    frame["per_household_gbp"] = (frame.pop("per_household_pence") / 100).round(2)
+    frame["financial_year"] = financial_year or "all years"
+    frame["data"] = data_label
+    path.parent.mkdir(parents=True, exist_ok=True)
+    frame.to_crs("EPSG:4326").to_file(path, driver="GeoJSON")
+    return path
