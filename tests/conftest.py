@@ -47,7 +47,7 @@ def _atoms() -> tuple[pd.DataFrame, pd.DataFrame]:
     return atoms, keys
 
 
-def _catalogue() -> dict[str, pd.DataFrame]:
+def catalogue_frames() -> dict[str, pd.DataFrame]:
     services = pd.DataFrame(
         {
             "service_id": ["caretaking", "trees", "levies"],
@@ -125,7 +125,7 @@ def two_ward_con():
     atoms, keys = _atoms()
     write_table(con, "atoms", atoms)
     write_table(con, "atom_keys", keys)
-    for name, frame in _catalogue().items():
+    for name, frame in catalogue_frames().items():
         write_table(con, name, frame)
     yield con
     con.close()

@@ -1,0 +1,35 @@
+# One command each: set-up + run, test, lint, rebuild the shipped boundaries.
+# Every target installs what it needs into the project's own virtual environment first.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: install run build test lint boundaries clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## Build the default store (shipped Camden boundaries + synthetic demo spend) and list estates.
+run: install
+	$(BIN)/placespend build
+	$(BIN)/placespend estates --limit 30
+
+## The whole test suite.
+test: install
+	$(BIN)/pytest
+
+lint: install
+	$(BIN)/ruff check placespend tests scripts
+
+## Rebuild boundaries/ from ../shared/data (maintainers only; the outputs are committed).
+boundaries: install
+	$(BIN)/python scripts/build_boundaries.py
+
+clean:
+	rm -rf .placespend .pytest_cache .hypothesis
