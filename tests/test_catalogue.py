@@ -1,0 +1,282 @@
+"""The service catalogue: the shipped file, its validation, and rules run the way SQL runs them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+import yaml
+
+from placespend import paths
+from placespend.catalogue import classify_frame, load_catalogue, re2_problem
+from placespend.errors import CatalogueError
+from placespend.keys import KEYS
+
+# Labels as they appear in Camden's own spend export (shared/data/README.md).
+REAL_CAMDEN_LINES = [
+    # org_unit, purpose, payee, expected service
+    ("Homes and Communities HRA", "Responsive Repairs Costs", None, "repairs_essential"),
+    ("Finance", "Levies Paid", "Greater London Authority", "gla_levies"),
+    (
+        "Treasury",
+        "Interest Payable on Long Term Borrowing",
+        "London Borough of Camden",
+        "interest_borrowing",
+    ),
+    ("Finance", "Other Debtor Entities and Individuals", "REDACTED", "debtor_entities"),
+    ("Finance", "Other Debtor Entities and Individuals", None, "debtor_entities"),
+    ("Payroll", "PAYE and National Insurance", "HMRC Central Payroll", "payroll_remittances"),
+]
+
+
+@pytest.fixture(scope="module")
+def catalogue():
+    return load_catalogue()
+
+
+def classify_in_duckdb(catalogue, lines: pd.DataFrame) -> pd.Series:
+    """Classify like the production SQL: regexp_matches over distinct labels, lowest rule_no."""
+    con = duckdb.connect()
+    con.register("rules", catalogue.to_frames()["rules"])
+    con.register("lines", lines)
+    out = con.execute(
+        """
+        with labels as (select distinct org_unit, purpose, payee from lines),
+        hits as (
+            select l.org_unit, l.purpose, l.payee, min(r.rule_no) as rule_no
+            from labels l join rules r
+              on (r.org_unit_pattern is null or regexp_matches(l.org_unit, r.org_unit_pattern))
+             and (r.purpose_pattern is null or regexp_matches(l.purpose, r.purpose_pattern))
+             and (r.payee_pattern is null or regexp_matches(l.payee, r.payee_pattern))
+            group by all
+        )
+        select x.idx, r.service_id
+        from lines x
+        left join hits h on h.org_unit is not distinct from x.org_unit
+            and h.purpose is not distinct from x.purpose and h.payee is not distinct from x.payee
+        left join rules r using (rule_no)
+        order by x.idx
+        """
+    ).df()
+    return out["service_id"].where(out["service_id"].notna(), None)
+
+
+def write(tmp_path: Path, data) -> Path:
+    path = tmp_path / "catalogue.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def shipped_data() -> dict:
+    return yaml.safe_load(paths.CATALOGUE_PATH.read_text(encoding="utf-8"))
+
+
+def test_shipped_catalogue_loads_with_the_three_mission_outcomes(catalogue):
+    assert [o.id for o in catalogue.outcomes] == ["net_zero", "healthy_lives", "empowered"]
+    assert 25 <= len(catalogue.services) <= 35
+    assert all(s.key in KEYS and set(s.alt_keys) <= set(KEYS) for s in catalogue.services)
+
+
+def test_every_service_is_reachable_by_a_rule(catalogue):
+    assert {s.id for s in catalogue.services} == {r.service for r in catalogue.rules}
+
+
+def test_hilgrove_pilot_lines_are_the_delegable_ones(catalogue):
+    delegable = {s.id for s in catalogue.services if s.delegable}
+    assert delegable == {"caretaking", "repairs_non_essential", "green_space"}
+
+
+def test_levies_interest_payroll_debtors_and_overheads_are_not_place_based(catalogue):
+    excluded = {s.id for s in catalogue.services if not s.place_based}
+    assert excluded == {
+        "gla_levies",
+        "interest_borrowing",
+        "payroll_remittances",
+        "debtor_entities",
+        "corporate_it",
+    }
+
+
+def test_frames_match_the_architecture_tables(catalogue):
+    frames = catalogue.to_frames()
+    assert list(frames["services"].columns) == [
+        "service_id",
+        "name",
+        "directorate",
+        "outcomes",
+        "default_scope",
+        "key",
+        "delegable",
+        "place_based",
+    ]
+    assert list(frames["rules"].columns) == [
+        "rule_no",
+        "service_id",
+        "org_unit_pattern",
+        "purpose_pattern",
+        "payee_pattern",
+    ]
+    assert list(frames["links"].columns) == [
+        "from_service",
+        "to_service",
+        "relation",
+        "outcome",
+        "rationale",
+    ]
+    keys = frames["service_keys"]
+    assert (keys.groupby("service_id")["is_main"].sum() == 1).all()
+    assert frames["rules"]["rule_no"].is_unique
+
+
+def test_links_join_green_space_to_children_and_capital_to_repairs(catalogue):
+    pairs = {(k.from_service, k.to_service, k.relation) for k in catalogue.links}
+    assert ("green_space", "early_years", "reinforces") in pairs
+    assert ("green_space", "youth_services", "reinforces") in pairs
+    assert ("planned_capital_works", "repairs_essential", "reinforces") in pairs
+    assert ("repairs_essential", "planned_capital_works", "depends_on") in pairs
+
+
+@pytest.mark.parametrize(("org_unit", "purpose", "payee", "expected"), REAL_CAMDEN_LINES)
+def test_rules_classify_real_camden_labels_in_re2(catalogue, org_unit, purpose, payee, expected):
+    lines = pd.DataFrame(
+        {"idx": [0], "org_unit": [org_unit], "purpose": [purpose], "payee": [payee]}
+    )
+    assert classify_in_duckdb(catalogue, lines).tolist() == [expected]
+    assert classify_frame(catalogue, lines).tolist() == [expected]
+
+
+def test_python_and_duckdb_classification_agree_on_case_and_missing_payees(catalogue):
+    lines = pd.DataFrame(
+        {
+            "idx": range(5),
+            "org_unit": ["HOMES AND COMMUNITIES HRA", "Waste", "x", "Parks and Open Spaces", "x"],
+            "purpose": ["cleaning", "Levies Paid", "Street Tree Works", "Agency Staff", "Misc"],
+            "payee": [None, "North London Waste Authority", None, "A", "HMRC CENTRAL PAYROLL"],
+        }
+    )
+    expected = [
+        "caretaking",
+        "waste_collection",
+        "tree_maintenance",
+        "green_space",
+        "payroll_remittances",
+    ]
+    assert classify_in_duckdb(catalogue, lines).tolist() == expected
+    assert classify_frame(catalogue, lines).tolist() == expected
+
+
+def test_every_shipped_pattern_compiles_in_duckdb(catalogue):
+    rules = catalogue.to_frames()["rules"]
+    con = duckdb.connect()
+    for col in ("org_unit_pattern", "purpose_pattern", "payee_pattern"):
+        for pattern in rules[col].dropna():
+            con.execute("select regexp_matches('x', $p)", {"p": pattern}).fetchall()
+
+
+def _break(data: dict, section: str, index: int, **changes) -> dict:
+    entry = data[section][index]
+    for k, v in changes.items():
+        if v is None:
+            entry.pop(k)
+        else:
+            entry[k] = v
+    return data
+
+
+def _error(path: Path) -> str:
+    with pytest.raises(CatalogueError) as info:
+        load_catalogue(path)
+    return str(info.value)
+
+
+def test_unknown_key_names_file_entry_and_suggests(tmp_path):
+    data = shipped_data()
+    sid = data["services"][3]["id"]
+    msg = _error(write(tmp_path, _break(data, "services", 3, key="househlds")))
+    assert "catalogue.yaml" in msg
+    assert f"services[3] (id '{sid}')" in msg
+    assert "unknown key 'househlds'" in msg and "did you mean 'households'" in msg
+
+
+def test_missing_field_is_named(tmp_path):
+    msg = _error(write(tmp_path, _break(shipped_data(), "services", 0, description=None)))
+    assert "services[0] (id 'caretaking')" in msg and "missing field 'description'" in msg
+
+
+def test_link_to_missing_service_is_named(tmp_path):
+    msg = _error(write(tmp_path, _break(shipped_data(), "links", 2, to="playgrounds")))
+    assert "catalogue.yaml" in msg and "links[2]" in msg and "'playgrounds'" in msg
+
+
+def test_rule_naming_missing_service_is_named(tmp_path):
+    msg = _error(write(tmp_path, _break(shipped_data(), "rules", 0, service="payroll")))
+    assert "rules[0]" in msg and "'payroll', which is not in services" in msg
+
+
+@pytest.mark.parametrize(
+    ("pattern", "why"),
+    [
+        ("repairs(?!essential)", "negative lookahead"),
+        ("(?<=estate )cleaning", "lookbehind"),
+        (r"(ab)\1", "backreference"),
+        ("repairs[", "invalid regular expression"),
+        (r"waste\Z", r"\Z"),
+        ("a++", "possessive"),
+        ("(?x) a b", "inline flags"),
+    ],
+)
+def test_patterns_re2_lacks_are_refused(tmp_path, pattern, why):
+    msg = _error(write(tmp_path, _break(shipped_data(), "rules", 4, purpose=pattern)))
+    assert "rules[4]" in msg and why in msg
+
+
+@pytest.mark.parametrize(
+    "pattern", [r"\bparks?\b", "(?i)x", "(?P<n>a)b", "a{2}?", "[(?=]", r"\(\?="]
+)
+def test_re2_safe_patterns_pass(pattern):
+    assert re2_problem(pattern) is None
+    duckdb.connect().execute("select regexp_matches('x', $p)", {"p": pattern}).fetchall()
+
+
+def test_duplicate_service_id_is_named(tmp_path):
+    data = shipped_data()
+    msg = _error(write(tmp_path, _break(data, "services", 5, id=data["services"][1]["id"])))
+    assert "services[5]" in msg and "duplicate service id 'repairs_non_essential'" in msg
+
+
+def test_delegable_service_must_be_place_based(tmp_path):
+    msg = _error(write(tmp_path, _break(shipped_data(), "services", 0, place_based=False)))
+    assert "services[0] (id 'caretaking')" in msg and "must be place_based" in msg
+
+
+def test_yaml_syntax_error_gives_the_line(tmp_path):
+    path = tmp_path / "catalogue.yaml"
+    path.write_text("outcomes:\n  - id: net_zero\n    label: [unclosed\nservices: []\n")
+    msg = _error(path)
+    assert "catalogue.yaml, line 4" in msg and "not valid YAML" in msg
+
+
+def test_entry_errors_give_the_line(tmp_path):
+    text = paths.CATALOGUE_PATH.read_text(encoding="utf-8").replace(
+        "key: children_0_4\n", "key: children_under_5\n", 1
+    )
+    path = tmp_path / "catalogue.yaml"
+    path.write_text(text, encoding="utf-8")
+    line = next(i for i, t in enumerate(text.splitlines(), 1) if "id: early_years" in t)
+    assert f"catalogue.yaml, line {line}, services[" in _error(path)
+
+
+def test_every_problem_is_reported_at_once(tmp_path):
+    data = shipped_data()
+    _break(data, "services", 0, key="nope")
+    _break(data, "links", 0, relation="helps")
+    _break(data, "rules", 1, payee="(?=x)")
+    msg = _error(write(tmp_path, data))
+    assert "(3 problems)" in msg
+
+
+def test_a_broken_service_does_not_cascade_into_its_rules_and_links(tmp_path):
+    msg = _error(write(tmp_path, _break(shipped_data(), "services", 0, description=None)))
+    assert "(1 problem)" in msg
