@@ -1,0 +1,190 @@
+"""Load and validate the boundary layers: wards, small areas, estates and context layers.
+
+The shipped Camden layers live in ``boundaries/`` (see its README for provenance). Another
+council can bring its own wards, small areas or estates as any vector file pyogrio reads
+(GeoJSON, GeoPackage, Shapefile) or GeoParquet; every file is checked and all problems are
+reported at once in a :class:`~placespend.errors.BoundaryError`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+
+from placespend import _validate, paths
+from placespend.errors import BoundaryError, collected
+from placespend.keys import CENSUS_KEYS
+
+CRS = "EPSG:27700"
+ESTATE_SOURCES = ("osm", "census_cluster", "user")
+SUFFIXES = (".parquet", ".gpkg", ".geojson", ".json", ".shp", ".fgb")
+
+
+@dataclass(frozen=True)
+class LayerSpec:
+    """What a boundary layer must hold."""
+
+    name: str
+    kind: str  # "polygon", "line" or "point"
+    columns: tuple[str, ...] = ()  # required
+    id_column: str | None = None
+    required: bool = False
+
+
+LAYERS: dict[str, LayerSpec] = {
+    s.name: s
+    for s in (
+        LayerSpec("borough", "polygon"),
+        LayerSpec("wards_display", "polygon"),
+        LayerSpec("wards", "polygon", ("ward_code", "ward_name"), "ward_code", True),
+        LayerSpec("small_areas", "polygon", ("area_code",), "area_code", True),
+        LayerSpec("estates", "polygon", ("estate_id", "name"), "estate_id", True),
+        LayerSpec("green_spaces", "polygon"),
+        LayerSpec("trees", "point"),
+        LayerSpec("roads", "line", ("highway",)),
+        LayerSpec("waste_points", "point"),
+        LayerSpec("buildings", "polygon"),
+    )
+}
+
+
+def _empty() -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(geometry=gpd.GeoSeries([], crs=CRS), crs=CRS)
+
+
+@dataclass
+class Boundaries:
+    """Every boundary layer, in EPSG:27700.
+
+    ``wards``, ``small_areas`` and ``estates`` drive the atoms; the context layers feed the
+    measured keys (an absent layer is an empty frame). ``sources`` maps each layer to the file
+    it came from; ``notes`` says what was missing or adjusted.
+    """
+
+    wards: gpd.GeoDataFrame
+    small_areas: gpd.GeoDataFrame
+    estates: gpd.GeoDataFrame
+    borough: gpd.GeoDataFrame = field(default_factory=_empty)
+    wards_display: gpd.GeoDataFrame = field(default_factory=_empty)
+    green_spaces: gpd.GeoDataFrame = field(default_factory=_empty)
+    trees: gpd.GeoDataFrame = field(default_factory=_empty)
+    roads: gpd.GeoDataFrame = field(default_factory=_empty)
+    waste_points: gpd.GeoDataFrame = field(default_factory=_empty)
+    buildings: gpd.GeoDataFrame = field(default_factory=_empty)
+    sources: dict[str, str] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def missing_counts(self) -> tuple[str, ...]:
+        """Census count columns the small areas lack (those keys fall back to area)."""
+        return tuple(k for k in CENSUS_KEYS if k not in self.small_areas.columns)
+
+
+def load_boundaries(
+    directory: Path | str = paths.BOUNDARIES_DIR,
+    *,
+    wards: Path | str | None = None,
+    small_areas: Path | str | None = None,
+    estates: Path | str | None = None,
+) -> Boundaries:
+    """Read and validate the boundary layers.
+
+    Parameters
+    ----------
+    directory : Path or str
+        Folder holding ``<layer>.parquet`` (or ``.gpkg``, ``.geojson``, …) for each layer;
+        defaults to the shipped Camden layers.
+    wards, small_areas, estates : Path or str, optional
+        A council's own file for that layer, overriding the one in ``directory``. User estates
+        get ``source='user'``; user small areas may lack census counts (those keys then fall
+        back to area, see :attr:`Boundaries.missing_counts`).
+
+    Returns
+    -------
+    Boundaries
+
+    Raises
+    ------
+    BoundaryError
+        Listing every problem found (file, feature, fix): missing or wrong CRS, invalid, empty
+        or wrongly typed geometry, duplicated ids, missing columns, overlapping estates,
+        estates outside every ward.
+    """
+    overrides = {"wards": wards, "small_areas": small_areas, "estates": estates}
+    problems: list[str] = []
+    frames: dict[str, gpd.GeoDataFrame] = {}
+    sources: dict[str, str] = {}
+    notes: list[str] = []
+    for name, spec in LAYERS.items():
+        path = Path(overrides[name]) if overrides.get(name) else _find(Path(directory), name)
+        if path is None:
+            if spec.required:
+                problems.append(f"{directory}: no '{name}' layer ({name}.parquet, .gpkg or "
+                                f".geojson); add it or pass {name}=<file>")
+            else:
+                notes.append(f"no '{name}' layer in {directory}: treated as empty")
+            frames[name] = _empty()
+            continue
+        sources[name] = str(path)
+        frames[name] = _validate.read_layer(path, spec, problems)
+    if not problems:
+        _validate.check_estates(frames["estates"], frames["wards"], sources["estates"], problems)
+    if problems:
+        raise collected(BoundaryError, "Boundary files are not usable", problems)
+    frames["estates"] = complete_estates(frames["estates"], frames["wards"], bool(estates))
+    return Boundaries(**frames, sources=sources, notes=notes)
+
+
+def _find(directory: Path, name: str) -> Path | None:
+    for suffix in SUFFIXES:
+        path = directory / f"{name}{suffix}"
+        if path.exists():
+            return path
+    return None
+
+
+def complete_estates(
+    estates: gpd.GeoDataFrame, wards: gpd.GeoDataFrame, user: bool
+) -> gpd.GeoDataFrame:
+    """Fill the estate attributes a user file may lack (``source``, ``ward_codes``, …).
+
+    Key estimates (``households_est``, ``council_households_est``) stay empty for user
+    estates until :func:`placespend.atoms.estate_estimates` fills them.
+    """
+    est = estates.copy()
+    if user or "source" not in est.columns:
+        est["source"] = "user"
+    est["ward_codes"] = ward_codes(est, wards)
+    est["area_m2"] = est.area.round(1)
+    for col in ("households_est", "council_households_est"):
+        if col not in est.columns:
+            est[col] = float("nan")
+    if "boundary_note" not in est.columns or user:
+        est["boundary_note"] = "Supplied by the user"
+    if "osm_ref" not in est.columns:
+        est["osm_ref"] = None
+    est["estate_id"] = est["estate_id"].astype(str)
+    return est
+
+
+def ward_codes(
+    gdf: gpd.GeoDataFrame,
+    wards: gpd.GeoDataFrame,
+    min_share: float = 0.05,
+    min_area_m2: float = 1_000.0,
+) -> pd.Series:
+    """``;``-joined codes of the wards each polygon overlaps meaningfully.
+
+    A ward counts when it holds at least ``min_share`` of the polygon or ``min_area_m2``.
+    """
+    left = gpd.GeoDataFrame({"idx": gdf.index}, geometry=gdf.geometry.to_numpy(), crs=gdf.crs)
+    ov = gpd.overlay(left, wards[["ward_code", "geometry"]], how="intersection",
+                     keep_geom_type=True)
+    ov["a"] = ov.area
+    ov["total"] = ov["idx"].map(gdf.area)
+    ov = ov[(ov["a"] >= min_area_m2) | (ov["a"] >= min_share * ov["total"])]
+    joined = ov.sort_values("ward_code").groupby("idx")["ward_code"].agg(";".join)
+    return joined.reindex(gdf.index).fillna("")
