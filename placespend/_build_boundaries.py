@@ -136,7 +136,8 @@ def _finish_estates(layers: dict[str, gpd.GeoDataFrame]) -> gpd.GeoDataFrame:
     est["area_m2"] = est.area.round(1)
     # a cluster left with (almost) no council homes once OSM estates are cut out is an
     # OA remnant, not housing; dropping it leaves every other estate's atoms unchanged
-    remnant = (est["source"] == "census_cluster") & (est["council_households_est"] < MIN_CLUSTER_COUNCIL)
+    few = est["council_households_est"] < MIN_CLUSTER_COUNCIL
+    remnant = (est["source"] == "census_cluster") & few
     est = est[~remnant].reset_index(drop=True)
     return gpd.GeoDataFrame(est[_build_estates.ESTATE_COLUMNS], geometry="geometry", crs=CRS)
 
@@ -176,7 +177,8 @@ def read_small_areas(source: Path) -> gpd.GeoDataFrame:
     gdf = gdf.merge(counts, left_on="area_code", right_index=True, how="left", validate="1:1")
     missing = gdf["households"].isna()
     if missing.any():
-        msg = f"census tables lack {missing.sum()} output areas, e.g. {gdf.area_code[missing].iloc[0]}"
+        example = gdf.area_code[missing].iloc[0]
+        msg = f"census tables lack {missing.sum()} output areas, e.g. {example}"
         raise BoundaryError(msg)
     for col, expected in EXPECTED_TOTALS.items():
         if int(gdf[col].sum()) != expected:
@@ -203,7 +205,8 @@ def assign_wards(small_areas: gpd.GeoDataFrame, wards: gpd.GeoDataFrame) -> pd.S
     code = small_areas["area_code"].map(best.set_index("area_code")["ward_code"])
     orphans = small_areas[code.isna()]
     if len(orphans):
-        near = gpd.sjoin_nearest(orphans[["area_code", "geometry"]], wards[["ward_code", "geometry"]])
+        near = gpd.sjoin_nearest(orphans[["area_code", "geometry"]],
+                                 wards[["ward_code", "geometry"]])
         near = near.drop_duplicates("area_code").set_index("area_code")["ward_code"]
         code = code.fillna(small_areas["area_code"].map(near))
     return code
@@ -253,7 +256,7 @@ def read_roads(source: Path, borough: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 
 
 def read_buildings(source: Path, borough: gpd.GeoDataFrame, landuse: gpd.GeoDataFrame):
-    """Residential footprints: residential building tags, plus ``yes`` inside residential landuse."""
+    """Residential footprints: residential tags, plus ``yes`` inside residential landuse."""
     gdf = _read(source, "buildings", ["building"])
     tagged = gdf["building"].isin(RESIDENTIAL_BUILDING_TAGS)
     rep = gpd.GeoDataFrame(geometry=gdf.representative_point(), crs=CRS)
@@ -263,7 +266,8 @@ def read_buildings(source: Path, borough: gpd.GeoDataFrame, landuse: gpd.GeoData
     gdf["geometry"] = polygonal(gdf.geometry)
     gdf = _clip(gdf, borough)
     gdf["footprint_m2"] = gdf.area.round(1)
-    return gdf[gdf.footprint_m2 > 0][["building", "footprint_m2", "geometry"]].reset_index(drop=True)
+    gdf = gdf[gdf.footprint_m2 > 0]
+    return gdf[["building", "footprint_m2", "geometry"]].reset_index(drop=True)
 
 
 def polygonal(geoms: gpd.GeoSeries) -> gpd.GeoSeries:
@@ -290,10 +294,11 @@ def _round(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 def format_summary(summary: BuildSummary) -> str:
     """A few lines for the terminal: layers, census totals, estates, timing."""
     lines = [f"Built boundaries in {summary.seconds:.1f} s (atoms {summary.atom_seconds:.1f} s):"]
-    lines += [f"  {name:<14} {summary.counts[name]:>6,} features  {summary.sizes_kb[name]:>7,.0f} KB"
-              for name in summary.counts]
+    lines += [f"  {name:<14} {n:>6,} features  {summary.sizes_kb[name]:>7,.0f} KB"
+              for name, n in summary.counts.items()]
     lines.append(f"  total size {sum(summary.sizes_kb.values()) / 1024:.1f} MB")
-    lines.append("  census totals: " + ", ".join(f"{k} {v:,.0f}" for k, v in summary.totals.items()))
+    totals = ", ".join(f"{k} {v:,.0f}" for k, v in summary.totals.items())
+    lines.append("  census totals: " + totals)
     est = summary.estates
     if est is not None:
         by = est["source"].value_counts().to_dict()

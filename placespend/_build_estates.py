@@ -109,7 +109,7 @@ def resolve_overlaps(gdf: gpd.GeoDataFrame, id_col: str = "estate_id") -> gpd.Ge
         idx = cut.index.to_numpy()
         gdf.loc[idx, "geometry"] = shapely.difference(gdf.geometry.loc[idx].to_numpy(),
                                                       cut.to_numpy())
-        gdf.loc[idx, "boundary_note"] = gdf.loc[idx, "boundary_note"] + "; overlap with a smaller estate removed"
+        gdf.loc[idx, "boundary_note"] += "; overlap with a smaller estate removed"
     return gdf.drop(columns="_rank")
 
 
@@ -124,7 +124,8 @@ def census_clusters(small_areas: gpd.GeoDataFrame, osm: gpd.GeoDataFrame) -> gpd
     council = sa[share >= MIN_COUNCIL_SHARE][["area_code", "geometry"]]
     parts = gpd.GeoDataFrame(geometry=[council.geometry.union_all()], crs=CRS).explode(
         ignore_index=True)
-    reps = gpd.GeoDataFrame(council[["area_code"]], geometry=council.representative_point(), crs=CRS)
+    reps = gpd.GeoDataFrame(council[["area_code"]], geometry=council.representative_point(),
+                            crs=CRS)
     member = reps.sjoin(parts, predicate="within")[["area_code", "index_right"]]
     codes = member.groupby("index_right")["area_code"].agg(lambda s: sorted(s))
     out = gpd.GeoDataFrame({"oa_codes": codes}, geometry=parts.geometry.loc[codes.index].to_numpy(),

@@ -74,7 +74,7 @@ def check_crs(gdf: gpd.GeoDataFrame, path: Path, problems: list[str]) -> gpd.Geo
         problems.append(f"{path}: no coordinate reference system; "
                         + FIX_CRS.format(name=Path(path).name))
         return gdf
-    finite = gdf.geometry[~gdf.geometry.is_empty & gdf.geometry.notna()]
+    finite = gdf.geometry[_present(gdf.geometry)]
     if finite.empty:
         return gdf.to_crs(CRS)
     x0, y0, x1, y1 = finite.total_bounds
@@ -93,12 +93,17 @@ def check_crs(gdf: gpd.GeoDataFrame, path: Path, problems: list[str]) -> gpd.Geo
                         "allow_override=True)")
         return gdf
     out = gdf.to_crs(CRS)
-    bx0, by0, bx1, by1 = out.geometry[~out.geometry.is_empty & out.geometry.notna()].total_bounds
+    bx0, by0, bx1, by1 = out.geometry[_present(out.geometry)].total_bounds
     if bx0 < GB_BOUNDS[0] or by0 < GB_BOUNDS[1] or bx1 > GB_BOUNDS[2] or by1 > GB_BOUNDS[3]:
         problems.append(f"{path}: coordinates fall outside Great Britain in EPSG:27700 "
                         f"(bounds {bx0:.0f}, {by0:.0f}–{bx1:.0f}, {by1:.0f}); check the "
                         f"declared CRS ({gdf.crs.to_string()})")
     return out
+
+
+def _present(geoms: gpd.GeoSeries) -> np.ndarray:
+    values = geoms.to_numpy()
+    return ~(pd.isna(values) | shapely.is_empty(values))
 
 
 def check_geometry(gdf: gpd.GeoDataFrame, spec: LayerSpec, path: Path, problems: list[str]):
@@ -136,7 +141,7 @@ def check_ids(gdf: gpd.GeoDataFrame, spec: LayerSpec, path: Path, problems: list
     found = [f"{path}, feature {p + 1}: no {col}; give every feature an id"
              for p in np.flatnonzero(ids.isna().to_numpy() | (ids.str.strip() == "").to_numpy())]
     dup = ids[ids.duplicated(keep=False) & ids.notna()]
-    for value, group in dup.groupby(dup):
+    for value in dup.unique():
         rows = ", ".join(str(p + 1) for p in np.flatnonzero(ids.to_numpy() == value))
         found.append(f"{path}: {col} '{value}' is duplicated (features {rows}); ids must be "
                      "unique, rename or merge them")

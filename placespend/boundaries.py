@@ -51,7 +51,8 @@ LAYERS: dict[str, LayerSpec] = {
 }
 
 
-def _empty() -> gpd.GeoDataFrame:
+def empty_layer() -> gpd.GeoDataFrame:
+    """An empty layer (no features) in EPSG:27700."""
     return gpd.GeoDataFrame(geometry=gpd.GeoSeries([], crs=CRS), crs=CRS)
 
 
@@ -67,13 +68,13 @@ class Boundaries:
     wards: gpd.GeoDataFrame
     small_areas: gpd.GeoDataFrame
     estates: gpd.GeoDataFrame
-    borough: gpd.GeoDataFrame = field(default_factory=_empty)
-    wards_display: gpd.GeoDataFrame = field(default_factory=_empty)
-    green_spaces: gpd.GeoDataFrame = field(default_factory=_empty)
-    trees: gpd.GeoDataFrame = field(default_factory=_empty)
-    roads: gpd.GeoDataFrame = field(default_factory=_empty)
-    waste_points: gpd.GeoDataFrame = field(default_factory=_empty)
-    buildings: gpd.GeoDataFrame = field(default_factory=_empty)
+    borough: gpd.GeoDataFrame = field(default_factory=empty_layer)
+    wards_display: gpd.GeoDataFrame = field(default_factory=empty_layer)
+    green_spaces: gpd.GeoDataFrame = field(default_factory=empty_layer)
+    trees: gpd.GeoDataFrame = field(default_factory=empty_layer)
+    roads: gpd.GeoDataFrame = field(default_factory=empty_layer)
+    waste_points: gpd.GeoDataFrame = field(default_factory=empty_layer)
+    buildings: gpd.GeoDataFrame = field(default_factory=empty_layer)
     sources: dict[str, str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
 
@@ -126,7 +127,7 @@ def load_boundaries(
                                 f".geojson); add it or pass {name}=<file>")
             else:
                 notes.append(f"no '{name}' layer in {directory}: treated as empty")
-            frames[name] = _empty()
+            frames[name] = empty_layer()
             continue
         sources[name] = str(path)
         frames[name] = _validate.read_layer(path, spec, problems)
@@ -134,7 +135,8 @@ def load_boundaries(
         _validate.check_estates(frames["estates"], frames["wards"], sources["estates"], problems)
     if problems:
         raise collected(BoundaryError, "Boundary files are not usable", problems)
-    frames["estates"] = complete_estates(frames["estates"], frames["wards"], bool(estates))
+    user_file = Path(estates).name if estates else None
+    frames["estates"] = complete_estates(frames["estates"], frames["wards"], user_file)
     return Boundaries(**frames, sources=sources, notes=notes)
 
 
@@ -147,23 +149,27 @@ def _find(directory: Path, name: str) -> Path | None:
 
 
 def complete_estates(
-    estates: gpd.GeoDataFrame, wards: gpd.GeoDataFrame, user: bool
+    estates: gpd.GeoDataFrame, wards: gpd.GeoDataFrame, user_file: str | None = None
 ) -> gpd.GeoDataFrame:
     """Fill the estate attributes a user file may lack (``source``, ``ward_codes``, …).
 
-    Key estimates (``households_est``, ``council_households_est``) stay empty for user
-    estates until :func:`placespend.atoms.estate_estimates` fills them.
+    Estates from ``user_file`` get ``source='user'`` and, unless they carry one, a
+    ``boundary_note`` naming the file. Key estimates (``households_est``,
+    ``council_households_est``) stay empty for user estates until
+    :func:`placespend.atoms.estate_estimates` fills them.
     """
     est = estates.copy()
-    if user or "source" not in est.columns:
+    if user_file or "source" not in est.columns:
         est["source"] = "user"
     est["ward_codes"] = ward_codes(est, wards)
     est["area_m2"] = est.area.round(1)
     for col in ("households_est", "council_households_est"):
         if col not in est.columns:
             est[col] = float("nan")
-    if "boundary_note" not in est.columns or user:
-        est["boundary_note"] = "Supplied by the user"
+    note = f"Supplied by the user in {user_file or 'their estates file'}"
+    if "boundary_note" not in est.columns:
+        est["boundary_note"] = note
+    est["boundary_note"] = est["boundary_note"].fillna(note).astype(str)
     if "osm_ref" not in est.columns:
         est["osm_ref"] = None
     est["estate_id"] = est["estate_id"].astype(str)
