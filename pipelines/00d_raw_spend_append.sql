@@ -1,0 +1,27 @@
+-- 00d_raw_spend_append: pick the mapped columns out of one file's rows.
+-- inputs : raw_file (one file: source_row, fields, raw, read_problem, repair_note; from
+--          00c_raw_file_from_csv or the Python reader)
+-- params : $file_index, $source_file, $delimiter; $<field>_col = 1-based position of the
+--          mapped column (NULL when the file has none); $<field>_const = constant used when
+--          the column is absent (NULL otherwise)
+-- output : rows appended to raw_spend
+-- grain  : one row per raw_file row
+-- units  : all text, as read
+insert into raw_spend
+select
+    $file_index,
+    $source_file,
+    source_row,
+    $delimiter,
+    case when read_problem is null then fields[$transaction_id_col] end,
+    case when read_problem is null then fields[$date_col] end,
+    case when read_problem is null then fields[$amount_col] end,
+    case when read_problem is null then coalesce(fields[$payee_col], $payee_const) end,
+    case when read_problem is null then coalesce(fields[$purpose_col], $purpose_const) end,
+    case when read_problem is null then coalesce(fields[$org_unit_col], $org_unit_const) end,
+    fields,
+    raw,
+    read_problem,
+    repair_note
+from raw_file
+order by source_row;

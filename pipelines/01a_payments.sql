@@ -1,0 +1,31 @@
+-- 01a_payments: the accepted spend lines.
+-- inputs : stg_payments
+-- output : payments (contract in docs/ARCHITECTURE.md)
+-- grain  : one row per accepted payment line; row_id unique across all files of the load
+-- units  : amount_pence integer pence, signed
+create or replace table payments as
+with
+
+accepted as (
+    select * from stg_payments where reason is null
+),
+
+final as (
+    select
+        row_number() over (order by file_index, source_row) as row_id,
+        source_file,
+        source_row,
+        transaction_id,
+        payment_date,
+        financial_year,
+        payee,
+        payee_key,
+        payee_redacted,
+        purpose,
+        org_unit,
+        amount_pence
+    from accepted
+)
+
+select * from final
+order by row_id;

@@ -1,0 +1,547 @@
+"""Private plumbing for :mod:`placespend.ingest`: amounts, dates, encodings, CSV layout, repairs.
+
+The SQL macros in ``pipelines/00_ingest_macros.sql`` parse amounts for the whole file at once;
+:func:`parse_amount_pence` here is their Python twin, used where one value is checked in Python
+(repairing fused fields) and in tests that pin the two to the same answers.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Protocol
+
+from placespend.errors import InputFileError, where
+
+# -- amounts ---------------------------------------------------------------------------------
+
+# Same grammar as ps_amount_parts in pipelines/00_ingest_macros.sql: an optional sign before
+# and/or after an optional pound sign, digits with or without correct thousands commas, and an
+# optional decimal part; the whole may be wrapped in parentheses (accounting negative).
+_WS = " \t\n\r\f"  # what SQL's ps_trim strips; Python's str.strip() would strip more
+_AMOUNT_RE = re.compile(
+    r"([-+]?)[ \t\n\r\f]*(£?)[ \t\n\r\f]*([-+]?)[ \t\n\r\f]*"
+    r"(\d{1,3}(?:,\d{3})+|\d+)?(?:\.(\d+))?",
+    re.ASCII,
+)
+_PARENS_RE = re.compile(r"\((.*)\)")
+_EURO_RE = re.compile(
+    r"[-+]?[ \t\n\r\f]*£?[ \t\n\r\f]*[-+]?[ \t\n\r\f]*\d{1,3}(?:\.\d{3})*,\d{1,2}", re.ASCII
+)
+_MAX_INT_DIGITS = 15  # keeps pence inside BIGINT with room to sum millions of rows
+
+
+def amount_problem(text: str | None) -> str | None:
+    """Why ``text`` is not an amount, or ``None`` when :func:`parse_amount_pence` accepts it.
+
+    Accepted: ``£1,234.56``, ``1234.56``, ``(123.45)``, ``-1,000``, ``1,000.5``, `` 12 ``,
+    ``£-5.00``, ``-£5``. Refused: blanks, text, misplaced thousands commas, a sign inside
+    parentheses, more than two significant decimal places (not a whole number of pence) and
+    European ``1.234,56`` (a decimal comma is ambiguous with a thousands comma, so it is never
+    guessed).
+    """
+    if text is None or not text.strip(_WS):
+        return "amount is blank"
+    s = text.strip(_WS)
+    m = _PARENS_RE.fullmatch(s)
+    inner = m.group(1).strip(_WS) if m else s
+    parts = _AMOUNT_RE.fullmatch(inner)
+    if parts is None:
+        if _EURO_RE.fullmatch(inner):
+            return (
+                f"amount '{s}' uses a decimal comma (European style); "
+                "re-export with a decimal point, e.g. 1234.56"
+            )
+        return f"amount '{s}' is not a number (expected e.g. 1234.56, £1,234.56 or (123.45))"
+    sign1, _, sign2, whole, frac = parts.groups()
+    if not whole and not frac:
+        return f"amount '{s}' has no digits"
+    if (sign1 and sign2) or (m and (sign1 or sign2)):
+        return f"amount '{s}' has more than one sign"
+    if whole and len(whole.replace(",", "")) > _MAX_INT_DIGITS:
+        return f"amount '{s}' is implausibly large"
+    if frac and frac[2:].strip("0"):
+        return f"amount '{s}' has more than 2 decimal places (not a whole number of pence)"
+    return None
+
+
+def parse_amount_pence(text: str | None) -> int:
+    """Parse a money amount to integer pence, exactly (decimal arithmetic, never floats).
+
+    Parameters
+    ----------
+    text
+        The amount as published, e.g. ``"£1,234.56"`` or ``"(123.45)"``.
+
+    Returns
+    -------
+    int
+        Signed pence: ``pence = sign × (whole × 100 + first two decimal digits)``.
+
+    Raises
+    ------
+    ValueError
+        With the reason from :func:`amount_problem` when the text is not an amount.
+    """
+    problem = amount_problem(text)
+    if problem is not None:
+        raise ValueError(problem)
+    assert text is not None
+    s = text.strip(_WS)
+    m = _PARENS_RE.fullmatch(s)
+    inner = m.group(1).strip(_WS) if m else s
+    sign1, _, sign2, whole, frac = _AMOUNT_RE.fullmatch(inner).groups()  # type: ignore[union-attr]
+    value = Decimal((whole or "0").replace(",", "") + "." + (frac or "0"))
+    negative = bool(m) or "-" in (sign1 + sign2)
+    pence = int(value * 100)
+    return -pence if negative else pence
+
+
+# -- dates -----------------------------------------------------------------------------------
+
+EARLIEST_YEAR = 1990  # before open spend data existed: a typo or a two-digit year read as %Y
+LATEST_YEAR = 2100
+
+
+def parse_date(text: str | None, formats: Sequence[str]) -> date:
+    """Parse ``text`` with the first of ``formats`` (``strptime`` codes) that fits.
+
+    Raises
+    ------
+    ValueError
+        When the text is blank, fits no format, is impossible (``31/02/2024``) or falls
+        outside ``EARLIEST_YEAR``..``LATEST_YEAR``.
+    """
+    if text is None or not text.strip(_WS):
+        raise ValueError("date is blank")
+    s = text.strip(_WS)
+    for fmt in formats:
+        try:
+            parsed = datetime.strptime(s, fmt).date()
+        except ValueError:
+            continue
+        if not EARLIEST_YEAR <= parsed.year <= LATEST_YEAR:
+            raise ValueError(f"date '{s}' is outside {EARLIEST_YEAR}-{LATEST_YEAR}")
+        return parsed
+    raise ValueError(f"date '{s}' is not a valid date in format {' or '.join(formats)}")
+
+
+def financial_year(d: date) -> str:
+    """The UK financial year (April–March) of ``d``, written ``2024-25``."""
+    start = d.year if d.month >= 4 else d.year - 1
+    return f"{start}-{(start + 1) % 100:02d}"
+
+
+_FORMAT_CODES = {
+    "%d": r"\d{1,2}",
+    "%m": r"\d{1,2}",
+    "%Y": r"\d{4}",
+    "%y": r"\d{2}",
+    "%b": r"[A-Za-z]{3}",
+    "%B": r"[A-Za-z]{3,9}",
+    "%H": r"\d{1,2}",
+    "%M": r"\d{2}",
+    "%S": r"\d{2}",
+}
+
+
+def date_pattern(fmt: str) -> str:
+    """A regular expression matching the text ``strptime(text, fmt)`` could accept."""
+    parts = re.split(r"(%[a-zA-Z])", fmt)
+    return "".join(_FORMAT_CODES.get(p, re.escape(p)) for p in parts if p)
+
+
+def shape(text: str) -> str:
+    """The digit shape of a value (``07/06/2012`` → ``99/99/9999``)."""
+    return re.sub(r"\d", "9", text)
+
+
+# -- encodings and file kinds ----------------------------------------------------------------
+
+_EXCEL_MAGIC = {
+    b"PK\x03\x04": "an Excel workbook (.xlsx) or another zip file",
+    b"\xd0\xcf\x11\xe0": "an old-style Excel workbook (.xls)",
+}
+
+
+def excel_kind(head: bytes) -> str | None:
+    """Describe the file if its first bytes say it is a spreadsheet, not text."""
+    for magic, kind in _EXCEL_MAGIC.items():
+        if head.startswith(magic):
+            return kind
+    return None
+
+
+def decode(data: bytes) -> tuple[str, str]:
+    """Decode file bytes, sniffing the encoding; never fails.
+
+    Order: a byte-order mark (UTF-8, UTF-16 LE/BE); UTF-16 without a BOM when every other
+    byte of the start is NUL; strict UTF-8; cp1252 (Windows, where ``£`` is byte 0xA3);
+    latin-1 as the last resort, which maps every byte to a character.
+
+    Returns
+    -------
+    tuple[str, str]
+        The text and the name of the encoding used.
+    """
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8", errors="replace"), "utf-8-sig"
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16", errors="replace"), "utf-16"
+    head = data[:4096]
+    if len(head) >= 4 and head[1::2].count(0) > 0.9 * len(head[1::2]):
+        return data.decode("utf-16-le", errors="replace"), "utf-16-le"
+    if len(head) >= 4 and head[0::2].count(0) > 0.9 * len(head[0::2]):
+        return data.decode("utf-16-be", errors="replace"), "utf-16-be"
+    for encoding in ("utf-8", "cp1252"):
+        try:
+            return data.decode(encoding), encoding
+        except UnicodeDecodeError:
+            continue
+    return data.decode("latin-1"), "latin-1"
+
+
+# -- CSV layout --------------------------------------------------------------------------------
+
+DELIMITERS = (",", ";", "\t", "|")
+HEADER_SEARCH_LINES = 60
+
+
+def norm_header(name: str) -> str:
+    """Normalise a column name for matching: no BOM, case-folded, single spaces."""
+    return " ".join(name.replace("\ufeff", "").split()).casefold()
+
+
+def split_lines(text: str) -> list[str]:
+    """Split text into lines as an editor numbers them (``\\r\\n``, ``\\n`` or ``\\r``)."""
+    return re.split(r"\r\n|\n|\r", text)
+
+
+def split_fields(line: str, delimiter: str) -> list[str]:
+    """Split one physical line into CSV fields."""
+    return next(csv.reader([line], delimiter=delimiter), [])
+
+
+@dataclass(frozen=True)
+class RawRow:
+    """One logical CSV row: its fields, first line number and text as it stood in the file."""
+
+    line: int
+    fields: list[str]
+    text: str
+
+
+def iter_rows(text: str, delimiter: str, first_line: int) -> Iterator[RawRow]:
+    """Yield the CSV rows starting at 1-based line ``first_line``; blank lines are skipped.
+
+    A quoted field may span lines; ``line`` is where the row starts, as an editor shows it.
+    """
+    buffer: list[str] = []
+
+    def lines() -> Iterator[str]:
+        for i, physical in enumerate(io.StringIO(text, newline="")):
+            if i + 1 >= first_line:
+                buffer.append(physical)
+                yield physical
+
+    reader = csv.reader(lines(), delimiter=delimiter, quotechar='"', doublequote=True)
+    start = first_line
+    for fields in reader:
+        raw = "".join(buffer).rstrip("\r\n")
+        buffer.clear()
+        if fields:
+            yield RawRow(start, fields, raw)
+        start = first_line + reader.line_num
+
+
+# -- repairs -------------------------------------------------------------------------------------
+
+
+_MAX_DATE_CHARS = 40
+
+
+@dataclass(frozen=True)
+class Repair:
+    """A row whose fused fields were split back apart."""
+
+    fields: list[str]
+    note: str
+
+
+def repair_fused(
+    fields: list[str],
+    width: int,
+    date_col: int,
+    amount_col: int,
+    date_re: str,
+    date_shapes: frozenset[str],
+    formats: Sequence[str],
+) -> Repair | None:
+    """Split a short row whose date is fused to a neighbour (``25/06/2012900``).
+
+    Tries every place in every field where a date of a shape seen in the file's good rows
+    could sit; a split counts when it gives ``width`` fields with a valid date in the date
+    column and a valid amount in the amount column. Only a single distinct result is a
+    repair: anything else is ambiguous and the row is left for quarantine.
+
+    Returns
+    -------
+    Repair | None
+        The repaired fields and a note saying what was split, or ``None``.
+    """
+    if len(fields) >= width:
+        return None
+    results: dict[tuple[str, ...], str] = {}
+    pattern = re.compile(date_re)
+    for j, field in enumerate(fields):
+        if not pattern.search(field):
+            continue
+        for start in range(len(field)):
+            for end in range(start + 1, min(len(field), start + _MAX_DATE_CHARS) + 1):
+                candidate = field[start:end]
+                if shape(candidate) not in date_shapes or not pattern.fullmatch(candidate):
+                    continue
+                pieces = [p for p in (field[:start], candidate, field[end:]) if p]
+                row = fields[:j] + pieces + fields[j + 1 :]
+                if len(row) != width or row[date_col] != candidate:
+                    continue
+                try:
+                    parse_date(candidate, formats)
+                    parse_amount_pence(row[amount_col])
+                except ValueError:
+                    continue
+                split = "' + '".join(pieces)
+                results[tuple(row)] = f"fused field '{field}' split into '{split}'"
+    if len(results) != 1:
+        return None
+    (row, note), = results.items()
+    return Repair(list(row), note)
+
+
+# -- file layout ---------------------------------------------------------------------------------
+
+_HEAD_BYTES = 256 * 1024
+
+
+class MappingLike(Protocol):
+    """What the reader needs from :class:`placespend.ingest.ColumnMapping`."""
+
+    name: str
+    date_formats: tuple[str, ...]
+    constants: Mapping[str, str]
+
+    def columns(self) -> dict[str, str]: ...
+
+
+@dataclass(frozen=True)
+class Layout:
+    """How one file is laid out: encoding, delimiter, header line and mapped column positions."""
+
+    path: Path
+    mapping: MappingLike
+    encoding: str
+    delimiter: str
+    header_line: int  # 1-based line of the header row
+    header: list[str]
+    positions: dict[str, int]  # field name -> 0-based column index
+    line_count: int  # lines up to the last non-blank one
+    fast_candidate: bool  # clean enough to try DuckDB's reader first
+
+
+def sniff_file(path: Path, mappings: Sequence[MappingLike]) -> Layout:
+    """Work out how to read ``path`` with the first of ``mappings`` whose columns it has.
+
+    Raises
+    ------
+    InputFileError
+        The file is missing, empty or a spreadsheet, or no header row has the mapped columns.
+    """
+    if not path.is_file():
+        msg = f"{where(path)}file not found; check the path"
+        raise InputFileError(msg)
+    data = path.read_bytes()
+    _refuse_non_text(path, data)
+    text, encoding = decode(_head(data))
+    found = find_header(split_lines(text)[:HEADER_SEARCH_LINES], mappings)
+    if found is None:
+        raise InputFileError(_no_header_message(path, text, mappings))
+    line, delimiter, mapping, header, positions = found
+    return Layout(
+        path=path, mapping=mapping, encoding=encoding, delimiter=delimiter, header_line=line,
+        header=header, positions=positions, line_count=_line_count(data),
+        fast_candidate=encoding in ("utf-8", "utf-8-sig"),
+    )
+
+
+def _line_count(data: bytes) -> int:
+    """Lines up to the last one with any text (trailing blank lines are not rows)."""
+    tail = data[-65536:]
+    trailing = len(tail) - len(tail.rstrip(b"\r\n"))
+    return data.count(b"\n", 0, len(data) - trailing) + 1
+
+
+def _refuse_non_text(path: Path, data: bytes) -> None:
+    kind = excel_kind(data[:8])
+    if kind is not None:
+        msg = (
+            f"{where(path)}this is {kind}, not a CSV text file, although its name says CSV. "
+            "Open it in Excel or LibreOffice, use Save As > 'CSV UTF-8 (comma delimited)', "
+            "and load the saved file."
+        )
+        raise InputFileError(msg)
+    if not data.strip():
+        msg = f"{where(path)}the file is empty; download the export again"
+        raise InputFileError(msg)
+
+
+def _head(data: bytes) -> bytes:
+    """The first ~256 KB, cut at a line end so no character is split."""
+    if len(data) <= _HEAD_BYTES:
+        return data
+    head = data[:_HEAD_BYTES]
+    cut = head.rfind(b"\n")
+    return head[: cut + 1] if cut > 0 else head
+
+
+def find_header(
+    lines: Sequence[str], mappings: Sequence[MappingLike]
+) -> tuple[int, str, MappingLike, list[str], dict[str, int]] | None:
+    """The first line holding every mapped column of one of ``mappings``, in any delimiter.
+
+    Returns
+    -------
+    tuple or None
+        ``(1-based line, delimiter, mapping, header fields, field -> column index)``.
+    """
+    for i, line in enumerate(lines):
+        for delimiter in DELIMITERS:
+            if delimiter not in line:
+                continue
+            header = split_fields(line, delimiter)
+            normed = [norm_header(h) for h in header]
+            for mapping in mappings:
+                positions = _positions(normed, mapping)
+                if positions is not None:
+                    return i + 1, delimiter, mapping, header, positions
+    return None
+
+
+def _positions(normed: list[str], mapping: MappingLike) -> dict[str, int] | None:
+    positions = {}
+    for name, column in mapping.columns().items():
+        key = norm_header(column)
+        if key not in normed:
+            return None
+        positions[name] = normed.index(key)
+    return positions
+
+
+def _no_header_message(path: Path, text: str, mappings: Sequence[MappingLike]) -> str:
+    lines = split_lines(text)[:HEADER_SEARCH_LINES]
+    widest: tuple[int, int, list[str]] = (0, 0, [])
+    for i, line in enumerate(lines):
+        for delimiter in DELIMITERS:
+            fields = [f.strip() for f in split_fields(line, delimiter)]
+            if len([f for f in fields if f]) > len([f for f in widest[2] if f]):
+                widest = (i + 1, len(fields), fields)
+    wanted = "; ".join(
+        f"{m.name}: " + ", ".join(repr(c) for c in m.columns().values()) for m in mappings
+    )
+    found = (
+        f"line {widest[0]} looks most like a header, with columns {widest[2]}"
+        if widest[2] else "no line with delimited columns was found in the first lines"
+    )
+    return (
+        f"{where(path)}no header row with the mapped columns in the first {HEADER_SEARCH_LINES} "
+        f"lines (looked for {wanted}); {found}. Fix: pass a ColumnMapping (or a mapping "
+        "YAML/JSON file, see placespend.ingest.load_mapping) naming this file's date, amount "
+        "and payee columns."
+    )
+
+
+# -- the careful reader ----------------------------------------------------------------------------
+
+
+@dataclass
+class CarefulRow:
+    """A data row read by :func:`read_careful`, with what was done to it."""
+
+    line: int
+    fields: list[str]
+    raw: str
+    read_problem: str | None = None
+    repair_note: str | None = None
+
+
+@dataclass(frozen=True)
+class CarefulRead:
+    """Every data row of one file, in file order, and the encoding the text was read with."""
+
+    encoding: str
+    rows: list[CarefulRow]
+
+
+def read_careful(layout: Layout) -> CarefulRead:
+    """Read every data row after the header, repairing what can be repaired unambiguously.
+
+    Rows with the header's number of fields pass as they are; extra fields that are all blank
+    are dropped (noted); other rows of the wrong width are repaired by
+    :func:`repair_fused` when exactly one split fits, else marked with a ``read_problem``.
+    """
+    text, encoding = decode(layout.path.read_bytes())
+    width = len(layout.header)
+    rows = []
+    for raw in iter_rows(text, layout.delimiter, layout.header_line + 1):
+        row = CarefulRow(raw.line, raw.fields, raw.text)
+        extra = raw.fields[width:]
+        if extra and not any(f.strip(_WS) for f in extra):
+            row.fields = raw.fields[:width]
+            row.repair_note = f"dropped {len(extra)} empty trailing field(s)"
+        rows.append(row)
+    bad = [r for r in rows if len(r.fields) != width]
+    if bad:
+        _repair_rows(bad, rows, layout)
+    return CarefulRead(encoding, rows)
+
+
+def _repair_rows(bad: list[CarefulRow], rows: list[CarefulRow], layout: Layout) -> None:
+    width = len(layout.header)
+    date_col, amount_col = layout.positions["date"], layout.positions["amount"]
+    formats = layout.mapping.date_formats
+    shapes = _date_shapes(rows, width, date_col, formats)
+    date_re = "|".join(f"(?:{date_pattern(f)})" for f in formats)
+    for row in bad:
+        fixed = repair_fused(row.fields, width, date_col, amount_col, date_re, shapes, formats)
+        if fixed is not None:
+            row.fields, row.repair_note = fixed.fields, fixed.note
+        elif len(row.fields) < width:
+            row.read_problem = (
+                f"expected {width} fields, found {len(row.fields)}: a truncated line, or fields "
+                "fused by a missing delimiter that cannot be split unambiguously"
+            )
+        else:
+            row.read_problem = (
+                f"expected {width} fields, found {len(row.fields)}: a delimiter inside an "
+                "unquoted value, or a merged line"
+            )
+
+
+def _date_shapes(
+    rows: list[CarefulRow], width: int, date_col: int, formats: Sequence[str]
+) -> frozenset[str]:
+    """Digit shapes of the valid dates in the file's well-formed rows."""
+    texts = {r.fields[date_col].strip(_WS) for r in rows if len(r.fields) == width}
+    shapes = set()
+    for text in texts:
+        try:
+            parse_date(text, formats)
+        except ValueError:
+            continue
+        shapes.add(shape(text))
+    return frozenset(shapes)

@@ -1,0 +1,444 @@
+"""Read council spend exports and a contracts register into DuckDB, losing nothing.
+
+Every row read ends up either in ``payments`` or in ``spend_quarantine`` with a reason, and
+``ingest_summary`` proves it per file (see ``docs/ARCHITECTURE.md`` for the tables):
+
+    rows_read = rows_accepted + rows_quarantined
+    pence of every parseable amount read = accepted_pence + quarantined_pence
+
+Reading is two-speed. A well-formed UTF-8 file (Camden's export of 416,000 rows) goes through
+DuckDB's CSV reader; a file DuckDB refuses any line of, or whose lines do not line up with its
+rows, is read again by a careful Python reader that sniffs the encoding, finds the header
+after preamble lines, and repairs fields fused by a missing delimiter. Both hand the same
+text rows to the SQL steps ``pipelines/00*.sql`` and ``pipelines/01*.sql``, which parse and
+validate everything at once.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+import yaml
+
+from placespend import _parse
+from placespend.errors import InputFileError, ReconciliationError, collected, where
+from placespend.paths import PIPELINES_DIR
+
+log = logging.getLogger(__name__)
+
+_MAPPED_FIELDS = ("transaction_id", "date", "amount", "payee", "purpose", "org_unit")
+_CONSTANT_FIELDS = ("payee", "purpose", "org_unit")
+
+
+# -- column mappings ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ColumnMapping:
+    """Which columns of a council's spend file hold what placespend needs.
+
+    Column names are matched case-insensitively and ignoring repeated spaces. ``payee``,
+    ``purpose`` and ``org_unit`` may instead be given a constant in ``constants`` (a file of
+    one department, say); ``purpose``, ``org_unit`` and ``transaction_id`` may be absent.
+
+    Parameters
+    ----------
+    name
+        A label for messages and reports (``"camden"``).
+    date, amount
+        The payment date and amount columns (required).
+    payee
+        The supplier / beneficiary column.
+    purpose
+        What was bought (expense type, description, ``Purpose``).
+    org_unit
+        Who bought it (department, service area, ``Organisational Unit``).
+    transaction_id
+        A per-payment identifier; repeats of one id are quarantined.
+    date_formats
+        ``strptime`` formats tried in order (``%d/%m/%Y`` also reads ``7/9/2020``).
+    constants
+        Field name → constant value for ``payee``, ``purpose`` or ``org_unit``.
+    """
+
+    name: str
+    date: str
+    amount: str
+    payee: str | None = None
+    purpose: str | None = None
+    org_unit: str | None = None
+    transaction_id: str | None = None
+    date_formats: tuple[str, ...] = ("%d/%m/%Y",)
+    constants: Mapping[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        problems = _mapping_problems(self)
+        if problems:
+            raise collected(InputFileError, f"Column mapping '{self.name}' is invalid", problems)
+
+    def columns(self) -> dict[str, str]:
+        """Field name → source column name, for every field mapped to a column."""
+        return {f: getattr(self, f) for f in _MAPPED_FIELDS if getattr(self, f)}
+
+
+def _mapping_problems(m: ColumnMapping) -> list[str]:
+    problems = []
+    if not m.date or not m.amount:
+        problems.append("'date' and 'amount' must name columns of the file")
+    if not m.date_formats:
+        problems.append("'date_formats' needs at least one strptime format, e.g. '%d/%m/%Y'")
+    for key in m.constants:
+        if key not in _CONSTANT_FIELDS:
+            problems.append(f"constant '{key}' is not one of {', '.join(_CONSTANT_FIELDS)}")
+        elif getattr(m, key):
+            problems.append(f"'{key}' is given both as a column and as a constant; keep one")
+    if not m.payee and "payee" not in m.constants:
+        problems.append("'payee' must name a column or be given in 'constants'")
+    return problems
+
+
+CAMDEN = ColumnMapping(
+    name="camden",
+    date="Payment Date",
+    amount="Amount GBP",
+    payee="Beneficiary Name",
+    purpose="Purpose",
+    org_unit="Organisational Unit",
+    transaction_id="Unique Identifier",
+    date_formats=("%d/%m/%Y",),
+)
+"""Camden's "Spend Over 500 GBP" export, exactly as published (15 columns)."""
+
+LAMBETH = ColumnMapping(
+    name="lambeth",
+    date="Invoice Creation Date",
+    amount="Invoice Nett Amount",
+    payee="Supplier Name",
+    purpose="Subj Description",
+    org_unit="Department",
+    date_formats=("%d/%m/%Y",),
+)
+"""Lambeth's "Invoices over £500" files (2012 layout)."""
+
+PRESETS: dict[str, ColumnMapping] = {m.name: m for m in (CAMDEN, LAMBETH)}
+
+
+def load_mapping(path: Path | str) -> ColumnMapping:
+    """Read a :class:`ColumnMapping` from a small YAML or JSON file.
+
+    Example (YAML)::
+
+        name: hackney
+        date: Payment Date
+        amount: Amount
+        payee: Supplier
+        purpose: Expense Type
+        org_unit: Service Area
+        transaction_id: Transaction Number
+        date_formats: ["%d/%m/%Y", "%Y-%m-%d"]
+        constants: {}
+
+    A file holding just ``preset: camden`` returns that preset.
+    """
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+        data = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
+    except (OSError, ValueError, yaml.YAMLError) as exc:
+        msg = f"{where(path)}cannot read the column mapping ({exc}); fix the YAML/JSON syntax"
+        raise InputFileError(msg) from exc
+    if not isinstance(data, dict):
+        msg = f"{where(path)}a column mapping must be a mapping of keys such as 'date: ...'"
+        raise InputFileError(msg)
+    return _mapping_from_dict(path, data)
+
+
+def _mapping_from_dict(path: Path, data: dict[str, Any]) -> ColumnMapping:
+    if "preset" in data:
+        preset = PRESETS.get(str(data["preset"]).lower())
+        if preset is None:
+            msg = f"{where(path)}unknown preset '{data['preset']}'; use one of {sorted(PRESETS)}"
+            raise InputFileError(msg)
+        return preset
+    known = {f.name for f in fields(ColumnMapping)}
+    unknown = sorted(set(data) - known)
+    if unknown:
+        msg = f"{where(path)}unknown keys {unknown}; allowed keys are {sorted(known)}"
+        raise InputFileError(msg)
+    data = {"name": path.stem, **data}
+    formats = data.get("date_formats", ColumnMapping.date_formats)
+    data["date_formats"] = (formats,) if isinstance(formats, str) else tuple(formats)
+    data["constants"] = dict(data.get("constants") or {})
+    try:
+        return ColumnMapping(**data)
+    except InputFileError as exc:
+        raise InputFileError(f"{where(path)}{exc}") from exc
+
+
+# -- reports -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FileReport:
+    """What happened to one spend file (the counts mirror its ``ingest_summary`` row)."""
+
+    source_file: str
+    path: Path
+    mapping: str
+    encoding: str
+    delimiter: str
+    header_line: int
+    reader: str  # "duckdb" (fast path) or "python" (careful reader)
+    rows_read: int
+    rows_accepted: int
+    rows_quarantined: int
+    accepted_pence: int
+    quarantined_pence: int
+    quarantined_unparsed_rows: int
+    repaired_rows: tuple[tuple[int, str], ...] = ()
+
+    @property
+    def repairs(self) -> int:
+        """Rows accepted after splitting fused fields (each listed in ``repaired_rows``)."""
+        return len(self.repaired_rows)
+
+
+@dataclass(frozen=True)
+class IngestReport:
+    """The outcome of :func:`load_spend`, one :class:`FileReport` per file."""
+
+    files: tuple[FileReport, ...]
+
+    @property
+    def rows_read(self) -> int:
+        """Rows read over all files."""
+        return sum(f.rows_read for f in self.files)
+
+    @property
+    def rows_accepted(self) -> int:
+        """Rows now in ``payments``."""
+        return sum(f.rows_accepted for f in self.files)
+
+    @property
+    def rows_quarantined(self) -> int:
+        """Rows now in ``spend_quarantine``."""
+        return sum(f.rows_quarantined for f in self.files)
+
+    @property
+    def accepted_pence(self) -> int:
+        """Pence now in ``payments``."""
+        return sum(f.accepted_pence for f in self.files)
+
+    @property
+    def repairs(self) -> int:
+        """Rows repaired (fused fields split) over all files."""
+        return sum(f.repairs for f in self.files)
+
+
+# -- the public entry point --------------------------------------------------------------------
+
+
+def load_spend(
+    con: duckdb.DuckDBPyConnection,
+    paths: Sequence[Path | str],
+    mapping: ColumnMapping | None = None,
+) -> IngestReport:
+    """Load spend files into ``payments``, ``spend_quarantine`` and ``ingest_summary``.
+
+    The three tables are created or replaced on ``con``. ``row_id`` is unique across the
+    files; ``source_row`` is the 1-based line in the file as an editor shows it.
+
+    Parameters
+    ----------
+    con
+        An open DuckDB connection.
+    paths
+        One or more CSV exports (several months or councils can be loaded together).
+    mapping
+        How to read the columns. ``None`` recognises the presets (:data:`PRESETS`) from each
+        file's header.
+
+    Returns
+    -------
+    IngestReport
+        Per-file counts, encodings, readers used and repaired rows.
+
+    Raises
+    ------
+    InputFileError
+        A file is missing, is a spreadsheet, or lacks a mapped column.
+    ReconciliationError
+        Rows or pence were not conserved (a bug, never expected).
+    """
+    if not paths:
+        raise InputFileError("no spend files given; pass at least one CSV export")
+    paths = [Path(p) for p in paths]
+    layouts = [_parse.sniff_file(p, [mapping] if mapping else list(PRESETS.values()))
+               for p in paths]
+    names = _source_names(paths)
+    _run_step(con, "00_ingest_macros")
+    _run_step(con, "00a_raw_spend_init")
+    outcomes = [_read_file(con, i, names[i], layout) for i, layout in enumerate(layouts)]
+    _stage(con, names, layouts)
+    report = _report(con, paths, layouts, outcomes)
+    _check_invariant(con, report, {o.source_file: o.rows for o in outcomes})
+    return report
+
+
+# -- steps ---------------------------------------------------------------------------------------
+
+
+def _run_step(con: duckdb.DuckDBPyConnection, step: str, **params: Any) -> None:
+    """Run ``pipelines/<step>.sql`` with named parameters and log one line."""
+    sql = (PIPELINES_DIR / f"{step}.sql").read_text(encoding="utf-8")
+    if params:
+        con.execute(sql, params)
+    else:
+        con.execute(sql)
+    log.debug("ran %s", step)
+
+
+def _source_names(paths: Sequence[Path]) -> list[str]:
+    """File names, or full paths where two files share a name."""
+    counts: dict[str, int] = {}
+    for p in paths:
+        counts[p.name] = counts.get(p.name, 0) + 1
+    return [p.name if counts[p.name] == 1 else str(p) for p in paths]
+
+
+@dataclass(frozen=True)
+class _ReadOutcome:
+    source_file: str
+    reader: str
+    encoding: str
+    rows: int
+    repaired_rows: tuple[tuple[int, str], ...]
+
+
+def _read_file(
+    con: duckdb.DuckDBPyConnection, index: int, name: str, layout: _parse.Layout
+) -> _ReadOutcome:
+    """Read one file into ``raw_file`` (fast path first) and append it to ``raw_spend``."""
+    rows = _read_fast(con, layout) if layout.fast_candidate else None
+    reader, encoding, repaired = "duckdb", layout.encoding, ()
+    if rows is None:
+        parsed = _parse.read_careful(layout)
+        con.execute("drop table if exists raw_file")
+        con.register("raw_file", _arrow(parsed))
+        rows, reader, encoding = len(parsed.rows), "python", parsed.encoding
+        repaired = tuple((r.line, r.repair_note) for r in parsed.rows if r.repair_note)
+    _run_step(con, "00d_raw_spend_append", **_append_params(index, name, layout))
+    if reader == "python":
+        con.unregister("raw_file")
+    else:
+        con.execute("drop table if exists raw_file")
+        con.execute("drop table if exists raw_csv")
+    log.info("read %s: %d rows (%s reader)", name, rows, reader)
+    return _ReadOutcome(name, reader, encoding, rows, repaired)
+
+
+def _read_fast(con: duckdb.DuckDBPyConnection, layout: _parse.Layout) -> int | None:
+    """DuckDB's CSV reader; ``None`` unless every line became exactly one row."""
+    columns = {f"f{i:03d}": "VARCHAR" for i in range(len(layout.header))}
+    con.execute("drop table if exists ps_csv_rejects")
+    con.execute("drop table if exists ps_csv_reject_scans")
+    try:
+        _run_step(con, "00b_raw_csv", path=str(layout.path), skip=layout.header_line,
+                  columns=columns, delimiter=layout.delimiter)
+    except duckdb.Error as exc:
+        log.info("fast reader refused %s (%s); using the careful reader", layout.path, exc)
+        return None
+    rejected = con.table("ps_csv_rejects").shape[0]
+    rows = con.table("raw_csv").shape[0]
+    if rejected or layout.header_line + rows != layout.line_count:
+        return None
+    _run_step(con, "00c_raw_file_from_csv", first_data_line=layout.header_line + 1)
+    return rows
+
+
+def _arrow(parsed: _parse.CarefulRead) -> pa.Table:
+    rows = parsed.rows
+    return pa.table({
+        "source_row": pa.array([r.line for r in rows], pa.int64()),
+        "fields": pa.array([r.fields for r in rows], pa.list_(pa.string())),
+        "raw": pa.array([r.raw for r in rows], pa.string()),
+        "read_problem": pa.array([r.read_problem for r in rows], pa.string()),
+        "repair_note": pa.array([r.repair_note for r in rows], pa.string()),
+    })
+
+
+def _append_params(index: int, name: str, layout: _parse.Layout) -> dict[str, Any]:
+    params: dict[str, Any] = {"file_index": index, "source_file": name,
+                              "delimiter": layout.delimiter}
+    for f in _MAPPED_FIELDS:
+        col = layout.positions.get(f)
+        params[f"{f}_col"] = None if col is None else col + 1
+    for f in _CONSTANT_FIELDS:
+        params[f"{f}_const"] = layout.mapping.constants.get(f)
+    return params
+
+
+def _stage(con: duckdb.DuckDBPyConnection, names: list[str], layouts: list[_parse.Layout]) -> None:
+    """Parse, validate and split into the output tables (``pipelines/01*.sql``)."""
+    formats: list[str] = []
+    for layout in layouts:
+        formats += [f for f in layout.mapping.date_formats if f not in formats]
+    _run_step(con, "01_stg_payments", date_formats=formats,
+              earliest_year=_parse.EARLIEST_YEAR, latest_year=_parse.LATEST_YEAR)
+    _run_step(con, "01a_payments")
+    _run_step(con, "01b_spend_quarantine")
+    con.register("spend_files", pa.table({"file_index": pa.array(range(len(names)), pa.int32()),
+                                          "source_file": pa.array(names, pa.string())}))
+    _run_step(con, "01c_ingest_summary")
+    con.unregister("spend_files")
+
+
+def _report(
+    con: duckdb.DuckDBPyConnection,
+    paths: list[Path],
+    layouts: list[_parse.Layout],
+    outcomes: list[_ReadOutcome],
+) -> IngestReport:
+    summary = con.table("ingest_summary").fetchall()
+    files = []
+    for path, layout, outcome, row in zip(paths, layouts, outcomes, summary, strict=True):
+        files.append(FileReport(
+            row[0], path, layout.mapping.name, outcome.encoding, layout.delimiter,
+            layout.header_line, outcome.reader, *row[1:], repaired_rows=outcome.repaired_rows,
+        ))
+    return IngestReport(tuple(files))
+
+
+def _check_invariant(
+    con: duckdb.DuckDBPyConnection, report: IngestReport, rows_by_file: dict[str, int]
+) -> None:
+    """Recount from raw rows and both output tables; raise if anything is off."""
+    sql = (PIPELINES_DIR / "01d_ingest_check.sql").read_text(encoding="utf-8")
+    problems = []
+    for rec in con.execute(sql).fetchall():
+        (name, raw_rows, read_pence, pay_n, pay_p, q_n, q_p, q_unparsed,
+         rows_read, rows_acc, rows_q, acc_p, q_pence, unparsed, dup_ids) = rec
+        checks = {
+            "rows read by the reader = rows_read": rows_by_file[name] == rows_read,
+            "raw rows = rows_read": (raw_rows or 0) == rows_read,
+            "rows_read = rows_accepted + rows_quarantined": rows_read == rows_acc + rows_q,
+            "payments rows = rows_accepted": pay_n == rows_acc,
+            "quarantine rows = rows_quarantined": q_n == rows_q,
+            "read pence = accepted + quarantined pence": (read_pence or 0) == acc_p + q_pence,
+            "payments pence = accepted_pence": pay_p == acc_p,
+            "quarantine pence = quarantined_pence": q_p == q_pence,
+            "unparsed quarantined rows agree": q_unparsed == unparsed,
+            "payments.row_id is unique": dup_ids == 0,
+        }
+        problems += [f"{name}: {label} fails ({rec})" for label, ok in checks.items() if not ok]
+    if problems:
+        raise collected(ReconciliationError, "Spend ingest did not conserve rows or pence",
+                        problems)
+
