@@ -320,7 +320,7 @@ def repair_fused(
                 results[tuple(row)] = f"fused field '{field}' split into '{split}'"
     if len(results) != 1:
         return None
-    (row, note), = results.items()
+    ((row, note),) = results.items()
     return Repair(list(row), note)
 
 
@@ -373,8 +373,14 @@ def sniff_file(path: Path, mappings: Sequence[MappingLike]) -> Layout:
         raise InputFileError(_no_header_message(path, text, mappings))
     line, delimiter, mapping, header, positions = found
     return Layout(
-        path=path, mapping=mapping, encoding=encoding, delimiter=delimiter, header_line=line,
-        header=header, positions=positions, line_count=_line_count(data),
+        path=path,
+        mapping=mapping,
+        encoding=encoding,
+        delimiter=delimiter,
+        header_line=line,
+        header=header,
+        positions=positions,
+        line_count=_line_count(data),
         fast_candidate=encoding in ("utf-8", "utf-8-sig"),
     )
 
@@ -455,7 +461,8 @@ def _no_header_message(path: Path, text: str, mappings: Sequence[MappingLike]) -
     )
     found = (
         f"line {widest[0]} looks most like a header, with columns {widest[2]}"
-        if widest[2] else "no line with delimited columns was found in the first lines"
+        if widest[2]
+        else "no line with delimited columns was found in the first lines"
     )
     return (
         f"{where(path)}no header row with the mapped columns in the first {HEADER_SEARCH_LINES} "

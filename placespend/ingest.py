@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -86,6 +86,11 @@ class ColumnMapping:
     def columns(self) -> dict[str, str]:
         """Field name → source column name, for every field mapped to a column."""
         return {f: getattr(self, f) for f in _MAPPED_FIELDS if getattr(self, f)}
+
+    @classmethod
+    def from_file(cls, path: Path | str) -> ColumnMapping:
+        """Read a mapping from YAML or JSON (see :func:`load_mapping`)."""
+        return load_mapping(path)
 
 
 def _mapping_problems(m: ColumnMapping) -> list[str]:
@@ -280,8 +285,9 @@ def load_spend(
     if not paths:
         raise InputFileError("no spend files given; pass at least one CSV export")
     paths = [Path(p) for p in paths]
-    layouts = [_parse.sniff_file(p, [mapping] if mapping else list(PRESETS.values()))
-               for p in paths]
+    layouts = [
+        _parse.sniff_file(p, [mapping] if mapping else list(PRESETS.values())) for p in paths
+    ]
     names = _source_names(paths)
     _run_step(con, "00_ingest_macros")
     _run_step(con, "00a_raw_spend_init")
@@ -350,8 +356,14 @@ def _read_fast(con: duckdb.DuckDBPyConnection, layout: _parse.Layout) -> int | N
     con.execute("drop table if exists ps_csv_rejects")
     con.execute("drop table if exists ps_csv_reject_scans")
     try:
-        _run_step(con, "00b_raw_csv", path=str(layout.path), skip=layout.header_line,
-                  columns=columns, delimiter=layout.delimiter)
+        _run_step(
+            con,
+            "00b_raw_csv",
+            path=str(layout.path),
+            skip=layout.header_line,
+            columns=columns,
+            delimiter=layout.delimiter,
+        )
     except duckdb.Error as exc:
         log.info("fast reader refused %s (%s); using the careful reader", layout.path, exc)
         return None
@@ -365,18 +377,23 @@ def _read_fast(con: duckdb.DuckDBPyConnection, layout: _parse.Layout) -> int | N
 
 def _arrow(parsed: _parse.CarefulRead) -> pa.Table:
     rows = parsed.rows
-    return pa.table({
-        "source_row": pa.array([r.line for r in rows], pa.int64()),
-        "fields": pa.array([r.fields for r in rows], pa.list_(pa.string())),
-        "raw": pa.array([r.raw for r in rows], pa.string()),
-        "read_problem": pa.array([r.read_problem for r in rows], pa.string()),
-        "repair_note": pa.array([r.repair_note for r in rows], pa.string()),
-    })
+    return pa.table(
+        {
+            "source_row": pa.array([r.line for r in rows], pa.int64()),
+            "fields": pa.array([r.fields for r in rows], pa.list_(pa.string())),
+            "raw": pa.array([r.raw for r in rows], pa.string()),
+            "read_problem": pa.array([r.read_problem for r in rows], pa.string()),
+            "repair_note": pa.array([r.repair_note for r in rows], pa.string()),
+        }
+    )
 
 
 def _append_params(index: int, name: str, layout: _parse.Layout) -> dict[str, Any]:
-    params: dict[str, Any] = {"file_index": index, "source_file": name,
-                              "delimiter": layout.delimiter}
+    params: dict[str, Any] = {
+        "file_index": index,
+        "source_file": name,
+        "delimiter": layout.delimiter,
+    }
     for f in _MAPPED_FIELDS:
         col = layout.positions.get(f)
         params[f"{f}_col"] = None if col is None else col + 1
@@ -390,12 +407,24 @@ def _stage(con: duckdb.DuckDBPyConnection, names: list[str], layouts: list[_pars
     formats: list[str] = []
     for layout in layouts:
         formats += [f for f in layout.mapping.date_formats if f not in formats]
-    _run_step(con, "01_stg_payments", date_formats=formats,
-              earliest_year=_parse.EARLIEST_YEAR, latest_year=_parse.LATEST_YEAR)
+    _run_step(
+        con,
+        "01_stg_payments",
+        date_formats=formats,
+        earliest_year=_parse.EARLIEST_YEAR,
+        latest_year=_parse.LATEST_YEAR,
+    )
     _run_step(con, "01a_payments")
     _run_step(con, "01b_spend_quarantine")
-    con.register("spend_files", pa.table({"file_index": pa.array(range(len(names)), pa.int32()),
-                                          "source_file": pa.array(names, pa.string())}))
+    con.register(
+        "spend_files",
+        pa.table(
+            {
+                "file_index": pa.array(range(len(names)), pa.int32()),
+                "source_file": pa.array(names, pa.string()),
+            }
+        ),
+    )
     _run_step(con, "01c_ingest_summary")
     con.unregister("spend_files")
 
@@ -409,10 +438,19 @@ def _report(
     summary = con.table("ingest_summary").fetchall()
     files = []
     for path, layout, outcome, row in zip(paths, layouts, outcomes, summary, strict=True):
-        files.append(FileReport(
-            row[0], path, layout.mapping.name, outcome.encoding, layout.delimiter,
-            layout.header_line, outcome.reader, *row[1:], repaired_rows=outcome.repaired_rows,
-        ))
+        files.append(
+            FileReport(
+                row[0],
+                path,
+                layout.mapping.name,
+                outcome.encoding,
+                layout.delimiter,
+                layout.header_line,
+                outcome.reader,
+                *row[1:],
+                repaired_rows=outcome.repaired_rows,
+            )
+        )
     return IngestReport(tuple(files))
 
 
@@ -423,8 +461,23 @@ def _check_invariant(
     sql = (PIPELINES_DIR / "01d_ingest_check.sql").read_text(encoding="utf-8")
     problems = []
     for rec in con.execute(sql).fetchall():
-        (name, raw_rows, read_pence, pay_n, pay_p, q_n, q_p, q_unparsed,
-         rows_read, rows_acc, rows_q, acc_p, q_pence, unparsed, dup_ids) = rec
+        (
+            name,
+            raw_rows,
+            read_pence,
+            pay_n,
+            pay_p,
+            q_n,
+            q_p,
+            q_unparsed,
+            rows_read,
+            rows_acc,
+            rows_q,
+            acc_p,
+            q_pence,
+            unparsed,
+            dup_ids,
+        ) = rec
         checks = {
             "rows read by the reader = rows_read": rows_by_file[name] == rows_read,
             "raw rows = rows_read": (raw_rows or 0) == rows_read,
@@ -439,6 +492,153 @@ def _check_invariant(
         }
         problems += [f"{name}: {label} fails ({rec})" for label, ok in checks.items() if not ok]
     if problems:
-        raise collected(ReconciliationError, "Spend ingest did not conserve rows or pence",
-                        problems)
+        raise collected(
+            ReconciliationError, "Spend ingest did not conserve rows or pence", problems
+        )
 
+
+# -- contracts register --------------------------------------------------------------------------
+
+CONTRACT_COLUMNS: tuple[str, ...] = (
+    "contract_id",
+    "title",
+    "supplier",
+    "service",
+    "purpose",
+    "scope_type",
+    "scope_code",
+    "annual_value_gbp",
+    "start_date",
+    "end_date",
+)
+CONTRACT_DATE_FORMATS: tuple[str, ...] = ("%Y-%m-%d", "%d/%m/%Y")
+
+
+def load_contracts(con: duckdb.DuckDBPyConnection, path: Path | str | None) -> int:
+    """Load the contracts register into the ``contracts`` table (created or replaced).
+
+    Columns: ``contract_id, title, supplier, service, purpose, scope_type, scope_code,
+    annual_value_gbp, start_date, end_date``. ``service`` (a catalogue service id) or
+    ``purpose`` (the payments' Purpose text) may be blank but not both; ``scope_type`` is
+    ``borough``, ``ward`` or ``estate``; ``scope_code`` is required for ward and estate;
+    dates are ISO (``2024-04-01``) or ``dd/mm/yyyy`` and may be blank (open-ended);
+    ``contract_id`` is unique. ``supplier_key`` is normalised exactly like
+    ``payments.payee_key`` (macro ``ps_payee_key``), so the two join.
+
+    Parameters
+    ----------
+    con
+        An open DuckDB connection.
+    path
+        The register (CSV). ``None`` creates an empty ``contracts`` table.
+
+    Returns
+    -------
+    int
+        The number of contracts loaded.
+
+    Raises
+    ------
+    InputFileError
+        Listing every invalid row with its line number and the fix, all at once.
+    """
+    path = None if path is None else Path(path)
+    rows = [] if path is None else _read_contract_rows(path)
+    _run_step(con, "00_ingest_macros")
+    con.register("raw_contracts", _contracts_arrow(path, rows))
+    try:
+        _run_step(
+            con,
+            "01e_stg_contracts",
+            date_formats=list(CONTRACT_DATE_FORMATS),
+            earliest_year=_parse.EARLIEST_YEAR,
+            latest_year=_parse.LATEST_YEAR,
+        )
+    finally:
+        con.unregister("raw_contracts")
+    staged = con.table("stg_contracts").select("source_row", "problem").fetchall()
+    problems = [(row, problem) for row, problem in staged if problem is not None]
+    if problems:
+        raise collected(
+            InputFileError,
+            f"{path}: the contracts register has invalid rows; fix them and build again",
+            [f"row {row}: {problem}" for row, problem in problems],
+        )
+    _run_step(con, "01f_contracts")
+    n = con.table("contracts").shape[0]
+    log.info("contracts: %d rows", n)
+    return n
+
+
+def _read_contract_rows(path: Path) -> list[_parse.CarefulRow]:
+    """The register's rows as text, one field per contract column, with their line numbers."""
+    if not path.is_file():
+        msg = f"{where(path)}file not found; check the path to the contracts register"
+        raise InputFileError(msg)
+    layout = _parse.sniff_file(path, [_CONTRACT_HEADER])
+    text, _ = _parse.decode(path.read_bytes())
+    problems, rows = [], []
+    for raw in _parse.iter_rows(text, layout.delimiter, layout.header_line + 1):
+        if len(raw.fields) != len(layout.header) and any(f.strip() for f in raw.fields):
+            problems.append(
+                f"row {raw.line}: expected {len(layout.header)} fields, found "
+                f"{len(raw.fields)}; quote values that contain '{layout.delimiter}'"
+            )
+            continue
+        fields_ = [raw.fields[layout.positions[c]] for c in CONTRACT_COLUMNS]
+        if any(f.strip() for f in fields_):
+            rows.append(_parse.CarefulRow(raw.line, fields_, raw.text))
+    if problems:
+        raise collected(InputFileError, f"{path}: the contracts register cannot be read", problems)
+    return rows
+
+
+@dataclass(frozen=True)
+class _ContractHeader:
+    """The register's columns, in the shape the header sniffer expects."""
+
+    name: str = "contracts register"
+    date_formats: tuple[str, ...] = CONTRACT_DATE_FORMATS
+    constants: Mapping[str, str] = field(default_factory=dict)
+
+    def columns(self) -> dict[str, str]:
+        return {c: c for c in CONTRACT_COLUMNS}
+
+
+_CONTRACT_HEADER = _ContractHeader()
+
+
+def _contracts_arrow(path: Path | None, rows: list[_parse.CarefulRow]) -> pa.Table:
+    columns: dict[str, pa.Array] = {
+        "source_file": pa.array([path.name if path else None] * len(rows), pa.string()),
+        "source_row": pa.array([r.line for r in rows], pa.int64()),
+    }
+    for i, name in enumerate(CONTRACT_COLUMNS):
+        columns[name] = pa.array([r.fields[i] for r in rows], pa.string())
+    return pa.table(columns)
+
+
+def check_contract_scopes(
+    con: duckdb.DuckDBPyConnection, ward_codes: Iterable[str], estate_ids: Iterable[str]
+) -> None:
+    """Check every ward- or estate-scoped contract names a known ward code or estate id.
+
+    Call on the connection :func:`load_contracts` used (row numbers come from its staging).
+
+    Raises
+    ------
+    InputFileError
+        Listing each contract whose ``scope_code`` is unknown, with its row and the fix.
+    """
+    sql = (PIPELINES_DIR / "01g_contract_scopes.sql").read_text(encoding="utf-8")
+    params = {"ward_codes": sorted(set(ward_codes)), "estate_ids": sorted(set(estate_ids))}
+    unknown = con.execute(sql, params).fetchall()
+    if not unknown:
+        return
+    problems = [
+        f"{where(source, row)}contract '{cid}': {kind} '{code}' is not a known "
+        f"{'ward code' if kind == 'ward' else 'estate id'}; correct scope_code, or add the "
+        f"{kind} to the boundaries"
+        for cid, kind, code, source, row in unknown
+    ]
+    raise collected(InputFileError, "Contracts name places that do not exist", problems)

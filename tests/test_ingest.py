@@ -1,0 +1,408 @@
+"""Spend ingest: Camden's export, mapped files, the real Lambeth file, and conservation."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from placespend import ingest
+from placespend.errors import InputFileError, ReconciliationError
+from placespend.ingest import CAMDEN, LAMBETH, ColumnMapping, load_mapping, load_spend
+
+DATA = Path(__file__).parent / "data"
+CAMDEN_SAMPLE = DATA / "camden_sample.csv"
+LAMBETH_FILE = DATA / "lambeth_2012-06_invoices_over_500.csv"
+URI = "http://opendatacommunities.org/id/london-borough-council/camden"
+
+
+@pytest.fixture
+def con() -> duckdb.DuckDBPyConnection:
+    connection = duckdb.connect()
+    yield connection
+    connection.close()
+
+
+def camden_line(date: str, payee: str, amount: str, uid: str, purpose: str = "Repairs") -> str:
+    """One row of Camden's 15 columns (payee and amount quoted so commas are safe)."""
+    return (
+        f'London Borough of Camden,{URI},{date},Sep,2025,2025/26,"{payee}",{purpose},'
+        f'Housing,"{amount}",0,2026/27,2026,Aug,{uid}'
+    )
+
+
+def camden_header() -> str:
+    return CAMDEN_SAMPLE.read_text(encoding="utf-8").splitlines()[0]
+
+
+def write(path: Path, lines: list[str], encoding: str = "utf-8") -> Path:
+    path.write_bytes(("\n".join(lines) + "\n").encode(encoding))
+    return path
+
+
+def payments(con: duckdb.DuckDBPyConnection) -> dict[int, tuple]:
+    """source_row -> (payment_date, financial_year, payee, payee_key, redacted, amount_pence)."""
+    rows = con.execute(
+        "select source_row, payment_date, financial_year, payee, payee_key, payee_redacted, "
+        "amount_pence from payments"
+    ).fetchall()
+    return {r[0]: r[1:] for r in rows}
+
+
+def quarantine(con: duckdb.DuckDBPyConnection) -> dict[int, tuple]:
+    """source_row -> (reason, amount_text, amount_pence, raw)."""
+    rows = con.execute(
+        "select source_row, reason, amount_text, amount_pence, raw from spend_quarantine"
+    ).fetchall()
+    return {r[0]: r[1:] for r in rows}
+
+
+# -- Camden's export ---------------------------------------------------------------------------
+
+
+def test_camden_sample_counts_and_invariant(con):
+    report = load_spend(con, [CAMDEN_SAMPLE])
+    (f,) = report.files
+    assert (f.mapping, f.reader, f.header_line) == ("camden", "duckdb", 1)
+    assert (f.rows_read, f.rows_accepted, f.rows_quarantined) == (13, 9, 4)
+    accepted = [194099807, 61250, 100000, 75000, 125000, 99999, 53000, 3155000000, -12345]
+    assert f.accepted_pence == sum(accepted)
+    assert f.quarantined_pence == 50000 + 80000  # the duplicate and the impossible date
+    assert f.quarantined_unparsed_rows == 2  # the European amount and 'n/a'
+    summary = con.execute("select * from ingest_summary").fetchall()
+    assert summary == [("camden_sample.csv", 13, 9, 4, sum(accepted), 130000, 2)]
+
+
+def test_redacted_payees_are_flagged_and_never_unredacted(con):
+    load_spend(con, [CAMDEN_SAMPLE])
+    rows = payments(con)
+    for line in (3, 4, 5):  # xxxxREDACTEDxxxx, REDACTED, Redacted
+        _, _, payee, key, redacted, _ = rows[line]
+        assert (payee, key, redacted) == ("REDACTED", None, True)
+    assert rows[6][2:5] == ("REDACTIVE EVENTS", "REDACTIVE EVENTS", False)  # a real supplier
+    assert con.execute("select count(*) from payments where payee ilike '%xxxx%'").fetchone() == (
+        0,
+    )
+
+
+def test_trailing_asterisks_kept_in_payee_but_not_in_key(con):
+    load_spend(con, [CAMDEN_SAMPLE])
+    assert payments(con)[7][2:4] == ("ACME BUILDERS LIMITED****", "ACME BUILDERS LIMITED")
+
+
+def test_empty_payee_is_accepted_with_no_key(con):
+    load_spend(con, [CAMDEN_SAMPLE])
+    date, fy, payee, key, redacted, pence = payments(con)[8]
+    assert (payee, key, redacted, pence) == (None, None, False, 53000)
+
+
+def test_dates_without_leading_zeros_and_uk_financial_years(con):
+    load_spend(con, [CAMDEN_SAMPLE])
+    rows = payments(con)
+    assert rows[3][:2] == (dt.date(2020, 9, 7), "2020-21")  # 7/9/2020 is 7 September
+    assert rows[4][:2] == (dt.date(2025, 3, 31), "2024-25")  # March closes the year
+    assert rows[5][:2] == (dt.date(2025, 4, 1), "2025-26")  # 1/4/2025 opens the next
+
+
+def test_quoted_amount_with_thousands_comma_and_parentheses(con):
+    load_spend(con, [CAMDEN_SAMPLE])
+    rows = payments(con)
+    assert rows[6][5] == 125000  # "1,250.00"
+    assert rows[13][5] == -12345  # (123.45)
+    assert rows[13][2:4] == ("Smith, Jones & Co.", "SMITH JONES & CO")
+
+
+def test_duplicate_transaction_id_quarantined_naming_first_row(con):
+    load_spend(con, [CAMDEN_SAMPLE])
+    reason, amount_text, pence, raw = quarantine(con)[9]
+    assert reason == "duplicate transaction id 'sep-25-1': first seen at camden_sample.csv, row 2"
+    assert (amount_text, pence) == ("500.00", 50000)
+    assert raw.endswith("500.00,0,2026/27,2026,Aug,sep-25-1")
+    assert payments(con)[2][5] == 194099807  # the first one stays
+
+
+def test_impossible_date_quarantined_keeping_its_amount(con):
+    load_spend(con, [CAMDEN_SAMPLE])
+    reason, _, pence, _ = quarantine(con)[10]
+    assert reason == "date '31/02/2024' is not a valid date in format %d/%m/%Y"
+    assert pence == 80000
+
+
+def test_unparseable_amounts_quarantined_without_pence(con):
+    load_spend(con, [CAMDEN_SAMPLE])
+    q = quarantine(con)
+    assert "decimal comma" in q[11][0] and q[11][1:3] == ("1.234,56", None)
+    assert q[14][0].startswith("amount 'n/a' is not a number") and q[14][2] is None
+
+
+def test_row_ids_unique_and_duplicates_caught_across_files(con, tmp_path):
+    second = write(
+        tmp_path / "later.csv",
+        [
+            camden_header(),
+            camden_line("02/09/2025", "Mears Ltd", "600", "sep-25-1"),
+            camden_line("03/09/2025", "Mears Ltd", "700", "sep-25-99"),
+        ],
+    )
+    report = load_spend(con, [CAMDEN_SAMPLE, second])
+    assert [f.rows_read for f in report.files] == [13, 2]
+    ids = [r[0] for r in con.execute("select row_id from payments order by row_id").fetchall()]
+    assert ids == list(range(1, report.rows_accepted + 1))
+    reason = con.execute(
+        "select reason from spend_quarantine where source_file = 'later.csv'"
+    ).fetchone()[0]
+    assert reason == "duplicate transaction id 'sep-25-1': first seen at camden_sample.csv, row 2"
+
+
+def test_truncated_line_quarantined_at_its_editor_line(con, tmp_path):
+    lines = CAMDEN_SAMPLE.read_text(encoding="utf-8").splitlines()
+    truncated = "London Borough of Camden,x,01/09/2025,Sep,2025,2025/26,Mears Ltd,Repairs"
+    path = write(tmp_path / "truncated.csv", [*lines[:5], truncated, *lines[5:]])
+    report = load_spend(con, [path])
+    (f,) = report.files
+    assert f.reader == "python"  # DuckDB refused a line, so the careful reader took over
+    assert (f.rows_read, f.rows_accepted, f.rows_quarantined) == (14, 9, 5)
+    reason, amount_text, pence, raw = quarantine(con)[6]
+    assert reason.startswith("expected 15 fields, found 8")
+    assert (amount_text, pence, raw) == (None, None, truncated)
+    assert payments(con)[7][2] == "REDACTIVE EVENTS"  # rows after it keep their own lines
+
+
+def test_too_many_fields_quarantined(con, tmp_path):
+    extra = camden_line("01/09/2025", "Mears Ltd", "600", "sep-25-7") + ",surplus"
+    path = write(tmp_path / "extra.csv", [camden_header(), extra])
+    load_spend(con, [path])
+    assert quarantine(con)[2][0].startswith("expected 15 fields, found 16")
+
+
+def test_empty_trailing_fields_are_dropped(con, tmp_path, monkeypatch):
+    line = camden_line("01/09/2025", "Mears Ltd", "600", "sep-25-7") + ",,"
+    path = write(tmp_path / "trailing.csv", [camden_header(), line])
+    load_spend(con, [path])  # DuckDB's reader ignores the empty extras itself
+    assert payments(con)[2][5] == 60000
+    monkeypatch.setattr(ingest, "_read_fast", lambda con, layout: None)
+    report = load_spend(con, [path])  # the careful reader drops them and says so
+    assert report.files[0].repaired_rows == ((2, "dropped 2 empty trailing field(s)"),)
+    assert payments(con)[2][5] == 60000
+
+
+def test_blank_lines_and_multiline_values_keep_editor_line_numbers(con, tmp_path):
+    multi = camden_line("02/09/2025", "Mears Ltd", "700", "sep-25-8", purpose='"Two\nlines"')
+    multi = multi.replace('""Two', '"Two').replace('lines""', 'lines"')
+    path = write(
+        tmp_path / "gaps.csv",
+        [
+            camden_header(),
+            camden_line("01/09/2025", "A Ltd", "600", "u1"),
+            "",
+            multi,
+            camden_line("03/09/2025", "B Ltd", "800", "u3"),
+        ],
+    )
+    load_spend(con, [path])
+    rows = payments(con)
+    assert sorted(rows) == [2, 4, 6]  # line 3 is blank; the value on line 4 runs into line 5
+    assert rows[6][5] == 80000
+
+
+def test_fast_and_careful_readers_agree(con, monkeypatch):
+    load_spend(con, [CAMDEN_SAMPLE])
+    fast = con.execute("select * from payments order by row_id").fetchall()
+    fast_q = con.execute("select * exclude (raw) from spend_quarantine").fetchall()
+    monkeypatch.setattr(ingest, "_read_fast", lambda con, layout: None)
+    report = load_spend(con, [CAMDEN_SAMPLE])
+    assert report.files[0].reader == "python"
+    assert con.execute("select * from payments order by row_id").fetchall() == fast
+    assert con.execute("select * exclude (raw) from spend_quarantine").fetchall() == fast_q
+
+
+def test_header_only_file_gets_a_summary_row_of_zeros(con, tmp_path):
+    path = write(tmp_path / "empty.csv", [camden_header()])
+    report = load_spend(con, [path])
+    assert con.execute("select * from ingest_summary").fetchall() == [
+        ("empty.csv", 0, 0, 0, 0, 0, 0)
+    ]
+    assert report.rows_read == 0
+
+
+def test_broken_conservation_raises_reconciliation_error(con, monkeypatch):
+    real = ingest._run_step
+
+    def losing_a_row(connection, step, **params):
+        real(connection, step, **params)
+        if step == "01a_payments":
+            connection.execute("delete from payments where row_id = 1")
+
+    monkeypatch.setattr(ingest, "_run_step", losing_a_row)
+    with pytest.raises(ReconciliationError, match="payments rows = rows_accepted"):
+        load_spend(con, [CAMDEN_SAMPLE])
+
+
+# -- the real Lambeth file ---------------------------------------------------------------------
+
+
+def _naive_failures() -> list[int]:
+    """Line numbers whose amount a naive parse (header on line 10, 5th column) cannot read."""
+    lines = LAMBETH_FILE.read_text(encoding="utf-8").splitlines()
+    failed = []
+    for number, row in enumerate(csv.reader(lines[10:]), start=11):
+        try:
+            float(row[4])
+        except (IndexError, ValueError):
+            failed.append(number)
+    return failed
+
+
+def test_lambeth_every_row_accounted_for(con):
+    report = load_spend(con, [LAMBETH_FILE])
+    (f,) = report.files
+    assert (f.mapping, f.header_line, f.reader) == ("lambeth", 10, "python")
+    assert (f.rows_read, f.rows_accepted, f.rows_quarantined) == (3161, 3155, 6)
+    assert f.rows_read == f.rows_accepted + f.rows_quarantined
+    assert f.repairs == 639
+    # The file's own "Total" line (quarantined as a totals line) equals what was accepted.
+    assert f.accepted_pence == 40_292_334_84
+    assert f.quarantined_pence == 40_292_334_84
+    assert f.quarantined_unparsed_rows == 5
+    reasons = dict(con.execute("select source_row, reason from spend_quarantine").fetchall())
+    assert reasons[3167] == "a totals line, not a payment; date is blank"
+    assert all(reasons.values())
+
+
+def test_lambeth_naively_failing_rows_are_repaired_or_quarantined(con):
+    failed = _naive_failures()
+    assert len(failed) == 644
+    report = load_spend(con, [LAMBETH_FILE])
+    repaired = dict(report.files[0].repaired_rows)
+    quarantined = dict(con.execute("select source_row, reason from spend_quarantine").fetchall())
+    accepted = set(payments(con))
+    for line in failed:
+        assert (line in repaired and line in accepted) or quarantined.get(line), line
+    assert len([n for n in failed if n in repaired]) == 639
+
+
+def test_lambeth_known_fused_rows(con):
+    report = load_spend(con, [LAMBETH_FILE])
+    rows = payments(con)
+    assert rows[19][0] == dt.date(2012, 6, 25) and rows[19][2] == "A A GuestHouses"
+    assert rows[19][5] == 90000  # 25/06/2012900 -> 25/06/2012 and £900
+    assert rows[441][2] == "Catch22" and rows[441][0] == dt.date(2012, 6, 12)  # Catch2212/06/2012
+    assert rows[1382][2] == "Inter High Education/Academy21"  # payee, date and amount fused
+    assert (rows[1382][0], rows[1382][5]) == (dt.date(2012, 5, 29), 74000)
+    notes = dict(report.files[0].repaired_rows)
+    assert notes[19] == "fused field '25/06/2012900' split into '25/06/2012' + '900'"
+    assert rows[13][5] == rows[14][5] == 492857  # identical invoices are both kept
+
+
+def test_lambeth_loads_with_camden_in_one_go(con):
+    report = load_spend(con, [CAMDEN_SAMPLE, LAMBETH_FILE])
+    assert [f.mapping for f in report.files] == ["camden", "lambeth"]
+    assert report.rows_read == 13 + 3161
+
+
+def test_ambiguous_fused_row_is_quarantined_not_guessed(con, tmp_path):
+    mapping = ColumnMapping(name="t", date="Date", amount="Amount", payee="Supplier")
+    lines = ["Supplier,Date,Amount", "A Ltd,8/06/2012,100", "B Ltd,18/06/2012,200"]
+    path = write(tmp_path / "ambiguous.csv", [*lines, "Foundation6608/06/2012,300"])
+    load_spend(con, [path], mapping)
+    assert quarantine(con)[4][0].startswith("expected 3 fields, found 2")  # day 8 or 08?
+    path = write(tmp_path / "padded.csv", [lines[0], lines[2], "Foundation6608/06/2012,300"])
+    report = load_spend(con, [path], mapping)
+    assert payments(con)[3][2] == "Foundation66"  # only dd/mm/yyyy dates in this file
+    assert report.repairs == 1
+
+
+# -- mappings and robust reading ---------------------------------------------------------------
+
+
+def test_missing_columns_error_lists_what_was_found(con, tmp_path):
+    path = write(tmp_path / "other.csv", ["When,How much,Who", "01/01/2024,5,X"])
+    with pytest.raises(InputFileError) as err:
+        load_spend(con, [path])
+    msg = str(err.value)
+    assert "other.csv" in msg and "['When', 'How much', 'Who']" in msg
+    assert "'Payment Date'" in msg and "ColumnMapping" in msg
+
+
+def test_mapping_from_yaml_reads_cp1252_semicolons_after_preamble(con, tmp_path):
+    mapping_file = tmp_path / "hackney.yaml"
+    mapping_file.write_text(
+        "date: Date Paid\namount: Amount\npayee: Supplier\npurpose: Expense Type\n"
+        "transaction_id: Ref\ndate_formats: ['%Y-%m-%d', '%d/%m/%Y']\n"
+        "constants: {org_unit: Housing}\n",
+        encoding="utf-8",
+    )
+    mapping = load_mapping(mapping_file)
+    assert mapping.name == "hackney" and mapping.constants == {"org_unit": "Housing"}
+    path = write(
+        tmp_path / "hackney.csv",
+        [
+            "Council spend report",
+            "",
+            "Ref;Date Paid;Supplier;Expense Type;Amount",
+            "1;2024-04-02;Café Ltd;Catering;£1.234,00",
+            "2;03/04/2024;Café Ltd;Catering;£1,234.00",
+        ],
+        encoding="cp1252",
+    )
+    report = load_spend(con, [path], mapping)
+    assert (report.files[0].encoding, report.files[0].delimiter) == ("cp1252", ";")
+    rows = con.execute("select payee, org_unit, amount_pence, source_row from payments").fetchall()
+    assert rows == [("Café Ltd", "Housing", 123400, 5)]
+    assert "decimal comma" in quarantine(con)[4][0]
+
+
+def test_preset_mapping_file(tmp_path):
+    mapping_file = tmp_path / "m.json"
+    mapping_file.write_text('{"preset": "lambeth"}', encoding="utf-8")
+    assert load_mapping(mapping_file) is LAMBETH
+    assert ColumnMapping.from_file(mapping_file) is LAMBETH
+
+
+def test_invalid_mapping_file_lists_problems(tmp_path):
+    mapping_file = tmp_path / "m.yaml"
+    mapping_file.write_text("date: D\namount: A\nwhen: x\n", encoding="utf-8")
+    with pytest.raises(InputFileError, match=r"unknown keys \['when'\]"):
+        load_mapping(mapping_file)
+    with pytest.raises(InputFileError, match="'payee' must name a column"):
+        ColumnMapping(name="x", date="D", amount="A")
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-8-sig"])
+def test_utf16_and_bom_files_are_read(con, tmp_path, encoding):
+    lines = [camden_header(), camden_line("01/09/2025", "Café £ Ltd", "£600", "u1")]
+    report = load_spend(con, [write(tmp_path / "enc.csv", lines, encoding=encoding)])
+    assert report.files[0].rows_accepted == 1
+    assert payments(con)[2][2:] == ("Café £ Ltd", "CAFÉ LTD", False, 60000)
+
+
+def test_bad_bytes_never_crash(con, tmp_path):
+    body = camden_header() + "\n" + camden_line("01/09/2025", "Bad\x81\x8dBytes", "600", "u1")
+    path = tmp_path / "bad.csv"
+    path.write_bytes(body.encode("latin-1") + b"\n")
+    report = load_spend(con, [path])
+    assert report.files[0].encoding == "latin-1" and report.rows_accepted == 1
+
+
+def test_excel_file_renamed_csv_is_refused(con, tmp_path):
+    path = tmp_path / "spend.csv"
+    path.write_bytes(b"PK\x03\x04" + b"\x00" * 100)
+    with pytest.raises(InputFileError, match="Excel workbook.*Save As"):
+        load_spend(con, [path])
+
+
+def test_missing_file_and_no_files(con, tmp_path):
+    with pytest.raises(InputFileError, match="file not found"):
+        load_spend(con, [tmp_path / "nope.csv"])
+    with pytest.raises(InputFileError, match="no spend files"):
+        load_spend(con, [])
+
+
+def test_presets_match_published_headers():
+    header = [h.strip() for h in camden_header().split(",")]
+    assert set(CAMDEN.columns().values()) <= set(header) and len(header) == 15
+    lambeth_header = LAMBETH_FILE.read_text(encoding="utf-8").splitlines()[9].split(",")
+    assert set(LAMBETH.columns().values()) <= set(lambeth_header)
