@@ -61,9 +61,11 @@ problems as (
                 then format('scope_type ''{}'' is not borough, ward or estate',
                             coalesce(scope_type, '')) end,
             case when scope_type in ('ward', 'estate') and scope_code is null then
-                format('scope_code is blank: a {} contract needs the {} it covers',
-                       scope_type,
-                       case scope_type when 'ward' then 'ward code' else 'estate id' end) end,
+                case scope_type
+                    when 'ward' then 'scope_code is blank: a ward contract needs the ward '
+                        || 'code it covers'
+                    else 'scope_code is blank: an estate contract needs the estate id it covers'
+                end end,
             case when value_text is not null and value_problem is not null then
                 format('annual_value_gbp: {}', value_problem) end,
             case when annual_value_pence < 0 then
