@@ -1,13 +1,14 @@
--- 00c_raw_file_from_csv: number the fast-path rows by their line in the file.
+-- 00c_raw_file_from_csv: present the fast-path rows in the shape 00d_raw_spend_append reads.
 -- inputs : raw_csv (one file, rows in file order, no refused lines, no multi-line fields:
 --          placespend.ingest checks both before running this step)
--- params : $first_data_line (1-based line number of the first data row)
--- output : raw_file (temporary): source_row, fields, raw, read_problem, repair_note
+-- output : raw_file (temporary view): source_row (0-based row number here; 00d adds the
+--          line offset), fields, raw, read_problem, repair_note
 -- grain  : one row per data row
 -- units  : all text
-create or replace temp table raw_file as
+-- A view, so the fields list is built once, while 00d copies the rows into raw_spend.
+create or replace temp view raw_file as
 select
-    rowid + $first_data_line as source_row,
+    rowid as source_row,
     list_value(*columns(*)) as fields,
     cast(null as varchar) as raw,
     cast(null as varchar) as read_problem,

@@ -1,7 +1,9 @@
 -- 00d_raw_spend_append: pick the mapped columns out of one file's rows.
 -- inputs : raw_file (one file: source_row, fields, raw, read_problem, repair_note; from
 --          00c_raw_file_from_csv or the Python reader)
--- params : $file_index, $source_file, $delimiter; $<field>_col = 1-based position of the
+-- params : $file_index, $source_file, $delimiter; $row_offset (added to raw_file.source_row
+--          to give the 1-based line in the file: 0 from the Python reader, which numbers
+--          lines itself); $<field>_col = 1-based position of the
 --          mapped column (NULL when the file has none); $<field>_const = constant used when
 --          the column is absent (NULL otherwise)
 -- output : rows appended to raw_spend
@@ -11,7 +13,7 @@ insert into raw_spend
 select
     $file_index,
     $source_file,
-    source_row,
+    source_row + $row_offset,
     $delimiter,
     case when read_problem is null then fields[$transaction_id_col] end,
     case when read_problem is null then fields[$date_col] end,
@@ -23,5 +25,4 @@ select
     raw,
     read_problem,
     repair_note
-from raw_file
-order by source_row;
+from raw_file;

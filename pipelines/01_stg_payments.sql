@@ -22,9 +22,6 @@ cleaned as (
         file_index,
         source_file,
         source_row,
-        delimiter,
-        fields,
-        raw,
         read_problem,
         repair_note,
         amount_text,
@@ -60,69 +57,93 @@ checked as (
                 'date ''{}'' is outside {}-{}', date_clean, $earliest_year, $latest_year)
         end as date_problem,
         date_clean is null and amount_clean is null and payee_clean is null
-            and purpose is null and org_unit is null and transaction_id is null as is_empty,
-        case
-            when date_clean is null then list_has_any(
-                list_transform(fields, lambda f: lower(ps_trim(coalesce(f, '')))),
-                ['total', 'totals', 'grand total', 'sub total', 'subtotal'])
-            else false
-        end as is_total,
-        case when transaction_id is not null then row_number() over by_id end as id_rank,
-        case when transaction_id is not null then first_value(source_file) over by_id end
-            as first_file,
-        case when transaction_id is not null then first_value(source_row) over by_id end
-            as first_row
+            and purpose is null and org_unit is null and transaction_id is null as is_empty
     from parsed
-    window by_id as (partition by transaction_id order by file_index, source_row)
+),
+
+-- A repeated transaction id: the first row in file order keeps it (aggregate, not a window:
+-- ids are nearly all distinct, so only the few repeats go on to the join below).
+repeated_ids as (
+    select
+        transaction_id,
+        arg_min(source_file, (file_index, source_row)) as first_file,
+        arg_min(source_row, (file_index, source_row)) as first_row,
+        arg_min(file_index, (file_index, source_row)) as first_index
+    from parsed
+    where transaction_id is not null
+    group by transaction_id
+    having count(*) > 1
+),
+
+-- Totals lines ("Total", "Grand total" in any column) have no date; look only at those rows.
+totals as (
+    select file_index, source_row
+    from raw_spend
+    where nullif(ps_trim(date_text), '') is null
+        and list_has_any(
+            list_transform(fields, lambda f: lower(ps_trim(coalesce(f, '')))),
+            ['total', 'totals', 'grand total', 'sub total', 'subtotal'])
 ),
 
 reasons as (
     select
-        *,
+        c.*,
         case
-            when read_problem is not null then read_problem
-            when is_empty then 'no date, amount, payee or description: an empty line'
+            when c.read_problem is not null then c.read_problem
+            when c.is_empty then 'no date, amount, payee or description: an empty line'
             else nullif(concat_ws('; ',
-                case when is_total then 'a totals line, not a payment' end,
-                amount_problem,
-                date_problem,
-                case when id_rank > 1 then format(
-                    'duplicate transaction id ''{}'': first seen at {}, row {}',
-                    transaction_id, first_file, first_row) end
+                case when t.source_row is not null then 'a totals line, not a payment' end,
+                c.amount_problem,
+                c.date_problem,
+                case when (c.file_index, c.source_row) <> (r.first_index, r.first_row)
+                    then format(
+                        'duplicate transaction id ''{}'': first seen at {}, row {}',
+                        c.transaction_id, r.first_file, r.first_row) end
             ), '')
         end as reason
-    from checked
+    from checked as c
+    left join repeated_ids as r using (transaction_id)
+    left join totals as t using (file_index, source_row)
+),
+
+-- The row as read, for refused rows only: the careful reader kept the text; rows from
+-- DuckDB's reader are written back as delimited text from their fields.
+refused_raw as (
+    select
+        q.file_index,
+        q.source_row,
+        coalesce(w.raw, list_reduce(
+            list_transform(w.fields, lambda f: case
+                when contains(coalesce(f, ''), w.delimiter) or contains(coalesce(f, ''), '"')
+                    then '"' || replace(f, '"', '""') || '"'
+                else coalesce(f, '')
+            end),
+            lambda acc, f: acc || w.delimiter || f)) as raw
+    from reasons as q
+    inner join raw_spend as w using (file_index, source_row)
+    where q.reason is not null
 ),
 
 final as (
     select
-        file_index,
-        source_file,
-        source_row,
-        transaction_id,
-        payment_date,
-        ps_financial_year(payment_date) as financial_year,
-        case when payee_redacted then 'REDACTED' else payee_clean end as payee,
-        case when payee_redacted then null else ps_payee_key(payee_clean) end as payee_key,
-        payee_redacted,
-        purpose,
-        org_unit,
-        amount_text,
-        amount_pence,
-        reason,
-        repair_note,
-        case
-            when reason is null then null
-            when raw is not null then raw
-            else list_reduce(
-                list_transform(fields, lambda f: case
-                    when contains(coalesce(f, ''), delimiter) or contains(coalesce(f, ''), '"')
-                        then '"' || replace(f, '"', '""') || '"'
-                    else coalesce(f, '')
-                end),
-                lambda acc, f: acc || delimiter || f)
-        end as raw
-    from reasons
+        r.file_index,
+        r.source_file,
+        r.source_row,
+        r.transaction_id,
+        r.payment_date,
+        ps_financial_year(r.payment_date) as financial_year,
+        case when r.payee_redacted then 'REDACTED' else r.payee_clean end as payee,
+        case when r.payee_redacted then null else ps_payee_key(r.payee_clean) end as payee_key,
+        r.payee_redacted,
+        r.purpose,
+        r.org_unit,
+        r.amount_text,
+        r.amount_pence,
+        r.reason,
+        r.repair_note,
+        w.raw
+    from reasons as r
+    left join refused_raw as w using (file_index, source_row)
 )
 
 select * from final

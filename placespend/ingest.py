@@ -331,23 +331,25 @@ class _ReadOutcome:
 def _read_file(
     con: duckdb.DuckDBPyConnection, index: int, name: str, layout: _parse.Layout
 ) -> _ReadOutcome:
-    """Read one file into ``raw_file`` (fast path first) and append it to ``raw_spend``."""
+    """Read one file (fast path first) and append its rows to ``raw_spend``."""
     rows = _read_fast(con, layout) if layout.fast_candidate else None
-    reader, encoding, repaired = "duckdb", layout.encoding, ()
-    if rows is None:
-        parsed = _parse.read_careful(layout)
-        con.execute("drop table if exists raw_file")
-        con.register("raw_file", _arrow(parsed))
-        rows, reader, encoding = len(parsed.rows), "python", parsed.encoding
-        repaired = tuple((r.line, r.repair_note) for r in parsed.rows if r.repair_note)
-    _run_step(con, "00d_raw_spend_append", **_append_params(index, name, layout))
-    if reader == "python":
-        con.unregister("raw_file")
-    else:
-        con.execute("drop table if exists raw_file")
+    if rows is not None:
+        first_line = layout.header_line + 1
+        _run_step(con, "00d_raw_spend_append", **_append_params(index, name, layout, first_line))
+        con.execute("drop view if exists raw_file")
         con.execute("drop table if exists raw_csv")
-    log.info("read %s: %d rows (%s reader)", name, rows, reader)
-    return _ReadOutcome(name, reader, encoding, rows, repaired)
+        outcome = _ReadOutcome(name, "duckdb", layout.encoding, rows, ())
+    else:
+        parsed = _parse.read_careful(layout)
+        con.register("raw_file", _arrow(parsed))
+        try:
+            _run_step(con, "00d_raw_spend_append", **_append_params(index, name, layout, 0))
+        finally:
+            con.unregister("raw_file")
+        repaired = tuple((r.line, r.repair_note) for r in parsed.rows if r.repair_note)
+        outcome = _ReadOutcome(name, "python", parsed.encoding, len(parsed.rows), repaired)
+    log.info("read %s: %d rows (%s reader)", name, outcome.rows, outcome.reader)
+    return outcome
 
 
 def _read_fast(con: duckdb.DuckDBPyConnection, layout: _parse.Layout) -> int | None:
@@ -371,7 +373,7 @@ def _read_fast(con: duckdb.DuckDBPyConnection, layout: _parse.Layout) -> int | N
     rows = con.table("raw_csv").shape[0]
     if rejected or layout.header_line + rows != layout.line_count:
         return None
-    _run_step(con, "00c_raw_file_from_csv", first_data_line=layout.header_line + 1)
+    _run_step(con, "00c_raw_file_from_csv")
     return rows
 
 
@@ -388,11 +390,12 @@ def _arrow(parsed: _parse.CarefulRead) -> pa.Table:
     )
 
 
-def _append_params(index: int, name: str, layout: _parse.Layout) -> dict[str, Any]:
+def _append_params(index: int, name: str, layout: _parse.Layout, row_offset: int) -> dict[str, Any]:
     params: dict[str, Any] = {
         "file_index": index,
         "source_file": name,
         "delimiter": layout.delimiter,
+        "row_offset": row_offset,
     }
     for f in _MAPPED_FIELDS:
         col = layout.positions.get(f)
