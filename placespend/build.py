@@ -45,6 +45,7 @@ class BuildInputs:
 
     spend: tuple[Path, ...] = ()
     contracts: Path | None = None
+    boundaries: Path | None = None
     catalogue: Path | None = None
     estates: Path | None = None
     wards: Path | None = None
@@ -84,11 +85,15 @@ def build(
         cat = catalogue.load_catalogue(inputs.catalogue)
         report(STEPS[1])
         bounds = boundaries.load_boundaries(
-            wards=inputs.wards, small_areas=inputs.small_areas, estates=inputs.estates
+            inputs.boundaries or paths.BOUNDARIES_DIR,
+            wards=inputs.wards,
+            small_areas=inputs.small_areas,
+            estates=inputs.estates,
         )
         report(STEPS[2])
         atom_table = atoms.build_atoms(bounds)
-        notes = list(atom_table.notes)
+        bounds.estates = atoms.estate_estimates(bounds, atom_table)
+        notes = [*bounds.notes, *atom_table.notes]
         report(STEPS[3])
         spend, contracts, is_demo = _spend_files(home, inputs, cat, bounds)
         if is_demo:
@@ -98,6 +103,9 @@ def build(
             report(STEPS[4])
             ingest.load_spend(con, list(spend), _mapping(inputs.mapping))
             ingest.load_contracts(con, contracts)
+            ingest.check_contract_scopes(
+                con, bounds.wards["ward_code"], bounds.estates["estate_id"]
+            )
             report(STEPS[5])
             apportion(con, borough_code=_borough_code(bounds))
             report(STEPS[6])
@@ -125,7 +133,10 @@ def _mapping(path: Path | None):
 
 
 def _borough_code(bounds) -> str:
-    return str(bounds.borough["borough_code"].iloc[0])
+    """The borough's code, or a neutral one when a council brings no borough layer."""
+    if len(bounds.borough) and "borough_code" in bounds.borough.columns:
+        return str(bounds.borough["borough_code"].iloc[0])
+    return "BOROUGH"
 
 
 def _write_reference(con: duckdb.DuckDBPyConnection, cat, bounds, atom_table) -> None:
@@ -133,8 +144,7 @@ def _write_reference(con: duckdb.DuckDBPyConnection, cat, bounds, atom_table) ->
     for name, frame in cat.to_frames().items():
         write_table(con, name, frame)
     write_table(con, "atoms", pd.DataFrame(atom_table.atoms.drop(columns="geometry")))
-    long_keys = atom_table.keys.melt(id_vars="atom_id", var_name="key", value_name="weight")
-    write_table(con, "atom_keys", long_keys)
+    write_table(con, "atom_keys", atom_table.long_keys())
     write_table(con, "estates", _with_wkb(bounds.estates))
     write_table(con, "wards", _with_wkb(bounds.wards))
 

@@ -58,6 +58,16 @@ def _data_label(con) -> str:
     return DEMO_LABEL if info.get("is_demo") else "user-supplied spend"
 
 
+def _money(pence: float) -> str:
+    """Compact pounds for tables: £950, £12.3k, £4.56m."""
+    pounds = pence / 100
+    if abs(pounds) >= 1e6:
+        return f"£{pounds / 1e6:.2f}m"
+    if abs(pounds) >= 1e4:
+        return f"£{pounds / 1e3:.1f}k"
+    return f"£{pounds:,.0f}"
+
+
 def _demo_banner(con) -> None:
     if build_mod.read_build_info(con).get("is_demo"):
         out.print(f"[bold yellow]⚠ {DEMO_LABEL}[/]")
@@ -71,6 +81,14 @@ def build(
         typer.Option("--spend", help="Spend export(s) (CSV); repeat for several files."),
     ] = None,
     contracts: Annotated[Path | None, typer.Option(help="Contracts register (CSV).")] = None,
+    boundaries_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--boundaries",
+            help="Folder of boundary layers (wards, small_areas, estates, borough, context "
+            "layers) for another council; default: the shipped Camden layers.",
+        ),
+    ] = None,
     catalogue: Annotated[Path | None, typer.Option(help="Service catalogue (YAML).")] = None,
     estates: Annotated[Path | None, typer.Option(help="Estate polygons file.")] = None,
     wards: Annotated[Path | None, typer.Option(help="Ward polygons file.")] = None,
@@ -85,6 +103,7 @@ def build(
     inputs = build_mod.BuildInputs(
         spend=tuple(spend or ()),
         contracts=contracts,
+        boundaries=boundaries_dir,
         catalogue=catalogue,
         estates=estates,
         wards=wards,
@@ -111,7 +130,7 @@ def _print_build(result: build_mod.BuildResult) -> None:
     out.print(
         f"Rows read {r.rows_read:,}: accepted {r.rows_accepted:,}, quarantined "
         f"{r.rows_quarantined:,}. Money conserved to the penny: "
-        f"{'yes' if r.ok else 'NO'} (£{export.gbp(r.input_pence)} accepted)."
+        f"{'yes' if r.ok else 'NO'} (£{r.input_pence / 100:,.2f} accepted)."
     )
     with store.connect(result.db_path) as con:
         cov = query(con, "coverage").iloc[0]
@@ -161,22 +180,27 @@ def estates(
         totals = export.estate_totals(con, year)
     shown = totals if limit <= 0 else totals.head(limit)
     table = Table(title=f"Spend by estate, financial year {year}")
-    for col in ("estate", "boundary", "households", "total £", "low–high £", "delegable £",
-                "£/household"):
-        table.add_column(col, justify="left" if col in ("estate", "boundary") else "right")
+    table.add_column("estate")
+    table.add_column("boundary")
+    for col in ("homes", "total", "range", "delegable", "per home"):
+        table.add_column(col, justify="right", no_wrap=True)
     for r in shown.itertuples():
-        per_hh = "" if pd.isna(r.per_household_pence) else f"{r.per_household_pence / 100:,.0f}"
+        per_home = "" if pd.isna(r.per_household_pence) else _money(r.per_household_pence)
         table.add_row(
-            f"{r.estate_name} [dim]({r.estate_id})[/]",
-            r.source,
+            r.estate_name,
+            "derived" if r.source == "census_cluster" else r.source,
             f"{r.households_est:,.0f}",
-            f"{r.total_pence / 100:,.0f}",
-            f"{r.low_pence / 100:,.0f}–{r.high_pence / 100:,.0f}",
-            f"{r.delegable_pence / 100:,.0f}",
-            per_hh,
+            _money(r.total_pence),
+            f"{_money(r.low_pence)}–{_money(r.high_pence)}",
+            _money(r.delegable_pence),
+            per_home,
         )
     out.print(table)
-    out.print(f"{len(totals)} estates; census_cluster boundaries are derived, not official.")
+    out.print(
+        f"{len(shown)} of {len(totals)} estates. 'derived' boundaries are census clusters made "
+        "by placespend, not official estate boundaries. Homes = estimated households. Range = "
+        "least and most over the services' alternative keys."
+    )
 
 
 @app.command("export")
