@@ -1,0 +1,174 @@
+"""End to end: the default build on the shipped data, and a small council's own files."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from decimal import Decimal
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from _geo_fixtures import gdf, write_dir
+from shapely import box
+from typer.testing import CliRunner
+
+from placespend import export, store
+from placespend.build import build
+from placespend.cli import app
+from placespend.paths import db_path
+
+runner = CliRunner()
+
+CAMDEN_HEADER = (
+    "Organisation Label,Organisation URI,Payment Date,Payment Month,Payment Year,"
+    "Financial Year,Beneficiary Name,Purpose,Organisational Unit,Amount GBP,"
+    "Irrecoverable VAT Amount GBP,Latest Financial Year,Latest Year,Latest Month,"
+    "Unique Identifier"
+)
+
+
+def _cli(*args: str, home) -> object:
+    return runner.invoke(app, [*args, "--home", str(home)], catch_exceptions=False)
+
+
+@pytest.fixture(scope="module")
+def default_home(tmp_path_factory):
+    home = tmp_path_factory.mktemp("default")
+    build(home)
+    return home
+
+
+def test_default_build_reconciles_to_the_penny(default_home):
+    result = _cli("reconcile", "--json", home=default_home)
+    assert result.exit_code == 0
+    figures = json.loads(result.stdout)
+    assert figures["ok"] is True
+    assert figures["rows_read"] == figures["rows_accepted"] + figures["rows_quarantined"]
+    placed = Decimal(str(figures["estates_gbp"])) + Decimal(str(figures["residual_gbp"]))
+    assert placed + Decimal(str(figures["excluded_gbp"])) == Decimal(str(figures["input_gbp"]))
+    assert figures["estates_gbp"] > 0 and figures["excluded_gbp"] > 0
+    assert "SYNTHETIC" in figures["data"]
+
+
+def test_default_build_has_the_named_estates(default_home):
+    with store.connect(db_path(default_home)) as con:
+        estates = con.execute("select estate_id, name, source from estates").df()
+        hilgrove = export.resolve_estate(con, "Hilgrove")
+    assert len(estates) >= 60
+    names = " | ".join(estates["name"])
+    assert "Chalcots" in names and "Maitland Park" in names
+    source = estates.set_index("estate_id").loc[hilgrove, "source"]
+    assert source == "census_cluster"
+
+
+def test_export_of_one_estate_equals_its_total_in_the_store(default_home, tmp_path):
+    result = _cli("export", "--estate", "Chalcots", "--year", "2024-25", "--out",
+                  str(tmp_path), home=default_home)
+    assert result.exit_code == 0
+    (csv_path,) = tmp_path.glob("SYNTHETIC_DEMO_*.csv")
+    rows = pd.read_csv(csv_path, dtype={"amount_gbp": str})
+    assert list(rows.columns[:11]) == export.EXPORT_COLUMNS
+    exported = sum(Decimal(v) for v in rows["amount_gbp"])
+    with store.connect(db_path(default_home)) as con:
+        totals = export.estate_totals(con, "2024-25").set_index("estate_id")
+        chalcots = export.resolve_estate(con, "Chalcots")
+    assert exported == Decimal(int(totals.loc[chalcots, "total_pence"])) / 100
+    assert set(rows["basis"]) <= {"direct", "apportioned (borough)", "apportioned (ward)"}
+    (geojson_path,) = tmp_path.glob("*.geojson")
+    features = json.loads(geojson_path.read_text())["features"]
+    assert len(features) == len(totals)
+
+
+def test_estates_command_lists_every_estate_with_the_demo_banner(default_home):
+    result = _cli("estates", home=default_home)
+    assert result.exit_code == 0
+    assert "SYNTHETIC DEMO DATA" in result.stdout
+    assert "of 71 estates" in result.stdout or " estates." in result.stdout
+
+
+def _council_files(tmp_path):
+    """A two-ward council with one estate, its spend in Camden's format and two contracts."""
+    bdir = tmp_path / "bounds"
+    bdir.mkdir()
+    write_dir(bdir)
+    lines = [
+        # payee, purpose, amount: borough-wide, ward W2 and estate E1 caretaking, and a levy
+        ("Acme Caretaking Ltd", "Estate caretaking", "500.00"),
+        ("West Two Cleaners", "Estate caretaking", "300.00"),
+        ("Box Estate Co****", "Estate caretaking", "70.00"),
+        ("Greater London Authority", "Levies Paid", "1,000.00"),
+    ]
+    rows = [
+        f"Tiny Council,http://example.org,1/6/2024,6,2024,2024/25,{payee},{purpose},Housing,"
+        f"\"{amount}\",0,No,No,No,jun-24-{i}"
+        for i, (payee, purpose, amount) in enumerate(lines)
+    ]
+    spend = tmp_path / "spend.csv"
+    spend.write_text("\n".join([CAMDEN_HEADER, *rows]) + "\n", encoding="utf-8")
+    contracts = tmp_path / "contracts.csv"
+    contracts.write_text(
+        "contract_id,title,supplier,service,purpose,scope_type,scope_code,annual_value_gbp,"
+        "start_date,end_date\n"
+        "K1,West Two caretaking,West Two Cleaners,caretaking,,ward,W2,300,2024-04-01,2025-03-31\n"
+        "K2,Box Estate caretaking,Box Estate Co,caretaking,,estate,E1,70,2024-04-01,2025-03-31\n",
+        encoding="utf-8",
+    )
+    return bdir, spend, contracts
+
+
+def test_a_small_council_can_bring_its_own_files(tmp_path, tiny_catalogue):
+    bdir, spend, contracts = _council_files(tmp_path)
+    home = tmp_path / "home"
+    result = _cli(
+        "build", "--boundaries", str(bdir), "--spend", str(spend), "--contracts",
+        str(contracts), "--catalogue", str(tiny_catalogue), home=home,
+    )
+    assert result.exit_code == 0, result.output
+    assert "SYNTHETIC" not in result.stdout
+    with store.connect(db_path(home)) as con:
+        rows = export.estate_rows(con, "E1")
+    by_basis = rows.set_index("basis")["amount_pence"].to_dict()
+    # Borough £500 by households: E1 holds 10 of 50 (see _geo_fixtures) -> £100.
+    # Ward W2's £300 cannot reach E1 (it lies in W1); the estate contract's £70 is direct.
+    assert by_basis == {"apportioned (borough)": 10_000, "direct": 7_000}
+    recon = json.loads(_cli("reconcile", "--json", home=home).stdout)
+    assert recon["input_gbp"] == 1870.0
+    assert recon["excluded_gbp"] == 1000.0
+    assert recon["estates_gbp"] == 170.0
+
+
+@pytest.fixture
+def tiny_catalogue():
+    return Path(__file__).parent / "data" / "tiny_catalogue.yaml"
+
+
+def _placespend(*args: str) -> subprocess.CompletedProcess:
+    """Run the real command in a child process, as a user would."""
+    return subprocess.run(
+        [sys.executable, "-m", "placespend", *args], capture_output=True, text=True, timeout=300
+    )
+
+
+def test_a_bad_boundary_file_is_a_message_not_a_traceback(tmp_path):
+    overlapping = gdf(
+        [
+            {"estate_id": "E1", "name": "One", "geometry": box(0, 0, 60, 100)},
+            {"estate_id": "E2", "name": "Two", "geometry": box(40, 0, 100, 100)},
+        ]
+    )
+    path = tmp_path / "my_estates.geojson"
+    overlapping.to_file(path, driver="GeoJSON")
+    done = _placespend("build", "--estates", str(path), "--home", str(tmp_path))
+    assert done.returncode == 2
+    assert "my_estates.geojson" in done.stderr and "overlap" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert not db_path(tmp_path).exists()
+
+
+def test_reading_before_building_says_to_build_first(tmp_path):
+    done = _placespend("estates", "--home", str(tmp_path))
+    assert done.returncode == 2
+    assert "placespend build" in done.stderr
+    assert "Traceback" not in done.stderr
