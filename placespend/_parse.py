@@ -11,7 +11,7 @@ import csv
 import io
 import re
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -237,27 +237,30 @@ class RawRow:
     text: str
 
 
+def _physical_lines(text: str) -> list[str]:
+    """Lines as an editor numbers them (split at ``\r\n``, ``\n`` or ``\r``), ends kept."""
+    return list(io.StringIO(text, newline=""))
+
+
+def _rows(body: list[str], delimiter: str) -> Iterator[tuple[int, int, list[str]]]:
+    """``(start, end, fields)`` per non-blank CSV row; ``body[start:end]`` are its lines."""
+    reader = csv.reader(body, delimiter=delimiter, quotechar='"', doublequote=True)
+    start = 0
+    for fields in reader:
+        end = reader.line_num
+        if fields:
+            yield start, end, fields
+        start = end
+
+
 def iter_rows(text: str, delimiter: str, first_line: int) -> Iterator[RawRow]:
     """Yield the CSV rows starting at 1-based line ``first_line``; blank lines are skipped.
 
     A quoted field may span lines; ``line`` is where the row starts, as an editor shows it.
     """
-    buffer: list[str] = []
-
-    def lines() -> Iterator[str]:
-        for i, physical in enumerate(io.StringIO(text, newline="")):
-            if i + 1 >= first_line:
-                buffer.append(physical)
-                yield physical
-
-    reader = csv.reader(lines(), delimiter=delimiter, quotechar='"', doublequote=True)
-    start = first_line
-    for fields in reader:
-        raw = "".join(buffer).rstrip("\r\n")
-        buffer.clear()
-        if fields:
-            yield RawRow(start, fields, raw)
-        start = first_line + reader.line_num
+    body = _physical_lines(text)[first_line - 1 :]
+    for start, end, fields in _rows(body, delimiter):
+        yield RawRow(first_line + start, fields, "".join(body[start:end]).rstrip("\r\n"))
 
 
 # -- repairs -------------------------------------------------------------------------------------
@@ -297,31 +300,39 @@ def repair_fused(
     """
     if len(fields) >= width:
         return None
-    results: dict[tuple[str, ...], str] = {}
     pattern = re.compile(date_re)
-    for j, field in enumerate(fields):
-        if not pattern.search(field):
-            continue
-        for start in range(len(field)):
-            for end in range(start + 1, min(len(field), start + _MAX_DATE_CHARS) + 1):
-                candidate = field[start:end]
-                if shape(candidate) not in date_shapes or not pattern.fullmatch(candidate):
-                    continue
-                pieces = [p for p in (field[:start], candidate, field[end:]) if p]
-                row = fields[:j] + pieces + fields[j + 1 :]
-                if len(row) != width or row[date_col] != candidate:
-                    continue
-                try:
-                    parse_date(candidate, formats)
-                    parse_amount_pence(row[amount_col])
-                except ValueError:
-                    continue
+    results: dict[tuple[str, ...], str] = {}
+    for j, value in enumerate(fields):
+        for pieces in _date_splits(value, pattern, date_shapes) if pattern.search(value) else ():
+            row = fields[:j] + pieces + fields[j + 1 :]
+            if len(row) == width and _fits(row, date_col, amount_col, formats):
                 split = "' + '".join(pieces)
-                results[tuple(row)] = f"fused field '{field}' split into '{split}'"
+                results[tuple(row)] = f"fused field '{value}' split into '{split}'"
     if len(results) != 1:
         return None
     ((row, note),) = results.items()
     return Repair(list(row), note)
+
+
+def _date_splits(
+    value: str, pattern: re.Pattern[str], shapes: frozenset[str]
+) -> Iterator[list[str]]:
+    """Every way to cut ``value`` into [before,] date[, after] with a date of a known shape."""
+    for start in range(len(value)):
+        for end in range(start + 1, min(len(value), start + _MAX_DATE_CHARS) + 1):
+            candidate = value[start:end]
+            if shape(candidate) in shapes and pattern.fullmatch(candidate):
+                yield [p for p in (value[:start], candidate, value[end:]) if p]
+
+
+def _fits(row: list[str], date_col: int, amount_col: int, formats: Sequence[str]) -> bool:
+    """Whether a candidate row has a valid date and amount where the header says."""
+    try:
+        parse_date(row[date_col], formats)
+        parse_amount_pence(row[amount_col])
+    except ValueError:
+        return False
+    return True
 
 
 # -- file layout ---------------------------------------------------------------------------------
@@ -354,8 +365,23 @@ class Layout:
     fast_candidate: bool  # clean enough to try DuckDB's reader first
 
 
-def sniff_file(path: Path, mappings: Sequence[MappingLike]) -> Layout:
+SPEND_HEADER_FIX = (
+    "pass a ColumnMapping (or a mapping YAML/JSON file, see placespend.ingest.load_mapping) "
+    "naming this file's date, amount and payee columns"
+)
+
+
+def sniff_file(path: Path, mappings: Sequence[MappingLike], fix: str = SPEND_HEADER_FIX) -> Layout:
     """Work out how to read ``path`` with the first of ``mappings`` whose columns it has.
+
+    Parameters
+    ----------
+    path
+        The file.
+    mappings
+        Candidate column mappings, tried in order on each of the first lines.
+    fix
+        What the user should do when no header is found (ends the error message).
 
     Raises
     ------
@@ -370,7 +396,7 @@ def sniff_file(path: Path, mappings: Sequence[MappingLike]) -> Layout:
     text, encoding = decode(_head(data))
     found = find_header(split_lines(text)[:HEADER_SEARCH_LINES], mappings)
     if found is None:
-        raise InputFileError(_no_header_message(path, text, mappings))
+        raise InputFileError(_no_header_message(path, text, mappings, fix))
     line, delimiter, mapping, header, positions = found
     return Layout(
         path=path,
@@ -448,7 +474,7 @@ def _positions(normed: list[str], mapping: MappingLike) -> dict[str, int] | None
     return positions
 
 
-def _no_header_message(path: Path, text: str, mappings: Sequence[MappingLike]) -> str:
+def _no_header_message(path: Path, text: str, mappings: Sequence[MappingLike], fix: str) -> str:
     lines = split_lines(text)[:HEADER_SEARCH_LINES]
     widest: tuple[int, int, list[str]] = (0, 0, [])
     for i, line in enumerate(lines):
@@ -466,9 +492,7 @@ def _no_header_message(path: Path, text: str, mappings: Sequence[MappingLike]) -
     )
     return (
         f"{where(path)}no header row with the mapped columns in the first {HEADER_SEARCH_LINES} "
-        f"lines (looked for {wanted}); {found}. Fix: pass a ColumnMapping (or a mapping "
-        "YAML/JSON file, see placespend.ingest.load_mapping) naming this file's date, amount "
-        "and payee columns."
+        f"lines (looked for {wanted}); {found}. Fix: {fix}."
     )
 
 
@@ -476,22 +500,24 @@ def _no_header_message(path: Path, text: str, mappings: Sequence[MappingLike]) -
 
 
 @dataclass
-class CarefulRow:
-    """A data row read by :func:`read_careful`, with what was done to it."""
-
-    line: int
-    fields: list[str]
-    raw: str
-    read_problem: str | None = None
-    repair_note: str | None = None
-
-
-@dataclass(frozen=True)
 class CarefulRead:
-    """Every data row of one file, in file order, and the encoding the text was read with."""
+    """Every data row of one file, in file order, kept as columns (a file may be large).
+
+    ``raw``, ``read_problems`` and ``repair_notes`` map a row's index to its text as read, why
+    it cannot be used, or what was repaired; rows read cleanly have none of them.
+    """
 
     encoding: str
-    rows: list[CarefulRow]
+    lines: list[int]
+    fields: list[list[str]]
+    raw: dict[int, str] = field(default_factory=dict)
+    read_problems: dict[int, str] = field(default_factory=dict)
+    repair_notes: dict[int, str] = field(default_factory=dict)
+
+    @property
+    def repaired_rows(self) -> tuple[tuple[int, str], ...]:
+        """``(line, note)`` for every repaired row, in file order."""
+        return tuple((self.lines[i], note) for i, note in sorted(self.repair_notes.items()))
 
 
 def read_careful(layout: Layout) -> CarefulRead:
@@ -499,51 +525,61 @@ def read_careful(layout: Layout) -> CarefulRead:
 
     Rows with the header's number of fields pass as they are; extra fields that are all blank
     are dropped (noted); other rows of the wrong width are repaired by
-    :func:`repair_fused` when exactly one split fits, else marked with a ``read_problem``.
+    :func:`repair_fused` when exactly one split fits, else marked with a read problem.
     """
     text, encoding = decode(layout.path.read_bytes())
-    width = len(layout.header)
-    rows = []
-    for raw in iter_rows(text, layout.delimiter, layout.header_line + 1):
-        row = CarefulRow(raw.line, raw.fields, raw.text)
-        extra = raw.fields[width:]
-        if extra and not any(f.strip(_WS) for f in extra):
-            row.fields = raw.fields[:width]
-            row.repair_note = f"dropped {len(extra)} empty trailing field(s)"
-        rows.append(row)
-    bad = [r for r in rows if len(r.fields) != width]
-    if bad:
-        _repair_rows(bad, rows, layout)
-    return CarefulRead(encoding, rows)
+    body = _physical_lines(text)[layout.header_line :]
+    width, first = len(layout.header), layout.header_line + 1
+    read = CarefulRead(encoding, [], [])
+    odd: dict[int, tuple[int, int]] = {}
+    for start, end, fields in _rows(body, layout.delimiter):
+        if len(fields) != width:
+            odd[len(read.lines)] = (start, end)
+        read.lines.append(first + start)
+        read.fields.append(fields)
+    for i, (start, end) in odd.items():
+        read.raw[i] = "".join(body[start:end]).rstrip("\r\n")
+        _drop_empty_extras(read, i, width)
+    if any(len(read.fields[i]) != width for i in odd):
+        _repair_rows(read, [i for i in odd if len(read.fields[i]) != width], layout)
+    return read
 
 
-def _repair_rows(bad: list[CarefulRow], rows: list[CarefulRow], layout: Layout) -> None:
+def _drop_empty_extras(read: CarefulRead, i: int, width: int) -> None:
+    extra = read.fields[i][width:]
+    if extra and not any(f.strip(_WS) for f in extra):
+        read.fields[i] = read.fields[i][:width]
+        read.repair_notes[i] = f"dropped {len(extra)} empty trailing field(s)"
+
+
+def _repair_rows(read: CarefulRead, bad: list[int], layout: Layout) -> None:
     width = len(layout.header)
     date_col, amount_col = layout.positions["date"], layout.positions["amount"]
     formats = layout.mapping.date_formats
-    shapes = _date_shapes(rows, width, date_col, formats)
+    shapes = _date_shapes(read.fields, width, date_col, formats)
     date_re = "|".join(f"(?:{date_pattern(f)})" for f in formats)
-    for row in bad:
-        fixed = repair_fused(row.fields, width, date_col, amount_col, date_re, shapes, formats)
+    for i in bad:
+        found = len(read.fields[i])
+        fixed = repair_fused(read.fields[i], width, date_col, amount_col, date_re, shapes, formats)
         if fixed is not None:
-            row.fields, row.repair_note = fixed.fields, fixed.note
-        elif len(row.fields) < width:
-            row.read_problem = (
-                f"expected {width} fields, found {len(row.fields)}: a truncated line, or fields "
+            read.fields[i], read.repair_notes[i] = fixed.fields, fixed.note
+        elif found < width:
+            read.read_problems[i] = (
+                f"expected {width} fields, found {found}: a truncated line, or fields "
                 "fused by a missing delimiter that cannot be split unambiguously"
             )
         else:
-            row.read_problem = (
-                f"expected {width} fields, found {len(row.fields)}: a delimiter inside an "
+            read.read_problems[i] = (
+                f"expected {width} fields, found {found}: a delimiter inside an "
                 "unquoted value, or a merged line"
             )
 
 
 def _date_shapes(
-    rows: list[CarefulRow], width: int, date_col: int, formats: Sequence[str]
+    rows: list[list[str]], width: int, date_col: int, formats: Sequence[str]
 ) -> frozenset[str]:
     """Digit shapes of the valid dates in the file's well-formed rows."""
-    texts = {r.fields[date_col].strip(_WS) for r in rows if len(r.fields) == width}
+    texts = {f[date_col].strip(_WS) for f in rows if len(f) == width}
     shapes = set()
     for text in texts:
         try:

@@ -20,6 +20,7 @@ import json
 import logging
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
+from itertools import accumulate, chain
 from pathlib import Path
 from typing import Any
 
@@ -294,7 +295,9 @@ def load_spend(
     outcomes = [_read_file(con, i, names[i], layout) for i, layout in enumerate(layouts)]
     _stage(con, names, layouts)
     report = _report(con, paths, layouts, outcomes)
-    _check_invariant(con, report, {o.source_file: o.rows for o in outcomes})
+    _check_invariant(con, {o.source_file: o.rows for o in outcomes})
+    for table in ("raw_spend", "stg_payments", "ps_csv_rejects", "ps_csv_reject_scans"):
+        con.execute(f"drop table if exists {table}")  # temporary working tables, fixed names
     return report
 
 
@@ -346,8 +349,9 @@ def _read_file(
             _run_step(con, "00d_raw_spend_append", **_append_params(index, name, layout, 0))
         finally:
             con.unregister("raw_file")
-        repaired = tuple((r.line, r.repair_note) for r in parsed.rows if r.repair_note)
-        outcome = _ReadOutcome(name, "python", parsed.encoding, len(parsed.rows), repaired)
+        outcome = _ReadOutcome(
+            name, "python", parsed.encoding, len(parsed.lines), parsed.repaired_rows
+        )
     log.info("read %s: %d rows (%s reader)", name, outcome.rows, outcome.reader)
     return outcome
 
@@ -377,17 +381,27 @@ def _read_fast(con: duckdb.DuckDBPyConnection, layout: _parse.Layout) -> int | N
     return rows
 
 
-def _arrow(parsed: _parse.CarefulRead) -> pa.Table:
-    rows = parsed.rows
+def _arrow(read: _parse.CarefulRead) -> pa.Table:
+    """The careful reader's rows as the Arrow table ``00d_raw_spend_append`` reads."""
+    n = len(read.lines)
+    offsets = pa.array([0, *accumulate(len(f) for f in read.fields)], pa.int32())
+    flat = pa.array(list(chain.from_iterable(read.fields)), pa.string())
     return pa.table(
         {
-            "source_row": pa.array([r.line for r in rows], pa.int64()),
-            "fields": pa.array([r.fields for r in rows], pa.list_(pa.string())),
-            "raw": pa.array([r.raw for r in rows], pa.string()),
-            "read_problem": pa.array([r.read_problem for r in rows], pa.string()),
-            "repair_note": pa.array([r.repair_note for r in rows], pa.string()),
+            "source_row": pa.array(read.lines, pa.int64()),
+            "fields": pa.ListArray.from_arrays(offsets, flat),
+            "raw": _sparse(read.raw, n),
+            "read_problem": _sparse(read.read_problems, n),
+            "repair_note": _sparse(read.repair_notes, n),
         }
     )
+
+
+def _sparse(values: dict[int, str], n: int) -> pa.Array:
+    column: list[str | None] = [None] * n
+    for i, value in values.items():
+        column[i] = value
+    return pa.array(column, pa.string())
 
 
 def _append_params(index: int, name: str, layout: _parse.Layout, row_offset: int) -> dict[str, Any]:
@@ -457,9 +471,7 @@ def _report(
     return IngestReport(tuple(files))
 
 
-def _check_invariant(
-    con: duckdb.DuckDBPyConnection, report: IngestReport, rows_by_file: dict[str, int]
-) -> None:
+def _check_invariant(con: duckdb.DuckDBPyConnection, rows_by_file: dict[str, int]) -> None:
     """Recount from raw rows and both output tables; raise if anything is off."""
     sql = (PIPELINES_DIR / "01d_ingest_check.sql").read_text(encoding="utf-8")
     problems = []
@@ -573,12 +585,13 @@ def load_contracts(con: duckdb.DuckDBPyConnection, path: Path | str | None) -> i
     return n
 
 
-def _read_contract_rows(path: Path) -> list[_parse.CarefulRow]:
+def _read_contract_rows(path: Path) -> list[_parse.RawRow]:
     """The register's rows as text, one field per contract column, with their line numbers."""
     if not path.is_file():
         msg = f"{where(path)}file not found; check the path to the contracts register"
         raise InputFileError(msg)
-    layout = _parse.sniff_file(path, [_CONTRACT_HEADER])
+    fix = f"give the register a header row with the columns {', '.join(CONTRACT_COLUMNS)}"
+    layout = _parse.sniff_file(path, [_CONTRACT_HEADER], fix)
     text, _ = _parse.decode(path.read_bytes())
     problems, rows = [], []
     for raw in _parse.iter_rows(text, layout.delimiter, layout.header_line + 1):
@@ -590,7 +603,7 @@ def _read_contract_rows(path: Path) -> list[_parse.CarefulRow]:
             continue
         fields_ = [raw.fields[layout.positions[c]] for c in CONTRACT_COLUMNS]
         if any(f.strip() for f in fields_):
-            rows.append(_parse.CarefulRow(raw.line, fields_, raw.text))
+            rows.append(_parse.RawRow(raw.line, fields_, raw.text))
     if problems:
         raise collected(InputFileError, f"{path}: the contracts register cannot be read", problems)
     return rows
@@ -611,7 +624,7 @@ class _ContractHeader:
 _CONTRACT_HEADER = _ContractHeader()
 
 
-def _contracts_arrow(path: Path | None, rows: list[_parse.CarefulRow]) -> pa.Table:
+def _contracts_arrow(path: Path | None, rows: list[_parse.RawRow]) -> pa.Table:
     columns: dict[str, pa.Array] = {
         "source_file": pa.array([path.name if path else None] * len(rows), pa.string()),
         "source_row": pa.array([r.line for r in rows], pa.int64()),

@@ -28,7 +28,8 @@ def test_borough_wide_spend_is_shared_by_households(two_ward_con):
     _run(two_ward_con, payment_rows([("Acme", "Caretaking", 100_000)]))
     got = _place(two_ward_con, "caretaking")
     # households 30 : 10 : 20 : 40 of 100
-    assert {t: v[0] for t, v in got.items()} == {"E1": 30_000, "W1": 10_000, "E2": 20_000, "W2": 40_000}
+    amounts = {t: v[0] for t, v in got.items()}
+    assert amounts == {"E1": 30_000, "W1": 10_000, "E2": 20_000, "W2": 40_000}
 
 
 def test_alternative_key_gives_low_and_high(two_ward_con):

@@ -68,8 +68,9 @@ def test_every_penny_lands_once_for_every_key(atom_list, payments, ward, estate)
         diffs = con.execute(
             "select count(*), coalesce(sum(abs(difference_pence)), 0) from reconciliation"
         ).fetchone()
-        placed = con.execute("select coalesce(sum(amount_pence), 0) from place_spend").fetchone()
-        excluded = con.execute("select coalesce(sum(amount_pence), 0) from excluded_spend").fetchone()
+        total = "select coalesce(sum(amount_pence), 0) from "
+        placed = con.execute(total + "place_spend").fetchone()
+        excluded = con.execute(total + "excluded_spend").fetchone()
     finally:
         con.close()
     assert diffs[1] == 0

@@ -108,8 +108,11 @@ def test_every_problem_reported_at_once_with_rows_and_fixes(con, tmp_path):
 def test_missing_columns_named(con, tmp_path):
     path = tmp_path / "c.csv"
     path.write_text("contract_id,title,supplier\nC1,x,y\n", encoding="utf-8")
-    with pytest.raises(InputFileError, match="'scope_type'.*looks most like a header"):
+    with pytest.raises(InputFileError) as err:
         load_contracts(con, path)
+    msg = str(err.value)
+    assert "'scope_type'" in msg and "['contract_id', 'title', 'supplier']" in msg
+    assert "Fix: give the register a header row with the columns contract_id, title" in msg
 
 
 def test_wrong_field_count_named(con, tmp_path):
