@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import tempfile
 from pathlib import Path
 
 import duckdb
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from placespend import ingest
+from placespend._parse import parse_amount_pence
 from placespend.errors import InputFileError, ReconciliationError
 from placespend.ingest import CAMDEN, LAMBETH, ColumnMapping, load_mapping, load_spend
 
@@ -406,3 +410,61 @@ def test_presets_match_published_headers():
     assert set(CAMDEN.columns().values()) <= set(header) and len(header) == 15
     lambeth_header = LAMBETH_FILE.read_text(encoding="utf-8").splitlines()[9].split(",")
     assert set(LAMBETH.columns().values()) <= set(lambeth_header)
+
+
+# -- property: whatever the rows, every one is accounted for ----------------------------------
+
+
+_dates = st.one_of(
+    st.dates(dt.date(2019, 1, 1), dt.date(2026, 12, 31)).map(
+        lambda d: f"{d.day}/{d.month}/{d.year}"
+    ),
+    st.sampled_from(["31/02/2024", "", "soon", "1/1/20", "2024-01-01"]),
+)
+_amounts = st.one_of(
+    st.integers(-(10**10), 10**10).map(lambda p: f"{p / 100:,.2f}" if p % 3 else str(p)),
+    st.sampled_from(["", "n/a", "1.234,56", "(5)", "£-5", "1.005", " 12 "]),
+)
+_payees = st.text(alphabet='ab ,"*\nx', max_size=8)
+_rows = st.lists(
+    st.tuples(_dates, _payees, _amounts, st.sampled_from(["u1", "u2", "u3", ""]), st.booleans()),
+    min_size=1,
+    max_size=25,
+)
+
+
+@given(_rows)
+@settings(max_examples=30, deadline=None)
+def test_any_rows_are_all_accounted_for(rows):
+    header = camden_header().split(",")
+    expected_pence = 0
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "random.csv"
+        with path.open("w", newline="", encoding="utf-8") as out:
+            writer = csv.writer(out)
+            writer.writerow(header)
+            for date, payee, amount, uid, truncated in rows:
+                row = ["LBC", URI, date, "m", "y", "fy", payee, "P", "U", amount, "0"]
+                row += ["fy", "y", "m", uid]
+                writer.writerow(row[:8] if truncated else row)
+                if not truncated:
+                    try:
+                        expected_pence += parse_amount_pence(amount)
+                    except ValueError:
+                        pass
+        con = duckdb.connect()
+        try:
+            report = load_spend(con, [path])
+            lines = con.execute(
+                "select source_row from payments union all select source_row from spend_quarantine"
+            ).fetchall()
+            blank_reasons = con.execute(
+                "select count(*) from spend_quarantine where coalesce(reason, '') = ''"
+            ).fetchone()
+        finally:
+            con.close()
+    assert report.rows_read == len(rows) == report.rows_accepted + report.rows_quarantined
+    f = report.files[0]
+    assert f.accepted_pence + f.quarantined_pence == expected_pence
+    assert len({n for (n,) in lines}) == len(rows)  # one distinct line per row
+    assert blank_reasons == (0,)
