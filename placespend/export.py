@@ -80,6 +80,23 @@ def estate_rows(
     return query(con, "estate_rows", estate_id=estate_id, financial_year=financial_year)
 
 
+def source_lines(
+    con: duckdb.DuckDBPyConnection,
+    estate_id: str,
+    service_id: str | None = None,
+    financial_year: str | None = None,
+) -> pd.DataFrame:
+    """The payment lines behind an estate's figure (file, row, payee as published) and the
+    share of each that reaches the estate under the service's main key."""
+    return query(
+        con,
+        "estate_source_lines",
+        estate_id=estate_id,
+        service_id=service_id,
+        financial_year=financial_year,
+    )
+
+
 def export_table(rows: pd.DataFrame, data_label: str) -> pd.DataFrame:
     """The CSV export: :data:`EXPORT_COLUMNS` with exact pounds, plus a ``data`` label column."""
     out = rows.copy()

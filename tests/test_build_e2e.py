@@ -172,3 +172,16 @@ def test_reading_before_building_says_to_build_first(tmp_path):
     assert done.returncode == 2
     assert "placespend build" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_source_lines_explain_an_estate_figure(default_home):
+    with store.connect(db_path(default_home)) as con:
+        chalcots = export.resolve_estate(con, "Chalcots")
+        rows = export.estate_rows(con, chalcots, "2024-25")
+        caretaking = rows[rows["service_id"] == "caretaking"]["amount_pence"].sum()
+        lines = export.source_lines(con, chalcots, "caretaking", "2024-25")
+    assert len(lines) > 0
+    assert set(lines["financial_year"]) == {"2024-25"}
+    # the float shares of each line add back up to the exact figure (within a penny per line)
+    assert abs(lines["estate_share_pence"].sum() - caretaking) <= len(lines)
+    assert lines["source_row"].min() >= 2
