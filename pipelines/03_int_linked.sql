@@ -6,7 +6,8 @@
 -- A payment links to a contract when the supplier matches (normalised payee_key =
 -- supplier_key), the service matches (classified service = contract service, or the
 -- payment's Purpose = contract purpose) and the payment date lies within the contract's
--- dates. Exactly one match gives the contract's scope; none, or several with different
+-- dates. Exactly one match gives the contract's scope (a borough contract always takes
+-- $borough_code, whatever its register says); none, or several with different
 -- scopes, leave the payment borough-wide (link_status says which). Redacted payees never
 -- match: redaction is never undone.
 create or replace table linked as
@@ -47,7 +48,10 @@ final as (
         coalesce(c.service_id, r.contract_service_id) as service_id,
         case when r.n_scopes = 1 then r.contract_id end as contract_id,
         case when r.n_scopes = 1 then r.scope_type else 'borough' end as scope_type,
-        case when r.n_scopes = 1 then r.scope_code else $borough_code end as scope_code,
+        case
+            when r.n_scopes = 1 and r.scope_type <> 'borough' then r.scope_code
+            else $borough_code
+        end as scope_code,
         case
             when r.row_id is null then 'no contract'
             when r.n_scopes = 1 then 'contract'
