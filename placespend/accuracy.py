@@ -1,0 +1,630 @@
+"""How right is an estate figure? Every apportionment key tested against 2011 Census truth.
+
+A ward-wide figure shared out by a key is an estimate. To measure how far off it may be, this
+module takes counts known exactly for every output area (OA) in the shipped 2011 Census counts,
+sums each to its ward as if it were a ward-wide contract, shares it back out with every key in
+:data:`placespend.keys.KEYS` (in DuckDB, over the engine's own ``atoms`` and ``atom_keys``,
+``pipelines/accuracy/``) and compares the result with the truth:
+
+* per output area (exact truth);
+* per census-cluster estate, as the union of the whole OAs mostly inside it (exact truth again;
+  see :func:`estate_core_oas` for why not the trimmed estate itself).
+
+The area key is also run through :func:`tobler.area_interpolate` as an outside reference.
+:func:`refresh_accuracy` writes ``docs/ACCURACY.md`` (+ chart) and the shipped table
+``placespend/data/key_errors.csv``, which :func:`key_error` and :func:`key_warnings` read.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from placespend import paths
+from placespend.apportion import run_step, steps, write_table
+from placespend.atoms import AtomTable, build_atoms
+from placespend.boundaries import Boundaries, load_boundaries
+from placespend.catalogue import Catalogue, Service
+from placespend.errors import BoundaryError, PlacespendError
+from placespend.keys import CENSUS_KEYS, FALLBACK_KEY, KEYS
+
+log = logging.getLogger(__name__)
+
+PIPELINE_DIR = paths.PIPELINES_DIR / "accuracy"
+REPORT_PATH = paths.REPO_DIR / "docs" / "ACCURACY.md"
+CHART_NAME = "accuracy.png"
+KEY_ERRORS_PATH = paths.PACKAGE_DATA_DIR / "key_errors.csv"
+SOURCE = "placespend accuracy on 2011 Census, Camden"
+
+#: Pooled bases: several counts at once, each leaving out the key's own count. Council
+#: households stay out of "population": tenure is concentrated in a way no other count is, and
+#: is tested on its own.
+POOLS: dict[str, tuple[str, ...]] = {
+    "population": tuple(k for k in CENSUS_KEYS if k != "council_households"),
+    "age_groups": ("children_0_4", "residents_65_plus"),
+}
+HEADLINE_BASIS = "population"
+LEVELS = ("oa", "estate")
+ESTATE_CORE_SHARE = 0.5  # an OA belongs to a cluster's test area when this much of it is inside
+N_WORST = 3
+
+#: Keys measuring a physical asset (the spend follows the asset, not a population).
+ASSET_KEYS: tuple[str, ...] = ("green_space", "trees", "road_length", "waste_points")
+#: A key standing in for a count is weak when its total absolute error share is above both:
+WEAK_RATIO = 2.0  # twice that of the best stand-in for that count,
+WEAK_FLOOR = 0.25  # and a quarter of the count (an eighth of it placed in the wrong areas).
+
+KEY_ERROR_COLUMNS = ("key", "basis", "level", "p50", "p90", "total_abs_error_share",
+                     "max_rel_error", "n_areas", "n_rated", "source")
+
+
+@dataclass
+class AccuracyResult:
+    """Everything :func:`run_accuracy` measured.
+
+    Attributes
+    ----------
+    oa_errors : DataFrame
+        ``quantity``, ``key``, ``area_code``, ``truth``, ``estimate``, ``error``,
+        ``abs_error``, ``rel_error`` (NULL/NaN where the truth is 0), ``fell_back``.
+    estate_errors : DataFrame
+        The same per census-cluster estate (``estate_id``, ``n_oas``) over its core OAs.
+    summary : DataFrame
+        ``level``, ``basis``, ``key``, ``n_areas``, ``n_rated``, ``total_abs_error_share``,
+        ``p50``, ``p90``, ``max_rel_error`` (fractions).
+    worst : DataFrame
+        The areas each key missed most (by absolute error) per level and count.
+    tobler : DataFrame
+        Per count: tobler's area-weighted errors and its largest difference from the SQL area
+        key, with tobler's own float32 overlap table and with a float64 one.
+    tobler_estimates : DataFrame
+        ``quantity``, ``area_code``, ``sql``, ``tobler``, ``tobler_float64`` (area key).
+    estate_oas : DataFrame
+        ``estate_id``, ``area_code``: the OAs each tested cluster is compared on.
+    estate_names : dict
+        ``estate_id`` -> name.
+    quantities : tuple of str
+        The census counts tested.
+    notes : list of str
+        What was left out or fell back.
+    """
+
+    oa_errors: pd.DataFrame
+    estate_errors: pd.DataFrame
+    summary: pd.DataFrame
+    worst: pd.DataFrame
+    tobler: pd.DataFrame
+    tobler_estimates: pd.DataFrame
+    estate_oas: pd.DataFrame
+    estate_names: dict[str, str]
+    quantities: tuple[str, ...]
+    notes: list[str] = field(default_factory=list)
+
+    def figure(self, key: str, basis: str, level: str = "oa") -> pd.Series:
+        """One row of :attr:`summary`."""
+        s = self.summary
+        return s[(s["key"] == key) & (s["basis"] == basis) & (s["level"] == level)].iloc[0]
+
+    def key_errors(self) -> pd.DataFrame:
+        """The summary in the shape of ``key_errors.csv`` (fractions rounded to 4 places)."""
+        out = self.summary.assign(source=SOURCE)
+        for col in ("p50", "p90", "total_abs_error_share", "max_rel_error"):
+            out[col] = out[col].astype(float).round(4)
+        order = {"level": {v: i for i, v in enumerate(LEVELS)},
+                 "key": {k: i for i, k in enumerate(KEYS)}}
+        out = out.sort_values(["level", "key", "basis"],
+                              key=lambda c: c.map(order[c.name]) if c.name in order else c)
+        return out[list(KEY_ERROR_COLUMNS)].reset_index(drop=True)
+
+
+@dataclass(frozen=True)
+class KeyError_:
+    """How far a key has missed census truth (one row of ``key_errors.csv``).
+
+    Named with a trailing underscore so as not to shadow the built-in ``KeyError``.
+    Fractions: ``p90 = 0.35`` means 9 areas in 10 were missed by at most 35%.
+    """
+
+    key: str
+    basis: str
+    level: str
+    p50: float
+    p90: float
+    total_abs_error_share: float
+    max_rel_error: float
+    n_areas: int
+    source: str
+
+    def sentence(self) -> str:
+        """E.g. ``key area has missed population counts by up to 99% per output area …``."""
+        where = "output area" if self.level == "oa" else "estate"
+        what = {"population": "population counts",
+                "age_groups": "age-group counts"}.get(self.basis, f"{self.basis} counts")
+        return (f"key {self.key} has missed {what} by up to {self.p90:.0%} per {where} "
+                f"(9 in 10 areas; median {self.p50:.0%}) — {self.source}")
+
+
+def run_accuracy(boundaries: Boundaries | None = None, *, n_worst: int = N_WORST
+                 ) -> AccuracyResult:
+    """Test every key against census truth at output-area and estate level.
+
+    Parameters
+    ----------
+    boundaries : Boundaries, optional
+        Layers to test on; the shipped Camden layers by default. Small areas need census
+        counts (a count the file lacks is not tested).
+    n_worst : int
+        How many worst areas to keep per level, count and key.
+
+    Returns
+    -------
+    AccuracyResult
+
+    Raises
+    ------
+    BoundaryError
+        If the small areas carry no census count at all.
+
+    Notes
+    -----
+    For a count :math:`C` known on every output area :math:`i`, the ward total is
+    :math:`T_w = \\sum_{a \\in w} C_a` over the ward's atoms. Shared back out with key
+    :math:`k` (weight :math:`k_a` on atom :math:`a`, :math:`K_w = \\sum_{a \\in w} k_a`):
+
+    .. math::
+
+        \\hat C_i = \\sum_{a \\in i} T_{w(a)} \\frac{k_a}{K_{w(a)}}, \\qquad
+        e_i = \\frac{|\\hat C_i - C_i|}{C_i} \\ (C_i > 0), \\qquad
+        E = \\frac{\\sum_i |\\hat C_i - C_i|}{\\sum_i C_i}.
+
+    A census key tested on its own count is exact: its atoms split :math:`C_i` and sum back
+    to it, so :math:`\\hat C_i = C_i`. Where a ward holds none of a key, the key falls back to
+    ``area`` as in the engine.
+    """
+    b = boundaries if boundaries is not None else load_boundaries()
+    table = build_atoms(b)
+    quantities = tested_counts(b, table)
+    estate_oas = estate_core_oas(table.atoms, b.estates)
+    frames = _run_sql(table, _truth(b.small_areas, quantities), estate_oas, quantities, n_worst)
+    tobler_est = tobler_estimates(b, table, frames["accuracy_ward_totals"],
+                                  frames["accuracy_oa_errors"])
+    notes = _notes(table, b, frames, estate_oas)
+    return AccuracyResult(
+        oa_errors=frames["accuracy_oa_errors"],
+        estate_errors=frames["accuracy_estate_errors"],
+        summary=frames["accuracy_summary"],
+        worst=frames["accuracy_worst"],
+        tobler=tobler_check(tobler_est, frames["accuracy_oa_errors"]),
+        tobler_estimates=tobler_est,
+        estate_oas=estate_oas,
+        estate_names=dict(zip(b.estates["estate_id"], b.estates["name"], strict=True)),
+        quantities=quantities,
+        notes=notes,
+    )
+
+
+def tested_counts(b: Boundaries, table: AtomTable) -> tuple[str, ...]:
+    """The census counts the small areas really carry (not fallen back to area)."""
+    found = tuple(k for k in CENSUS_KEYS
+                  if k in b.small_areas.columns and k not in table.fallbacks)
+    if not found:
+        msg = (f"{b.sources.get('small_areas', 'small areas')}: no census counts "
+               f"({', '.join(CENSUS_KEYS)}), so there is no truth to test the keys on; "
+               "use small areas with 2011 Census counts (the shipped layer has them)")
+        raise BoundaryError(msg)
+    return found
+
+
+def estate_core_oas(atoms: gpd.GeoDataFrame, estates: gpd.GeoDataFrame,
+                    share: float = ESTATE_CORE_SHARE) -> pd.DataFrame:
+    """The whole output areas each census-cluster estate is tested on.
+
+    Census clusters were built as unions of OAs, then trimmed where an OSM estate overlaps
+    them. The trimmed estate has no exact truth (its count is itself split by footprint), so
+    each cluster is compared on the whole OAs at least ``share`` of whose area lies inside it:
+    the OAs it was built from, less any an OSM estate took more than half of. Truth and
+    estimate are both summed over those whole OAs.
+    OSM estates cut across OAs and are not tested at estate level.
+
+    Returns
+    -------
+    DataFrame
+        ``estate_id``, ``area_code`` (empty when there are no census clusters).
+    """
+    if "source" not in estates.columns:
+        return pd.DataFrame({"estate_id": pd.Series(dtype=object),
+                             "area_code": pd.Series(dtype=object)})
+    clusters = set(estates.loc[estates["source"] == "census_cluster", "estate_id"])
+    area = atoms.geometry.area
+    oa_area = area.groupby(atoms["area_code"]).sum()
+    on = atoms["estate_id"].isin(clusters)
+    inside = area[on].groupby([atoms.loc[on, "estate_id"], atoms.loc[on, "area_code"]]).sum()
+    frac = inside / oa_area.reindex(inside.index.get_level_values(1)).to_numpy()
+    core = frac[frac >= share].reset_index()[["estate_id", "area_code"]]
+    return core.sort_values(["estate_id", "area_code"], ignore_index=True)
+
+
+def _truth(small_areas: gpd.GeoDataFrame, quantities: tuple[str, ...]) -> pd.DataFrame:
+    counts = pd.DataFrame(small_areas[["area_code", *quantities]])
+    long = counts.melt(id_vars="area_code", var_name="quantity", value_name="truth")
+    return long.astype({"truth": float})
+
+
+def _bases(quantities: tuple[str, ...]) -> pd.DataFrame:
+    rows = [(q, q, False) for q in quantities]
+    rows += [(name, q, True) for name, members in POOLS.items() for q in members
+             if q in quantities]
+    return pd.DataFrame(rows, columns=["basis", "quantity", "pooled"])
+
+
+def _run_sql(table: AtomTable, truth: pd.DataFrame, estate_oas: pd.DataFrame,
+             quantities: tuple[str, ...], n_worst: int) -> dict[str, pd.DataFrame]:
+    inputs = {
+        "atoms": pd.DataFrame(table.atoms.drop(columns="geometry")),
+        "atom_keys": table.long_keys(),
+        "accuracy_truth": truth,
+        "accuracy_estate_oas": estate_oas,
+        "accuracy_bases": _bases(quantities),
+    }
+    params = {"fallback_key": FALLBACK_KEY, "n_worst": n_worst}
+    with duckdb.connect() as con:
+        for name, frame in inputs.items():
+            write_table(con, name, frame)
+        out = {}
+        for step in steps(PIPELINE_DIR, first=1):
+            run_step(con, step, params)
+            out[step.table] = con.execute(f'select * from "{step.table}"').df()
+    return out
+
+
+def overlap_table(source: gpd.GeoDataFrame, target: gpd.GeoDataFrame):
+    """Source × target intersection areas in float64 (tobler's own table is float32).
+
+    Returns
+    -------
+    scipy.sparse.csr_matrix
+        ``[i, j]`` = area of source ``i`` ∩ target ``j`` in m².
+    """
+    from scipy.sparse import coo_matrix
+
+    tgt, src = source.sindex.query(target.geometry.to_numpy(), predicate="intersects")
+    areas = shapely.area(shapely.intersection(source.geometry.to_numpy()[src],
+                                              target.geometry.to_numpy()[tgt]))
+    shape = (len(source), len(target))
+    return coo_matrix((areas, (src, tgt)), shape=shape, dtype=np.float64).tocsr()
+
+
+def tobler_estimates(b: Boundaries, table: AtomTable, ward_totals: pd.DataFrame,
+                     oa_errors: pd.DataFrame) -> pd.DataFrame:
+    """The area-key test run through :func:`tobler.area_interpolate`, beside the SQL result.
+
+    Source: the OA-aligned wards with the ward totals as extensive variables; target: the
+    output areas. Three runs, to tell apart the two ways they can differ:
+
+    * ``tobler``: tobler's defaults on the shipped OAs (its overlap table is float32);
+    * ``tobler_float64``: the shipped OAs with a float64 overlap table (:func:`overlap_table`);
+    * ``tobler_atoms``: a float64 table on the OAs as the atoms cover them (the atoms drop
+      overlay slivers under :data:`placespend.atoms.MIN_ATOM_M2`), the geometry the engine uses.
+
+    Returns
+    -------
+    DataFrame
+        ``quantity``, ``area_code``, ``sql``, ``tobler``, ``tobler_float64``, ``tobler_atoms``.
+
+    Notes
+    -----
+    tobler's extensive estimate (``allocate_total=True``) is
+    :math:`\\hat C_j = \\sum_w T_w \\, a_{wj} / \\sum_k a_{wk}` with :math:`a_{wj}` the area
+    of ward :math:`w` ∩ OA :math:`j`. As the wards are unions of OAs, :math:`a_{wj}` is the
+    OA's area in its own ward and 0 (or a sliver) elsewhere, which is the SQL area key.
+    """
+    from tobler.area_weighted import area_interpolate
+
+    wide = ward_totals.pivot(index="ward_code", columns="quantity", values="ward_total")
+    quantities = list(wide.columns)
+    source = b.wards[["ward_code", "geometry"]].join(wide, on="ward_code")
+    source[quantities] = source[quantities].fillna(0.0)
+    shipped = b.small_areas[["area_code", "geometry"]].reset_index(drop=True)
+    covered = table.atoms.dissolve(by="area_code").reset_index()[["area_code", "geometry"]]
+    runs = {
+        "tobler": (shipped, None),
+        "tobler_float64": (shipped, overlap_table(source, shipped)),
+        "tobler_atoms": (covered, overlap_table(source, covered)),
+    }
+    cols = []
+    for name, (target, overlaps) in runs.items():
+        got = area_interpolate(source, target, extensive_variables=quantities, table=overlaps)
+        got = pd.DataFrame(got[quantities].to_numpy(), columns=quantities,
+                           index=pd.Index(target["area_code"], name="area_code"))
+        cols.append(got.stack().rename(name))
+    est = pd.concat(cols, axis=1).reorder_levels([1, 0]).rename_axis(["quantity", "area_code"])
+    sql = oa_errors[oa_errors["key"] == "area"].set_index(["quantity", "area_code"])["estimate"]
+    est["sql"] = sql.reindex(est.index)
+    est = est.reset_index().sort_values(["quantity", "area_code"], ignore_index=True)
+    return est[["quantity", "area_code", "sql", *runs]]
+
+
+def tobler_check(est: pd.DataFrame, oa_errors: pd.DataFrame) -> pd.DataFrame:
+    """Per count: tobler's errors against the truth and its largest gap from the SQL area key.
+
+    ``max_rel_diff_*`` is :math:`\\max_j |a_j - b_j| / \\max(|a_j|, |b_j|)` over the OAs.
+    """
+    truth = oa_errors.drop_duplicates(["quantity", "area_code"]).set_index(
+        ["quantity", "area_code"])["truth"]
+    rows = []
+    for q, g in est.groupby("quantity", sort=False):
+        t = truth.reindex(pd.MultiIndex.from_frame(g[["quantity", "area_code"]])).to_numpy()
+        err = np.abs(g["tobler"].to_numpy() - t)
+        rel = err[t > 0] / t[t > 0]
+        rows.append({
+            "quantity": q,
+            "total_abs_error_share": err.sum() / t.sum(),
+            "p50": float(np.quantile(rel, 0.5)),
+            "p90": float(np.quantile(rel, 0.9)),
+            "max_rel_diff": _max_rel_diff(g["sql"], g["tobler"]),
+            "max_rel_diff_float64": _max_rel_diff(g["sql"], g["tobler_float64"]),
+            "max_rel_diff_atoms": _max_rel_diff(g["sql"], g["tobler_atoms"]),
+        })
+    return pd.DataFrame(rows)
+
+
+def _max_rel_diff(a: pd.Series, b: pd.Series) -> float:
+    x, y = a.to_numpy(dtype=float), b.to_numpy(dtype=float)
+    scale = np.maximum(np.maximum(np.abs(x), np.abs(y)), 1e-12)
+    return float(np.max(np.abs(x - y) / scale)) if len(x) else 0.0
+
+
+def _notes(table: AtomTable, b: Boundaries, frames: dict[str, pd.DataFrame],
+           estate_oas: pd.DataFrame) -> list[str]:
+    notes = []
+    fell = frames["accuracy_oa_errors"]
+    fell = sorted(fell.loc[fell["fell_back"], "key"].unique())
+    if fell:
+        notes.append(f"key(s) {', '.join(fell)} are absent from some ward, which falls back "
+                     f"to {FALLBACK_KEY} there, as in the engine")
+    n_oa = b.small_areas["area_code"].nunique()
+    tested = frames["accuracy_oa_errors"]["area_code"].nunique()
+    if tested < n_oa:
+        notes.append(f"{n_oa - tested} small area(s) lie outside every ward and are not tested")
+    clusters = int((b.estates.get("source", pd.Series(dtype=object)) == "census_cluster").sum())
+    kept = estate_oas["estate_id"].nunique()
+    if clusters > kept:
+        notes.append(f"{clusters - kept} of {clusters} census clusters keep no OA with at "
+                     f"least {ESTATE_CORE_SHARE:.0%} of its area inside them (trimmed by OSM "
+                     "estates) and are not tested at estate level")
+    return notes
+
+
+def summary_lines(result: AccuracyResult, level: str = "oa") -> list[str]:
+    """One line per key, best first, for the command line: residents and population error."""
+    s = result.summary[result.summary["level"] == level]
+    pop = s[s["basis"] == HEADLINE_BASIS].set_index("key").sort_values("total_abs_error_share")
+    res = s[s["basis"] == "residents"].set_index("key")
+    return [f"{k:<22} residents TAE {res.loc[k, 'total_abs_error_share']:>5.0%}   "
+            f"population TAE {r.total_abs_error_share:>5.0%}, p90 {r.p90:>5.0%}"
+            for k, r in zip(pop.index, pop.itertuples(), strict=True) if k in res.index]
+
+
+# ---- the shipped table and what the engine and the app ask of it ----
+
+def write_key_errors(result: AccuracyResult, path: Path | str = KEY_ERRORS_PATH) -> Path:
+    """Write ``key_errors.csv``: one row per (level, key, basis), fractions, with its source."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    result.key_errors().to_csv(path, index=False, lineterminator="\n")
+    _load.cache_clear()
+    return path
+
+
+def load_key_errors(path: Path | str = KEY_ERRORS_PATH) -> pd.DataFrame:
+    """The measured key errors (see :func:`write_key_errors`); a copy, safe to change."""
+    return _load(str(path)).copy()
+
+
+@functools.cache
+def _load(path: str) -> pd.DataFrame:
+    p = Path(path)
+    if not p.exists():
+        msg = f"{p}: no key error table; run `placespend accuracy` to measure the keys"
+        raise PlacespendError(msg)
+    frame = pd.read_csv(p)
+    missing = sorted(set(KEY_ERROR_COLUMNS) - set(frame.columns))
+    if missing:
+        msg = (f"{p}: missing column(s) {', '.join(missing)}; regenerate it with "
+               "`placespend accuracy`")
+        raise PlacespendError(msg)
+    return frame
+
+
+def key_error(key: str, basis: str = HEADLINE_BASIS, level: str = "oa", *,
+              errors: pd.DataFrame | None = None) -> KeyError_:
+    """How far ``key`` has missed census truth.
+
+    Parameters
+    ----------
+    key : str
+        A key from :data:`placespend.keys.KEYS`.
+    basis : str
+        ``"population"`` (default: residents, households, dwellings, children 0–4 and
+        residents 65+, leaving out the key's own count, i.e. the key as a stand-in for a
+        population), ``"age_groups"`` (children 0–4 and residents 65+, own count left out), or
+        one count such as ``"council_households"`` (a census key on its own count gives 0).
+    level : str
+        ``"oa"`` (output areas, about 125 households each) or ``"estate"`` (census clusters).
+    errors : DataFrame, optional
+        A key error table; the shipped ``key_errors.csv`` by default.
+
+    Returns
+    -------
+    KeyError_
+
+    Raises
+    ------
+    PlacespendError
+        If the table has no such row, naming what it does have.
+    """
+    table = errors if errors is not None else load_key_errors()
+    row = table[(table["key"] == key) & (table["basis"] == basis) & (table["level"] == level)]
+    if row.empty:
+        msg = (f"key error table: no row for key '{key}', basis '{basis}', level '{level}'. "
+               f"Keys: {', '.join(sorted(table['key'].unique()))}; bases: "
+               f"{', '.join(sorted(table['basis'].unique()))}; levels: "
+               f"{', '.join(sorted(table['level'].unique()))}")
+        raise PlacespendError(msg)
+    r = row.iloc[0]
+    return KeyError_(key=key, basis=basis, level=level, p50=float(r["p50"]),
+                     p90=float(r["p90"]),
+                     total_abs_error_share=float(r["total_abs_error_share"]),
+                     max_rel_error=float(r["max_rel_error"]), n_areas=int(r["n_areas"]),
+                     source=str(r["source"]))
+
+
+def service_quantity(service: Service) -> str | None:
+    """The census count a service's spend follows, as far as the catalogue says.
+
+    The main key when it is a census count; for a generic main key (``area``,
+    ``residential_footprint``) the first census count among the alternatives, else
+    ``residents``; ``None`` when the main key measures an asset (green space, trees, roads,
+    bins): that spend follows the asset, which census truth cannot judge.
+    """
+    if service.key in CENSUS_KEYS:
+        return service.key
+    if service.key in ASSET_KEYS:
+        return None
+    return next((k for k in service.alt_keys if k in CENSUS_KEYS), "residents")
+
+
+def key_warnings(catalogue: Catalogue, errors: pd.DataFrame | None = None, *,
+                 stands_for: Mapping[str, str] | None = None, include_alt: bool = False,
+                 level: str = "oa") -> list[str]:
+    """Warn where a service's key tests weak for the count it stands in for.
+
+    Parameters
+    ----------
+    catalogue : Catalogue
+        The services to check (those not place-based are skipped: their key is unused).
+    errors : DataFrame, optional
+        A key error table; the shipped ``key_errors.csv`` by default.
+    stands_for : mapping, optional
+        ``service_id`` -> the count (or pool, e.g. ``"age_groups"``) the service really
+        follows, where the catalogue's keys do not say it (youth services keyed on residents
+        stand for teenagers: ``"age_groups"`` tests residents as a stand-in for an age group).
+        Default: :func:`service_quantity`.
+    include_alt : bool
+        Also check the alternative keys (their spread feeds the low/high range). Off by
+        default: an alternative is often a deliberately different population (dwellings
+        beside council households), which this test would call weak.
+    level : str
+        ``"oa"`` or ``"estate"``.
+
+    Returns
+    -------
+    list of str
+        One sentence per weak (service, key), in catalogue order.
+
+    Notes
+    -----
+    For the count :math:`q` a service stands for, key :math:`k \\ne q` is weak when
+
+    .. math::
+
+        E(k, q) > \\max\\left(0.25,\\ 2 \\min_{j \\ne q} E(j, q)\\right),
+
+    with :math:`E = \\sum_i |\\hat C_i - C_i| / \\sum_i C_i` the total absolute error share
+    (twice the share of the count placed in the wrong areas, as ward totals are kept): above a
+    quarter of the count and above twice the best stand-in's (``WEAK_FLOOR``, ``WEAK_RATIO``).
+    The share is used rather than the 90th-percentile relative error because the latter is
+    driven by areas with a handful of the count (2 council households estimated as 20 is a
+    900% miss).
+    """
+    table = errors if errors is not None else load_key_errors()
+    table = table[table["level"] == level]
+    chosen = dict(stands_for or {})
+    out = []
+    for s in catalogue.services:
+        q = chosen.get(s.id) or service_quantity(s)
+        if not s.place_based or q is None:
+            continue
+        rows = table[table["basis"] == q].set_index("key")
+        stand_ins = rows["total_abs_error_share"].drop(q, errors="ignore")
+        if stand_ins.empty:
+            continue
+        limit = max(WEAK_FLOOR, WEAK_RATIO * float(stand_ins.min()))
+        keys = [("key", s.key)] + [("alternative key", a) for a in s.alt_keys if include_alt]
+        for role, k in keys:
+            if k != q and k in stand_ins.index and float(stand_ins[k]) > limit:
+                out.append(_warning(s, role, rows.loc[k], q, str(stand_ins.idxmin()),
+                                    float(stand_ins.min()), level))
+    return out
+
+
+def _warning(s: Service, role: str, row: pd.Series, q: str, best: str, best_share: float,
+             level: str) -> str:
+    where = "output area" if level == "oa" else "estate"
+    what = "age groups" if q == "age_groups" else q
+    return (f"{s.id} ({s.name}): {role} {row.name} stands in for {what} but missed it on "
+            f"2011 Census truth by a total absolute error of {row['total_abs_error_share']:.0%} "
+            f"of the count (9 {where}s in 10 within {row['p90']:.0%}); {best} would miss by "
+            f"{best_share:.0%}. See docs/ACCURACY.md.")
+
+
+def refresh_accuracy(report_path: Path | str = REPORT_PATH,
+                     key_errors_path: Path | str = KEY_ERRORS_PATH,
+                     boundaries: Boundaries | None = None,
+                     catalogue: Catalogue | None = None) -> AccuracyResult:
+    """Run the test, then write the key error table and the report (+ chart).
+
+    This is what ``placespend accuracy`` does.
+
+    Parameters
+    ----------
+    report_path : Path or str
+        The Markdown report (default ``docs/ACCURACY.md``); its chart goes beside it.
+    key_errors_path : Path or str
+        The key error table read by :func:`key_error` (default the shipped one).
+    boundaries : Boundaries, optional
+        Defaults to the shipped Camden layers.
+    catalogue : Catalogue, optional
+        Whose key warnings the report lists; the shipped catalogue by default.
+    """
+    result = run_accuracy(boundaries)
+    write_key_errors(result, key_errors_path)
+    write_report(result, report_path, catalogue)
+    return result
+
+
+def write_report(result: AccuracyResult, path: Path | str = REPORT_PATH,
+                 catalogue: Catalogue | None = None) -> Path:
+    """Write the Markdown report and its chart (``accuracy.png`` beside it).
+
+    Parameters
+    ----------
+    result : AccuracyResult
+    path : Path or str
+        Where the Markdown goes (default ``docs/ACCURACY.md``).
+    catalogue : Catalogue, optional
+        Whose key warnings (main and alternative keys) the report lists, judged on this
+        result rather than the shipped table; the shipped catalogue by default.
+
+    Returns
+    -------
+    Path
+        The report written.
+    """
+    from placespend import _accuracy_report
+    from placespend.catalogue import load_catalogue
+
+    cat = catalogue if catalogue is not None else load_catalogue()
+    errors = result.key_errors()
+    warnings = {"main": key_warnings(cat, errors),
+                "alt": key_warnings(cat, errors, include_alt=True)}
+    return _accuracy_report.write(result, Path(path), warnings)
