@@ -22,7 +22,17 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from placespend import __version__, atoms, boundaries, catalogue, demo, ingest, paths, store
+from placespend import (
+    __version__,
+    accuracy,
+    atoms,
+    boundaries,
+    catalogue,
+    demo,
+    ingest,
+    paths,
+    store,
+)
 from placespend.apportion import apportion, write_table
 from placespend.reconcile import Reconciliation, check
 
@@ -83,6 +93,7 @@ def build(
     with store.build_lock(target.parent):
         report(STEPS[0])
         cat = catalogue.load_catalogue(inputs.catalogue)
+        key_advice = accuracy.key_warnings(cat)
         report(STEPS[1])
         bounds = boundaries.load_boundaries(
             inputs.boundaries or paths.BOUNDARIES_DIR,
@@ -93,7 +104,7 @@ def build(
         report(STEPS[2])
         atom_table = atoms.build_atoms(bounds)
         bounds.estates = atoms.estate_estimates(bounds, atom_table)
-        notes = [*bounds.notes, *atom_table.notes]
+        notes = [*bounds.notes, *atom_table.notes, *key_advice]
         report(STEPS[3])
         spend, contracts, is_demo = _spend_files(home, inputs, cat, bounds)
         if is_demo:
@@ -145,6 +156,7 @@ def _write_reference(con: duckdb.DuckDBPyConnection, cat, bounds, atom_table) ->
         write_table(con, name, frame)
     write_table(con, "atoms", pd.DataFrame(atom_table.atoms.drop(columns="geometry")))
     write_table(con, "atom_keys", atom_table.long_keys())
+    write_table(con, "key_errors", accuracy.load_key_errors())
     write_table(con, "estates", _with_wkb(bounds.estates))
     write_table(con, "wards", _with_wkb(bounds.wards))
 

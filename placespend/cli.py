@@ -18,6 +18,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from placespend import accuracy as accuracy_mod
 from placespend import build as build_mod
 from placespend import export, paths, store
 from placespend._sql import query
@@ -258,6 +259,23 @@ def coverage(
     for r in top.itertuples():
         table.add_row(str(r.org_unit), str(r.purpose), f"{r.lines:,}", f"{r.gross_pence/100:,.0f}")
     out.print(table)
+
+
+@app.command()
+def accuracy(
+    report: Annotated[
+        Path, typer.Option(help="Markdown report to write; its chart is written beside it.")
+    ] = accuracy_mod.REPORT_PATH,
+    key_errors: Annotated[
+        Path, typer.Option("--key-errors", help="Measured key error table to write (CSV).")
+    ] = accuracy_mod.KEY_ERRORS_PATH,
+) -> None:
+    """Test every apportionment key against 2011 Census truth, beside tobler's area weighting."""
+    with err.status("Pushing census counts down through every key…"):
+        result = accuracy_mod.refresh_accuracy(report_path=report, key_errors_path=key_errors)
+    for line in accuracy_mod.summary_lines(result):
+        out.print(line)
+    out.print(f"Wrote {report} and {key_errors}")
 
 
 def main() -> None:

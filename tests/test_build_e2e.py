@@ -185,3 +185,22 @@ def test_source_lines_explain_an_estate_figure(default_home):
     # the float shares of each line add back up to the exact figure (within a penny per line)
     assert abs(lines["estate_share_pence"].sum() - caretaking) <= len(lines)
     assert lines["source_row"].min() >= 2
+
+
+def test_accuracy_command_regenerates_the_shipped_key_errors(tmp_path):
+    report, key_errors = tmp_path / "ACCURACY.md", tmp_path / "key_errors.csv"
+    result = runner.invoke(
+        app, ["accuracy", "--report", str(report), "--key-errors", str(key_errors)],
+        catch_exceptions=False,
+    )
+    assert result.exit_code == 0
+    shipped = Path(__file__).parents[1] / "placespend" / "data" / "key_errors.csv"
+    assert key_errors.read_text() == shipped.read_text()
+    assert "tobler" in report.read_text()
+
+
+def test_the_store_carries_the_measured_key_errors(default_home):
+    with store.connect(db_path(default_home)) as con:
+        keys_used = {k for (k,) in con.execute("select distinct key from service_keys").fetchall()}
+        measured = {k for (k,) in con.execute("select distinct key from key_errors").fetchall()}
+    assert keys_used <= measured
