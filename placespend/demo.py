@@ -22,6 +22,7 @@ import numpy as np
 from placespend import _demo_specs as specs
 from placespend.catalogue import Catalogue
 from placespend.errors import PlacespendError
+from placespend.ingest import CONTRACT_COLUMNS
 
 DEMO_LABEL = "SYNTHETIC DEMO DATA — not Camden's real spend"
 SPEND_FILENAME = "SYNTHETIC_DEMO_camden_spend.csv"
@@ -43,18 +44,6 @@ SPEND_COLUMNS: tuple[str, ...] = (
     "Latest Year",
     "Latest Month",
     "Unique Identifier",
-)
-CONTRACT_COLUMNS: tuple[str, ...] = (
-    "contract_id",
-    "title",
-    "supplier",
-    "service",
-    "purpose",
-    "scope_type",
-    "scope_code",
-    "annual_value_gbp",
-    "start_date",
-    "end_date",
 )
 MIN_LINE_PENCE = 500_00  # Camden publishes lines of £500 and over only
 
