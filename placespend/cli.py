@@ -139,6 +139,8 @@ def _print_build(result: build_mod.BuildResult) -> None:
     out.print(f"Catalogue rules classify {share:.1%} of spend (by £).")
     for note in result.notes[1:] if result.is_demo else result.notes:
         out.print(f"[dim]note:[/] {note}")
+    if r.rows_quarantined:
+        out.print("`placespend quarantine` lists the rows not accepted, with their reasons.")
     out.print("Next: `placespend estates` to list estates, `placespend reconcile` to check.")
 
 
@@ -259,6 +261,28 @@ def coverage(
     for r in top.itertuples():
         table.add_row(str(r.org_unit), str(r.purpose), f"{r.lines:,}", f"{r.gross_pence/100:,.0f}")
     out.print(table)
+
+
+@app.command()
+def quarantine(
+    home: Home = None,
+    limit: Annotated[int, typer.Option(help="How many rows to list.")] = 50,
+) -> None:
+    """The spend rows that were not accepted: file, line, reason, amount as written."""
+    with _open(home) as con:
+        reasons = query(con, "quarantine_reasons")
+        rows = query(con, "quarantine_rows", limit=limit)
+    if reasons.empty:
+        out.print("No rows were quarantined: every row read was accepted.")
+        return
+    summary = Table("reason", "rows", "£ (where the amount parsed)", title="Quarantine by reason")
+    for r in reasons.itertuples():
+        summary.add_row(r.reason, f"{r.rows:,}", f"{r.amount_pence / 100:,.2f}")
+    out.print(summary)
+    listing = Table("file", "line", "reason", "amount as written", title=f"First {limit} rows")
+    for r in rows.itertuples():
+        listing.add_row(r.source_file, str(r.source_row), r.reason, str(r.amount_text or ""))
+    out.print(listing)
 
 
 @app.command()

@@ -204,3 +204,14 @@ def test_the_store_carries_the_measured_key_errors(default_home):
         keys_used = {k for (k,) in con.execute("select distinct key from service_keys").fetchall()}
         measured = {k for (k,) in con.execute("select distinct key from key_errors").fetchall()}
     assert keys_used <= measured
+
+
+def test_quarantine_command_lists_rows_with_file_line_and_reason(tmp_path):
+    lambeth = Path(__file__).parent / "data" / "lambeth_2012-06_invoices_over_500.csv"
+    home = tmp_path / "home"
+    built = _cli("build", "--spend", str(lambeth), home=home)
+    assert built.exit_code == 0
+    assert "placespend quarantine" in built.stdout
+    listed = _cli("quarantine", home=home)
+    assert "a totals line" in listed.stdout
+    assert "3167" in listed.stdout  # the Total line of the real file
