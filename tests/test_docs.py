@@ -1,0 +1,38 @@
+"""The docs cover what the code offers: every command, every key, every shipped layer."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer.main
+
+from placespend.boundaries import LAYERS
+from placespend.cli import app
+from placespend.keys import KEYS
+
+ROOT = Path(__file__).parents[1]
+
+
+def test_readme_lists_every_command():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    commands = typer.main.get_command(app).commands
+    missing = [name for name in commands if f"`placespend {name}" not in readme]
+    assert missing == []
+
+
+def test_method_documents_every_key():
+    method = (ROOT / "docs" / "METHOD.md").read_text(encoding="utf-8")
+    assert [k for k in KEYS if f"`{k}`" not in method] == []
+
+
+def test_boundaries_readme_describes_every_shipped_layer():
+    readme = (ROOT / "boundaries" / "README.md").read_text(encoding="utf-8")
+    shipped = sorted(p.stem for p in (ROOT / "boundaries").glob("*.parquet"))
+    assert set(LAYERS) <= set(shipped)
+    assert [name for name in shipped if f"`{name}.parquet`" not in readme] == []
+
+
+def test_readme_gives_the_two_commands_and_ci_runs_the_test_one():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert "make run" in readme and "make test" in readme
+    assert "make test" in (ROOT / ".ci" / "run").read_text(encoding="utf-8")
