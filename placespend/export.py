@@ -6,6 +6,7 @@ Amounts stay integer pence until the edge, where they become exact decimal strin
 from __future__ import annotations
 
 import difflib
+import re
 from decimal import Decimal
 from pathlib import Path
 
@@ -15,6 +16,8 @@ import pandas as pd
 from shapely import wkb
 
 from placespend._sql import query
+from placespend.build import read_build_info
+from placespend.demo import DEMO_LABEL
 from placespend.errors import PlacespendError
 
 EXPORT_COLUMNS = [
@@ -32,9 +35,73 @@ EXPORT_COLUMNS = [
 ]
 
 
+USER_DATA_LABEL = "user-supplied spend"
+DEMO_FILE_PREFIX = "SYNTHETIC_DEMO_"
+
+# A spreadsheet treats text starting with one of these as a formula (or, for tab and carriage
+# return, as a way to smuggle one in): OWASP "CSV injection".
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+# Columns holding amounts or measures as text ("-12.50"): never prefixed.
+_NUMERIC_SUFFIXES = ("_gbp", "_pence", "_m2", "_m", "_est", "_share")
+_UNSAFE_FILENAME = re.compile(r"[^A-Za-z0-9_.-]+")
+
+
 def gbp(pence: int) -> str:
     """Exact pounds-and-pence text for integer pence: ``123456 -> '1234.56'``."""
     return str(Decimal(int(pence)).scaleb(-2).quantize(Decimal("0.01")))
+
+
+def is_demo(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether the store was built from the synthetic demo spend."""
+    return bool(read_build_info(con).get("is_demo"))
+
+
+def data_label(con: duckdb.DuckDBPyConnection) -> str:
+    """The label every output carries: :data:`~placespend.demo.DEMO_LABEL` for demo data."""
+    return DEMO_LABEL if is_demo(con) else USER_DATA_LABEL
+
+
+def safe_text(value: object) -> object:
+    """Text a spreadsheet will show, never run: a string starting with ``= + - @``, a tab or a
+    carriage return gets a leading ``'``; anything else is returned unchanged."""
+    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
+        return "'" + value
+    return value
+
+
+def neutralise(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy with :func:`safe_text` applied to every text column that is not an amount
+    (columns named ``*_gbp``, ``*_pence``, ... keep signs like ``-12.50``)."""
+    out = frame.copy()
+    for col in out.columns:
+        text = pd.api.types.is_object_dtype(out[col]) or pd.api.types.is_string_dtype(out[col])
+        if text and not str(col).endswith(_NUMERIC_SUFFIXES):
+            out[col] = out[col].map(safe_text)
+    return out
+
+
+def csv_bytes(frame: pd.DataFrame) -> bytes:
+    """An export table as UTF-8 CSV bytes (for downloads), formulas neutralised."""
+    return neutralise(frame).to_csv(index=False).encode("utf-8")
+
+
+def safe_filename(text: str, max_length: int = 80) -> str:
+    """A file-name part made only of ``[A-Za-z0-9_.-]``: runs of anything else become ``_``,
+    and leading dots are dropped, so an estate id or name can never leave its folder."""
+    cleaned = _UNSAFE_FILENAME.sub("_", text).lstrip(".")[:max_length]
+    return cleaned or "_"
+
+
+def export_stem(label: str, estate_id: str | None, financial_year: str | None) -> str:
+    """The file name (without suffix) for an export: prefixed ``SYNTHETIC_DEMO_`` for demo data.
+
+    ``export_stem(DEMO_LABEL, "osm-way-1", "2024-25")`` ->
+    ``'SYNTHETIC_DEMO_placespend_osm-way-1_2024-25'``.
+    """
+    prefix = DEMO_FILE_PREFIX if label == DEMO_LABEL else ""
+    estate = safe_filename(estate_id or "all_estates")
+    year = safe_filename(financial_year or "all_years")
+    return f"{prefix}placespend_{estate}_{year}"
 
 
 def financial_years(con: duckdb.DuckDBPyConnection) -> list[str]:
@@ -104,13 +171,14 @@ def export_table(rows: pd.DataFrame, data_label: str) -> pd.DataFrame:
         out[f"{col}_gbp"] = out[f"{col}_pence"].map(gbp)
     out = out[EXPORT_COLUMNS]
     out["data"] = data_label
-    return out
+    return neutralise(out)
 
 
 def write_csv(frame: pd.DataFrame, path: Path) -> Path:
-    """Write an export table as UTF-8 CSV."""
+    """Write an export table as UTF-8 CSV, text that a spreadsheet would run neutralised
+    (:func:`neutralise`)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    frame.to_csv(path, index=False, encoding="utf-8")
+    neutralise(frame).to_csv(path, index=False, encoding="utf-8")
     return path
 
 

@@ -1,0 +1,47 @@
+"""Words every export carries: the method caveats, the method note and the data licences.
+
+Kept in one place so the CSV, JSON, XLSX and PDF outputs say the same thing.
+"""
+
+from __future__ import annotations
+
+CAVEATS: tuple[str, ...] = (
+    "Apportioned estimate: most of these figures are borough- or ward-wide spend shared out to "
+    "the estate in proportion to a key (council households, green space, residents, ...). "
+    "They are not invoices for this estate, and no contract has been re-let.",
+    "Range: low-high is the least and the most the estate would receive under the service's "
+    "alternative keys. Treat the central figure as one estimate inside that range.",
+    "A starting point, not a budget: the pot says roughly what is spent on these services here "
+    "now. What is delegated, and how, is for residents and the council to agree.",
+)
+
+HILGROVE_REFERENCE = (
+    "For scale: the Hilgrove estate pilot delegated about £100k a year of caretaking, "
+    "non-essential repairs and green space, about a quarter of the estate's spend (UCL IIPP and "
+    "Camden, 'Mission-led procurement', March 2023)."
+)
+
+METHOD: tuple[str, ...] = (
+    "1. Read and check the spend: every row of every spend file is accepted or quarantined "
+    "with its file, line and reason; rows read = accepted + quarantined, to the penny. "
+    "Redacted payees stay REDACTED and are never matched to anything.",
+    "2. Say what each payment is for and where it applies: the catalogue's rules give the "
+    "service; a matching contract gives the scope (borough, ward or estate); payments with no "
+    "matching contract are borough-wide. Basis 'direct' = an estate's own contract; "
+    "'apportioned' = borough- or ward-wide, shared out; 'excluded' = not place-based (levies, "
+    "interest, payroll, unclassified), reported on its own line.",
+    "3. Share each group (service, financial year, basis, scope) over the places in its scope "
+    "in proportion to the service's key: base_t = floor(|T| x w_t / W), the leftover pence go "
+    "one each to the largest remainders, so estates + the ward residual = T exactly.",
+    "4. Reconcile: every group, under every key, sums back to its input to the penny; the "
+    "build fails otherwise. Low and high are the same allocation under the service's "
+    "alternative keys.",
+)
+
+LICENCES: tuple[str, ...] = (
+    "Boundaries and census counts: Open Government Licence v3.0. Contains National Statistics "
+    "data © Crown copyright and database right 2011. Contains OS data © Crown copyright and "
+    "database right 2022.",
+    "Estate outlines, green space, trees, roads, buildings and waste points: "
+    "© OpenStreetMap contributors, Open Database Licence (ODbL) 1.0.",
+)
