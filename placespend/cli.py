@@ -206,6 +206,9 @@ def estates(
     )
 
 
+EXPORT_FORMATS = ("csv", "geojson", "xlsx", "pdf")
+
+
 @app.command("export")
 def export_cmd(
     home: Home = None,
@@ -217,29 +220,76 @@ def export_cmd(
     ] = None,
     out_dir: Annotated[Path, typer.Option("--out", help="Folder to write into.")] = Path("."),
     fmt: Annotated[
-        str, typer.Option("--format", help="csv, geojson or both.")
-    ] = "both",
+        str | None,
+        typer.Option(
+            "--format",
+            help="csv, geojson, xlsx, pdf (comma-separated for several), all, or both "
+            "(= csv,geojson). Default: all for one --estate, csv and geojson for every estate. "
+            "xlsx and pdf need --estate.",
+        ),
+    ] = None,
 ) -> None:
-    """Export estate spend as CSV (one row per estate, year, service, basis, key) and GeoJSON."""
-    if fmt not in ("csv", "geojson", "both"):
-        raise PlacespendError(f"--format must be csv, geojson or both, not '{fmt}'.")
+    """Export estate spend: CSV (one row per estate, year, service, basis, key), GeoJSON of
+    estates with totals, and for one estate an XLSX workbook and a printable PDF summary."""
+    formats = _export_formats(fmt, estate)
     with _open(home) as con:
-        label = _data_label(con)
+        label = export.data_label(con)
         estate_id = export.resolve_estate(con, estate) if estate else None
-        prefix = "SYNTHETIC_DEMO_" if label == DEMO_LABEL else ""
-        stem = f"{prefix}placespend_{estate_id or 'all_estates'}_{year or 'all_years'}"
+        stem = export.export_stem(label, estate_id, year)
         written = []
-        if fmt in ("csv", "both"):
-            rows = export.export_table(export.estate_rows(con, estate_id, year), label)
-            written.append(export.write_csv(rows, out_dir / f"{stem}.csv"))
-        if fmt in ("geojson", "both"):
-            written.append(
-                export.write_geojson(con, out_dir / f"{stem}.geojson", year, label)
-            )
+        for kind in formats:
+            path = _inside(out_dir, f"{stem}.{kind}")
+            written.append(_write_export(con, kind, path, estate_id, year, label))
     if label == DEMO_LABEL:
         out.print(f"[bold yellow]⚠ {DEMO_LABEL}[/]")
     for path in written:
         out.print(f"Wrote {path}")
+
+
+def _export_formats(fmt: str | None, estate: str | None) -> list[str]:
+    """The formats asked for, in a fixed order; xlsx and pdf only for one estate."""
+    if fmt is None:
+        return list(EXPORT_FORMATS) if estate else ["csv", "geojson"]
+    asked = {p.strip().lower() for p in fmt.split(",") if p.strip()}
+    if "all" in asked:
+        asked |= set(EXPORT_FORMATS)
+    if "both" in asked:
+        asked |= {"csv", "geojson"}
+    asked -= {"all", "both"}
+    unknown = sorted(asked - set(EXPORT_FORMATS))
+    if unknown or not asked:
+        msg = (f"--format must be csv, geojson, xlsx, pdf (or several, comma-separated), all "
+               f"or both, not '{fmt}'.")
+        raise PlacespendError(msg)
+    if not estate and asked & {"xlsx", "pdf"}:
+        msg = ("--format xlsx and pdf are for one estate: add --estate NAME-OR-ID, or ask for "
+               "--format csv,geojson to export every estate.")
+        raise PlacespendError(msg)
+    return [f for f in EXPORT_FORMATS if f in asked]
+
+
+def _inside(folder: Path, name: str) -> Path:
+    """``folder / name``, refusing any name that would land outside ``folder``."""
+    path = folder / export.safe_filename(name, max_length=200)
+    if path.resolve().parent != folder.resolve():
+        msg = f"Refusing to write '{name}' outside {folder}."
+        raise PlacespendError(msg)
+    return path
+
+
+def _write_export(con, kind: str, path: Path, estate_id: str | None, year: str | None,
+                  label: str) -> Path:
+    if kind == "csv":
+        return export.write_csv(export.export_table(export.estate_rows(con, estate_id, year),
+                                                    label), path)
+    if kind == "geojson":
+        return export.write_geojson(con, path, year, label)
+    from placespend import reports  # openpyxl and fpdf2 only when asked for
+
+    data = (reports.estate_xlsx if kind == "xlsx" else reports.estate_pdf)(con, estate_id, year)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    return path
 
 
 @app.command()

@@ -1,0 +1,453 @@
+"""Officer exports for one estate: an XLSX workbook and a printable PDF summary.
+
+Both are built from the same store queries as the CSV export (``export.estate_rows``,
+``export.estate_totals``, ``export.source_lines``), so every figure equals the CSV and the
+store to the penny. Amounts are written from integer pence as exact decimals; in the workbook
+they are numbers formatted as pounds, and every text cell is a plain string (never a formula),
+so a payee such as ``=HYPERLINK(...)`` shows as text. Redacted payees stay ``REDACTED``.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
+
+import duckdb
+import pandas as pd
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+from shapely import wkb
+
+from placespend import __version__, _texts, export
+from placespend._pdf import Document
+from placespend._sql import query
+from placespend.accuracy import key_error
+from placespend.build import read_build_info
+from placespend.errors import PlacespendError
+from placespend.reconcile import reconcile
+
+SHEETS = ("summary", "by service", "source lines", "method", "reconciliation")
+MONEY_FORMAT = '"£"#,##0.00'
+_BOLD = Font(bold=True)
+_HEAD_FILL = PatternFill("solid", fgColor="E1E1E1")
+_DEMO_FILL = PatternFill("solid", fgColor="FFEC99")
+
+SOURCE_LINE_COLUMNS = {
+    "source_file": "source_file",
+    "source_row": "source_row",
+    "transaction_id": "transaction_id",
+    "payment_date": "payment_date",
+    "financial_year": "financial_year",
+    "payee": "payee",
+    "purpose": "purpose",
+    "org_unit": "org_unit",
+    "service_id": "service_id",
+    "basis": "basis",
+    "scope_type": "scope_type",
+    "scope_code": "scope_code",
+    "contract_id": "contract_id",
+    "key": "key",
+    "line_pence": "line_gbp",
+    "estate_share_pence": "estate_share_gbp_approx",
+}
+RECONCILIATION_COLUMNS = {
+    "group_id": "group_id",
+    "financial_year": "financial_year",
+    "service_id": "service_id",
+    "service": "service",
+    "basis": "basis",
+    "scope_type": "scope_type",
+    "scope_code": "scope_code",
+    "key": "key",
+    "is_main_key": "is_main_key",
+    "input_pence": "input_gbp",
+    "estates_pence": "estates_gbp",
+    "residual_pence": "residual_gbp",
+    "difference_pence": "difference_gbp",
+    "this_estate_pence": "this_estate_gbp",
+}
+
+
+def estate_xlsx(
+    con: duckdb.DuckDBPyConnection, estate_id: str, financial_year: str | None
+) -> bytes:
+    """An officer's workbook for one estate and year (``None`` = every year, summed).
+
+    Sheets: ``summary`` (totals, range, households, provenance, data label), ``by service``
+    (the CSV export's rows and columns), ``source lines`` (every payment line behind the
+    figures, payee as published), ``method`` (caveats, the four steps, the measured error of
+    each key used, licences) and ``reconciliation`` (the build's conservation figures and
+    every group reaching the estate, checked under each key).
+
+    Raises
+    ------
+    PlacespendError
+        For an unknown estate.
+    """
+    facts = _Facts.load(con, estate_id, financial_year)
+    book = Workbook(write_only=True)
+    _summary_sheet(book.create_sheet("summary"), facts)
+    _by_service_sheet(book.create_sheet("by service"), facts)
+    _source_lines_sheet(
+        book.create_sheet("source lines"), export.source_lines(con, estate_id, None,
+                                                               financial_year)
+    )
+    _method_sheet(book.create_sheet("method"), facts, con)
+    _reconciliation_sheet(book.create_sheet("reconciliation"), facts, con)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def estate_pdf(
+    con: duckdb.DuckDBPyConnection, estate_id: str, financial_year: str | None
+) -> bytes:
+    """A printable A4 summary of one estate: outline, totals, spend by service, method note,
+    reconciliation and data licences.
+
+    Raises
+    ------
+    PlacespendError
+        For an unknown estate.
+    """
+    facts = _Facts.load(con, estate_id, financial_year)
+    doc = Document(f"Spend on {facts.name}", facts.label, is_demo=facts.is_demo)
+    doc.heading(facts.name)
+    doc.subheading(f"Council spend on the estate, {facts.year_text}")
+    doc.banner()
+    top = doc.pdf.get_y()
+    right = doc.outline(facts.geometry, 55, _boundary_caption(facts))
+    bottom = doc.pdf.get_y()
+    doc.pdf.set_y(top)
+    doc.key_values(_figures(facts), width=doc.width - 60, x=right + 5)
+    doc.pdf.set_y(max(bottom, doc.pdf.get_y()) + 2)
+    doc.section("Spend by service")
+    doc.table(*_service_table(facts), size=7.5)
+    doc.section("How the figures were made")
+    for line in (*_texts.CAVEATS[:2], *_texts.METHOD):
+        doc.paragraph(line, size=8)
+    doc.section("Reconciliation")
+    doc.paragraph(_reconciliation_sentence(con, facts), size=8)
+    doc.licences()
+    return doc.output()
+
+
+# ---- the facts both exports show --------------------------------------------------------------
+
+
+class _Facts:
+    """One estate's figures for a year, read once."""
+
+    def __init__(self, profile: pd.Series, totals: pd.Series, rows: pd.DataFrame,
+                 financial_year: str | None, label: str, is_demo: bool) -> None:
+        self.profile = profile
+        self.totals = totals
+        self.rows = rows
+        self.financial_year = financial_year
+        self.label = label
+        self.is_demo = is_demo
+
+    @classmethod
+    def load(cls, con, estate_id: str, financial_year: str | None) -> _Facts:
+        found = query(con, "estate_profile", estate_id=estate_id)
+        if found.empty:
+            msg = f"No estate with id '{estate_id}'. Run `placespend estates` to list them."
+            raise PlacespendError(msg)
+        totals = export.estate_totals(con, financial_year)
+        rows = export.estate_rows(con, estate_id, financial_year)
+        return cls(found.iloc[0], totals[totals["estate_id"] == estate_id].iloc[0], rows,
+                   financial_year, export.data_label(con), export.is_demo(con))
+
+    @property
+    def estate_id(self) -> str:
+        return str(self.profile["estate_id"])
+
+    @property
+    def name(self) -> str:
+        return str(self.profile["estate_name"])
+
+    @property
+    def year_text(self) -> str:
+        if self.financial_year:
+            return f"financial year {self.financial_year}"
+        return "all financial years in the store, summed"
+
+    @property
+    def geometry(self):
+        return wkb.loads(bytes(self.profile["geometry_wkb"]))
+
+    def pence(self, name: str) -> int:
+        return int(self.totals[f"{name}_pence"])
+
+
+def _pounds(pence: object) -> Decimal | None:
+    """Exact pounds for a cell (``None`` stays empty)."""
+    if pence is None or pd.isna(pence):
+        return None
+    return Decimal(export.gbp(int(pence)))
+
+
+def _money(pence: object) -> str:
+    value = _pounds(pence)
+    return "-" if value is None else f"£{value:,}"
+
+
+def _number(value: object, digits: int = 1) -> float | None:
+    return None if value is None or pd.isna(value) else round(float(value), digits)
+
+
+def _figures(facts: _Facts) -> list[tuple[str, str]]:
+    per_home = facts.totals["per_household_pence"]
+    households = _number(facts.profile["households_est"])
+    return [
+        ("Total (central estimate)", _money(facts.pence("total"))),
+        ("Range (low to high)",
+         f"{_money(facts.pence('low'))} to {_money(facts.pence('high'))}"),
+        ("Direct (estate contracts)", _money(facts.pence("direct"))),
+        ("Delegable services", _money(facts.pence("delegable"))),
+        ("Households (estimated)", "-" if households is None else f"{households:,.0f}"),
+        ("Per household", "-" if pd.isna(per_home) else _money(round(float(per_home)))),
+        ("Wards", str(facts.profile["ward_codes"] or "-")),
+        ("Estate id", facts.estate_id),
+    ]
+
+
+def _boundary_caption(facts: _Facts) -> str:
+    source = str(facts.profile["source"])
+    if source == "census_cluster":
+        return "Boundary derived by placespend from census output areas (not an official one)."
+    if source == "osm":
+        return "Boundary from OpenStreetMap."
+    return f"Boundary: {source}."
+
+
+def _service_table(facts: _Facts):
+    all_years = facts.financial_year is None
+    headings = (["Year"] if all_years else []) + ["Service", "Basis", "Key", "Amount",
+                                                  "Low", "High"]
+    rows = []
+    for r in facts.rows.itertuples():
+        cells = [r.service, r.basis, r.key.replace("_", " "), _money(r.amount_pence),
+                 _money(r.low_pence),
+                 _money(r.high_pence)]
+        rows.append(([r.financial_year] if all_years else []) + cells)
+    total = ["Total", "", "", _money(facts.pence("total")), _money(facts.pence("low")),
+             _money(facts.pence("high"))]
+    rows.append(([""] if all_years else []) + total)
+    widths = [13, 45, 26, 24, 24, 24, 24] if all_years else [54, 30, 24, 24, 24, 24]
+    align = ["LEFT"] * (len(headings) - 3) + ["RIGHT"] * 3
+    return headings, rows, widths, align
+
+
+def _reconciliation_sentence(con, facts: _Facts) -> str:
+    r = reconcile(con)
+    groups = query(con, "estate_reconciliation", estate_id=facts.estate_id,
+                   financial_year=facts.financial_year)
+    off = int((groups["difference_pence"] != 0).sum())
+    status = "every one reconciles to the penny" if off == 0 else f"{off} do NOT reconcile"
+    return (
+        f"Across the whole build, accepted spend {_money(r.input_pence)} = estates "
+        f"{_money(r.estates_pence)} + off-estate residual {_money(r.residual_pence)} + excluded "
+        f"{_money(r.excluded_pence)} (difference {_money(r.difference_pence)}). "
+        f"{groups['group_id'].nunique()} spend groups reach this estate, checked under "
+        f"{len(groups)} group-key combinations: {status}. Rows read {r.rows_read:,} = accepted "
+        f"{r.rows_accepted:,} + quarantined {r.rows_quarantined:,}."
+    )
+
+
+# ---- workbook sheets --------------------------------------------------------------------------
+
+
+def _value(ws: WriteOnlyWorksheet, value: object) -> object:
+    """A value for a bulk row: text is kept as a plain string (never a formula, no control
+    characters Excel refuses), missing values are empty, anything else as it is."""
+    if isinstance(value, str):
+        value = ILLEGAL_CHARACTERS_RE.sub("", value)
+        if value.startswith("="):  # openpyxl would store "=..." as a formula
+            cell = WriteOnlyCell(ws, value=value)
+            cell.data_type = "s"
+            return cell
+        return value
+    if value is None or (not isinstance(value, Decimal | bool) and pd.isna(value)):
+        return None
+    return value
+
+
+def _cell(ws: WriteOnlyWorksheet, value: object, *, money: bool = False, bold: bool = False,
+          fill: PatternFill | None = None, wrap: bool = False) -> Cell:
+    """A styled cell; text is always a plain string, never a formula."""
+    value = _value(ws, value)
+    cell = value if isinstance(value, Cell) else WriteOnlyCell(ws, value=value)
+    if isinstance(value, str):
+        cell.data_type = "s"
+    if money:
+        cell.number_format = MONEY_FORMAT
+    if bold:
+        cell.font = _BOLD
+    if fill is not None:
+        cell.fill = fill
+    if wrap:
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+    return cell
+
+
+def _header(ws: WriteOnlyWorksheet, names: Iterable[str]) -> None:
+    ws.append([_cell(ws, n, bold=True, fill=_HEAD_FILL) for n in names])
+
+
+def _widths(ws: WriteOnlyWorksheet, widths: Sequence[float]) -> None:
+    for i, width in enumerate(widths):
+        ws.column_dimensions[_column_letter(i)].width = width
+
+
+def _column_letter(i: int) -> str:
+    return get_column_letter(i + 1)
+
+
+def _summary_sheet(ws: WriteOnlyWorksheet, facts: _Facts) -> None:
+    _widths(ws, (34, 60))
+    ws.freeze_panes = "A2"
+    _header(ws, ("figure", "value"))
+    if facts.is_demo:
+        ws.append([_cell(ws, "data", bold=True, fill=_DEMO_FILL),
+                   _cell(ws, facts.label, bold=True, fill=_DEMO_FILL)])
+    else:
+        ws.append([_cell(ws, "data"), _cell(ws, facts.label)])
+    p = facts.profile
+    money = [("total_gbp", "total"), ("low_gbp", "low"), ("high_gbp", "high"),
+             ("direct_gbp", "direct"), ("delegable_gbp", "delegable")]
+    rows: list[tuple[str, object, bool]] = [
+        ("estate_id", facts.estate_id, False),
+        ("estate_name", facts.name, False),
+        ("financial_year", facts.financial_year or "all years", False),
+        *((label, _pounds(facts.pence(name)), True) for label, name in money),
+        ("per_household_gbp", _pounds(_round_or_none(facts.totals["per_household_pence"])),
+         True),
+        ("households_est", _number(p["households_est"]), False),
+        ("council_households_est", _number(p["council_households_est"]), False),
+        ("residents_est", _number(p["residents_est"]), False),
+        ("area_m2", _number(p["area_m2"], 0), False),
+        ("ward_codes", p["ward_codes"], False),
+        ("boundary_source", p["source"], False),
+        ("boundary_note", p["boundary_note"], False),
+        ("osm_ref", p["osm_ref"], False),
+        ("placespend_version", __version__, False),
+    ]
+    for label, value, is_money in rows:
+        ws.append([_cell(ws, label), _cell(ws, value, money=is_money, wrap=True)])
+    for i, caveat in enumerate(_texts.CAVEATS, start=1):
+        ws.append([_cell(ws, f"caveat {i}"), _cell(ws, caveat, wrap=True)])
+    for i, line in enumerate(_texts.LICENCES, start=1):
+        ws.append([_cell(ws, f"licence {i}"), _cell(ws, line, wrap=True)])
+
+
+def _round_or_none(value: object) -> int | None:
+    return None if value is None or pd.isna(value) else round(float(value))
+
+
+def _by_service_sheet(ws: WriteOnlyWorksheet, facts: _Facts) -> None:
+    columns = [*export.EXPORT_COLUMNS, "data"]
+    _widths(ws, (18, 28, 12, 40, 30, 10, 22, 20, 14, 14, 14, 40))
+    ws.freeze_panes = "A2"
+    _header(ws, columns)
+    for r in facts.rows.itertuples():
+        values = [r.estate_id, r.estate_name, r.financial_year, r.service, r.mission_outcome,
+                  bool(r.delegable), r.basis, r.key]
+        cells = [_cell(ws, v) for v in values]
+        cells += [_cell(ws, _pounds(v), money=True)
+                  for v in (r.amount_pence, r.low_pence, r.high_pence)]
+        cells.append(_cell(ws, facts.label))
+        ws.append(cells)
+
+
+def _source_lines_sheet(ws: WriteOnlyWorksheet, lines: pd.DataFrame) -> None:
+    _widths(ws, (30, 10, 16, 12, 10, 34, 30, 22, 22, 12, 10, 12, 12, 18, 14, 16))
+    ws.freeze_panes = "A2"
+    _header(ws, SOURCE_LINE_COLUMNS.values())
+    frame = lines[list(SOURCE_LINE_COLUMNS)]
+    # Plain values, unstyled: a styled cell costs ~3x as much and there are ~20k lines a year.
+    for values in frame.itertuples(index=False, name=None):
+        *text, line_pence, share_pence = values
+        row = [_value(ws, _plain(v)) for v in text]
+        row.append(_pounds(line_pence))
+        row.append(None if pd.isna(share_pence) else round(float(share_pence) / 100, 2))
+        ws.append(row)
+
+
+def _plain(value: object) -> object:
+    """Dates as ISO text, numpy scalars as Python ones, missing as empty."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return None
+    if hasattr(value, "isoformat"):
+        return value.isoformat()[:10]
+    if hasattr(value, "item"):
+        return value.item()
+    return value
+
+
+def _method_sheet(ws: WriteOnlyWorksheet, facts: _Facts, con) -> None:
+    _widths(ws, (22, 110))
+    _header(ws, ("topic", "note"))
+    notes: list[tuple[str, str]] = [("data", facts.label)]
+    notes += [(f"caveat {i}", c) for i, c in enumerate(_texts.CAVEATS, start=1)]
+    notes += [(f"step {i}", m) for i, m in enumerate(_texts.METHOD, start=1)]
+    notes += [
+        ("basis", "direct = paid under this estate's own contract; apportioned (borough) / "
+                  "apportioned (ward) = shared out from a borough- or ward-wide group."),
+        ("key", "what the group was shared out by (see docs/METHOD.md); low and high use the "
+                "service's alternative keys."),
+        ("source lines", "every payment line in a group reaching the estate, payee as "
+                         "published (REDACTED stays REDACTED). estate_share_gbp_approx = the "
+                         "line x the group's share reaching the estate: for tracing only; the "
+                         "exact figures are on 'by service'."),
+    ]
+    notes += [(f"key {k}", s) for k, s in _key_sentences(con, facts.rows["key"])]
+    notes += [(f"licence {i}", line) for i, line in enumerate(_texts.LICENCES, start=1)]
+    info = read_build_info(con)
+    notes.append(("build", f"placespend {info.get('placespend_version')}, built "
+                           f"{info.get('built_at')}"))
+    for topic, note in notes:
+        ws.append([_cell(ws, topic, bold=True), _cell(ws, note, wrap=True)])
+
+
+def _key_sentences(con, keys: pd.Series) -> list[tuple[str, str]]:
+    """The measured estate-level error of each key used (where the self-test has one)."""
+    errors = query(con, "key_errors")
+    out = []
+    for key in sorted({k for k in keys if k}):
+        try:
+            out.append((key, key_error(key, level="estate", errors=errors).sentence()))
+        except PlacespendError:
+            out.append((key, "not measured by the census self-test (not a census-like key)."))
+    return out
+
+
+def _reconciliation_sheet(ws: WriteOnlyWorksheet, facts: _Facts, con) -> None:
+    _widths(ws, (26, 14, 22, 34, 12, 11, 12, 20, 11, 16, 16, 16, 14, 16))
+    r = reconcile(con)
+    _header(ws, ("whole build", "value"))
+    counts = [("rows_read", r.rows_read), ("rows_accepted", r.rows_accepted),
+              ("rows_quarantined", r.rows_quarantined), ("groups_checked", r.groups_checked),
+              ("groups_mismatched", r.groups_mismatched)]
+    money = [("accepted_gbp", r.input_pence), ("estates_gbp", r.estates_pence),
+             ("residual_gbp", r.residual_pence), ("excluded_gbp", r.excluded_pence),
+             ("difference_gbp", r.difference_pence), ("quarantined_gbp", r.quarantined_pence)]
+    for label, value in counts:
+        ws.append([_cell(ws, label), _cell(ws, value)])
+    for label, pence in money:
+        ws.append([_cell(ws, label), _cell(ws, _pounds(pence), money=True)])
+    ws.append([_cell(ws, "ok"), _cell(ws, r.ok)])
+    ws.append([])
+    groups = query(con, "estate_reconciliation", estate_id=facts.estate_id,
+                   financial_year=facts.financial_year)
+    _header(ws, RECONCILIATION_COLUMNS.values())
+    for values in groups[list(RECONCILIATION_COLUMNS)].itertuples(index=False, name=None):
+        text, amounts = values[:9], values[9:]
+        cells = [_cell(ws, _plain(v)) for v in text]
+        cells += [_cell(ws, _pounds(v), money=True) for v in amounts]
+        ws.append(cells)
