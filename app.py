@@ -1,0 +1,639 @@
+"""placespend dashboard: where council money lands on Camden's housing estates.
+
+A thin layer over the library: widgets, layout, cached calls into ``placespend.views``,
+``maps``, ``charts``, ``pot`` and ``reports``, and the one place (with the CLI) where a
+:class:`~placespend.errors.PlacespendError` becomes a message for people. Run with
+``streamlit run app.py`` (``make run``).
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+st.set_page_config(
+    page_title="placespend: spend on estates",
+    layout="wide",
+)
+
+import pandas as pd  # noqa: E402
+
+from placespend import charts, maps, views  # noqa: E402
+from placespend.errors import PlacespendError  # noqa: E402
+from placespend.reconcile import reconcile  # noqa: E402
+
+try:  # pot sizing and reports are written alongside; the pages say so until they land
+    from placespend import pot
+except ImportError:  # pragma: no cover - depends on the other module having landed
+    pot = None
+try:
+    from placespend import reports
+except ImportError:  # pragma: no cover
+    reports = None
+
+PAGES = ("Map", "Estate", "PB pot", "Exports", "Method", "Your own data")
+ALL_YEARS = "All years"
+
+
+# ---- cached loaders ------------------------------------------------------------------------
+
+
+@st.cache_resource(show_spinner=False)
+def _connection(db_file: str, stamp: float):
+    """One read-only connection per store file (reopened when the file is rebuilt)."""
+    return views.open_store(db_file)
+
+
+def _cursor(dataset: views.Dataset):
+    """This session's cursor on the dataset's store (DuckDB cursors are per thread)."""
+    stamp = dataset.db_path.stat().st_mtime
+    key = f"{dataset.db_path}:{stamp}"
+    held = st.session_state.get("_cursor")
+    if held is None or held[0] != key:
+        held = (key, _connection(str(dataset.db_path), stamp).cursor())
+        st.session_state["_cursor"] = held
+    return key, held[1]
+
+
+@st.cache_data(show_spinner=False)
+def _facts(db: str, _con) -> dict:
+    return {
+        "is_demo": views.is_demo(_con),
+        "label": views.data_label(_con),
+        "years": views.financial_years(_con),
+        "estates": views.estate_options(_con),
+        "services": views.services(_con),
+        "outcomes": views.outcomes(_con),
+        "links": views.links(_con),
+        "info": views.build_info(_con),
+    }
+
+
+@st.cache_resource(show_spinner="Preparing the map layers…")
+def _geometry(db: str, _con) -> tuple[maps.Context, pd.DataFrame]:
+    """Context layers and estate polygons in WGS84: reprojected once per store."""
+    return views.map_geometry(_con)
+
+
+@st.cache_data(show_spinner=False)
+def _map_table(db: str, year: str | None, services: tuple[str, ...] | None, _con):
+    return views.map_table(_con, year, services)
+
+
+@st.cache_data(show_spinner=False)
+def _overview(db: str, estate_id: str, year: str | None, _con):
+    return views.estate_overview(_con, estate_id, year)
+
+
+@st.cache_data(show_spinner=False)
+def _provenance(db: str, estate_id: str, year: str | None, _con):
+    return views.provenance(_con, estate_id, year)
+
+
+@st.cache_data(show_spinner=False)
+def _reach(db: str, year: str | None, _con):
+    return views.service_reach(_con, year)
+
+
+@st.cache_data(show_spinner=False)
+def _comparison(db: str, estate_id: str, year: str | None, _con):
+    return views.comparison(_con, estate_id, year)
+
+
+@st.cache_data(show_spinner=False)
+def _excluded(db: str, year: str | None, _con):
+    return views.excluded(_con, year)
+
+
+@st.cache_data(show_spinner=False)
+def _source_lines(db: str, estate_id: str, service_id: str | None, year: str | None, _con):
+    return views.source_lines(_con, estate_id, service_id, year)
+
+
+# ---- first start and the data set ----------------------------------------------------------
+
+
+def _ensure_default() -> None:
+    if views.default_dataset().exists:
+        return
+    with st.status("First start: building the default database…", expanded=True) as status:
+        bar = st.progress(0.0)
+        steps = views.BUILD_STEPS
+
+        def on_step(name: str) -> None:
+            st.write(name)
+            bar.progress(steps.index(name) / len(steps), text=name)
+
+        views.ensure_default(on_step)
+        bar.progress(1.0, text="Done")
+        status.update(label="Default database built", state="complete", expanded=False)
+
+
+def _choose_dataset() -> views.Dataset:
+    found = {d.key: d for d in views.datasets()}
+    pending = st.session_state.pop("_switch_to", None)
+    if pending in found:
+        st.session_state["data"] = pending
+    if st.session_state.get("data") not in (None, *found):
+        st.session_state["data"] = "default"
+    key = st.sidebar.selectbox(
+        "Data set",
+        list(found),
+        format_func=lambda k: found[k].label,
+        key="data",
+        bind="query-params",
+        help="The default store, or one you built from your own files.",
+    )
+    return found[key or "default"]
+
+
+# ---- sidebar: the view's state (synced to the URL) -----------------------------------------
+
+
+def _sidebar(facts: dict) -> dict:
+    sb = st.sidebar
+    page = sb.radio("Page", PAGES, key="page", bind="query-params")
+    options = facts["estates"]
+    if st.session_state.get("estate") not in (None, *options):
+        st.session_state["estate"] = None
+    estate = sb.selectbox(
+        "Find an estate by name",
+        list(options),
+        index=None,
+        format_func=lambda k: options[k],
+        placeholder="Type an estate name…",
+        key="estate",
+        bind="query-params",
+        help="Or click an estate on the map.",
+    )
+    years = [*facts["years"], ALL_YEARS]
+    year = sb.selectbox("Financial year", years, key="year", bind="query-params")
+    sb.markdown("**Map filters**")
+    catalogue = facts["services"]
+    names = dict(zip(catalogue["service_id"], catalogue["name"], strict=True))
+    chosen = sb.multiselect(
+        "Services",
+        list(names),
+        format_func=lambda k: names[k],
+        key="services",
+        bind="query-params",
+        placeholder="All services",
+        help="Colour the map by these services only (empty = every service).",
+    )
+    labels = dict(zip(facts["outcomes"]["outcome_id"], facts["outcomes"]["label"], strict=True))
+    outcome = sb.selectbox(
+        "Mission outcome",
+        list(labels),
+        index=None,
+        format_func=lambda k: labels[k],
+        key="outcome",
+        bind="query-params",
+        placeholder="Any outcome",
+        help="Keep services serving this Estates Mission outcome (also filters the network).",
+    )
+    return {
+        "page": page,
+        "estate": estate,
+        "year": None if year == ALL_YEARS else year,
+        "year_text": year,
+        "services": chosen,
+        "outcome": outcome,
+        "outcome_labels": labels,
+    }
+
+
+def _on_map_select() -> None:
+    picked = maps.selected_estate(st.session_state.get("map"))
+    if picked:
+        st.session_state["estate"] = picked
+
+
+def _go_to(page: str) -> None:
+    st.session_state["page"] = page
+
+
+# ---- pages ---------------------------------------------------------------------------------
+
+
+def page_map(db: str, con, facts: dict, state: dict) -> None:
+    st.header("Where the money lands")
+    keep = views.filtered_services(facts["services"], state["services"], state["outcome"])
+    filtered = bool(state["services"] or state["outcome"])
+    table = _map_table(db, state["year"], tuple(keep) if filtered else None, con)
+    controls = st.columns([2, 2, 3])
+    metric = controls[0].radio(
+        "Colour estates by", views.METRICS, key="metric", bind="query-params", horizontal=True
+    )
+    palette = controls[1].radio(
+        "Colours", maps.PALETTES, key="palette", horizontal=True,
+        help="Both palettes read in greyscale and with colour-vision deficiencies.",
+    )
+    basemap = controls[2].checkbox(
+        "Web basemap (needs internet)", key="basemap",
+        help="Off by default: the map draws the borough, wards, green spaces and roads itself.",
+    )
+    column = views.metric_column(metric)
+    scale = maps.quantile_scale(table[column], 5, palette, views.money)
+    context, shapes = _geometry(db, con)
+    data = maps.estate_layer_data(shapes, table, scale, column, views.money)
+    left, right = st.columns([3, 1])
+    with left:
+        st.pydeck_chart(
+            maps.deck(data, context, state["estate"], basemap="light" if basemap else None),
+            on_select=_on_map_select,
+            selection_mode="single-object",
+            key="map",
+            height=620,
+            alt=f"Map of {len(table)} estates coloured by {metric.lower()}; the table below "
+            "holds the same figures.",
+        )
+        what = "selected services" if filtered else "all services"
+        st.caption(
+            f"{metric} of {what}, financial year {state['year_text']}. Quantile classes: "
+            "each colour holds about a fifth of the estates. Hover for figures; click an estate "
+            "to select it. Dark outlines: wards (named); green: parks and green space; grey: roads."
+        )
+    with right:
+        no_data = int(table[column].isna().sum())
+        st.html(maps.legend_html(scale, metric, no_data=no_data))
+        _selected_card(table, state)
+    with st.expander("The map as a table"):
+        st.dataframe(views.map_table_display(table), hide_index=True, width="stretch")
+
+
+def _selected_card(table: pd.DataFrame, state: dict) -> None:
+    if state["estate"] is None:
+        st.info("Click an estate on the map or find it by name in the sidebar.")
+        return
+    row = table[table["estate_id"] == state["estate"]].iloc[0]
+    st.subheader(row["estate_name"])
+    st.caption(f"Boundary: {row['boundary']}")
+    st.metric("Total (shown services)", views.pounds(row["total_pence"]))
+    st.caption(f"Range {views.money(row['low_pence'])} – {views.money(row['high_pence'])}")
+    st.metric("Per household", views.money(row["per_household_pence"]))
+    st.button("Open the estate page", on_click=_go_to, args=("Estate",), key="open_estate",
+              type="primary")
+
+
+def page_estate(db: str, con, facts: dict, state: dict) -> None:
+    estate_id = state["estate"]
+    if estate_id is None:
+        st.header("Estate")
+        st.info("Find an estate by name in the sidebar, or click one on the map.")
+        return
+    year = state["year"]
+    ov = _overview(db, estate_id, year, con)
+    st.header(ov.name)
+    st.caption(
+        f"{ov.wards} · about {ov.households_est:,.0f} households · boundary: {ov.boundary} · "
+        f"financial year {state['year_text']}"
+    )
+    cols = st.columns(4)
+    cols[0].metric("Total spend placed here", views.pounds(ov.total_pence))
+    cols[0].caption(f"Range {views.pounds(ov.low_pence)} – {views.pounds(ov.high_pence)}")
+    cols[1].metric("Per household", views.money(ov.per_household_pence))
+    cols[2].metric("Direct (estate contracts)", views.money(ov.direct_pence))
+    cols[3].metric("Delegable services", views.money(ov.delegable_pence))
+    with st.expander("About this boundary"):
+        st.write(ov.boundary_note or "No note.")
+    rows = _provenance(db, estate_id, year, con)
+    services = views.by_service(rows)
+    tabs = st.tabs(["By service", "Where it comes from", "Services together",
+                    "Compared", "Payment lines"])
+    with tabs[0]:
+        _tab_by_service(rows, ov, db, year, con)
+    with tabs[1]:
+        _tab_sankey(services, ov, db, year, con)
+    with tabs[2]:
+        _tab_network(services, facts, state)
+    with tabs[3]:
+        _tab_compare(db, estate_id, year, con)
+    with tabs[4]:
+        _tab_lines(db, estate_id, services, year, con)
+
+
+def _tab_by_service(rows, ov, db, year, con) -> None:
+    st.markdown(
+        "Each line says how it reached this estate: **direct** (the estate's own contract) or "
+        "**apportioned** by a key over a scope. Low and high are the least and most over the "
+        "service's alternative keys."
+    )
+    st.dataframe(views.provenance_display(rows, ov.total_pence), hide_index=True,
+                 width="stretch")
+    ex = _excluded(db, year, con)
+    st.markdown(
+        f"**Excluded** from every estate ({views.money(ex['amount_pence'].sum())} across the "
+        "borough): not place-based or unclassified spend, reported on its own line so totals "
+        "still reconcile."
+    )
+    st.dataframe(
+        pd.DataFrame({"Service": ex["service"], "Reason": ex["exclusion_reason"],
+                      "Amount (£)": (ex["amount_pence"] / 100).round(2),
+                      "Payment lines": ex["n_lines"]}),
+        hide_index=True, width="stretch",
+    )
+
+
+def _tab_sankey(services, ov, db, year, con) -> None:
+    elsewhere = st.checkbox(
+        "Show the share of each service landing elsewhere", key="sankey_elsewhere",
+        help="Sizes each service by its whole borough spend; this estate becomes a sliver.",
+    )
+    flows = charts.sankey_flows(services, ov.name, _reach(db, year, con),
+                                include_elsewhere=elsewhere)
+    st.plotly_chart(charts.sankey(flows), key="sankey", width="stretch")
+    with st.expander("The flows as a table"):
+        st.dataframe(charts.sankey_table(flows), hide_index=True, width="stretch")
+
+
+def _tab_network(services, facts, state) -> None:
+    inter = charts.interdependency(services, facts["links"], state["outcome"])
+    st.metric(
+        "System financing: spend of linked services here",
+        views.money(inter.pooled_pence),
+        help="The pooled spend of every service on this estate that reinforces, depends on or "
+        "undermines another service here (catalogue links).",
+    )
+    st.caption(
+        f"{len(inter.edges)} links among {int(inter.nodes['linked'].sum())} of "
+        f"{len(inter.nodes)} services with spend here. Circle area = £ on this estate; colour = "
+        "mission outcome; solid = reinforces, dashed = depends on, dotted = undermines."
+    )
+    st.plotly_chart(charts.network(inter, state["outcome_labels"]), key="network",
+                    width="stretch")
+    with st.expander("The links as a table"):
+        st.dataframe(charts.link_table(inter), hide_index=True, width="stretch")
+    with st.expander("The links as a matrix (row → column)"):
+        st.dataframe(charts.matrix(inter), width="stretch")
+
+
+def _tab_compare(db, estate_id, year, con) -> None:
+    comp = _comparison(db, estate_id, year, con)
+    st.plotly_chart(charts.comparison_bars(comp), key="compare", width="stretch")
+    st.caption(
+        "A ward's figure is its spend off estates plus its estates' spend (an estate across "
+        "wards is split by its households in each), over the ward's households."
+    )
+    with st.expander("The comparison as a table"):
+        st.dataframe(views.comparison_display(comp), hide_index=True, width="stretch")
+
+
+def _tab_lines(db, estate_id, services, year, con) -> None:
+    names = dict(zip(services["service_id"], services["service"], strict=True))
+    choice = st.selectbox(
+        "Show the payment lines behind", [None, *names],
+        format_func=lambda k: "every service" if k is None else names[k], key="drill",
+    )
+    lines = _source_lines(db, estate_id, choice, year, con)
+    shown = len(lines.table)
+    st.caption(
+        f"{lines.count:,} payment lines reach this estate, their shares summing to "
+        f"{views.pounds(lines.share_pence)} (the figure, before rounding to whole pence)"
+        + (f"; the {shown:,} reaching it most are shown." if lines.count > shown else ".")
+        + " File and row point at the spend export as published."
+    )
+    st.dataframe(lines.table, hide_index=True, width="stretch")
+    st.download_button("Download these lines (CSV)", lines.table.to_csv(index=False).encode(),
+                       file_name=f"payment_lines_{estate_id}.csv", mime="text/csv",
+                       on_click="ignore", key="dl_lines")
+
+
+def page_pot(db: str, con, facts: dict, state: dict) -> None:
+    st.header("Participatory budgeting: size the pot")
+    if pot is None:
+        st.warning("PB pot sizing (placespend.pot) is not installed in this version.")
+        return
+    estate_id = state["estate"]
+    if estate_id is None:
+        st.info("Pick the estate whose residents would decide, in the sidebar.")
+        return
+    year = state["year"] or facts["years"][0]
+    if state["year"] is None:
+        st.caption(f"A pot is per year: sizing on {year}, the latest.")
+    services = views.by_service(_provenance(db, estate_id, year, con))
+    names = dict(zip(services["service_id"], services["service"], strict=True))
+    amounts = dict(zip(services["service_id"], services["amount_pence"], strict=True))
+    key = f"pot::{estate_id}::{year}"
+    if key not in st.session_state:
+        st.session_state[key] = [s for s in pot.delegable_services(con) if s in names]
+    chosen = st.multiselect(
+        "Services in the pot (delegable ones are pre-ticked; add or remove any)",
+        list(names),
+        format_func=lambda k: f"{names[k]} ({views.money(amounts[k])})",
+        key=key,
+    )
+    brief = pot.size_pot(con, estate_id, year, chosen)
+    cols = st.columns(4)
+    cols[0].metric("Pot per year", views.pounds(brief.total_pence))
+    cols[0].caption(f"Range {views.pounds(brief.low_pence)} – {views.pounds(brief.high_pence)}")
+    cols[1].metric("Share of the estate's spend", f"{brief.share:.1%}",
+                   help=f"Of {views.pounds(brief.estate_total_pence)} placed on the estate.")
+    cols[2].metric("Per household", views.money(brief.per_household_pence))
+    if brief.previous_year_total_pence:
+        change = brief.total_pence / brief.previous_year_total_pence - 1
+        cols[3].metric("Year on year", f"{change:+.1%}",
+                       help=f"Previous year: {views.pounds(brief.previous_year_total_pence)}")
+    else:
+        cols[3].metric("Year on year", "–", help="No previous year in the data.")
+    st.dataframe(
+        pd.DataFrame({"Service": brief.lines["service"],
+                      "£ per year": (brief.lines["amount_pence"] / 100).round(2),
+                      "Low £": (brief.lines["low_pence"] / 100).round(2),
+                      "High £": (brief.lines["high_pence"] / 100).round(2)}),
+        hide_index=True, width="stretch",
+    )
+    _scenarios(brief, chosen, year)
+    stem = f"pot_{estate_id}_{year}"
+    d1, d2, d3 = st.columns(3)
+    d1.download_button("Pot brief (CSV: Decidim / CONSUL)", lambda: pot.pot_brief_csv(brief),
+                       file_name=f"{stem}.csv", mime="text/csv", on_click="ignore",
+                       key="dl_pot_csv")
+    d2.download_button("Pot brief (JSON)", lambda: pot.pot_brief_json(brief),
+                       file_name=f"{stem}.json", mime="application/json", on_click="ignore",
+                       key="dl_pot_json")
+    d3.download_button("Pot brief (PDF)", lambda: pot.pot_brief_pdf(brief),
+                       file_name=f"{stem}.pdf", mime="application/pdf", on_click="ignore",
+                       key="dl_pot_pdf")
+
+
+def _scenarios(brief, chosen: list[str], year: str) -> None:
+    saved = st.session_state.setdefault("scenarios", [])
+    with st.form("save_scenario", clear_on_submit=True, border=False):
+        name = st.text_input("Scenario name", placeholder="e.g. caretaking and green space only")
+        if st.form_submit_button("Save scenario"):
+            saved.append({
+                "Scenario": name or f"Scenario {len(saved) + 1}",
+                "Estate": brief.estate_name,
+                "Year": year,
+                "Services": ", ".join(brief.lines["service"]),
+                "Pot £/year": round(brief.total_pence / 100, 2),
+                "Share of estate": f"{brief.share:.1%}",
+            })
+    if saved:
+        st.markdown("**Saved scenarios** (this browser session)")
+        st.dataframe(pd.DataFrame(saved), hide_index=True, width="stretch")
+
+
+def page_exports(db: str, con, facts: dict, state: dict) -> None:
+    st.header("Exports")
+    estate_id, year = state["estate"], state["year"]
+    label = facts["label"]
+    st.markdown(f"Every file carries the data label **{label}**.")
+    st.subheader("Spend by estate, service, basis and key")
+    scope = st.radio("Which estates", ["The selected estate", "All estates"], key="export_scope",
+                     horizontal=True, index=0 if estate_id else 1)
+    one = estate_id if scope == "The selected estate" else None
+    if scope == "The selected estate" and estate_id is None:
+        st.info("Pick an estate in the sidebar, or choose all estates.")
+        return
+    stem = views.export_stem(con, one, year)
+    if one:
+        ov = _overview(db, one, year, con)
+        st.metric(f"{ov.name}, {state['year_text']}", views.pounds(ov.total_pence))
+    st.download_button("CSV (as `placespend export`)", lambda: views.export_csv(con, one, year),
+                       file_name=f"{stem}.csv", mime="text/csv", on_click="ignore",
+                       key="dl_csv")
+    if one and reports is not None:
+        c1, c2 = st.columns(2)
+        c1.download_button(
+            "Estate summary (XLSX)", lambda: reports.estate_xlsx(con, one, year),
+            file_name=f"{stem}.xlsx", on_click="ignore", key="dl_xlsx",
+            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+        c2.download_button(
+            "Estate summary (PDF)", lambda: reports.estate_pdf(con, one, year),
+            file_name=f"{stem}.pdf", mime="application/pdf", on_click="ignore", key="dl_pdf",
+        )
+    elif one:
+        st.caption("XLSX and PDF summaries arrive with placespend.reports.")
+    st.subheader("Map layer")
+    st.download_button(
+        "Estates with totals (GeoJSON, WGS84)", lambda: views.export_geojson(con, year),
+        file_name=f"{views.export_stem(con, None, year)}.geojson",
+        mime="application/geo+json", on_click="ignore", key="dl_geojson",
+    )
+
+
+def page_method(db: str, con, facts: dict, state: dict) -> None:
+    st.header("How the figures are made")
+    st.markdown(
+        "Councils pay for services borough- or ward-wide; placespend shares each payment out to "
+        "estates in proportion to a **key** that suits the service (households for caretaking, "
+        "green space for grounds maintenance, …), in whole pence, so every pound lands "
+        "somewhere: on an estate, in the rest of a ward, or on the **excluded** line "
+        "(levies, interest, payroll). Every figure says whether it is **direct** (an estate's "
+        "own contract) or **apportioned** (by which key, over which scope)."
+    )
+    st.subheader("Reconciliation of this data")
+    rec = reconcile(con)
+    if rec.ok:
+        st.success("Money is conserved to the penny.")
+    else:
+        st.error("Money is NOT conserved: rebuild the store and report this.")
+    figures = rec.as_json()
+    st.dataframe(pd.DataFrame({"figure": list(figures), "value": [str(v) for v in
+                                                                   figures.values()]}),
+                 hide_index=True, width="stretch")
+    st.subheader("Keys")
+    st.dataframe(views.keys_table(), hide_index=True, width="stretch")
+    st.markdown("Which key each service uses:")
+    st.dataframe(views.service_keys_table(facts["services"]), hide_index=True, width="stretch")
+    notes = facts["info"].get("notes") or []
+    if notes:
+        st.subheader("Notes from the build")
+        for note in notes:
+            st.markdown(f"- {note}")
+    for name, title in (("METHOD.md", "Method in full"), ("ACCURACY.md", "How right is it?"),
+                        ("boundaries", "Data sources and licences"),
+                        ("DEMO_DATA.md", "About the demo spend")):
+        document = views.doc(name)
+        if document is None:
+            continue
+        with st.expander(f"{title}: {document.title}"):
+            for kind, part in document.parts:
+                if kind == "image":
+                    st.image(part)
+                else:
+                    st.markdown(part)
+
+
+def page_upload(db: str, con, facts: dict, state: dict) -> None:
+    st.header("Your own data")
+    st.markdown(
+        "Upload a spend export (Camden's format, or any council's with a column mapping), a "
+        "contracts register and/or an estates file. They are checked row by row and built "
+        "into a **separate** database; the default one is never changed. Files you leave out "
+        "use the defaults (without spend, the synthetic demo spend)."
+    )
+    with st.form("upload"):
+        spend = st.file_uploader("Spend export(s) (CSV)", type=["csv"],
+                                 accept_multiple_files=True)
+        contracts = st.file_uploader("Contracts register (CSV)", type=["csv"])
+        estates = st.file_uploader("Estates (GeoJSON, GeoPackage, GeoParquet, FlatGeobuf)",
+                                   type=["geojson", "json", "gpkg", "parquet", "fgb"])
+        mapping = st.file_uploader("Column mapping for a non-Camden spend file (YAML/JSON)",
+                                   type=["yaml", "yml", "json"])
+        name = st.text_input("Name for this data set", placeholder="e.g. camden-2024 "
+                             "(default: the date and time)")
+        submitted = st.form_submit_button("Check and build", type="primary")
+    if submitted:
+        files = [views.UploadedFile("spend", f.name, f.getvalue()) for f in spend or []]
+        for kind, f in (("contracts", contracts), ("estates", estates), ("mapping", mapping)):
+            if f is not None:
+                files.append(views.UploadedFile(kind, f.name, f.getvalue()))
+        _build_upload(name, files)
+    built = views.datasets()[1:]
+    if built:
+        st.subheader("Built uploads")
+        st.caption("Switch between them with **Data set** at the top of the sidebar.")
+        st.dataframe(pd.DataFrame({"Data set": [d.key for d in built],
+                                   "File": [str(d.db_path) for d in built]}),
+                     hide_index=True, width="stretch")
+
+
+def _build_upload(name: str, files: list) -> None:
+    with st.status("Checking and building…", expanded=True) as status:
+        try:
+            dataset = views.build_upload(name, files, on_step=st.write)
+        except PlacespendError as exc:
+            status.update(label="Your files need fixing", state="error", expanded=True)
+            st.error(str(exc))
+            return
+        status.update(label=f"Built {dataset.label}", state="complete", expanded=False)
+    st.session_state["_switch_to"] = dataset.key
+    st.rerun()
+
+
+RENDER = {
+    "Map": page_map,
+    "Estate": page_estate,
+    "PB pot": page_pot,
+    "Exports": page_exports,
+    "Method": page_method,
+    "Your own data": page_upload,
+}
+
+
+def main() -> None:
+    _ensure_default()
+    dataset = _choose_dataset()
+    db, con = _cursor(dataset)
+    facts = _facts(db, con)
+    st.sidebar.divider()
+    state = _sidebar(facts)
+    if facts["is_demo"]:
+        st.warning(
+            f"**{facts['label']}.** Every figure here comes from a seeded synthetic spend file "
+            "in Camden's format; boundaries and census counts are real. Bring your own spend on "
+            "the *Your own data* page.",
+            icon=":material/warning:",
+        )
+    if not facts["years"]:
+        st.error("This store holds no spend. Rebuild it with your spend files.")
+        return
+    RENDER[state["page"]](db, con, facts, state)
+
+
+try:
+    main()
+except PlacespendError as exc:
+    st.error(str(exc))

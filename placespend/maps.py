@@ -1,0 +1,444 @@
+"""The app's map: a pydeck choropleth of estates on the shipped context layers, with a classed
+colour scale and its legend.
+
+Everything here is pure: frames in, a :class:`pydeck.Deck` (or plain records) out, so it can be
+tested without a browser. Geometry is reprojected to WGS84 once (:func:`to_wgs84`) and turned
+into plain coordinate lists; the app caches those and rebuilds only the colours when a filter
+changes. There is no web basemap unless asked for: the borough outline, wards, green spaces and
+roads come from ``boundaries/`` so the map reads well offline.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import geopandas as gpd
+import matplotlib
+import numpy as np
+import pandas as pd
+import pydeck as pdk
+from shapely import wkb
+from shapely.geometry import MultiPolygon, Polygon
+
+from placespend import paths
+
+WGS84 = "EPSG:4326"
+BNG = "EPSG:27700"
+PALETTES = ("cividis", "viridis")
+NO_DATA_RGB = (200, 200, 200)
+SELECTED_RGB = (213, 94, 0)  # Okabe–Ito vermillion: stands out from cividis and viridis
+ESTATE_LAYER_ID = "estates"
+# Road classes worth drawing at borough scale (footways and service roads would swamp it).
+MAP_ROAD_CLASSES = frozenset(
+    {
+        "motorway",
+        "trunk",
+        "trunk_link",
+        "primary",
+        "primary_link",
+        "secondary",
+        "secondary_link",
+        "tertiary",
+        "tertiary_link",
+        "residential",
+        "unclassified",
+        "living_street",
+    }
+)
+SOURCE_LABELS = {
+    "osm": "OpenStreetMap estate boundary",
+    "census_cluster": "derived by placespend from census areas (not an official boundary)",
+    "user": "your own estates file",
+}
+
+
+def source_label(source: str) -> str:
+    """How an estate's boundary was made, in words (derived cluster, OSM or the user's file)."""
+    return SOURCE_LABELS.get(source, source)
+
+
+# ---- colour scale ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ClassScale:
+    """A classed colour scale: ``breaks`` (n+1 ascending values) bound n classes.
+
+    Class *i* holds values in ``[breaks[i], breaks[i+1])``; the last class is closed at the top,
+    so every value from ``breaks[0]`` to ``breaks[-1]`` falls in exactly one class.
+    """
+
+    breaks: tuple[float, ...]
+    colours: tuple[tuple[int, int, int], ...]
+    labels: tuple[str, ...]
+    counts: tuple[int, ...]
+
+    @property
+    def n_classes(self) -> int:
+        return len(self.colours)
+
+    def classify(self, values: Sequence[float] | np.ndarray | pd.Series) -> np.ndarray:
+        """Class index of each value (-1 for missing values)."""
+        arr = np.asarray(values, dtype=float)
+        inner = np.asarray(self.breaks[1:-1], dtype=float)
+        idx = np.searchsorted(inner, arr, side="right")
+        return np.where(np.isnan(arr), -1, idx)
+
+    def colour(self, values: Sequence[float] | np.ndarray | pd.Series) -> list[list[int]]:
+        """RGB of each value's class (grey for missing values)."""
+        return [
+            list(NO_DATA_RGB) if i < 0 else list(self.colours[i]) for i in self.classify(values)
+        ]
+
+
+def palette(name: str, n: int) -> list[tuple[int, int, int]]:
+    """``n`` evenly spaced colours of a perceptually uniform, colour-blind-safe colormap."""
+    if name not in PALETTES:
+        msg = f"Unknown palette '{name}': choose one of {', '.join(PALETTES)}."
+        raise ValueError(msg)
+    cmap = matplotlib.colormaps[name]
+    points = [0.5] if n == 1 else np.linspace(0.0, 1.0, n)
+    return [tuple(int(round(c * 255)) for c in cmap(p)[:3]) for p in points]
+
+
+def quantile_scale(
+    values: Sequence[float] | np.ndarray | pd.Series,
+    n_classes: int = 5,
+    palette_name: str = "cividis",
+    fmt: Callable[[float], str] = lambda v: f"{v:,.0f}",
+) -> ClassScale:
+    """Quantile classes over the non-missing values: about as many places in each class.
+
+    Breaks are the 0, 1/n, …, 1 quantiles, with repeated breaks merged (so fewer classes when
+    many values tie); the first break is the minimum and the last the maximum.
+    """
+    arr = np.asarray(values, dtype=float)
+    arr = arr[~np.isnan(arr)]
+    if arr.size == 0:
+        return ClassScale((0.0, 0.0), (palette(palette_name, 1)[0],), ("no data",), (0,))
+    qs = np.quantile(arr, np.linspace(0.0, 1.0, n_classes + 1))
+    breaks = tuple(float(b) for b in np.unique(qs))
+    if len(breaks) == 1:
+        breaks = (breaks[0], breaks[0])
+    n = len(breaks) - 1
+    colours = tuple(palette(palette_name, n))
+    labels = tuple(f"{fmt(breaks[i])} – {fmt(breaks[i + 1])}" for i in range(n))
+    provisional = ClassScale(breaks, colours, labels, (0,) * n)
+    counts = np.bincount(provisional.classify(arr), minlength=n)
+    return ClassScale(breaks, colours, labels, tuple(int(c) for c in counts))
+
+
+def legend_html(scale: ClassScale, title: str, *, no_data: int = 0) -> str:
+    """The legend as a small HTML list: a swatch, the class range and how many estates."""
+    items = [
+        _legend_item(rgb, f"{label} ({count} estate{'s' if count != 1 else ''})")
+        for rgb, label, count in zip(scale.colours, scale.labels, scale.counts, strict=True)
+    ]
+    if no_data:
+        items.append(_legend_item(NO_DATA_RGB, f"no data ({no_data})"))
+    body = "".join(items)
+    return (
+        f'<div role="group" aria-label="{html.escape(title)}" style="font-size:0.85rem">'
+        f"<strong>{html.escape(title)}</strong>"
+        f'<ul style="list-style:none;padding-left:0;margin:0.25rem 0">{body}</ul></div>'
+    )
+
+
+def _legend_item(rgb: Sequence[int], text: str) -> str:
+    swatch = (
+        '<span aria-hidden="true" style="display:inline-block;width:1.1em;height:1.1em;'
+        f"vertical-align:middle;margin-right:0.4em;border:1px solid #555;"
+        f'background:rgb({rgb[0]},{rgb[1]},{rgb[2]})"></span>'
+    )
+    return f"<li>{swatch}{html.escape(text)}</li>"
+
+
+# ---- geometry to records -------------------------------------------------------------------
+
+
+def frame_from_wkb(frame: pd.DataFrame, column: str = "geometry_wkb") -> gpd.GeoDataFrame:
+    """A GeoDataFrame in EPSG:27700 from a store table with a WKB column."""
+    out = pd.DataFrame(frame.drop(columns=column))
+    geometry = [wkb.loads(bytes(b)) for b in frame[column]]
+    return gpd.GeoDataFrame(out, geometry=geometry, crs=BNG)
+
+
+def to_wgs84(frame: gpd.GeoDataFrame, simplify_m: float = 0.0) -> gpd.GeoDataFrame:
+    """Simplify (in metres, in the source CRS) and reproject to WGS84 for deck.gl."""
+    out = frame
+    if simplify_m > 0:
+        out = out.copy()
+        out["geometry"] = out.geometry.simplify(simplify_m, preserve_topology=True)
+    return out.to_crs(WGS84)
+
+
+def _ring(coords, digits: int = 6) -> list[list[float]]:
+    return [[round(x, digits), round(y, digits)] for x, y, *_ in coords]
+
+
+def _polygons(geom) -> list[Polygon]:
+    if isinstance(geom, Polygon):
+        return [geom]
+    if isinstance(geom, MultiPolygon):
+        return list(geom.geoms)
+    return [g for g in getattr(geom, "geoms", []) if isinstance(g, Polygon)]
+
+
+def polygon_records(frame: gpd.GeoDataFrame, columns: Sequence[str] = ()) -> pd.DataFrame:
+    """One row per polygon part: ``polygon`` (outer ring then holes, lon/lat) plus ``columns``.
+
+    A multipolygon becomes several rows that repeat its attributes, so a deck.gl
+    ``PolygonLayer`` can draw it and a click on any part picks the same feature.
+    """
+    rows = []
+    for record, geom in zip(
+        frame[list(columns)].to_dict("records"), frame.geometry, strict=True
+    ):
+        for part in _polygons(geom):
+            rings = [_ring(part.exterior.coords)] + [_ring(r.coords) for r in part.interiors]
+            rows.append({**record, "polygon": rings})
+    return pd.DataFrame(rows, columns=[*columns, "polygon"])
+
+
+def path_records(frame: gpd.GeoDataFrame, columns: Sequence[str] = ()) -> pd.DataFrame:
+    """One row per line part (``path``, lon/lat), for a deck.gl ``PathLayer``."""
+    rows = []
+    for record, geom in zip(
+        frame[list(columns)].to_dict("records"), frame.geometry, strict=True
+    ):
+        parts = getattr(geom, "geoms", [geom])
+        rows.extend({**record, "path": _ring(p.coords)} for p in parts if not p.is_empty)
+    return pd.DataFrame(rows, columns=[*columns, "path"])
+
+
+# ---- context layers ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Context:
+    """Background layers as deck.gl records (WGS84): what makes the map readable offline."""
+
+    borough: pd.DataFrame
+    wards: pd.DataFrame
+    ward_labels: pd.DataFrame
+    green_spaces: pd.DataFrame
+    roads: pd.DataFrame
+    bounds: tuple[float, float, float, float]  # min lon, min lat, max lon, max lat
+
+
+def load_context(
+    wards: gpd.GeoDataFrame, boundaries_dir: Path | None = None
+) -> Context:
+    """Borough outline, green spaces and main roads from ``boundaries/``, and ``wards`` (the
+    store's wards, EPSG:27700) with a label point each; reprojected to WGS84 once."""
+    folder = boundaries_dir or paths.BOUNDARIES_DIR
+    borough = _read_layer(folder, "borough")
+    green = _read_layer(folder, "green_spaces")
+    roads = _read_layer(folder, "roads")
+    if len(roads) and "highway" in roads.columns:
+        roads = roads[roads["highway"].isin(MAP_ROAD_CLASSES)]
+    wards_wgs = to_wgs84(wards, simplify_m=5)
+    points = wards.geometry.representative_point().to_crs(WGS84)
+    labels = pd.DataFrame(
+        {
+            "ward_name": wards["ward_name"].to_numpy(),
+            "position": [[round(p.x, 6), round(p.y, 6)] for p in points],
+        }
+    )
+    extent = borough if len(borough) else wards
+    minx, miny, maxx, maxy = extent.to_crs(WGS84).total_bounds
+    return Context(
+        borough=polygon_records(to_wgs84(borough, simplify_m=5)),
+        wards=polygon_records(wards_wgs, ["ward_name"]),
+        ward_labels=labels,
+        green_spaces=polygon_records(to_wgs84(green, simplify_m=3)),
+        roads=path_records(to_wgs84(roads, simplify_m=3), ["highway"]),
+        bounds=(float(minx), float(miny), float(maxx), float(maxy)),
+    )
+
+
+def _read_layer(folder: Path, name: str) -> gpd.GeoDataFrame:
+    path = folder / f"{name}.parquet"
+    if not path.exists():
+        return gpd.GeoDataFrame(geometry=gpd.GeoSeries([], crs=BNG), crs=BNG)
+    return gpd.read_parquet(path)
+
+
+# ---- the deck ------------------------------------------------------------------------------
+
+
+def estate_layer_data(
+    shapes: pd.DataFrame,
+    values: pd.DataFrame,
+    scale: ClassScale,
+    value_column: str,
+    fmt: Callable[[float], str],
+) -> pd.DataFrame:
+    """Estate polygon records joined to their figures, with fill colour and tooltip text.
+
+    ``shapes`` comes from :func:`polygon_records` (with ``estate_id``); ``values`` has one row per
+    estate with ``estate_id``, ``value_column``, and the tooltip fields ``estate_name``,
+    ``boundary``, ``total_text`` and ``per_household_text``.
+    """
+    merged = shapes.merge(values, on="estate_id", how="left", suffixes=("_shape", ""))
+    merged["fill"] = scale.colour(merged[value_column])
+    merged["value_text"] = [
+        "no data" if pd.isna(v) else fmt(v) for v in merged[value_column]
+    ]
+    return merged
+
+
+def view_state(
+    bounds: tuple[float, float, float, float], width_px: int = 820, height_px: int = 620
+) -> pdk.ViewState:
+    """A view centred on ``bounds`` at the zoom that fits them into ``width_px`` × ``height_px``.
+
+    Web Mercator at zoom *z* spans 512·2^z pixels per 360° of longitude; latitude spans are
+    stretched by 1/cos(latitude).
+    """
+    minx, miny, maxx, maxy = bounds
+    lat = (miny + maxy) / 2
+    dlon = max(maxx - minx, 1e-6)
+    dlat = max((maxy - miny) / np.cos(np.radians(lat)), 1e-6)
+    zoom = min(np.log2(width_px * 360 / (512 * dlon)), np.log2(height_px * 360 / (512 * dlat)))
+    zoom = float(np.clip(zoom - 0.1, 1, 18))
+    return pdk.ViewState(longitude=(minx + maxx) / 2, latitude=lat, zoom=round(zoom, 2))
+
+
+TOOLTIP = {
+    "html": (
+        "<b>{estate_name}</b><br/>Boundary: {boundary}<br/>Total: {total_text}"
+        "<br/>Per household: {per_household_text}<br/>Shown: {value_text}"
+    ),
+    "style": {"backgroundColor": "#222", "color": "white", "fontSize": "0.8rem"},
+}
+
+
+def deck(
+    estates: pd.DataFrame,
+    context: Context,
+    selected_id: str | None = None,
+    *,
+    basemap: str | None = None,
+) -> pdk.Deck:
+    """The map: context layers under the estate choropleth, the selected estate outlined.
+
+    Parameters
+    ----------
+    estates
+        From :func:`estate_layer_data` (``polygon``, ``fill``, ``estate_id`` and tooltip fields).
+    context
+        From :func:`load_context`.
+    selected_id
+        Estate drawn with a thick outline.
+    basemap
+        ``None`` (default) draws no web basemap at all, so nothing is fetched from the internet;
+        ``"light"`` adds Carto's light basemap (needs internet).
+    """
+    layers = [
+        pdk.Layer(
+            "PolygonLayer",
+            context.borough,
+            id="borough",
+            get_polygon="polygon",
+            get_fill_color=[250, 250, 247] if basemap is None else [0, 0, 0, 0],
+            get_line_color=[60, 60, 60],
+            line_width_min_pixels=2,
+            stroked=True,
+            filled=True,
+        ),
+        pdk.Layer(
+            "PolygonLayer",
+            context.green_spaces,
+            id="green_spaces",
+            get_polygon="polygon",
+            get_fill_color=[183, 221, 176, 200],
+            stroked=False,
+            filled=True,
+        ),
+        pdk.Layer(
+            "PathLayer",
+            context.roads,
+            id="roads",
+            get_path="path",
+            get_color=[195, 195, 195],
+            width_min_pixels=1,
+            width_max_pixels=2,
+            get_width=3,
+        ),
+        pdk.Layer(
+            "PolygonLayer",
+            context.wards,
+            id="wards",
+            get_polygon="polygon",
+            filled=False,
+            stroked=True,
+            get_line_color=[90, 90, 120],
+            line_width_min_pixels=1,
+        ),
+        pdk.Layer(
+            "PolygonLayer",
+            estates,
+            id=ESTATE_LAYER_ID,
+            get_polygon="polygon",
+            get_fill_color="fill",
+            get_line_color=[40, 40, 40],
+            line_width_min_pixels=1,
+            stroked=True,
+            filled=True,
+            pickable=True,
+            auto_highlight=True,
+            highlight_color=[255, 255, 255, 90],
+        ),
+        pdk.Layer(
+            "TextLayer",
+            context.ward_labels,
+            id="ward_names",
+            get_position="position",
+            get_text="ward_name",
+            get_size=13,
+            get_color=[40, 40, 70],
+            font_weight=600,
+            outline_width=2,
+            outline_color=[255, 255, 255],
+            font_settings={"sdf": True},
+            billboard=True,
+        ),
+    ]
+    if selected_id is not None:
+        chosen = estates[estates["estate_id"] == selected_id]
+        layers.append(
+            pdk.Layer(
+                "PolygonLayer",
+                chosen[["estate_id", "polygon"]],
+                id="selected",
+                get_polygon="polygon",
+                filled=False,
+                stroked=True,
+                get_line_color=list(SELECTED_RGB),
+                line_width_min_pixels=4,
+            )
+        )
+    kwargs = {"map_provider": None} if basemap is None else {"map_style": basemap}
+    return pdk.Deck(
+        layers=layers,
+        initial_view_state=view_state(context.bounds),
+        tooltip=TOOLTIP,
+        **kwargs,
+    )
+
+
+def selected_estate(selection: object) -> str | None:
+    """The estate id picked on the map, from ``st.pydeck_chart(..., on_select=...)`` state."""
+    try:
+        objects = selection["selection"]["objects"]  # type: ignore[index]
+        picked = objects.get(ESTATE_LAYER_ID) or []
+    except (KeyError, TypeError, AttributeError):
+        return None
+    for obj in picked:
+        if isinstance(obj, dict) and obj.get("estate_id"):
+            return str(obj["estate_id"])
+    return None

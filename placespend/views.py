@@ -1,0 +1,579 @@
+"""The data behind each view of the app, as plain frames and small dataclasses.
+
+``app.py`` only lays these out; everything it shows is computed here (or in ``export``,
+``pot`` and ``reports``) so it can be tested without Streamlit and equals what the CLI and the
+exports say. Amounts stay integer pence; :func:`money` and :func:`pounds` format them at the
+edge.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import shutil
+import tempfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from placespend import build as build_mod
+from placespend import export, maps, paths, store
+from placespend._sql import query
+from placespend.demo import DEMO_LABEL
+from placespend.errors import PlacespendError
+from placespend.keys import KEYS
+
+BUILD_STEPS = build_mod.STEPS
+USER_DATA_LABEL = "user-supplied spend"
+UPLOADS_DIRNAME = "uploads"
+UPLOAD_KINDS = ("spend", "contracts", "estates", "mapping")
+METRICS = ("Total £", "£ per household")
+
+
+# ---- formatting ----------------------------------------------------------------------------
+
+
+def money(pence: float | None) -> str:
+    """Compact pounds for tables and labels: £950, £12.3k, £4.56m ('–' when missing)."""
+    if pence is None or pd.isna(pence):
+        return "–"
+    pounds = pence / 100
+    if abs(pounds) >= 1e6:
+        return f"£{pounds / 1e6:.2f}m"
+    if abs(pounds) >= 1e4:
+        return f"£{pounds / 1e3:.1f}k"
+    return f"£{pounds:,.0f}"
+
+
+def pounds(pence: int | float | None) -> str:
+    """Exact pounds and pence with thousands separators: ``98005997 -> '£980,059.97'``."""
+    if pence is None or pd.isna(pence):
+        return "–"
+    text = export.gbp(int(round(pence)))
+    sign = "-" if text.startswith("-") else ""
+    whole, frac = text.lstrip("-").split(".")
+    return f"{sign}£{int(whole):,}.{frac}"
+
+
+def key_label(key: str) -> str:
+    """A key's plain-English label (``households`` -> 'Households (2011 Census)')."""
+    return KEYS[key].label if key in KEYS else key
+
+
+# ---- datasets (the default store and the user's uploads) -----------------------------------
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """A built store the app can show: the default one, or one built from uploaded files."""
+
+    key: str
+    label: str
+    db_path: Path
+
+    @property
+    def exists(self) -> bool:
+        return self.db_path.exists()
+
+
+def default_dataset(home: Path | str | None = None) -> Dataset:
+    """The default store (``$PLACESPEND_HOME`` or ``.placespend/``)."""
+    return Dataset("default", "Default (shipped boundaries)", paths.db_path(home))
+
+
+def uploads_dir(home: Path | str | None = None) -> Path:
+    """Where stores built from uploaded files live: ``<home>/uploads/``."""
+    return paths.home_dir(home) / UPLOADS_DIRNAME
+
+
+def datasets(home: Path | str | None = None) -> list[Dataset]:
+    """The default store first, then every built upload, newest first."""
+    found = [default_dataset(home)]
+    folder = uploads_dir(home)
+    if folder.is_dir():
+        built = [p for p in folder.iterdir() if (p / paths.DB_FILENAME).exists()]
+        for p in sorted(built, key=lambda p: p.stat().st_mtime, reverse=True):
+            found.append(Dataset(p.name, f"Upload: {p.name}", p / paths.DB_FILENAME))
+    return found
+
+
+def ensure_default(
+    on_step: Callable[[str], None] | None = None, home: Path | str | None = None
+) -> build_mod.BuildResult | None:
+    """Build the default store if there is none yet (the app's first start); else nothing."""
+    if default_dataset(home).exists:
+        return None
+    return build_mod.build(home, on_step=on_step)
+
+
+def upload_name(text: str | None, now: dt.datetime | None = None) -> str:
+    """A safe folder name from what the user typed, or a timestamp."""
+    stamp = (now or dt.datetime.now()).strftime("%Y%m%d-%H%M%S")
+    slug = re.sub(r"[^A-Za-z0-9_-]+", "-", (text or "").strip()).strip("-_").lower()[:60]
+    return slug or stamp
+
+
+@dataclass(frozen=True)
+class UploadedFile:
+    """One uploaded file: which input it is, its name as uploaded, and its bytes."""
+
+    kind: str  # one of UPLOAD_KINDS
+    filename: str
+    data: bytes
+
+
+def build_upload(
+    name: str,
+    files: Sequence[UploadedFile],
+    *,
+    home: Path | str | None = None,
+    on_step: Callable[[str], None] | None = None,
+) -> Dataset:
+    """Build a separate store from uploaded files under ``<home>/uploads/<name>/``.
+
+    The default store is never touched. Without a spend file the synthetic demo spend is used
+    (written inside the upload folder). An existing upload of the same name is replaced only
+    if the new build succeeds; a first build that fails leaves no folder behind.
+
+    Raises
+    ------
+    PlacespendError
+        From validation, with file names relative to the upload (row-level where possible).
+    """
+    unknown = sorted({f.kind for f in files} - set(UPLOAD_KINDS))
+    if unknown:
+        msg = f"Unknown upload kind(s) {unknown}: use {', '.join(UPLOAD_KINDS)}."
+        raise PlacespendError(msg)
+    if not files:
+        msg = "Upload at least one file (a spend export, a contracts register or estates)."
+        raise PlacespendError(msg)
+    folder = uploads_dir(home) / upload_name(name)
+    fresh = not folder.exists()
+    inputs_dir = folder / "inputs"
+    inputs_dir.mkdir(parents=True, exist_ok=True)
+    saved: dict[str, list[Path]] = {}
+    for f in files:
+        target = inputs_dir / f.kind / Path(f.filename).name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(f.data)
+        saved.setdefault(f.kind, []).append(target)
+    inputs = build_mod.BuildInputs(
+        spend=tuple(saved.get("spend", ())),
+        contracts=_one(saved, "contracts"),
+        estates=_one(saved, "estates"),
+        mapping=_one(saved, "mapping"),
+    )
+    try:
+        build_mod.build(folder, inputs, db_path=folder / paths.DB_FILENAME, on_step=on_step)
+    except PlacespendError as exc:
+        if fresh:
+            shutil.rmtree(folder, ignore_errors=True)
+        raise type(exc)(str(exc).replace(f"{inputs_dir}/", "")) from None
+    return Dataset(folder.name, f"Upload: {folder.name}", folder / paths.DB_FILENAME)
+
+
+def _one(saved: dict[str, list[Path]], kind: str) -> Path | None:
+    files = saved.get(kind, [])
+    if len(files) > 1:
+        msg = f"Upload one {kind} file, not {len(files)}."
+        raise PlacespendError(msg)
+    return files[0] if files else None
+
+
+def open_store(db_file: Path | str) -> duckdb.DuckDBPyConnection:
+    """Open a built store read-only."""
+    return store.connect(Path(db_file), read_only=True)
+
+
+# ---- store-wide facts ----------------------------------------------------------------------
+
+
+def build_info(con: duckdb.DuckDBPyConnection) -> dict[str, object]:
+    """The store's build metadata."""
+    return build_mod.read_build_info(con)
+
+
+def is_demo(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether the spend is the synthetic demo (every page then carries a banner)."""
+    return bool(build_info(con).get("is_demo"))
+
+
+def data_label(con: duckdb.DuckDBPyConnection) -> str:
+    """The label every export carries: the demo warning, or 'user-supplied spend'."""
+    return DEMO_LABEL if is_demo(con) else USER_DATA_LABEL
+
+
+def financial_years(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Financial years in the store, newest first."""
+    return export.financial_years(con)
+
+
+def services(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """The service catalogue: id, name, directorate, outcomes, key, delegable, place_based."""
+    return query(con, "catalogue_services")
+
+
+def links(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Catalogue links between services, with the outcome's label."""
+    return query(con, "catalogue_links")
+
+
+def outcomes(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Mission outcomes: ``outcome_id``, ``label``."""
+    return query(con, "catalogue_outcomes")
+
+
+def estate_options(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """Estate id -> the name shown in pickers (and in shared links), unique and sorted."""
+    shapes = query(con, "estate_shapes")[["estate_id", "estate_name"]]
+    dup = shapes["estate_name"].duplicated(keep=False)
+    labels = shapes["estate_name"].where(
+        ~dup, shapes["estate_name"] + " [" + shapes["estate_id"] + "]"
+    )
+    return dict(zip(shapes["estate_id"], labels, strict=True))
+
+
+def filtered_services(
+    catalogue: pd.DataFrame, chosen: Sequence[str] = (), outcome: str | None = None
+) -> list[str]:
+    """The services a filter keeps: ``chosen`` (all when empty) serving ``outcome`` (any when
+    None)."""
+    keep = catalogue if not chosen else catalogue[catalogue["service_id"].isin(chosen)]
+    if outcome:
+        keep = keep[keep["outcomes"].fillna("").str.split(";").map(lambda o: outcome in o)]
+    return keep["service_id"].tolist()
+
+
+# ---- the map -------------------------------------------------------------------------------
+
+
+def map_geometry(con: duckdb.DuckDBPyConnection) -> tuple[maps.Context, pd.DataFrame]:
+    """The map's context layers and estate polygon records, in WGS84 (reprojected once: the
+    app caches the result per store)."""
+    wards = maps.frame_from_wkb(query(con, "ward_shapes"))
+    shapes = maps.frame_from_wkb(query(con, "estate_shapes"))
+    estates = maps.polygon_records(maps.to_wgs84(shapes, simplify_m=1), ["estate_id"])
+    return maps.load_context(wards), estates
+
+
+def map_table(
+    con: duckdb.DuckDBPyConnection,
+    financial_year: str | None,
+    service_ids: Sequence[str] | None = None,
+) -> pd.DataFrame:
+    """One row per estate with the figures the map colours and its tooltip shows.
+
+    ``total_pence`` and ``per_household_pence`` cover ``service_ids`` (every service when None);
+    ``all_services_pence`` is the estate's whole total, as ``placespend estates`` shows it.
+    """
+    shapes = query(con, "estate_shapes").drop(columns="geometry_wkb")
+    rows = export.estate_rows(con, None, financial_year)
+    all_total = rows.groupby("estate_id")["amount_pence"].sum()
+    if service_ids is not None:
+        rows = rows[rows["service_id"].isin(list(service_ids))]
+    sums = rows.groupby("estate_id")[["amount_pence", "low_pence", "high_pence"]].sum()
+    out = shapes.merge(sums, left_on="estate_id", right_index=True, how="left")
+    for col in ("amount_pence", "low_pence", "high_pence"):
+        out[col] = out[col].fillna(0).astype("int64")
+    out = out.rename(columns={"amount_pence": "total_pence"})
+    out["all_services_pence"] = out["estate_id"].map(all_total).fillna(0).astype("int64")
+    households = out["households_est"].where(out["households_est"] > 0)
+    out["per_household_pence"] = out["total_pence"] / households
+    out["boundary"] = out["source"].map(maps.source_label)
+    out["total_text"] = out["total_pence"].map(money)
+    out["per_household_text"] = out["per_household_pence"].map(money)
+    return out.sort_values(["total_pence", "estate_name"], ascending=[False, True]).reset_index(
+        drop=True
+    )
+
+
+def metric_column(metric: str) -> str:
+    """The ``map_table`` column a map metric colours by."""
+    return "per_household_pence" if metric == "£ per household" else "total_pence"
+
+
+def map_table_display(table: pd.DataFrame) -> pd.DataFrame:
+    """The map's data as a readable table (the map's text alternative)."""
+    return pd.DataFrame(
+        {
+            "Estate": table["estate_name"],
+            "Boundary": table["boundary"],
+            "Households (est.)": table["households_est"].round(0),
+            "Total (£)": (table["total_pence"] / 100).round(2),
+            "Low (£)": (table["low_pence"] / 100).round(2),
+            "High (£)": (table["high_pence"] / 100).round(2),
+            "Per household (£)": (table["per_household_pence"] / 100).round(2),
+        }
+    )
+
+
+# ---- one estate ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EstateOverview:
+    """One estate's headline figures for a year (or all years), in pence."""
+
+    estate_id: str
+    name: str
+    source: str
+    boundary: str
+    boundary_note: str
+    wards: str
+    households_est: float
+    total_pence: int
+    low_pence: int
+    high_pence: int
+    direct_pence: int
+    delegable_pence: int
+    per_household_pence: float | None
+
+
+def estate_overview(
+    con: duckdb.DuckDBPyConnection, estate_id: str, financial_year: str | None
+) -> EstateOverview:
+    """Totals with range, direct and delegable pence, per household (as ``estate_totals``)."""
+    totals = export.estate_totals(con, financial_year)
+    hit = totals[totals["estate_id"] == estate_id]
+    if hit.empty:
+        msg = f"No estate with id '{estate_id}' in this store. Pick one from the list."
+        raise PlacespendError(msg)
+    row = hit.iloc[0]
+    shapes = query(con, "estate_shapes").set_index("estate_id")
+    wards = ward_names(con)
+    codes = [c for c in str(row["ward_codes"] or "").split(";") if c]
+    per_hh = row["per_household_pence"]
+    return EstateOverview(
+        estate_id=estate_id,
+        name=str(row["estate_name"]),
+        source=str(row["source"]),
+        boundary=maps.source_label(str(row["source"])),
+        boundary_note=str(shapes.loc[estate_id, "boundary_note"] or ""),
+        wards=", ".join(wards.get(c, c) for c in codes),
+        households_est=float(row["households_est"] or 0),
+        total_pence=int(row["total_pence"]),
+        low_pence=int(row["low_pence"]),
+        high_pence=int(row["high_pence"]),
+        direct_pence=int(row["direct_pence"]),
+        delegable_pence=int(row["delegable_pence"]),
+        per_household_pence=None if pd.isna(per_hh) else float(per_hh),
+    )
+
+
+def ward_names(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """Ward code -> ward name."""
+    wards = query(con, "ward_shapes")
+    return dict(zip(wards["ward_code"], wards["ward_name"], strict=True))
+
+
+def provenance(
+    con: duckdb.DuckDBPyConnection, estate_id: str, financial_year: str | None
+) -> pd.DataFrame:
+    """An estate's spend line by line with how it was placed (pence).
+
+    Columns: service_id, service, directorate, outcomes, delegable, basis, scope_type,
+    scope_code, scope_name, key, how (plain words), amount_pence, low_pence, high_pence.
+    """
+    rows = query(con, "estate_provenance", estate_id=estate_id, financial_year=financial_year)
+    rows["how"] = [_how(r.basis, r.key, r.scope_name) for r in rows.itertuples()]
+    return rows
+
+
+def _how(basis: str, key: str, scope_name: str) -> str:
+    if basis == "direct":
+        return "the estate's own contract"
+    return f"by {key_label(key).lower()}, over {scope_name}"
+
+
+def provenance_display(rows: pd.DataFrame, total_pence: int) -> pd.DataFrame:
+    """The provenance lines as a readable table, with each line's share of the estate."""
+    share = rows["amount_pence"] / total_pence if total_pence else 0.0
+    return pd.DataFrame(
+        {
+            "Service": rows["service"],
+            "Directorate": rows["directorate"],
+            "Basis": rows["basis"],
+            "How it was placed": rows["how"],
+            "Amount (£)": (rows["amount_pence"] / 100).round(2),
+            "Low (£)": (rows["low_pence"] / 100).round(2),
+            "High (£)": (rows["high_pence"] / 100).round(2),
+            "Share of estate": (share * 100).round(1) if total_pence else share,
+            "Delegable": rows["delegable"],
+        }
+    )
+
+
+def by_service(rows: pd.DataFrame) -> pd.DataFrame:
+    """Provenance lines summed per service (service_id, service, directorate, pence)."""
+    cols = ["amount_pence", "low_pence", "high_pence"]
+    keys = ["service_id", "service", "directorate", "outcomes", "delegable"]
+    out = rows.groupby(keys, as_index=False, dropna=False)[cols].sum()
+    return out.sort_values("amount_pence", ascending=False).reset_index(drop=True)
+
+
+def excluded(con: duckdb.DuckDBPyConnection, financial_year: str | None) -> pd.DataFrame:
+    """Spend kept off every estate (levies, interest, payroll, unclassified), by service."""
+    return query(con, "excluded_by_service", financial_year=financial_year)
+
+
+def service_reach(con: duckdb.DuckDBPyConnection, financial_year: str | None) -> pd.DataFrame:
+    """Per service: pence placed anywhere in the borough, and on estates."""
+    return query(con, "service_reach", financial_year=financial_year)
+
+
+def comparison(
+    con: duckdb.DuckDBPyConnection, estate_id: str, financial_year: str | None
+) -> pd.DataFrame:
+    """The estate's £ per household beside its ward(s), all estates and the borough."""
+    return query(
+        con, "per_household_comparison", estate_id=estate_id, financial_year=financial_year
+    )
+
+
+def comparison_display(comp: pd.DataFrame) -> pd.DataFrame:
+    """The comparison as a readable table."""
+    return pd.DataFrame(
+        {
+            "Place": comp["place"],
+            "Kind": comp["level"],
+            "Total (£)": (comp["total_pence"] / 100).round(2),
+            "Households": comp["households"].round(0),
+            "Per household (£)": (comp["per_household_pence"] / 100).round(2),
+        }
+    )
+
+
+@dataclass(frozen=True)
+class SourceLines:
+    """The payment lines behind a figure: the first ``limit`` as a readable ``table``, how many
+    there are, and the sum of every line's share reaching the estate (pence, unrounded)."""
+
+    table: pd.DataFrame
+    count: int
+    share_pence: float
+
+
+def source_lines(
+    con: duckdb.DuckDBPyConnection,
+    estate_id: str,
+    service_id: str | None,
+    financial_year: str | None,
+    limit: int = 500,
+) -> SourceLines:
+    """The payment lines behind an estate's figure, those reaching it most first."""
+    lines = export.source_lines(con, estate_id, service_id, financial_year)
+    names = dict(zip(services(con)["service_id"], services(con)["name"], strict=True))
+    shown = lines.head(limit)
+    table = pd.DataFrame(
+        {
+            "Reaching this estate (£)": (shown["estate_share_pence"] / 100).round(2),
+            "Whole line (£)": (shown["line_pence"] / 100).round(2),
+            "Service": shown["service_id"].map(names).fillna(shown["service_id"]),
+            "Payee (as published)": shown["payee"],
+            "Purpose": shown["purpose"],
+            "Date": pd.to_datetime(shown["payment_date"]).dt.date,
+            "File": shown["source_file"],
+            "Row": shown["source_row"],
+            "Basis": shown["basis"],
+            "Scope": shown["scope_type"] + " " + shown["scope_code"].fillna(""),
+            "Key": shown["key"].fillna("").map(lambda k: key_label(k) if k else ""),
+            "Contract": shown["contract_id"].fillna(""),
+        }
+    )
+    return SourceLines(table, len(lines), float(lines["estate_share_pence"].fillna(0).sum()))
+
+
+# ---- exports -------------------------------------------------------------------------------
+
+
+def export_csv(
+    con: duckdb.DuckDBPyConnection, estate_id: str | None, financial_year: str | None
+) -> bytes:
+    """The CLI's CSV export (``placespend export --format csv``) as bytes."""
+    rows = export.export_table(export.estate_rows(con, estate_id, financial_year), data_label(con))
+    return rows.to_csv(index=False).encode("utf-8")
+
+
+def export_geojson(con: duckdb.DuckDBPyConnection, financial_year: str | None) -> bytes:
+    """Estates with totals as GeoJSON (WGS84), exactly as ``placespend export`` writes it."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = export.write_geojson(con, Path(tmp) / "estates.geojson", financial_year,
+                                    data_label(con))
+        return path.read_bytes()
+
+
+def export_stem(con: duckdb.DuckDBPyConnection, estate_id: str | None, year: str | None) -> str:
+    """File name stem as the CLI uses: demo files say so in their name."""
+    prefix = "SYNTHETIC_DEMO_" if is_demo(con) else ""
+    return f"{prefix}placespend_{estate_id or 'all_estates'}_{year or 'all_years'}"
+
+
+# ---- method page ---------------------------------------------------------------------------
+
+
+def keys_table() -> pd.DataFrame:
+    """Every apportionment key with its unit and meaning."""
+    return pd.DataFrame(
+        [
+            {
+                "key": k.name,
+                "what": k.label,
+                "unit": k.unit,
+                "measured from": "2011 Census, split by building footprint"
+                if k.census
+                else "geometry (OpenStreetMap / boundaries)",
+            }
+            for k in KEYS.values()
+        ]
+    )
+
+
+def service_keys_table(catalogue: pd.DataFrame) -> pd.DataFrame:
+    """Which key each service is shared out by."""
+    return pd.DataFrame(
+        {
+            "Service": catalogue["name"],
+            "Directorate": catalogue["directorate"],
+            "Key": catalogue["key"].map(key_label),
+            "Delegable": catalogue["delegable"],
+            "Place-based": catalogue["place_based"],
+        }
+    )
+
+
+@dataclass(frozen=True)
+class Doc:
+    """A markdown document split around its images, for rendering part by part."""
+
+    title: str
+    parts: tuple[tuple[str, str], ...]  # ("markdown", text) or ("image", path)
+
+
+_IMAGE = re.compile(r"!\[[^\]]*\]\(([^)\s]+)\)")
+
+
+def doc(name: str) -> Doc | None:
+    """``docs/<name>`` (or ``boundaries/README.md`` for ``boundaries``), None if absent."""
+    path = (
+        paths.BOUNDARIES_DIR / "README.md"
+        if name == "boundaries"
+        else paths.REPO_DIR / "docs" / name
+    )
+    if not path.exists():
+        return None
+    text = path.read_text(encoding="utf-8")
+    parts: list[tuple[str, str]] = []
+    last = 0
+    for m in _IMAGE.finditer(text):
+        parts.append(("markdown", text[last : m.start()]))
+        image = (path.parent / m.group(1)).resolve()
+        if image.exists():
+            parts.append(("image", str(image)))
+        last = m.end()
+    parts.append(("markdown", text[last:]))
+    title = next((ln.lstrip("# ").strip() for ln in text.splitlines() if ln.startswith("#")),
+                 name)
+    return Doc(title, tuple(p for p in parts if p[1].strip()))
