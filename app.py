@@ -109,6 +109,14 @@ def _source_lines(db: str, estate_id: str, service_id: str | None, year: str | N
     return views.source_lines(_con, estate_id, service_id, year)
 
 
+def _table(frame: pd.DataFrame, **kwargs) -> None:
+    """A data table with pound columns shown with thousands separators."""
+    money = {c: st.column_config.NumberColumn(format="localized") for c in frame.columns
+             if "£" in str(c)}
+    st.dataframe(frame, hide_index=kwargs.pop("hide_index", True), width="stretch",
+                 column_config=money, **kwargs)
+
+
 # ---- first start and the data set ----------------------------------------------------------
 
 
@@ -257,7 +265,7 @@ def page_map(db: str, con, facts: dict, state: dict) -> None:
         st.html(maps.legend_html(scale, metric, no_data=no_data))
         _selected_card(table, state)
     with st.expander("The map as a table"):
-        st.dataframe(views.map_table_display(table), hide_index=True, width="stretch")
+        _table(views.map_table_display(table))
 
 
 def _selected_card(table: pd.DataFrame, state: dict) -> None:
@@ -317,20 +325,16 @@ def _tab_by_service(rows, ov, db, year, con) -> None:
         "**apportioned** by a key over a scope. Low and high are the least and most over the "
         "service's alternative keys."
     )
-    st.dataframe(views.provenance_display(rows, ov.total_pence), hide_index=True,
-                 width="stretch")
+    _table(views.provenance_display(rows, ov.total_pence))
     ex = _excluded(db, year, con)
     st.markdown(
         f"**Excluded** from every estate ({views.money(ex['amount_pence'].sum())} across the "
         "borough): not place-based or unclassified spend, reported on its own line so totals "
         "still reconcile."
     )
-    st.dataframe(
-        pd.DataFrame({"Service": ex["service"], "Reason": ex["exclusion_reason"],
-                      "Amount (£)": (ex["amount_pence"] / 100).round(2),
-                      "Payment lines": ex["n_lines"]}),
-        hide_index=True, width="stretch",
-    )
+    _table(pd.DataFrame({"Service": ex["service"], "Reason": ex["exclusion_reason"],
+                         "Amount (£)": (ex["amount_pence"] / 100).round(2),
+                         "Payment lines": ex["n_lines"]}))
 
 
 def _tab_sankey(services, ov, db, year, con) -> None:
@@ -342,7 +346,7 @@ def _tab_sankey(services, ov, db, year, con) -> None:
                                 include_elsewhere=elsewhere)
     st.plotly_chart(charts.sankey(flows), key="sankey", width="stretch")
     with st.expander("The flows as a table"):
-        st.dataframe(charts.sankey_table(flows), hide_index=True, width="stretch")
+        _table(charts.sankey_table(flows))
 
 
 def _tab_network(services, facts, state) -> None:
@@ -361,7 +365,7 @@ def _tab_network(services, facts, state) -> None:
     st.plotly_chart(charts.network(inter, state["outcome_labels"]), key="network",
                     width="stretch")
     with st.expander("The links as a table"):
-        st.dataframe(charts.link_table(inter), hide_index=True, width="stretch")
+        _table(charts.link_table(inter))
     with st.expander("The links as a matrix (row → column)"):
         st.dataframe(charts.matrix(inter), width="stretch")
 
@@ -374,7 +378,7 @@ def _tab_compare(db, estate_id, year, con) -> None:
         "wards is split by its households in each), over the ward's households."
     )
     with st.expander("The comparison as a table"):
-        st.dataframe(views.comparison_display(comp), hide_index=True, width="stretch")
+        _table(views.comparison_display(comp))
 
 
 def _tab_lines(db, estate_id, services, year, con) -> None:
@@ -391,7 +395,7 @@ def _tab_lines(db, estate_id, services, year, con) -> None:
         + (f"; the {shown:,} reaching it most are shown." if lines.count > shown else ".")
         + " File and row point at the spend export as published."
     )
-    st.dataframe(lines.table, hide_index=True, width="stretch")
+    _table(lines.table)
     st.download_button("Download these lines (CSV)", lines.table.to_csv(index=False).encode(),
                        file_name=f"payment_lines_{estate_id}.csv", mime="text/csv",
                        on_click="ignore", key="dl_lines")
@@ -399,6 +403,10 @@ def _tab_lines(db, estate_id, services, year, con) -> None:
 
 def page_pot(db: str, con, facts: dict, state: dict) -> None:
     st.header("Participatory budgeting: size the pot")
+    st.caption(
+        "The Hilgrove estate pilot delegated about £100k a year of caretaking, non-essential "
+        "repairs and green space to residents: about a quarter of the estate's spend."
+    )
     if pot is None:
         st.warning("PB pot sizing (placespend.pot) is not installed in this version.")
         return
@@ -410,6 +418,7 @@ def page_pot(db: str, con, facts: dict, state: dict) -> None:
     if state["year"] is None:
         st.caption(f"A pot is per year: sizing on {year}, the latest.")
     services = views.by_service(_provenance(db, estate_id, year, con))
+    st.subheader(f"{facts['estates'][estate_id]}, {year}")
     names = dict(zip(services["service_id"], services["service"], strict=True))
     amounts = dict(zip(services["service_id"], services["amount_pence"], strict=True))
     key = f"pot::{estate_id}::{year}"
@@ -428,19 +437,18 @@ def page_pot(db: str, con, facts: dict, state: dict) -> None:
     cols[1].metric("Share of the estate's spend", f"{brief.share:.1%}",
                    help=f"Of {views.pounds(brief.estate_total_pence)} placed on the estate.")
     cols[2].metric("Per household", views.money(brief.per_household_pence))
-    if brief.previous_year_total_pence:
-        change = brief.total_pence / brief.previous_year_total_pence - 1
-        cols[3].metric("Year on year", f"{change:+.1%}",
-                       help=f"Previous year: {views.pounds(brief.previous_year_total_pence)}")
+    if brief.change_share is not None:
+        cols[3].metric(
+            "Year on year", f"{brief.change_share:+.1%}",
+            help=f"{brief.previous_financial_year}: "
+            f"{views.pounds(brief.previous_year_total_pence)} for the same services.",
+        )
     else:
         cols[3].metric("Year on year", "–", help="No previous year in the data.")
-    st.dataframe(
-        pd.DataFrame({"Service": brief.lines["service"],
-                      "£ per year": (brief.lines["amount_pence"] / 100).round(2),
-                      "Low £": (brief.lines["low_pence"] / 100).round(2),
-                      "High £": (brief.lines["high_pence"] / 100).round(2)}),
-        hide_index=True, width="stretch",
-    )
+    _table(pd.DataFrame({"Service": brief.lines["service"],
+                         "£ per year": (brief.lines["amount_pence"] / 100).round(2),
+                         "Low £": (brief.lines["low_pence"] / 100).round(2),
+                         "High £": (brief.lines["high_pence"] / 100).round(2)}))
     _scenarios(brief, chosen, year)
     stem = f"pot_{estate_id}_{year}"
     d1, d2, d3 = st.columns(3)
@@ -470,7 +478,7 @@ def _scenarios(brief, chosen: list[str], year: str) -> None:
             })
     if saved:
         st.markdown("**Saved scenarios** (this browser session)")
-        st.dataframe(pd.DataFrame(saved), hide_index=True, width="stretch")
+        _table(pd.DataFrame(saved))
 
 
 def page_exports(db: str, con, facts: dict, state: dict) -> None:

@@ -22,12 +22,10 @@ import pandas as pd
 from placespend import build as build_mod
 from placespend import export, maps, paths, store
 from placespend._sql import query
-from placespend.demo import DEMO_LABEL
 from placespend.errors import PlacespendError
 from placespend.keys import KEYS
 
 BUILD_STEPS = build_mod.STEPS
-USER_DATA_LABEL = "user-supplied spend"
 UPLOADS_DIRNAME = "uploads"
 UPLOAD_KINDS = ("spend", "contracts", "estates", "mapping")
 METRICS = ("Total £", "£ per household")
@@ -198,12 +196,12 @@ def build_info(con: duckdb.DuckDBPyConnection) -> dict[str, object]:
 
 def is_demo(con: duckdb.DuckDBPyConnection) -> bool:
     """Whether the spend is the synthetic demo (every page then carries a banner)."""
-    return bool(build_info(con).get("is_demo"))
+    return export.is_demo(con)
 
 
 def data_label(con: duckdb.DuckDBPyConnection) -> str:
     """The label every export carries: the demo warning, or 'user-supplied spend'."""
-    return DEMO_LABEL if is_demo(con) else USER_DATA_LABEL
+    return export.data_label(con)
 
 
 def financial_years(con: duckdb.DuckDBPyConnection) -> list[str]:
@@ -493,22 +491,21 @@ def export_csv(
     con: duckdb.DuckDBPyConnection, estate_id: str | None, financial_year: str | None
 ) -> bytes:
     """The CLI's CSV export (``placespend export --format csv``) as bytes."""
-    rows = export.export_table(export.estate_rows(con, estate_id, financial_year), data_label(con))
-    return rows.to_csv(index=False).encode("utf-8")
+    rows = export.estate_rows(con, estate_id, financial_year)
+    return export.csv_bytes(export.export_table(rows, data_label(con)))
 
 
 def export_geojson(con: duckdb.DuckDBPyConnection, financial_year: str | None) -> bytes:
     """Estates with totals as GeoJSON (WGS84), exactly as ``placespend export`` writes it."""
+    name = f"{export_stem(con, None, financial_year)}.geojson"  # GeoJSON keeps it as "name"
     with tempfile.TemporaryDirectory() as tmp:
-        path = export.write_geojson(con, Path(tmp) / "estates.geojson", financial_year,
-                                    data_label(con))
+        path = export.write_geojson(con, Path(tmp) / name, financial_year, data_label(con))
         return path.read_bytes()
 
 
 def export_stem(con: duckdb.DuckDBPyConnection, estate_id: str | None, year: str | None) -> str:
     """File name stem as the CLI uses: demo files say so in their name."""
-    prefix = "SYNTHETIC_DEMO_" if is_demo(con) else ""
-    return f"{prefix}placespend_{estate_id or 'all_estates'}_{year or 'all_years'}"
+    return export.export_stem(data_label(con), estate_id, year)
 
 
 # ---- method page ---------------------------------------------------------------------------

@@ -1,0 +1,202 @@
+"""The Streamlit app, run headless with AppTest against a store built once for this module.
+
+Every page must render without an exception, say when the spend is the synthetic demo, and
+show the same figures as the library; a shared URL (query parameters) must reopen the view.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from placespend import export, paths, pot, store
+from placespend.build import build
+from placespend.demo import DEMO_LABEL
+
+APP = str(Path(__file__).resolve().parents[1] / "app.py")
+PAGES = ("Map", "Estate", "PB pot", "Exports", "Method", "Your own data")
+HILGROVE = "Hilgrove Road (census cluster)"
+
+
+@pytest.fixture(scope="module")
+def home(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("app_home")
+    build(folder)
+    before = os.environ.get(paths.HOME_ENV)
+    os.environ[paths.HOME_ENV] = str(folder)
+    yield folder
+    if before is None:
+        os.environ.pop(paths.HOME_ENV, None)
+    else:
+        os.environ[paths.HOME_ENV] = before
+
+
+@pytest.fixture(scope="module")
+def con(home):
+    with store.connect(paths.db_path(home)) as connection:
+        yield connection
+
+
+def run(**query: str | list[str]) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    for name, value in query.items():
+        at.query_params[name] = value
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def metric(at: AppTest, label: str) -> str:
+    return next(m.value for m in at.metric if m.label == label)
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_renders_with_the_demo_banner(home, page):
+    at = run(page=page, estate=HILGROVE)
+    assert at.radio(key="page").value == page
+    assert any(DEMO_LABEL in w.value for w in at.warning)
+    assert not at.error
+
+
+@pytest.mark.parametrize("page", ["Estate", "PB pot"])
+def test_pages_needing_an_estate_ask_for_one(home, page):
+    at = run(page=page)
+    assert any("estate" in i.value.lower() for i in at.info)
+
+
+def test_exports_without_an_estate_offer_every_estate(home):
+    at = run(page="Exports")
+    assert at.radio(key="export_scope").value == "All estates"
+    labels = " ".join(b.label for b in at.get("download_button"))
+    assert "CSV" in labels and "GeoJSON" in labels and "XLSX" not in labels
+
+
+def test_map_page_draws_a_deck_without_basemap_and_a_legend(home):
+    at = run()
+    deck = at.get("deck_gl_json_chart")[0]
+    spec = json.loads(deck.proto.json)
+    assert "cartocdn" not in deck.proto.json
+    estates = next(layer for layer in spec["layers"] if layer["id"] == "estates")
+    assert len({row["estate_id"] for row in estates["data"]}) == 71
+    legend = at.get("html")[0].proto.body
+    assert "Total £" in legend and "14 estates" in legend
+    assert at.info[0].value.startswith("Click an estate")
+
+
+def test_finding_an_estate_by_name_selects_it_on_the_map(home, con):
+    at = run()
+    eid = export.resolve_estate(con, "Hilgrove")
+    at.selectbox(key="estate").set_value(eid).run()
+    assert not at.exception
+    total = export.estate_totals(con, "2024-25").set_index("estate_id").loc[eid, "total_pence"]
+    assert metric(at, "Total (shown services)") == f"£{total / 100:,.2f}"
+    spec = json.loads(at.get("deck_gl_json_chart")[0].proto.json)
+    assert spec["layers"][-1]["id"] == "selected"
+    assert spec["layers"][-1]["data"][0]["estate_id"] == eid
+
+
+def test_map_filters_and_per_household_metric(home):
+    # bound widgets keep what the user reads in the URL: names, not ids
+    at = run(services=["Caretaking and estate cleaning", "Green space and grounds maintenance"],
+             metric="£ per household",
+             outcome="Residents are empowered and feel ownership of where they live")
+    assert at.multiselect(key="services").value == ["caretaking", "green_space"]
+    assert at.selectbox(key="outcome").value == "empowered"
+    assert "£ per household" in at.get("html")[0].proto.body
+    assert "selected services" in at.caption[0].value
+
+
+def test_shared_url_reopens_the_estate_view(home, con):
+    at = run(page="Estate", estate=HILGROVE, year="2023-24")
+    assert at.radio(key="page").value == "Estate"
+    assert at.selectbox(key="year").value == "2023-24"
+    assert at.header[0].value == HILGROVE
+    eid = export.resolve_estate(con, "Hilgrove")
+    totals = export.estate_totals(con, "2023-24").set_index("estate_id").loc[eid]
+    assert metric(at, "Total spend placed here") == f"£{totals.total_pence / 100:,.2f}"
+    assert at.tabs[0].label == "By service"
+
+
+def test_estate_page_shows_provenance_charts_and_source_lines(home):
+    at = run(page="Estate", estate=HILGROVE)
+    charts = at.get("plotly_chart")
+    assert len(charts) == 3  # Sankey, network, comparison
+    sankey = json.loads(charts[0].proto.spec)["data"][0]
+    assert sankey["type"] == "sankey"
+    assert any("System financing" in m.label for m in at.metric)
+    tables = [t.value for t in at.dataframe]
+    provenance = tables[0]
+    assert {"Service", "How it was placed", "Amount (£)"} <= set(provenance.columns)
+    at.selectbox(key="drill").set_value("caretaking").run()
+    lines = at.dataframe[-1].value
+    assert set(lines["Service"]) == {"Caretaking and estate cleaning"}
+
+
+def test_all_years_view_sums_both_years(home, con):
+    at = run(page="Estate", estate=HILGROVE, year="All years")
+    eid = export.resolve_estate(con, "Hilgrove")
+    total = export.estate_totals(con, None).set_index("estate_id").loc[eid, "total_pence"]
+    assert metric(at, "Total spend placed here") == f"£{total / 100:,.2f}"
+
+
+def test_pot_page_pre_ticks_delegable_services_and_sizes_the_pot(home, con):
+    at = run(page="PB pot", estate=HILGROVE)
+    eid = export.resolve_estate(con, "Hilgrove")
+    box = at.multiselect(key=f"pot::{eid}::2024-25")
+    assert set(box.value) == set(pot.delegable_services(con))
+    expected = pot.size_pot(con, eid, "2024-25", box.value)
+    assert metric(at, "Pot per year") == f"£{expected.total_pence / 100:,.2f}"
+    box.set_value(["caretaking"]).run()
+    only = pot.size_pot(con, eid, "2024-25", ["caretaking"])
+    assert metric(at, "Pot per year") == f"£{only.total_pence / 100:,.2f}"
+    at.text_input[0].input("caretaking only")
+    at.button[0].click().run()
+    saved = at.dataframe[-1].value
+    assert saved["Scenario"].tolist() == ["caretaking only"]
+    assert saved["Pot £/year"].tolist() == [only.total_pence / 100]
+    labels = [b.label for b in at.get("download_button")]
+    assert any("CSV" in x for x in labels) and any("PDF" in x for x in labels)
+
+
+def test_exports_page_offers_every_format(home):
+    at = run(page="Exports", estate=HILGROVE)
+    labels = " ".join(b.label for b in at.get("download_button"))
+    for fmt in ("CSV", "XLSX", "PDF", "GeoJSON"):
+        assert fmt in labels
+
+
+def test_method_page_shows_reconciliation_and_keys(home):
+    at = run(page="Method")
+    assert any("conserved to the penny" in s.value for s in at.success)
+    assert len(at.expander) >= 3
+    keys = at.dataframe[1].value
+    assert "households" in set(keys["key"])
+
+
+def test_upload_page_has_a_form_with_every_input(home):
+    at = run(page="Your own data")
+    labels = [u.label for u in at.get("file_uploader")]
+    assert len(labels) == 4
+    assert any("Spend" in x for x in labels)
+
+
+def test_first_start_builds_the_default_store(tmp_path, monkeypatch):
+    monkeypatch.setenv(paths.HOME_ENV, str(tmp_path))
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    assert not at.exception
+    assert paths.db_path(tmp_path).exists()
+    assert at.get("deck_gl_json_chart")
+
+
+def test_a_broken_store_is_reported_not_raised(tmp_path, monkeypatch):
+    monkeypatch.setenv(paths.HOME_ENV, str(tmp_path))
+    paths.db_path(tmp_path).write_bytes(b"not a database")
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    assert not at.exception
+    assert "Rebuild it" in at.error[0].value

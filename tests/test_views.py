@@ -1,0 +1,246 @@
+"""The data behind each app view, on the default build: it must equal what the CLI, the exports
+and the store say."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from placespend import export, paths, store, views
+from placespend.build import build
+from placespend.cli import app as cli_app
+from placespend.errors import InputFileError, PlacespendError
+
+YEAR = "2024-25"
+
+
+@pytest.fixture(scope="module")
+def home(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("views_home")
+    build(folder)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def con(home):
+    with store.connect(paths.db_path(home)) as connection:
+        yield connection
+
+
+@pytest.fixture(scope="module")
+def estate_id(con):
+    return export.resolve_estate(con, "Hilgrove")
+
+
+def test_money_and_pounds_formats():
+    assert views.money(95_000) == "£950"
+    assert views.money(1_234_567) == "£12.3k"
+    assert views.money(456_000_000) == "£4.56m"
+    assert views.money(None) == "–"
+    assert views.pounds(98_005_997) == "£980,059.97"
+    assert views.pounds(-5) == "-£0.05"
+
+
+def test_map_table_totals_equal_the_estates_command(con):
+    table = views.map_table(con, YEAR).set_index("estate_id")
+    totals = export.estate_totals(con, YEAR).set_index("estate_id")
+    assert len(table) == len(totals) == 71
+    pd.testing.assert_series_equal(
+        table["total_pence"].sort_index(), totals["total_pence"].sort_index(),
+        check_dtype=False,
+    )
+    assert (table["all_services_pence"] == table["total_pence"]).all()
+    assert table.loc[totals.index[0], "per_household_pence"] == pytest.approx(
+        totals["per_household_pence"].iloc[0]
+    )
+
+
+def test_map_table_for_some_services_sums_only_those(con, estate_id):
+    chosen = ["caretaking", "green_space"]
+    table = views.map_table(con, YEAR, chosen).set_index("estate_id")
+    rows = export.estate_rows(con, estate_id, YEAR)
+    expected = rows.loc[rows["service_id"].isin(chosen), "amount_pence"].sum()
+    assert table.loc[estate_id, "total_pence"] == expected
+    assert table.loc[estate_id, "all_services_pence"] == rows["amount_pence"].sum()
+
+
+def test_outcome_filter_keeps_services_serving_it(con):
+    catalogue = views.services(con)
+    net_zero = views.filtered_services(catalogue, (), "net_zero")
+    assert "green_space" in net_zero and "caretaking" not in net_zero
+    assert views.filtered_services(catalogue, ["caretaking", "green_space"], "net_zero") == [
+        "green_space"
+    ]
+    assert len(views.filtered_services(catalogue)) == len(catalogue)
+
+
+def test_estate_options_are_unique_names(con):
+    options = views.estate_options(con)
+    assert len(options) == 71
+    assert len(set(options.values())) == 71
+    assert "Hilgrove Road (census cluster)" in options.values()
+
+
+def test_overview_provenance_and_services_agree_to_the_penny(con, estate_id):
+    ov = views.estate_overview(con, estate_id, YEAR)
+    rows = views.provenance(con, estate_id, YEAR)
+    assert rows["amount_pence"].sum() == ov.total_pence
+    assert rows["low_pence"].sum() == ov.low_pence
+    assert views.by_service(rows)["amount_pence"].sum() == ov.total_pence
+    assert ov.low_pence <= ov.total_pence <= ov.high_pence
+    assert ov.wards == "South Hampstead"
+    assert "not an official" in ov.boundary
+    assert all(h.startswith(("by ", "the estate's own contract")) for h in rows["how"])
+    shown = views.provenance_display(rows, ov.total_pence)
+    assert shown["Share of estate"].sum() == pytest.approx(100, abs=0.5)
+
+
+def test_unknown_estate_is_a_user_error(con):
+    with pytest.raises(PlacespendError, match="No estate with id"):
+        views.estate_overview(con, "nope", YEAR)
+
+
+def test_direct_contracts_show_as_direct(con):
+    totals = export.estate_totals(con, YEAR)
+    direct = totals[totals["direct_pence"] > 0].iloc[0]
+    rows = views.provenance(con, direct["estate_id"], YEAR)
+    assert rows.loc[rows["basis"] == "direct", "amount_pence"].sum() == direct["direct_pence"]
+    assert (rows.loc[rows["basis"] == "direct", "how"] == "the estate's own contract").all()
+
+
+def test_comparison_sets_the_estate_beside_its_ward_and_the_borough(con, estate_id):
+    comp = views.comparison(con, estate_id, YEAR).set_index("level")
+    ov = views.estate_overview(con, estate_id, YEAR)
+    assert comp.loc["estate", "total_pence"] == ov.total_pence
+    assert comp.loc["estate", "per_household_pence"] == pytest.approx(ov.per_household_pence)
+    assert comp.loc["ward", "place"] == "South Hampstead"
+    assert comp.loc["ward", "total_pence"] >= ov.total_pence  # the estate lies in this ward
+    placed = views.service_reach(con, YEAR)["placed_pence"].sum()
+    assert comp.loc["borough", "total_pence"] == placed
+    assert comp.loc["borough", "households"] == pytest.approx(97_534)
+    estates = export.estate_totals(con, YEAR)["total_pence"].sum()
+    assert comp.loc["all estates", "total_pence"] == estates
+
+
+def test_every_ward_figure_adds_up_to_the_borough(con):
+    totals = export.estate_totals(con, YEAR)
+    seen: dict[str, float] = {}
+    for eid in totals["estate_id"]:
+        comp = views.comparison(con, eid, YEAR)
+        for r in comp[comp["level"] == "ward"].itertuples():
+            seen[r.code] = r.total_pence
+    # wards without estates hold only their residual; add those from the store
+    residual = con.execute(
+        "select target_id, sum(amount_pence) from place_spend where target_type = 'residual' "
+        "and financial_year = ? group by 1", [YEAR]
+    ).fetchall()
+    for code, pence in residual:
+        seen.setdefault(code, float(pence))
+    placed = views.service_reach(con, YEAR)["placed_pence"].sum()
+    assert sum(seen.values()) == pytest.approx(placed, abs=1)
+
+
+def test_source_lines_shares_add_up_to_the_figure(con, estate_id):
+    lines = views.source_lines(con, estate_id, "caretaking", YEAR, limit=10)
+    rows = views.provenance(con, estate_id, YEAR)
+    figure = rows.loc[rows["service_id"] == "caretaking", "amount_pence"].sum()
+    assert len(lines.table) == min(10, lines.count)
+    assert lines.share_pence == pytest.approx(figure, abs=1)
+    assert set(lines.table["Service"]) == {"Caretaking and estate cleaning"}
+
+
+def test_excluded_spend_is_reported_per_service(con):
+    ex = views.excluded(con, YEAR)
+    assert "not place-based" in set(ex["exclusion_reason"])
+    assert ex["amount_pence"].sum() == views.excluded(con, YEAR)["amount_pence"].sum() > 0
+
+
+def _cli_export(home, tmp_path, *args):
+    result = CliRunner().invoke(cli_app, ["export", "--home", str(home), "--out", str(tmp_path),
+                                          *args])
+    assert result.exit_code == 0, result.output
+    return result
+
+
+def test_csv_download_equals_the_cli_export(con, home, estate_id, tmp_path):
+    _cli_export(home, tmp_path, "--estate", estate_id, "--year", YEAR, "--format", "csv")
+    stem = views.export_stem(con, estate_id, YEAR)
+    assert stem.startswith("SYNTHETIC_DEMO_")
+    assert (tmp_path / f"{stem}.csv").read_bytes() == views.export_csv(con, estate_id, YEAR)
+
+
+def test_geojson_download_equals_the_cli_export(con, home, tmp_path):
+    _cli_export(home, tmp_path, "--year", YEAR, "--format", "geojson")
+    stem = views.export_stem(con, None, YEAR)
+    ours = json.loads(views.export_geojson(con, YEAR))
+    theirs = json.loads((tmp_path / f"{stem}.geojson").read_text())
+    assert ours == theirs
+    assert len(ours["features"]) == 71
+
+
+def test_map_geometry_is_in_wgs84_over_camden(con):
+    context, estates = views.map_geometry(con)
+    minx, miny, maxx, maxy = context.bounds
+    assert -0.3 < minx < maxx < 0.0 and 51.4 < miny < maxy < 51.7
+    assert set(estates["estate_id"]) == set(views.estate_options(con))
+    assert len(context.wards) >= 20 and len(context.roads) > 1000
+
+
+def test_method_docs_split_around_images():
+    accuracy = views.doc("ACCURACY.md")
+    if accuracy is not None:
+        kinds = [k for k, _ in accuracy.parts]
+        assert "image" in kinds
+    boundaries = views.doc("boundaries")
+    assert boundaries is not None and "Licence" in boundaries.parts[0][1]
+    assert views.doc("NO_SUCH.md") is None
+    assert set(views.keys_table()["key"]) >= {"households", "green_space"}
+
+
+def test_upload_names_are_safe():
+    assert views.upload_name("My Camden 2024!") == "my-camden-2024"
+    assert views.upload_name("../../etc") == "etc"
+    assert views.upload_name("") and "/" not in views.upload_name(None)
+
+
+def test_bad_upload_gives_row_level_errors_and_leaves_nothing(home, tmp_path):
+    default = paths.db_path(home)
+    before = default.stat().st_mtime
+    bad = (
+        b"contract_id,title,supplier,service,purpose,scope_type,scope_code,annual_value_gbp,"
+        b"start_date,end_date\n"
+        b"C1,t,S,caretaking,,planet,X,abc,2023-04-01,2027-03-31\n"
+    )
+    pattern = r"(?s)contracts/register\.csv.*row 2: scope_type"
+    with pytest.raises(InputFileError, match=pattern) as info:
+        views.build_upload("bad", [views.UploadedFile("contracts", "register.csv", bad)],
+                           home=home)
+    assert str(views.uploads_dir(home)) not in str(info.value)
+    assert not (views.uploads_dir(home) / "bad").exists()
+    assert default.stat().st_mtime == before
+    with pytest.raises(PlacespendError, match="Unknown upload kind"):
+        views.build_upload("x", [views.UploadedFile("wards", "w.geojson", b"")], home=home)
+    with pytest.raises(PlacespendError, match="at least one file"):
+        views.build_upload("x", [], home=home)
+
+
+def test_good_upload_builds_a_separate_store(home):
+    default = paths.db_path(home)
+    before = default.stat().st_mtime
+    spend = (paths.demo_dir(home) / "SYNTHETIC_DEMO_camden_spend.csv").read_bytes()
+    steps: list[str] = []
+    dataset = views.build_upload(
+        "Council upload", [views.UploadedFile("spend", "spend.csv", spend)], home=home,
+        on_step=steps.append,
+    )
+    assert dataset.key == "council-upload"
+    assert dataset.db_path == views.uploads_dir(home) / "council-upload" / paths.DB_FILENAME
+    assert steps == list(views.BUILD_STEPS)
+    assert default.stat().st_mtime == before
+    assert [d.key for d in views.datasets(home)] == ["default", "council-upload"]
+    with views.open_store(dataset.db_path) as up:
+        assert not views.is_demo(up)
+        assert views.data_label(up) == "user-supplied spend"
