@@ -43,6 +43,7 @@ DEMO_FILE_PREFIX = "SYNTHETIC_DEMO_"
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 # Columns holding amounts or measures as text ("-12.50"): never prefixed.
 _NUMERIC_SUFFIXES = ("_gbp", "_pence", "_m2", "_m", "_est", "_share")
+CSV_LINE_END = "\r\n"
 _UNSAFE_FILENAME = re.compile(r"[^A-Za-z0-9_.-]+")
 
 
@@ -81,8 +82,8 @@ def neutralise(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def csv_bytes(frame: pd.DataFrame) -> bytes:
-    """An export table as UTF-8 CSV bytes (for downloads), formulas neutralised."""
-    return neutralise(frame).to_csv(index=False).encode("utf-8")
+    """An export table as UTF-8 CSV bytes (for downloads), as :func:`write_csv` writes it."""
+    return neutralise(frame).to_csv(index=False, lineterminator=CSV_LINE_END).encode("utf-8")
 
 
 def safe_filename(text: str, max_length: int = 80) -> str:
@@ -176,9 +177,10 @@ def export_table(rows: pd.DataFrame, data_label: str) -> pd.DataFrame:
 
 def write_csv(frame: pd.DataFrame, path: Path) -> Path:
     """Write an export table as UTF-8 CSV, text that a spreadsheet would run neutralised
-    (:func:`neutralise`)."""
+    (:func:`neutralise`). Lines end in CRLF (RFC 4180), so a field holding a bare carriage
+    return or newline is quoted and cannot split its row."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    neutralise(frame).to_csv(path, index=False, encoding="utf-8")
+    neutralise(frame).to_csv(path, index=False, encoding="utf-8", lineterminator=CSV_LINE_END)
     return path
 
 

@@ -239,7 +239,7 @@ def _service_table(facts: _Facts):
     total = ["Total", "", "", _money(facts.pence("total")), _money(facts.pence("low")),
              _money(facts.pence("high"))]
     rows.append(([""] if all_years else []) + total)
-    widths = [13, 45, 26, 24, 24, 24, 24] if all_years else [54, 30, 24, 24, 24, 24]
+    widths = [16, 46, 26, 20, 24, 24, 24] if all_years else [54, 30, 24, 24, 24, 24]
     align = ["LEFT"] * (len(headings) - 3) + ["RIGHT"] * 3
     return headings, rows, widths, align
 
