@@ -154,6 +154,11 @@ class Document:
         """Draw a polygon's outline (EPSG:27700 metres) in a ``size`` mm square at the cursor,
         with a scale bar; returns the x (mm) just right of the drawing."""
         x0, y0 = self.pdf.get_x(), self.pdf.get_y()
+        polygons = [g for g in getattr(geometry, "geoms", [geometry])
+                    if g.geom_type == "Polygon" and not g.is_empty]
+        if not polygons:  # nothing to draw: say so rather than fail
+            self.paragraph("(no outline)", size=7)
+            return x0 + size
         minx, miny, maxx, maxy = geometry.bounds
         span = max(maxx - minx, maxy - miny, 1.0)
         scale = (size - 8) / span  # mm per metre, leaving room for the scale bar
@@ -164,7 +169,7 @@ class Document:
 
         self.pdf.set_draw_color(40, 70, 110)
         self.pdf.set_line_width(0.3)
-        for poly in getattr(geometry, "geoms", [geometry]):
+        for poly in polygons:
             self.pdf.set_fill_color(*_SHAPE_FILL)
             self.pdf.polygon([page(*xy) for xy in poly.exterior.coords], style="DF")
             self.pdf.set_fill_color(255, 255, 255)

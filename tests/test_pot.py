@@ -286,3 +286,21 @@ def test_csv_brief_neutralises_spreadsheet_formulas():
     text = pot.pot_brief_csv(_hostile_pot()).decode("utf-8")
     assert "'=HYPERLINK" in text
     assert ',=HYPERLINK' not in text and ',"=HYPERLINK' not in text
+
+
+def test_pdf_falls_back_to_a_core_font_with_the_pound_sign(hilgrove_pot, monkeypatch):
+    from placespend import _pdf
+
+    monkeypatch.setattr(_pdf, "font_files", lambda: None)
+    pdf = pot.pot_brief_pdf(hilgrove_pot)
+    assert b"/Helvetica" in pdf and b"DejaVu" not in pdf
+    text = _text(pdf)
+    assert "£" in text and hilgrove_pot.estate_name in text
+    assert "SYNTHETIC DEMO DATA - not Camden's real spend" in text  # dash made ASCII
+
+
+def test_pdf_uses_the_dejavu_font_matplotlib_ships():
+    from placespend import _pdf
+
+    regular, bold = _pdf.font_files()
+    assert regular.name == "DejaVuSans.ttf" and bold.name == "DejaVuSans-Bold.ttf"

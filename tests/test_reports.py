@@ -284,3 +284,17 @@ def test_export_formats(home, tmp_path, fmt, estate, suffixes):
 def test_export_format_errors_are_user_errors(home, tmp_path, fmt, message):
     with pytest.raises(PlacespendError, match=message):
         _export(home, tmp_path, "--format", fmt)
+
+
+def test_outline_draws_polygons_and_survives_an_empty_geometry():
+    from shapely import MultiPolygon, Polygon, box
+
+    from placespend._pdf import Document
+
+    doc = Document("t", "user data", is_demo=False)
+    ring = box(0, 0, 300, 200).difference(box(100, 50, 150, 100))
+    assert isinstance(ring, Polygon) and len(ring.interiors) == 1
+    right = doc.outline(MultiPolygon([ring, box(400, 0, 450, 50)]), 50, "two parts, a hole")
+    assert right == pytest.approx(doc.pdf.l_margin + 50)
+    doc.outline(Polygon(), 50, "empty")
+    assert doc.output().startswith(b"%PDF")
