@@ -20,6 +20,11 @@ import datetime as dt
 import duckdb
 import pandas as pd
 import pytest
+from hypothesis import settings
+
+# Property tests check behaviour, not speed: a busy CI machine must not fail them on time.
+settings.register_profile("placespend", deadline=None, print_blob=True)
+settings.load_profile("placespend")
 
 from placespend.apportion import write_table
 
