@@ -15,8 +15,12 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-## Build the default store (shipped Camden boundaries + synthetic demo spend) and list estates.
+## Open the dashboard (it builds the default store on first start, showing progress).
 run: install
+	$(BIN)/streamlit run app.py
+
+## Build the default store (shipped Camden boundaries + synthetic demo spend) and list estates.
+build: install
 	$(BIN)/placespend build
 	$(BIN)/placespend estates --limit 30
 

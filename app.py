@@ -8,6 +8,8 @@ A thin layer over the library: widgets, layout, cached calls into ``placespend.v
 
 from __future__ import annotations
 
+import functools
+
 import streamlit as st
 
 st.set_page_config(
@@ -111,7 +113,7 @@ def _source_lines(db: str, estate_id: str, service_id: str | None, year: str | N
 
 def _table(frame: pd.DataFrame, **kwargs) -> None:
     """A data table with pound columns shown with thousands separators."""
-    money = {c: st.column_config.NumberColumn(format="localized") for c in frame.columns
+    money = {c: st.column_config.NumberColumn(format="accounting") for c in frame.columns
              if "£" in str(c)}
     st.dataframe(frame, hide_index=kwargs.pop("hide_index", True), width="stretch",
                  column_config=money, **kwargs)
@@ -172,6 +174,7 @@ def _sidebar(facts: dict) -> dict:
         key="estate",
         bind="query-params",
         help="Or click an estate on the map.",
+        on_change=_on_search,
     )
     years = [*facts["years"], ALL_YEARS]
     year = sb.selectbox("Financial year", years, key="year", bind="query-params")
@@ -209,10 +212,16 @@ def _sidebar(facts: dict) -> dict:
     }
 
 
-def _on_map_select() -> None:
-    picked = maps.selected_estate(st.session_state.get("map"))
+def _on_map_select(key: str) -> None:
+    picked = maps.selected_estate(st.session_state.get(key))
     if picked:
         st.session_state["estate"] = picked
+
+
+def _on_search() -> None:
+    # A new map (fresh key) opens on the estate found, without a stale click selection.
+    st.session_state["_map_focus"] = st.session_state.get("estate")
+    st.session_state["_map_gen"] = st.session_state.get("_map_gen", 0) + 1
 
 
 def _go_to(page: str) -> None:
@@ -244,12 +253,15 @@ def page_map(db: str, con, facts: dict, state: dict) -> None:
     context, shapes = _geometry(db, con)
     data = maps.estate_layer_data(shapes, table, scale, column, views.money)
     left, right = st.columns([3, 1])
+    st.session_state.setdefault("_map_focus", state["estate"])
+    key = f"map-{st.session_state.get('_map_gen', 0)}"
     with left:
         st.pydeck_chart(
-            maps.deck(data, context, state["estate"], basemap="light" if basemap else None),
-            on_select=_on_map_select,
+            maps.deck(data, context, state["estate"], basemap="light" if basemap else None,
+                      focus_id=st.session_state["_map_focus"]),
+            on_select=functools.partial(_on_map_select, key),
             selection_mode="single-object",
-            key="map",
+            key=key,
             height=620,
             alt=f"Map of {len(table)} estates coloured by {metric.lower()}; the table below "
             "holds the same figures.",
@@ -305,18 +317,25 @@ def page_estate(db: str, con, facts: dict, state: dict) -> None:
         st.write(ov.boundary_note or "No note.")
     rows = _provenance(db, estate_id, year, con)
     services = views.by_service(rows)
-    tabs = st.tabs(["By service", "Where it comes from", "Services together",
-                    "Compared", "Payment lines"])
-    with tabs[0]:
-        _tab_by_service(rows, ov, db, year, con)
-    with tabs[1]:
-        _tab_sankey(services, ov, db, year, con)
-    with tabs[2]:
-        _tab_network(services, facts, state)
-    with tabs[3]:
-        _tab_compare(db, estate_id, year, con)
-    with tabs[4]:
-        _tab_lines(db, estate_id, services, year, con)
+    # Only the open tab runs (bound to the URL, so a shared link reopens it too).
+    names = ("By service", "Where it comes from", "Services together", "Compared",
+             "Payment lines")
+    tabs = st.tabs(names, key="tab", bind="query-params")
+    if tabs[0].open:
+        with tabs[0]:
+            _tab_by_service(rows, ov, db, year, con)
+    if tabs[1].open:
+        with tabs[1]:
+            _tab_sankey(services, ov, db, year, con)
+    if tabs[2].open:
+        with tabs[2]:
+            _tab_network(services, facts, state)
+    if tabs[3].open:
+        with tabs[3]:
+            _tab_compare(db, estate_id, year, con)
+    if tabs[4].open:
+        with tabs[4]:
+            _tab_lines(db, estate_id, services, year, con)
 
 
 def _tab_by_service(rows, ov, db, year, con) -> None:
@@ -497,22 +516,28 @@ def page_exports(db: str, con, facts: dict, state: dict) -> None:
     if one:
         ov = _overview(db, one, year, con)
         st.metric(f"{ov.name}, {state['year_text']}", views.pounds(ov.total_pence))
-    st.download_button("CSV (as `placespend export`)", lambda: views.export_csv(con, one, year),
-                       file_name=f"{stem}.csv", mime="text/csv", on_click="ignore",
-                       key="dl_csv")
+    cols = st.columns(3)
+    cols[0].download_button(
+        "Spend by service (CSV)", lambda: views.export_csv(con, one, year),
+        file_name=f"{stem}.csv", mime="text/csv", on_click="ignore", key="dl_csv",
+        help="One row per estate, year, service, basis and key, exactly as "
+        "`placespend export` writes it.",
+    )
     if one and reports is not None:
-        c1, c2 = st.columns(2)
-        c1.download_button(
+        cols[1].download_button(
             "Estate summary (XLSX)", lambda: reports.estate_xlsx(con, one, year),
             file_name=f"{stem}.xlsx", on_click="ignore", key="dl_xlsx",
             mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            help="Sheets: summary, by service, source lines, method, reconciliation. Takes a "
+            "few seconds.",
         )
-        c2.download_button(
+        cols[2].download_button(
             "Estate summary (PDF)", lambda: reports.estate_pdf(con, one, year),
             file_name=f"{stem}.pdf", mime="application/pdf", on_click="ignore", key="dl_pdf",
+            help="A printable summary with the estate's outline.",
         )
     elif one:
-        st.caption("XLSX and PDF summaries arrive with placespend.reports.")
+        st.caption("XLSX and PDF summaries need placespend.reports.")
     st.subheader("Map layer")
     st.download_button(
         "Estates with totals (GeoJSON, WGS84)", lambda: views.export_geojson(con, year),

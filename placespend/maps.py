@@ -55,9 +55,16 @@ SOURCE_LABELS = {
 }
 
 
-def source_label(source: str) -> str:
+SOURCE_SHORT = {
+    "osm": "OpenStreetMap",
+    "census_cluster": "derived from census areas",
+    "user": "your estates file",
+}
+
+
+def source_label(source: str, *, short: bool = False) -> str:
     """How an estate's boundary was made, in words (derived cluster, OSM or the user's file)."""
-    return SOURCE_LABELS.get(source, source)
+    return (SOURCE_SHORT if short else SOURCE_LABELS).get(source, source)
 
 
 # ---- colour scale ------------------------------------------------------------------------
@@ -308,10 +315,25 @@ def view_state(
     return pdk.ViewState(longitude=(minx + maxx) / 2, latitude=lat, zoom=round(zoom, 2))
 
 
+def polygon_bounds(records: pd.DataFrame) -> tuple[float, float, float, float]:
+    """(min lon, min lat, max lon, max lat) of :func:`polygon_records` rows."""
+    points = np.array([pt for rings in records["polygon"] for pt in rings[0]], dtype=float)
+    return (float(points[:, 0].min()), float(points[:, 1].min()),
+            float(points[:, 0].max()), float(points[:, 1].max()))
+
+
+def focus_view(records: pd.DataFrame, estate_id: str, max_zoom: float = 14.0) -> pdk.ViewState:
+    """A view on one estate and its surroundings (its extent fits a quarter of the map)."""
+    rows = records[records["estate_id"] == estate_id]
+    view = view_state(polygon_bounds(rows), 820 // 4, 620 // 4)
+    view.zoom = round(min(view.zoom, max_zoom), 2)
+    return view
+
+
 TOOLTIP = {
     "html": (
-        "<b>{estate_name}</b><br/>Boundary: {boundary}<br/>Total: {total_text}"
-        "<br/>Per household: {per_household_text}<br/>Shown: {value_text}"
+        "<b>{estate_name}</b><br/>Boundary: {boundary_short}<br/>Total: {total_text}"
+        "<br/>Per household: {per_household_text}<br/>Map colour: {value_text}"
     ),
     "style": {"backgroundColor": "#222", "color": "white", "fontSize": "0.8rem"},
 }
@@ -323,6 +345,7 @@ def deck(
     selected_id: str | None = None,
     *,
     basemap: str | None = None,
+    focus_id: str | None = None,
 ) -> pdk.Deck:
     """The map: context layers under the estate choropleth, the selected estate outlined.
 
@@ -337,6 +360,8 @@ def deck(
     basemap
         ``None`` (default) draws no web basemap at all, so nothing is fetched from the internet;
         ``"light"`` adds Carto's light basemap (needs internet).
+    focus_id
+        Open the map on this estate rather than on the whole borough.
     """
     layers = [
         pdk.Layer(
@@ -423,9 +448,10 @@ def deck(
             )
         )
     kwargs = {"map_provider": None} if basemap is None else {"map_style": basemap}
+    focus = focus_id is not None and bool((estates["estate_id"] == focus_id).any())
     return pdk.Deck(
         layers=layers,
-        initial_view_state=view_state(context.bounds),
+        initial_view_state=focus_view(estates, focus_id) if focus else view_state(context.bounds),
         tooltip=TOOLTIP,
         **kwargs,
     )

@@ -281,6 +281,7 @@ def map_table(
     households = out["households_est"].where(out["households_est"] > 0)
     out["per_household_pence"] = out["total_pence"] / households
     out["boundary"] = out["source"].map(maps.source_label)
+    out["boundary_short"] = out["source"].map(lambda v: maps.source_label(v, short=True))
     out["total_text"] = out["total_pence"].map(money)
     out["per_household_text"] = out["per_household_pence"].map(money)
     return out.sort_values(["total_pence", "estate_name"], ascending=[False, True]).reset_index(

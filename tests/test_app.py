@@ -119,18 +119,31 @@ def test_shared_url_reopens_the_estate_view(home, con):
     totals = export.estate_totals(con, "2023-24").set_index("estate_id").loc[eid]
     assert metric(at, "Total spend placed here") == f"£{totals.total_pence / 100:,.2f}"
     assert at.tabs[0].label == "By service"
+    assert at.dataframe[0].value["Service"].iloc[0]
 
 
-def test_estate_page_shows_provenance_charts_and_source_lines(home):
+def test_estate_page_shows_provenance_first(home):
     at = run(page="Estate", estate=HILGROVE)
-    charts = at.get("plotly_chart")
-    assert len(charts) == 3  # Sankey, network, comparison
-    sankey = json.loads(charts[0].proto.spec)["data"][0]
-    assert sankey["type"] == "sankey"
-    assert any("System financing" in m.label for m in at.metric)
-    tables = [t.value for t in at.dataframe]
-    provenance = tables[0]
+    provenance = at.dataframe[0].value
     assert {"Service", "How it was placed", "Amount (£)"} <= set(provenance.columns)
+    assert not at.get("plotly_chart")  # the other tabs run only when opened
+
+
+@pytest.mark.parametrize(
+    ("tab", "chart_type"),
+    [("Where it comes from", "sankey"), ("Services together", "scatter"), ("Compared", "bar")],
+)
+def test_each_chart_tab_opens_from_the_url_with_its_table(home, tab, chart_type):
+    at = run(page="Estate", estate=HILGROVE, tab=tab)
+    (chart,) = at.get("plotly_chart")
+    assert json.loads(chart.proto.spec)["data"][0]["type"] == chart_type
+    assert at.expander  # the chart's text alternative
+    if tab == "Services together":
+        assert any("System financing" in m.label for m in at.metric)
+
+
+def test_payment_lines_drill_down_to_one_service(home):
+    at = run(page="Estate", estate=HILGROVE, tab="Payment lines")
     at.selectbox(key="drill").set_value("caretaking").run()
     lines = at.dataframe[-1].value
     assert set(lines["Service"]) == {"Caretaking and estate cleaning"}

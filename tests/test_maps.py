@@ -131,7 +131,7 @@ def tiny_map():
         {
             "estate_id": ["E1", "E2"],
             "estate_name": ["One", "Two"],
-            "boundary": ["osm", "user"],
+            "boundary_short": ["osm", "user"],
             "total_text": ["£1", "£2"],
             "per_household_text": ["£1", "–"],
             "total_pence": [100.0, 200.0],

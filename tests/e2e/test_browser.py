@@ -1,0 +1,304 @@
+"""The dashboard in a real browser: Debian's Chromium driven by Playwright against
+``streamlit run app.py`` on a free localhost port.
+
+One journey, as the three users would take it: load the map, hover and click an estate, find
+Hilgrove by name and check its total equals ``placespend export`` to the penny, size a PB pot,
+download the officer's XLSX and check its sheets, then open a copied link and get the same view
+back. Screenshots go to ``test-artifacts/`` (git-ignored). Playwright never downloads a
+browser here: ``.ci/run`` installs Debian's ``chromium`` when it is missing.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.parse
+import urllib.request
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from placespend import export, maps, paths, pot, store, views
+from placespend.build import build
+
+CHROMIUM = Path("/usr/bin/chromium")
+REPO = Path(__file__).resolve().parents[2]
+ARTIFACTS = REPO / "test-artifacts"
+YEAR = "2024-25"
+HILGROVE = "Hilgrove Road (census cluster)"
+
+pytestmark = pytest.mark.skipif(
+    not CHROMIUM.exists(),
+    reason="Debian's Chromium is not installed at /usr/bin/chromium (`.ci/run` installs it "
+    "with apt-get; Playwright's own browser download is never used)",
+)
+sync_api = pytest.importorskip("playwright.sync_api")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait_healthy(url: str, proc: subprocess.Popen, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            msg = f"streamlit exited early with status {proc.returncode}"
+            raise RuntimeError(msg)
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+                if r.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.3)
+    msg = f"streamlit did not answer on {url} within {timeout} s"
+    raise RuntimeError(msg)
+
+
+@pytest.fixture(scope="module")
+def home(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("e2e_home")
+    build(folder)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def server(home):
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    log = open(home / "streamlit.log", "w")  # noqa: SIM115 - closed below
+    proc = subprocess.Popen(
+        [
+            str(Path(sys.executable).with_name("streamlit")), "run", str(REPO / "app.py"),
+            "--server.port", str(port), "--server.address", "127.0.0.1",
+            "--server.headless", "true", "--browser.gatherUsageStats", "false",
+            "--server.fileWatcherType", "none",
+        ],
+        cwd=REPO,
+        env={**os.environ, paths.HOME_ENV: str(home)},
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        _wait_healthy(url, proc)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_api.sync_playwright() as p:
+        chromium = p.chromium.launch(
+            executable_path=str(CHROMIUM),
+            headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update"],
+        )
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1500, "height": 1100}, accept_downloads=True)
+    pg = context.new_page()
+    outside: list[str] = []
+    pg.on("request", lambda r: outside.append(r.url) if "127.0.0.1" not in r.url else None)
+    pg.outside_requests = outside
+    yield pg
+    context.close()
+
+
+def _shot(pg, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    pg.wait_for_timeout(600)
+    pg.screenshot(path=str(ARTIFACTS / f"{name}.png"))
+
+
+def _wait_idle(pg) -> None:
+    """Wait for Streamlit to finish the current run."""
+    pg.wait_for_timeout(300)
+    pg.wait_for_function(
+        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=30000
+    )
+    pg.wait_for_timeout(300)
+
+
+def _cli_total(home: Path, tmp_path: Path, estate: str) -> str:
+    """The estate's total as ``placespend export`` writes it (sum of the CSV's exact pounds)."""
+    cli = Path(sys.executable).with_name("placespend")
+    subprocess.run(
+        [str(cli), "export", "--home", str(home), "--estate", estate, "--year", YEAR,
+         "--format", "csv", "--out", str(tmp_path)],
+        check=True, capture_output=True,
+    )
+    (written,) = tmp_path.glob("*.csv")
+    rows = list(csv.DictReader(io.StringIO(written.read_text(encoding="utf-8"))))
+    total = sum(Decimal(r["amount_gbp"]) for r in rows)
+    return f"£{total:,.2f}"
+
+
+def _metric(pg, label: str, expected: str | None = None, timeout: float = 20) -> str:
+    """A metric's value; with ``expected``, wait (Streamlit reruns asynchronously) until it
+    shows that value or the timeout passes, and return what it shows then."""
+    deadline = time.monotonic() + timeout
+    while True:
+        box = pg.get_by_test_id("stMetric").filter(has_text=label).first
+        value = box.get_by_test_id("stMetricValue").inner_text()
+        if expected is None or value == expected or time.monotonic() > deadline:
+            return value
+        pg.wait_for_timeout(250)
+
+
+def _pick_estate(pg, text: str) -> None:
+    box = pg.get_by_role("combobox", name="Find an estate by name")
+    box.click()
+    box.fill(text)
+    pg.keyboard.press("Enter")
+    _wait_idle(pg)
+
+
+def _estate_pixel(con, canvas_box: dict, estate_id: str) -> tuple[float, float]:
+    """Where an estate's representative point is drawn on the map canvas (Web Mercator)."""
+    context, _ = views.map_geometry(con)
+    view = maps.view_state(context.bounds)
+    shapes = export.estates_geodataframe(con, YEAR).set_index("estate_id")
+    point = shapes.geometry.representative_point().to_crs(maps.WGS84)[estate_id]
+    scale = 512 * 2**view.zoom
+
+    def mercator(lon: float, lat: float) -> tuple[float, float]:
+        x = (lon + 180) / 360 * scale
+        y = (1 - math.log(math.tan(math.radians(lat)) + 1 / math.cos(math.radians(lat)))
+             / math.pi) / 2 * scale
+        return x, y
+
+    px, py = mercator(point.x, point.y)
+    cx, cy = mercator(view.longitude, view.latitude)
+    return (canvas_box["x"] + canvas_box["width"] / 2 + px - cx,
+            canvas_box["y"] + canvas_box["height"] / 2 + py - cy)
+
+
+def test_the_three_users_journeys(server, home, page, tmp_path):
+    pg = page
+    con = store.connect(paths.db_path(home))
+
+    # 1. The map loads offline: canvas, legend, demo banner, no web basemap requested.
+    pg.goto(server)
+    pg.get_by_text("Total £").first.wait_for(timeout=60000)
+    canvas = pg.locator("[data-testid='stDeckGlJsonChart'] canvas").first
+    canvas.wait_for(timeout=30000)
+    assert pg.get_by_text("SYNTHETIC DEMO DATA").first.is_visible()
+    _shot(pg, "01_map")
+
+    # Hover and click the largest estate: tooltip, then it is selected everywhere.
+    totals = export.estate_totals(con, YEAR)
+    biggest = con.execute(
+        "select estate_id, name from estates order by area_m2 desc limit 1"
+    ).fetchone()
+    x, y = _estate_pixel(con, canvas.bounding_box(), biggest[0])
+    pg.mouse.move(x, y)
+    pg.wait_for_timeout(800)
+    _shot(pg, "02_map_hover")
+    assert pg.get_by_text(biggest[1]).count() >= 1  # the tooltip names it
+    pg.mouse.click(x, y)
+    _wait_idle(pg)
+    pg.wait_for_function(
+        "name => document.body.innerText.includes(name)", arg=biggest[1], timeout=15000
+    )
+    _shot(pg, "03_map_clicked")
+    assert urllib.parse.quote_plus(biggest[1]) in pg.url
+    card = pg.get_by_test_id("stColumn").filter(has_text="Open the estate page")
+    assert biggest[1] in card.inner_text()
+
+    # 2. Find Hilgrove by name: the total equals `placespend export` to the penny.
+    _pick_estate(pg, "Hilgrove")
+    expected = _cli_total(home, tmp_path, "Hilgrove")
+    assert _metric(pg, "Total (shown services)", expected) == expected
+    assert "estate=Hilgrove" in pg.url
+    _shot(pg, "04_map_hilgrove")
+
+    pg.get_by_role("button", name="Open the estate page").click()
+    _wait_idle(pg)
+    pg.get_by_role("heading", name=HILGROVE, level=2).wait_for()
+    assert _metric(pg, "Total spend placed here", expected) == expected
+    _shot(pg, "05_estate")
+    for tab in ("Where it comes from", "Services together", "Compared", "Payment lines"):
+        pg.get_by_role("tab", name=tab).click()
+        _wait_idle(pg)
+        pg.wait_for_timeout(1200)
+        _shot(pg, f"06_estate_{tab.lower().replace(' ', '_')}")
+    shared_url = pg.url
+    assert "page=Estate" in shared_url and "tab=Payment" in shared_url
+
+    # 3. Size the PB pot: delegable services pre-ticked, then one removed.
+    pg.get_by_text("PB pot", exact=True).click()
+    _wait_idle(pg)
+    eid = export.resolve_estate(con, "Hilgrove")
+    delegable = pot.delegable_services(con)
+    full = pot.size_pot(con, eid, YEAR, delegable)
+    pg.get_by_text("Pot per year").wait_for()
+    want = views.pounds(full.total_pence)
+    assert _metric(pg, "Pot per year", want) == want
+    _shot(pg, "07_pot")
+    pg.get_by_role("button", name="Remove Green space and grounds maintenance").first.click()
+    _wait_idle(pg)
+    fewer = pot.size_pot(con, eid, YEAR, [s for s in delegable if s != "green_space"])
+    pg.wait_for_function(
+        "t => document.body.innerText.includes(t)", arg=views.pounds(fewer.total_pence),
+        timeout=15000,
+    )
+    with pg.expect_download() as info:
+        pg.get_by_role("button", name="Pot brief (CSV: Decidim / CONSUL)").click()
+    brief = info.value.path().read_bytes()
+    assert brief == pot.pot_brief_csv(fewer)
+    _shot(pg, "08_pot_changed")
+
+    # 4. Export the officer's XLSX and check its sheets; the CSV equals the CLI's.
+    pg.get_by_text("Exports", exact=True).click()
+    _wait_idle(pg)
+    with pg.expect_download() as info:
+        pg.get_by_role("button", name="Estate summary (XLSX)").click()
+    import openpyxl
+
+    assert info.value.suggested_filename.endswith(".xlsx")
+    saved = tmp_path / info.value.suggested_filename
+    info.value.save_as(saved)
+    book = openpyxl.load_workbook(saved, read_only=True)
+    sheets = [s.lower() for s in book.sheetnames]
+    for wanted in ("summary", "by service", "source lines", "method", "reconciliation"):
+        assert wanted in sheets, sheets
+    with pg.expect_download() as info:
+        pg.get_by_role("button", name="Spend by service (CSV)").click()
+    assert info.value.path().read_bytes() == views.export_csv(con, eid, YEAR)
+    _shot(pg, "09_exports")
+
+    # 5. A copied link reopens the same view in a fresh browser tab.
+    other = pg.context.browser.new_context(viewport={"width": 1500, "height": 1100})
+    fresh = other.new_page()
+    fresh.goto(shared_url)
+    fresh.get_by_role("heading", name=HILGROVE, level=2).wait_for(timeout=60000)
+    assert _metric(fresh, "Total spend placed here", expected) == expected
+    assert fresh.get_by_role("radio", name="Estate").is_checked()
+    fresh.get_by_test_id("stDataFrame").first.wait_for()
+    fresh.wait_for_timeout(1500)
+    _shot(fresh, "10_shared_url")
+    other.close()
+
+    assert not [u for u in pg.outside_requests if "cartocdn" in u or "mapbox" in u]
+    assert len(totals) == 71
+    con.close()
