@@ -1,0 +1,188 @@
+"""``make bench``: generate the inputs, measure every stage, write RESULTS.md and results.json.
+
+Usage::
+
+    .venv/bin/python -m benchmarks.run                 # 1x and 10x, London, app (~30 min)
+    .venv/bin/python -m benchmarks.run --scales 1      # Camden's real size only
+    .venv/bin/python -m benchmarks.run --rows 3000 --runs 1 --in-process --out /tmp/b  # smoke
+
+Every measured stage runs in its own process (``benchmarks.measure``), several times, with
+the stages being compared interleaved round by round so that they share the machine's load.
+Inputs are generated once into ``benchmarks/.cache/`` (git-ignored) and reused.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from benchmarks import compare, data, london, measure, report
+
+BENCH_DIR = Path(__file__).resolve().parent
+STAGES = ("floor", "ingest", "classify", "link", "boundaries", "atoms", "allocate", "reconcile",
+          "export", "spend_pipeline", "build")
+COMPARED = ("floor", "spend_pipeline", "build")  # interleaved in one set of rounds
+
+
+def main(argv: list[str] | None = None) -> dict[str, Any]:
+    """Run the benchmark; return the results written to ``results.json``."""
+    args = _parser().parse_args(argv)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    measure.IN_PROCESS = args.in_process
+    results: dict[str, Any] = {"meta": _meta(args), "inputs": {}, "scales": {}}
+    for scale in args.scales:
+        label = f"n{args.rows}" if args.rows else f"x{scale:g}"
+        runs = args.runs if scale <= 1 else args.runs_large
+        _say(f"[{label}] generating and preparing")
+        spend = data.write_spend(scale, rows=args.rows, cache=args.cache)
+        results["inputs"][label] = spend.as_json()
+        spec = _prepare(spend, Path(args.cache) / "prepared" / label)
+        results["scales"][label] = _scale(spec, runs, label)
+        if not args.skip_profile:
+            _say(f"[{label}] profile")
+            results["scales"][label]["profile"] = measure.measure("profile", spec, 1).as_json()
+        if label == results["meta"]["first_label"]:
+            if not args.skip_compare:
+                results["compare"] = _compare(spec, runs, Path(args.cache) / "compare" / label)
+            if not args.skip_app:
+                results["app"] = _app(spec, runs)
+    if not args.skip_london:
+        results["london"] = _london(args)
+    results["meta"]["finished"] = _now()
+    results["meta"]["load_avg_end"] = os.getloadavg()[0]
+    (out / "results.json").write_text(json.dumps(results, indent=1, default=str))
+    baseline = _baseline(args.baseline)
+    (out / "RESULTS.md").write_text(report.render(results, baseline))
+    _say(f"wrote {out / 'RESULTS.md'} and {out / 'results.json'}")
+    return results
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m benchmarks.run", description=__doc__.split("\n")[0])
+    p.add_argument("--scales", type=float, nargs="+", default=[1.0, 10.0],
+                   help="multiples of Camden's 416,000 lines (default: 1 10)")
+    p.add_argument("--rows", type=int, default=None,
+                   help="exact number of lines instead of --scales (smoke runs)")
+    p.add_argument("--runs", type=int, default=5, help="runs per stage at 1x (default 5)")
+    p.add_argument("--runs-large", type=int, default=3, help="runs per stage above 1x")
+    p.add_argument("--out", default=str(BENCH_DIR), help="folder for RESULTS.md, results.json")
+    p.add_argument("--cache", default=str(data.CACHE_DIR), help="folder for generated inputs")
+    p.add_argument("--baseline", default=str(BENCH_DIR / "baseline.json"),
+                   help="results.json of the run before the optimisations, for before/after")
+    p.add_argument("--in-process", action="store_true",
+                   help="run stages in this process (fast; peak memory not clean): smoke tests")
+    for part in ("london", "app", "compare", "profile"):
+        p.add_argument(f"--skip-{part}", action="store_true", help=f"leave out the {part} case")
+    return p
+
+
+def _prepare(spend: data.SpendInput, folder: Path) -> dict[str, Any]:
+    """Build the store and the reference-only store the stages start from (untimed)."""
+    spec: dict[str, Any] = {"spend": str(spend.spend), "contracts": str(spend.contracts),
+                            "prepared": str(folder)}
+    info = measure.measure("prepare", spec, 1).samples[0].info
+    return {**spec, "store": str(folder / "store.duckdb"), "ref": str(folder / "ref.duckdb"),
+            "borough_code": info["borough_code"]}
+
+
+def _scale(spec: dict[str, Any], runs: int, label: str) -> dict[str, Any]:
+    _say(f"[{label}] floor, spend pipeline and build, interleaved, {runs} runs")
+    measured = measure.measure_rounds(list(COMPARED), spec, runs)
+    for name in STAGES:
+        if name not in measured:
+            _say(f"[{label}] {name}, {runs} runs")
+            measured[name] = measure.measure(name, spec, runs)
+    return {"stages": {n: measured[n].as_json() for n in STAGES}}
+
+
+def _compare(spec: dict[str, Any], runs: int, folder: Path) -> dict[str, Any]:
+    _say("allocation: placespend vs tobler vs pandas")
+    size = compare.prepare_input(Path(spec["store"]), folder / "input")
+    output = folder / "output"
+    output.mkdir(parents=True, exist_ok=True)
+    cspec = {"compare_input": str(folder / "input"), "output": str(output)}
+    measured = measure.measure_rounds(list(compare.METHODS), cspec, runs)
+    import pandas as pd
+
+    groups = pd.read_parquet(folder / "input" / "groups.parquet")
+    return {"input": size, "timings": {n: m.as_json() for n, m in measured.items()},
+            "agreement": compare.agreement(output, groups)}
+
+
+def _app(spec: dict[str, Any], runs: int) -> dict[str, Any]:
+    if not measure.REPO_DIR.joinpath("app.py").exists():
+        return {"skipped": "app.py is not there"}
+    _say("app: first render and switching estate")
+    measured = measure.measure_rounds(["app_first_render", "app_switch_estate"], spec,
+                                      max(1, min(runs, 3)))
+    return {n: m.as_json() for n, m in measured.items()}
+
+
+def _london(args) -> dict[str, Any]:
+    if not london.available():
+        return {"skipped": f"{london.LONDON_DIR} is not there (it is read at bench time only)"}
+    _say("London: generating layers, then boundaries and atoms")
+    folder = london.write_layers(Path(args.cache) / "london_seed2030")
+    spec = {"london": str(folder)}
+    runs = max(1, min(args.runs_large, 3))
+    measured = measure.measure_rounds(["london_boundaries", "london_atoms"], spec, runs)
+    return {"layers": london.layer_counts(folder),
+            **{n: m.as_json() for n, m in measured.items()}}
+
+
+def _meta(args) -> dict[str, Any]:
+    import duckdb
+    import geopandas
+    import tobler
+
+    labels = [f"n{args.rows}" if args.rows else f"x{s:g}" for s in args.scales]
+    return {
+        "started": _now(),
+        "commit": _git("rev-parse", "--short", "HEAD"),
+        "dirty_engine": bool(_git("status", "--porcelain", "placespend", "pipelines")),
+        "python": platform.python_version(),
+        "duckdb": duckdb.__version__,
+        "geopandas": geopandas.__version__,
+        "tobler": tobler.__version__,
+        "cpus": os.cpu_count(),
+        "memory_gb": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1),
+        "load_avg_start": os.getloadavg()[0],
+        "runs": args.runs,
+        "runs_large": args.runs_large,
+        "in_process": args.in_process,
+        "first_label": labels[0],
+        "labels": labels,
+    }
+
+
+def _baseline(path: str) -> dict[str, Any] | None:
+    p = Path(path)
+    return json.loads(p.read_text()) if p.exists() else None
+
+
+def _git(*args: str) -> str:
+    try:
+        return subprocess.run(["git", *args], cwd=BENCH_DIR, capture_output=True, text=True,
+                              check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+
+def _say(text: str) -> None:
+    print(f"{dt.datetime.now():%H:%M:%S} {text}", file=sys.stderr, flush=True)
+
+
+if __name__ == "__main__":
+    main()
