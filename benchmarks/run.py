@@ -121,9 +121,7 @@ def _app(spec: dict[str, Any], runs: int) -> dict[str, Any]:
     if not measure.REPO_DIR.joinpath("app.py").exists():
         return {"skipped": "app.py is not there"}
     _say("app: first render and switching estate")
-    measured = measure.measure_rounds(["app_first_render", "app_switch_estate"], spec,
-                                      max(1, min(runs, 3)))
-    return {n: m.as_json() for n, m in measured.items()}
+    return measure.measure("app", spec, max(1, min(runs, 3))).as_json()
 
 
 def _london(args) -> dict[str, Any]:
