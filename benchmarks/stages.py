@@ -11,7 +11,7 @@ Stages and what they time:
 ============== ===============================================================================
 floor          DuckDB reading the CSV and summing Amount GBP by Organisational Unit and month
 ingest         ``load_spend`` + ``load_contracts`` + ``check_contract_scopes`` (00*, 01* steps)
-classify       ``pipelines/02_int_classified.sql``
+classify       ``match_rules`` (02a, 02b) + ``pipelines/02_int_classified.sql``
 link           ``pipelines/03_int_linked.sql``
 boundaries     ``load_boundaries`` (reading and validating the shipped layers)
 atoms          ``build_atoms`` + ``estate_estimates`` + ``long_keys`` (atoms and keys)
@@ -75,12 +75,17 @@ def _drop_from(con: duckdb.DuckDBPyConnection, first: str) -> None:
 
 
 def _steps_body(con: duckdb.DuckDBPyConnection, name: str, params: dict[str, object]) -> Body:
-    from placespend.apportion import run_step, steps
+    from placespend import apportion
 
-    chosen = [s for s in steps() if s.name[:2] in STEP_PREFIXES[name]]
+    chosen = [s for s in apportion.steps() if s.name[:2] in STEP_PREFIXES[name]]
+    prepare = getattr(apportion, "match_rules", None)  # the rule patterns, before 02
 
     def body() -> dict[str, Any]:
-        rows = {s.table: run_step(con, s, params) for s in chosen}
+        rows = {}
+        for step in chosen:
+            if step.table == "classified" and prepare is not None:
+                rows["rule_hits"] = prepare(con)
+            rows[step.table] = apportion.run_step(con, step, params)
         return {"rows": rows}
 
     return body
