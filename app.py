@@ -562,10 +562,7 @@ def page_method(db: str, con, facts: dict, state: dict) -> None:
         st.success("Money is conserved to the penny.")
     else:
         st.error("Money is NOT conserved: rebuild the store and report this.")
-    figures = rec.as_json()
-    st.dataframe(pd.DataFrame({"figure": list(figures), "value": [str(v) for v in
-                                                                   figures.values()]}),
-                 hide_index=True, width="stretch")
+    st.dataframe(views.reconciliation_table(rec), hide_index=True, width="stretch")
     st.subheader("Keys")
     st.dataframe(views.keys_table(), hide_index=True, width="stretch")
     st.markdown("Which key each service uses:")
@@ -624,15 +621,21 @@ def page_upload(db: str, con, facts: dict, state: dict) -> None:
 
 
 def _build_upload(name: str, files: list) -> None:
+    problem = None
     with st.status("Checking and building…", expanded=True) as status:
         try:
             dataset = views.build_upload(name, files, on_step=st.write)
         except PlacespendError as exc:
-            status.update(label="Your files need fixing", state="error", expanded=True)
-            st.error(str(exc))
-            return
-        status.update(label=f"Built {dataset.label}", state="complete", expanded=False)
+            problem = str(exc)
+            status.update(label="Your files need fixing (see below)", state="error",
+                          expanded=False)
+        else:
+            status.update(label=f"Built {dataset.label}", state="complete", expanded=False)
+    if problem is not None:
+        st.error(problem)
+        return
     st.session_state["_switch_to"] = dataset.key
+    st.session_state["_notice"] = f"Built **{dataset.label}** and switched to it."
     st.rerun()
 
 
@@ -653,6 +656,9 @@ def main() -> None:
     facts = _facts(db, con)
     st.sidebar.divider()
     state = _sidebar(facts)
+    notice = st.session_state.pop("_notice", None)
+    if notice:
+        st.success(notice)
     if facts["is_demo"]:
         st.warning(
             f"**{facts['label']}.** Every figure here comes from a seeded synthetic spend file "

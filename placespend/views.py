@@ -511,6 +511,30 @@ def export_stem(con: duckdb.DuckDBPyConnection, estate_id: str | None, year: str
 
 # ---- method page ---------------------------------------------------------------------------
 
+_RECONCILIATION_ROWS = (
+    ("rows_read", "Spend rows read", "rows"),
+    ("rows_accepted", "… accepted", "rows"),
+    ("rows_quarantined", "… quarantined (see `placespend quarantine`)", "rows"),
+    ("input_pence", "Accepted spend", "pence"),
+    ("estates_pence", "… placed on estates", "pence"),
+    ("residual_pence", "… placed in wards, off every estate", "pence"),
+    ("excluded_pence", "… excluded (not place-based or unclassified)", "pence"),
+    ("difference_pence", "Difference (must be £0.00)", "pence"),
+    ("groups_checked", "Spend groups checked under every key", "rows"),
+    ("groups_mismatched", "… that did not add up (must be 0)", "rows"),
+)
+
+
+def reconciliation_table(rec) -> pd.DataFrame:
+    """A :class:`~placespend.reconcile.Reconciliation` as readable rows (exact pounds)."""
+    rows = []
+    for attr, label, unit in _RECONCILIATION_ROWS:
+        value = getattr(rec, attr)
+        rows.append({"Figure": label,
+                     "Value": pounds(value) if unit == "pence" else f"{int(value):,}"})
+    return pd.DataFrame(rows)
+
+
 
 def keys_table() -> pd.DataFrame:
     """Every apportionment key with its unit and meaning."""

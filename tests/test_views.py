@@ -200,6 +200,16 @@ def test_method_docs_split_around_images():
     assert set(views.keys_table()["key"]) >= {"households", "green_space"}
 
 
+def test_reconciliation_table_reads_in_pounds(con):
+    from placespend.reconcile import reconcile
+
+    rec = reconcile(con)
+    table = views.reconciliation_table(rec).set_index("Figure")["Value"]
+    assert table["Difference (must be £0.00)"] == "£0.00"
+    assert table["Accepted spend"] == views.pounds(rec.input_pence)
+    assert table["Spend rows read"] == f"{rec.rows_read:,}"
+
+
 def test_upload_names_are_safe():
     assert views.upload_name("My Camden 2024!") == "my-camden-2024"
     assert views.upload_name("../../etc") == "etc"

@@ -302,3 +302,53 @@ def test_the_three_users_journeys(server, home, page, tmp_path):
     assert not [u for u in pg.outside_requests if "cartocdn" in u or "mapbox" in u]
     assert len(totals) == 71
     con.close()
+
+
+def _upload(pg, label: str, path: Path) -> None:
+    uploader = pg.locator("[data-testid='stFileUploader']").filter(has_text=label)
+    uploader.locator("input[type=file]").set_input_files(str(path))
+    pg.wait_for_timeout(500)
+
+
+def test_own_data_is_checked_built_apart_and_switched_to(server, home, page, tmp_path):
+    pg = page
+    pg.goto(f"{server}/?page=Your+own+data")
+    pg.get_by_role("button", name="Check and build").wait_for(timeout=60000)
+    pg.locator("[data-testid='stFileUploader']").nth(3).wait_for()
+    default_db = paths.db_path(home)
+    before = default_db.stat().st_mtime
+
+    # A contracts register with a bad row: a row-level message, never a traceback.
+    bad = tmp_path / "register.csv"
+    bad.write_text(
+        "contract_id,title,supplier,service,purpose,scope_type,scope_code,annual_value_gbp,"
+        "start_date,end_date\nC1,t,S,caretaking,,planet,X,abc,2023-04-01,2027-03-31\n",
+        encoding="utf-8",
+    )
+    _upload(pg, "Contracts register", bad)
+    pg.get_by_role("button", name="Check and build").click()
+    error = pg.get_by_test_id("stAlertContentError").first
+    error.wait_for(timeout=60000)
+    assert "row 2: scope_type 'planet'" in error.inner_text()
+    assert not pg.get_by_test_id("stException").count()
+    _shot(pg, "11_upload_error")
+
+    # The demo spend uploaded as the council's own: built apart, then shown without a banner.
+    spend = paths.demo_dir(home) / "SYNTHETIC_DEMO_camden_spend.csv"
+    pg.reload()
+    pg.get_by_role("button", name="Check and build").wait_for(timeout=60000)
+    pg.locator("[data-testid='stFileUploader']").nth(3).wait_for()
+    _upload(pg, "Spend export(s)", spend)
+    pg.get_by_label("Name for this data set").fill("council 2024")
+    pg.get_by_role("button", name="Check and build").click()
+    # the URL keeps the data set's label, as the picker shows it
+    pg.wait_for_function("() => location.search.includes('council-2024')", timeout=90000)
+    _wait_idle(pg)
+    pg.get_by_role("heading", name="Your own data").wait_for()
+    pg.get_by_text("and switched to it").wait_for(timeout=30000)
+    assert not pg.get_by_text("SYNTHETIC DEMO DATA — not Camden").count()
+    picker = pg.get_by_role("combobox", name="Data set")
+    assert "council-2024" in (picker.input_value() or picker.get_attribute("value") or "")
+    assert (views.uploads_dir(home) / "council-2024" / paths.DB_FILENAME).exists()
+    assert default_db.stat().st_mtime == before
+    _shot(pg, "12_upload_switched")
