@@ -2,9 +2,10 @@
 -- inputs : the file at $path (registered by placespend.ingest; no paths in SQL)
 -- params : $path, $skip (lines before the first data row), $columns (struct name -> VARCHAR,
 --          f000, f001, ... in file order), $delimiter
--- output : raw_csv (temporary), rows in file order; lines the reader refuses go to the
---          temporary tables ps_csv_rejects / ps_csv_reject_scans and send the file to the
---          careful Python reader instead
+-- output : raw_csv (temporary), rows in file order. Any line the reader refuses raises an
+--          error, which sends the whole file to the careful Python reader instead (collecting
+--          refused lines with store_rejects would cost time with the square of a bad line's
+--          fields: minutes for one line of 100,000 delimiters)
 -- grain  : one row per data row
 -- units  : all text
 create or replace temp table raw_csv as
@@ -18,8 +19,5 @@ from read_csv(
     quote = '"',
     escape = '"',
     auto_detect = false,
-    strict_mode = true,
-    store_rejects = true,
-    rejects_table = 'ps_csv_rejects',
-    rejects_scan = 'ps_csv_reject_scans'
+    strict_mode = true
 );

@@ -296,7 +296,7 @@ def load_spend(
     _stage(con, names, layouts)
     report = _report(con, paths, layouts, outcomes)
     _check_invariant(con, {o.source_file: o.rows for o in outcomes})
-    for table in ("raw_spend", "stg_payments", "ps_csv_rejects", "ps_csv_reject_scans"):
+    for table in ("raw_spend", "stg_payments"):
         con.execute(f"drop table if exists {table}")  # temporary working tables, fixed names
     return report
 
@@ -359,8 +359,6 @@ def _read_file(
 def _read_fast(con: duckdb.DuckDBPyConnection, layout: _parse.Layout) -> int | None:
     """DuckDB's CSV reader; ``None`` unless every line became exactly one row."""
     columns = {f"f{i:03d}": "VARCHAR" for i in range(len(layout.header))}
-    con.execute("drop table if exists ps_csv_rejects")
-    con.execute("drop table if exists ps_csv_reject_scans")
     try:
         _run_step(
             con,
@@ -373,9 +371,8 @@ def _read_fast(con: duckdb.DuckDBPyConnection, layout: _parse.Layout) -> int | N
     except duckdb.Error as exc:
         log.info("fast reader refused %s (%s); using the careful reader", layout.path, exc)
         return None
-    rejected = con.table("ps_csv_rejects").shape[0]
     rows = con.table("raw_csv").shape[0]
-    if rejected or layout.header_line + rows != layout.line_count:
+    if layout.header_line + rows != layout.line_count:
         return None
     _run_step(con, "00c_raw_file_from_csv")
     return rows
