@@ -8,6 +8,7 @@ other exception is a bug and keeps its traceback.
 from __future__ import annotations
 
 import json
+import re
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -17,6 +18,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
 from placespend import accuracy as accuracy_mod
 from placespend import build as build_mod
@@ -48,6 +50,21 @@ Year = Annotated[
     str | None,
     typer.Option("--year", help="UK financial year, e.g. 2024-25 (default: the latest)."),
 ]
+
+
+# Characters a terminal would obey rather than show: C0/C1 controls (ANSI escapes, bell, carriage
+# return) and bidirectional overrides. Text from users' files is printed with these escaped.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def _visible(text: object) -> str:
+    """``text`` with control characters shown as escapes (``\\x1b``), never obeyed."""
+    return _CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), str(text))
+
+
+def _plain(text: object) -> Text:
+    """Text from data (names, reasons, paths) for rich: never read as markup like ``[bold]``."""
+    return Text(_visible(text))
 
 
 def _open(home: Path | None):
@@ -126,8 +143,9 @@ def build(
 def _print_build(result: build_mod.BuildResult) -> None:
     r = result.reconciliation
     if result.is_demo:
-        out.print(f"[bold yellow]⚠ {DEMO_LABEL}[/] (generated in {result.db_path.parent / 'demo'})")
-    out.print(f"Built {result.db_path}")
+        out.print(Text.assemble((f"⚠ {DEMO_LABEL}", "bold yellow"), " (generated in ",
+                                _plain(result.db_path.parent / "demo"), ")"))
+    out.print(Text.assemble("Built ", _plain(result.db_path)))
     out.print(
         f"Rows read {r.rows_read:,}: accepted {r.rows_accepted:,}, quarantined "
         f"{r.rows_quarantined:,}. Money conserved to the penny: "
@@ -138,7 +156,7 @@ def _print_build(result: build_mod.BuildResult) -> None:
     share = cov.classified_gross_pence / cov.gross_pence if cov.gross_pence else 1.0
     out.print(f"Catalogue rules classify {share:.1%} of spend (by £).")
     for note in result.notes[1:] if result.is_demo else result.notes:
-        out.print(f"[dim]note:[/] {note}")
+        out.print(Text.assemble(("note:", "dim"), " ", _plain(note)))
     if r.rows_quarantined:
         out.print("`placespend quarantine` lists the rows not accepted, with their reasons.")
     out.print("Next: `placespend estates` to list estates, `placespend reconcile` to check.")
@@ -190,7 +208,7 @@ def estates(
     for r in shown.itertuples():
         per_home = "" if pd.isna(r.per_household_pence) else _money(r.per_household_pence)
         table.add_row(
-            r.estate_name,
+            _plain(r.estate_name),
             "derived" if r.source == "census_cluster" else r.source,
             f"{r.households_est:,.0f}",
             _money(r.total_pence),
@@ -309,7 +327,8 @@ def coverage(
     table = Table("organisational unit", "purpose", "lines", "£ (gross)",
                   title="Largest unclassified labels")
     for r in top.itertuples():
-        table.add_row(str(r.org_unit), str(r.purpose), f"{r.lines:,}", f"{r.gross_pence/100:,.0f}")
+        table.add_row(_plain(r.org_unit), _plain(r.purpose), f"{r.lines:,}",
+                      f"{r.gross_pence/100:,.0f}")
     out.print(table)
 
 
@@ -327,11 +346,12 @@ def quarantine(
         return
     summary = Table("reason", "rows", "£ (where the amount parsed)", title="Quarantine by reason")
     for r in reasons.itertuples():
-        summary.add_row(r.reason, f"{r.rows:,}", f"{r.amount_pence / 100:,.2f}")
+        summary.add_row(_plain(r.reason), f"{r.rows:,}", f"{r.amount_pence / 100:,.2f}")
     out.print(summary)
     listing = Table("file", "line", "reason", "amount as written", title=f"First {limit} rows")
     for r in rows.itertuples():
-        listing.add_row(r.source_file, str(r.source_row), r.reason, str(r.amount_text or ""))
+        listing.add_row(_plain(r.source_file), str(r.source_row), _plain(r.reason),
+                        _plain(r.amount_text or ""))
     out.print(listing)
 
 
@@ -353,9 +373,14 @@ def accuracy(
 
 
 def main() -> None:
-    """Entry point: run the app, turning user errors into messages (exit status 2)."""
+    """Entry point: run the app, turning user errors into messages (exit status 2).
+
+    The message is printed as plain text (file contents it quotes are never read as markup or
+    obeyed as terminal controls) and is not re-wrapped, so file names stay whole in logs.
+    """
     try:
         app()
     except PlacespendError as exc:
-        err.print(f"[bold red]error:[/] {exc}", highlight=False)
+        err.print(Text.assemble(("error:", "bold red"), " ", _plain(exc)), soft_wrap=True,
+                  highlight=False)
         sys.exit(2)
