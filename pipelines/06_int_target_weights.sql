@@ -2,8 +2,13 @@
 -- inputs : spend_groups (apportioned scopes), atoms, atom_keys, service_keys
 -- output : target_weights
 -- grain  : one row per (scope_type, scope_code, key, target_type, target_id)
--- units  : weight_units = key value x 1000, as an integer (milli-households, 0.001 m², ...),
---          so the allocation can divide exactly in integer arithmetic
+-- units  : weight_units = key value x 10^9, as an integer (nano-households, 10^-9 m², ...),
+--          so the allocation can divide exactly in integer arithmetic. Each atom's value is
+--          rounded to an integer before summing, so the sum is exact in any order. At 10^9
+--          the shares agree with float arithmetic (tobler, pandas) to ~1e-13 relative; at
+--          10^3 they were off by up to 1.6e-7 (benchmarks/RESULTS.md). HUGEINT headroom: a
+--          scope of 10^9 key units (London's area in m²) is 10^18 weight units, and times
+--          the largest BIGINT pence (9.2e18) that stays below 1.7e38.
 -- A target is an estate ('estate', estate_id) or the part of a ward on no estate
 -- ('residual', ward_code). Every target in a scope appears for every key, with weight 0 where
 -- it holds none, so that alternative keys can be compared target by target.
@@ -45,7 +50,7 @@ final as (
         k.key,
         sa.target_type,
         sa.target_id,
-        sum(round(coalesce(w.weight, 0) * 1000))::hugeint as weight_units
+        sum(round(coalesce(w.weight, 0) * 1e9)::hugeint) as weight_units
     from scope_atoms as sa
     cross join needed_keys as k
     left join atom_keys as w
