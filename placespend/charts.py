@@ -130,12 +130,15 @@ def _sankey_layout(flows: pd.DataFrame) -> tuple[list[str], list[float], list[fl
     nodes, xs, ys = [], [], []
     for x, column in ((0.001, directorates), (0.5, services), (0.999, targets)):
         total = sum(size[n] for n in column) or 1.0
-        cum = 0.0
+        gap = min(0.02, 0.4 / max(len(column), 1))  # room between nodes, as plotly pads them
+        scale = (0.9 - gap * (len(column) - 1)) / total  # leave room for plotly's minimum
+        # node heights, which push the smallest nodes down
+        top = 0.02
         for n in column:
             nodes.append(n)
             xs.append(x)
-            ys.append(0.02 + 0.96 * (cum + size[n] / 2) / total)
-            cum += size[n]
+            ys.append(top + size[n] * scale / 2)
+            top += size[n] * scale + gap
     return nodes, xs, ys
 
 
@@ -165,7 +168,7 @@ def sankey(flows: pd.DataFrame, title: str = "") -> go.Figure:
                 "x": xs,
                 "y": ys,
                 "color": node_colour,
-                "pad": 10,
+                "pad": 8,
                 "thickness": 14,
                 "line": {"color": "#444444", "width": 0.5},
             },
@@ -182,7 +185,7 @@ def sankey(flows: pd.DataFrame, title: str = "") -> go.Figure:
     fig.update_layout(
         title={"text": title} if title else None,
         margin={"l": 10, "r": 10, "t": 40 if title else 10, "b": 10},
-        height=max(420, 24 * len(nodes)),
+        height=max(460, 120 + 30 * int((flows["kind"] == "directorate").sum())),
         font={"size": 13, "color": "#222222"},
     )
     return fig
@@ -242,6 +245,15 @@ def _ellipse(n: int, rx: float = 1.0, ry: float = 1.0) -> list[tuple[float, floa
     return [(rx * math.cos(a), ry * math.sin(a)) for a in angles]
 
 
+def _label_side(x: float, y: float) -> str:
+    """Labels point away from the ellipse's centre so they do not cross the links."""
+    if x > 0.05:
+        return "middle right"
+    if x < -0.05:
+        return "middle left"
+    return "top center" if y > 0 else "bottom center"
+
+
 def network(inter: Interdependency, outcome_labels: dict[str, str] | None = None) -> go.Figure:
     """Linked services on an ellipse, circles sized by £ (area), arrows for links coloured by
     mission outcome and dashed by relation (solid reinforces, dashed depends on, dotted
@@ -295,8 +307,8 @@ def network(inter: Interdependency, outcome_labels: dict[str, str] | None = None
             mode="markers+text",
             text=[f"{s} ({_pounds(a)})" for s, a in zip(nodes["service"], nodes["amount_pence"],
                                                         strict=True)],
-            textposition=["middle right" if x > 0.05 else "middle left" if x < -0.05
-                          else "top center" for x in xs],
+            textposition=[_label_side(x, y) for x, y in zip(
+                xs, [pos[s][1] for s in nodes["service_id"]], strict=True)],
             textfont={"size": 12, "color": "#222222"},
             marker={"size": sizes, "color": "#4d4d4d", "line": {"color": "white", "width": 1}},
             hovertext=[f"{s} ({d}): {_pounds(a)} on this estate" for s, d, a in
@@ -309,7 +321,7 @@ def network(inter: Interdependency, outcome_labels: dict[str, str] | None = None
     )
     fig.update_layout(
         xaxis={"visible": False, "range": [-2.4, 2.4]},
-        yaxis={"visible": False, "range": [-1.1, 1.12]},
+        yaxis={"visible": False, "range": [-1.15, 1.12]},
         height=700,
         margin={"l": 10, "r": 10, "t": 10, "b": 10},
         legend={"orientation": "h", "y": -0.02},
