@@ -1,9 +1,11 @@
 """The DuckDB store: one file per home folder, built aside and swapped in atomically.
 
-A build writes to a new file next to the store and renames it over the old one only once
-every check has passed, so a build that fails or is killed leaves the previous store intact.
-One build at a time holds an exclusive lock on ``<home>/.build.lock``; a second build refuses
-with a clear message instead of corrupting anything.
+A build writes to a new file next to the store (``placespend.duckdb.building-<pid>``) and
+renames it over the old one only once every check has passed, so a build that fails or is
+killed leaves the previous store intact; readers only ever open ``placespend.duckdb``. A file
+left behind by a killed build is removed by the next build. One build at a time holds an
+exclusive lock on ``<home>/.build.lock``; a second build refuses with a clear message instead
+of corrupting anything.
 """
 
 from __future__ import annotations
@@ -24,15 +26,21 @@ def build_lock(home: Path) -> Iterator[None]:
     """Hold the home folder's build lock, or refuse at once if another build holds it."""
     home.mkdir(parents=True, exist_ok=True)
     lock_path = home / ".build.lock"
-    with open(lock_path, "w") as handle:
+    # "a+", not "w": a refused build must not blank the process id the running build wrote.
+    with open(lock_path, "a+") as handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip()
+            by = f", process {holder}" if holder.isdigit() else ""
             msg = (
-                f"Another placespend build is running in {home} (it holds {lock_path}). "
+                f"Another placespend build is running in {home} (it holds {lock_path}{by}). "
                 "Wait for it to finish, or build into a separate folder with --home."
             )
             raise StoreError(msg) from None
+        handle.seek(0)
+        handle.truncate()
         handle.write(str(os.getpid()))
         handle.flush()
         try:
@@ -45,23 +53,59 @@ def build_lock(home: Path) -> Iterator[None]:
 def staged(target: Path) -> Iterator[duckdb.DuckDBPyConnection]:
     """A connection to a fresh file that replaces ``target`` only if the block succeeds."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    temp = target.with_name(f"{target.name}.building-{os.getpid()}")
+    temp = target.with_name(f"{target.name}{BUILDING}{os.getpid()}")
+    _remove_abandoned(target)
     _remove(temp)
     con = duckdb.connect(str(temp))
     try:
         yield con
         con.execute("checkpoint")
         con.close()
+        _fsync(temp)
+        # A WAL beside the old store could only come from a writer that crashed; replayed onto
+        # the new file it would corrupt it.
+        target.with_name(target.name + ".wal").unlink(missing_ok=True)
         os.replace(temp, target)
+        _fsync(target.parent)
     except BaseException:
         con.close()
         _remove(temp)
         raise
 
 
+BUILDING = ".building-"
+
+
 def _remove(db_file: Path) -> None:
     for leftover in (db_file, db_file.with_name(db_file.name + ".wal")):
         leftover.unlink(missing_ok=True)
+
+
+def _remove_abandoned(target: Path) -> None:
+    """Delete half-built files of builds that were killed (their process no longer runs)."""
+    for leftover in target.parent.glob(f"{target.name}{BUILDING}*"):
+        pid = leftover.name.removeprefix(f"{target.name}{BUILDING}").removesuffix(".wal")
+        if pid.isdigit() and not _running(int(pid)):
+            leftover.unlink(missing_ok=True)
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process
+        return True
+    return True
+
+
+def _fsync(path: Path) -> None:
+    """Flush a file, or a folder's entries (the rename), to disk before relying on it."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def connect(db_file: Path, *, read_only: bool = True) -> duckdb.DuckDBPyConnection:
