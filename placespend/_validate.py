@@ -39,6 +39,10 @@ def read_layer(path: Path, spec: LayerSpec, problems: list[str]) -> gpd.GeoDataF
     except Exception as exc:  # any reader failure is a user's file problem
         problems.append(f"{path}: cannot be read as a vector file ({exc}); check the format")
         return gpd.GeoDataFrame(geometry=gpd.GeoSeries([], crs=CRS), crs=CRS)
+    if spec.required and gdf.empty:
+        problems.append(f"{path}: has no features; the {spec.name} layer needs at least one "
+                        f"{spec.kind}, check that this is the right file")
+        return gdf
     before = len(problems)
     check_columns(gdf, spec, path, problems)
     gdf = check_crs(gdf, path, problems)
@@ -85,8 +89,12 @@ def check_crs(gdf: gpd.GeoDataFrame, path: Path, problems: list[str]) -> gpd.Geo
                             f"its coordinates ({x0:.0f}, {y0:.0f})–({x1:.0f}, {y1:.0f}) are "
                             "not degrees; declare the real CRS, e.g. EPSG:27700")
             return gdf
-        return gdf.to_crs(CRS)
-    if lonlat and (x1 - x0) < 10:
+        if _swapped(x0, y0, x1, y1):
+            problems.append(f"{path}: its coordinates look like (latitude, longitude): x runs "
+                            f"{x0:.4f}–{x1:.4f} and y {y0:.4f}–{y1:.4f}, but longitude comes "
+                            "first; swap them (QGIS: Processing > 'Swap X and Y coordinates')")
+            return gdf
+    elif lonlat and (x1 - x0) < 10:
         problems.append(f"{path}: declares {gdf.crs.to_string()} but its coordinates "
                         f"({x0:.4f}, {y0:.4f})–({x1:.4f}, {y1:.4f}) look like longitude/latitude; "
                         "declare EPSG:4326 instead, e.g. gdf.set_crs('EPSG:4326', "
@@ -99,6 +107,17 @@ def check_crs(gdf: gpd.GeoDataFrame, path: Path, problems: list[str]) -> gpd.Geo
                         f"(bounds {bx0:.0f}, {by0:.0f}–{bx1:.0f}, {by1:.0f}); check the "
                         f"declared CRS ({gdf.crs.to_string()})")
     return out
+
+
+GB_LON_LAT = (-9.0, 49.0, 2.5, 61.0)  # Great Britain in degrees, generous
+
+
+def _swapped(x0: float, y0: float, x1: float, y1: float) -> bool:
+    """Whether degrees lie in Great Britain only once x and y are swapped."""
+    w, s, e, n = GB_LON_LAT
+    in_gb = w <= x0 and x1 <= e and s <= y0 and y1 <= n
+    swapped_in_gb = w <= y0 and y1 <= e and s <= x0 and x1 <= n
+    return swapped_in_gb and not in_gb
 
 
 def _present(geoms: gpd.GeoSeries) -> np.ndarray:
