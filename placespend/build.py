@@ -92,6 +92,8 @@ def build(
     target = db_path or paths.db_path(home)
     with store.build_lock(target.parent):
         report(STEPS[0])
+        mapping = _mapping(inputs.mapping)
+        ingest.check_spend_files(inputs.spend, mapping)  # a wrong file fails in a second
         cat = catalogue.load_catalogue(inputs.catalogue)
         key_advice = accuracy.key_warnings(cat)
         report(STEPS[1])
@@ -112,7 +114,7 @@ def build(
         with store.staged(target) as con:
             _write_reference(con, cat, bounds, atom_table)
             report(STEPS[4])
-            ingest.load_spend(con, list(spend), _mapping(inputs.mapping))
+            ingest.refuse_unusable_files(con, ingest.load_spend(con, list(spend), mapping))
             ingest.load_contracts(con, contracts)
             ingest.check_contract_scopes(
                 con, bounds.wards["ward_code"], bounds.estates["estate_id"]

@@ -29,6 +29,7 @@ import pyarrow as pa
 import yaml
 
 from placespend import _parse
+from placespend._sql import query
 from placespend.errors import InputFileError, ReconciliationError, collected, where
 from placespend.paths import PIPELINES_DIR
 
@@ -299,6 +300,43 @@ def load_spend(
     for table in ("raw_spend", "stg_payments"):
         con.execute(f"drop table if exists {table}")  # temporary working tables, fixed names
     return report
+
+
+def check_spend_files(paths: Sequence[Path | str], mapping: ColumnMapping | None = None) -> None:
+    """Check, before a long build starts, that each file exists, is text and has a header.
+
+    Raises
+    ------
+    InputFileError
+        As :func:`load_spend` would for the same file, but in a fraction of a second.
+    """
+    for path in paths:
+        _parse.sniff_file(Path(path), [mapping] if mapping else list(PRESETS.values()))
+
+
+def refuse_unusable_files(con: duckdb.DuckDBPyConnection, report: IngestReport) -> None:
+    """Refuse a load in which a file had data rows but not one of them could be accepted.
+
+    Such a file is the wrong file or the wrong layout (another delimiter, a different export);
+    building on without it would quietly drop all of its spend. The message gives the first
+    rows' reasons.
+
+    Raises
+    ------
+    InputFileError
+        Naming each such file with the line and reason of its first quarantined rows.
+    """
+    problems = []
+    for f in report.files:
+        if f.rows_read and not f.rows_accepted:
+            sample = query(con, "file_quarantine_sample", source_file=f.source_file, limit=3)
+            reasons = "; ".join(f"row {r.source_row}: {r.reason}" for r in sample.itertuples())
+            problems.append(
+                f"{f.source_file}: none of its {f.rows_read:,} rows could be accepted ({reasons}). "
+                "Fix the file as the reasons say, or leave it out"
+            )
+    if problems:
+        raise collected(InputFileError, "Spend files with no usable row", problems)
 
 
 # -- steps ---------------------------------------------------------------------------------------
