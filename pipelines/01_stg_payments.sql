@@ -17,7 +17,8 @@ raw as (
     select * from raw_spend
 ),
 
-cleaned as (
+-- Trimmed once and kept: every later step reads these (inlined, the trims ran again in each).
+cleaned as materialized (
     select
         file_index,
         source_file,
@@ -38,9 +39,18 @@ parsed as (
     select
         *,
         ps_amount_problem(amount_clean) as amount_problem,
-        cast(try_strptime(date_clean, $date_formats) as date) as payment_date,
-        ps_is_redacted(payee_clean) as payee_redacted
+        cast(try_strptime(date_clean, $date_formats) as date) as payment_date
     from cleaned
+),
+
+-- Redaction and the matching key depend only on the payee (two regular expressions each):
+-- work them out once per distinct payee, not once per line.
+payees as (
+    select
+        payee_clean,
+        ps_is_redacted(payee_clean) as payee_redacted,
+        ps_payee_key(payee_clean) as payee_key
+    from (select distinct payee_clean from cleaned where payee_clean is not null)
 ),
 
 checked as (
@@ -62,7 +72,16 @@ checked as (
 ),
 
 -- A repeated transaction id: the first row in file order keeps it (aggregate, not a window:
--- ids are nearly all distinct, so only the few repeats go on to the join below).
+-- ids are nearly all distinct, so only the few repeats go on to the join below; the cheap
+-- count finds them, and only their rows are ranked).
+repeated as (
+    select transaction_id
+    from parsed
+    where transaction_id is not null
+    group by transaction_id
+    having count(*) > 1
+),
+
 repeated_ids as (
     select
         transaction_id,
@@ -70,9 +89,8 @@ repeated_ids as (
         arg_min(source_row, (file_index, source_row)) as first_row,
         arg_min(file_index, (file_index, source_row)) as first_index
     from parsed
-    where transaction_id is not null
+    semi join repeated using (transaction_id)
     group by transaction_id
-    having count(*) > 1
 ),
 
 -- Totals lines ("Total", "Grand total" in any column) have no date; look only at those rows.
@@ -132,9 +150,9 @@ final as (
         r.transaction_id,
         r.payment_date,
         ps_financial_year(r.payment_date) as financial_year,
-        case when r.payee_redacted then 'REDACTED' else r.payee_clean end as payee,
-        case when r.payee_redacted then null else ps_payee_key(r.payee_clean) end as payee_key,
-        r.payee_redacted,
+        case when y.payee_redacted then 'REDACTED' else r.payee_clean end as payee,
+        case when y.payee_redacted then null else y.payee_key end as payee_key,
+        coalesce(y.payee_redacted, false) as payee_redacted,
         r.purpose,
         r.org_unit,
         r.amount_text,
@@ -144,7 +162,7 @@ final as (
         w.raw
     from reasons as r
     left join refused_raw as w using (file_index, source_row)
+    left join payees as y using (payee_clean)
 )
 
-select * from final
-order by file_index, source_row;
+select * from final;

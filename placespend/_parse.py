@@ -338,6 +338,8 @@ def _fits(row: list[str], date_col: int, amount_col: int, formats: Sequence[str]
 # -- file layout ---------------------------------------------------------------------------------
 
 _HEAD_BYTES = 256 * 1024
+_CHUNK_BYTES = 16 * 1024 * 1024
+_TAIL_BYTES = 64 * 1024
 
 
 class MappingLike(Protocol):
@@ -391,9 +393,11 @@ def sniff_file(path: Path, mappings: Sequence[MappingLike], fix: str = SPEND_HEA
     if not path.is_file():
         msg = f"{where(path)}file not found; check the path"
         raise InputFileError(msg)
-    data = path.read_bytes()
-    _refuse_non_text(path, data)
-    text, encoding = decode(_head(data))
+    with path.open("rb") as f:
+        head = _head(f.read(_HEAD_BYTES + 1))
+    line_count, has_text = _scan(path)
+    _refuse_non_text(path, head, has_text)
+    text, encoding = decode(head)
     found = find_header(split_lines(text)[:HEADER_SEARCH_LINES], mappings)
     if found is None:
         raise InputFileError(_no_header_message(path, text, mappings, fix))
@@ -406,20 +410,29 @@ def sniff_file(path: Path, mappings: Sequence[MappingLike], fix: str = SPEND_HEA
         header_line=line,
         header=header,
         positions=positions,
-        line_count=_line_count(data),
+        line_count=line_count,
         fast_candidate=encoding in ("utf-8", "utf-8-sig"),
     )
 
 
-def _line_count(data: bytes) -> int:
-    """Lines up to the last one with any text (trailing blank lines are not rows)."""
-    tail = data[-65536:]
-    trailing = len(tail) - len(tail.rstrip(b"\r\n"))
-    return data.count(b"\n", 0, len(data) - trailing) + 1
+def _scan(path: Path) -> tuple[int, bool]:
+    """Lines up to the last one with any text (trailing blank lines are not rows), and whether
+    the file holds anything but whitespace, read in chunks so a 1 GB export never sits in
+    memory whole."""
+    newlines, has_text, size = 0, False, 0
+    with path.open("rb") as f:
+        while chunk := f.read(_CHUNK_BYTES):
+            newlines += chunk.count(b"\n")
+            has_text = has_text or bool(chunk.strip())
+            size += len(chunk)
+        f.seek(max(0, size - _TAIL_BYTES))
+        tail = f.read()
+    trailing = tail[len(tail.rstrip(b"\r\n")):]
+    return newlines - trailing.count(b"\n") + 1, has_text
 
 
-def _refuse_non_text(path: Path, data: bytes) -> None:
-    kind = excel_kind(data[:8])
+def _refuse_non_text(path: Path, head: bytes, has_text: bool) -> None:
+    kind = excel_kind(head[:8])
     if kind is not None:
         msg = (
             f"{where(path)}this is {kind}, not a CSV text file, although its name says CSV. "
@@ -427,7 +440,7 @@ def _refuse_non_text(path: Path, data: bytes) -> None:
             "and load the saved file."
         )
         raise InputFileError(msg)
-    if not data.strip():
+    if not has_text:
         msg = f"{where(path)}the file is empty; download the export again"
         raise InputFileError(msg)
 
