@@ -22,11 +22,11 @@ import pandas as pd
 import pytest
 from hypothesis import settings
 
+from placespend.apportion import write_table
+
 # Property tests check behaviour, not speed: a busy CI machine must not fail them on time.
 settings.register_profile("placespend", deadline=None, print_blob=True)
 settings.load_profile("placespend")
-
-from placespend.apportion import write_table
 
 BOROUGH = "B1"
 
