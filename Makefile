@@ -29,7 +29,7 @@ test: install
 	$(BIN)/pytest
 
 lint: install
-	$(BIN)/ruff check placespend tests scripts
+	$(BIN)/ruff check placespend tests scripts benchmarks app.py
 
 ## Rebuild boundaries/ from ../shared/data (maintainers only; the outputs are committed).
 boundaries: install
