@@ -2,7 +2,8 @@
 -- inputs : raw_spend (all files of this load, text as read; see 00a..00d), the macros of
 --          00_ingest_macros
 -- params : $date_formats (VARCHAR[], strptime formats tried in order),
---          $earliest_year, $latest_year (plausible payment years)
+--          $earliest_year, $latest_year (plausible payment years),
+--          $longest_text (characters: a longer payee, purpose, unit or id is a broken line)
 -- output : stg_payments (temporary)
 -- grain  : one row per raw_spend row (file_index, source_row)
 -- units  : amount_pence integer pence, signed (NULL when the amount does not parse);
@@ -67,7 +68,21 @@ checked as (
                 'date ''{}'' is outside {}-{}', date_clean, $earliest_year, $latest_year)
         end as date_problem,
         date_clean is null and amount_clean is null and payee_clean is null
-            and purpose is null and org_unit is null and transaction_id is null as is_empty
+            and purpose is null and org_unit is null and transaction_id is null as is_empty,
+        nullif(concat_ws('; ',
+            case when length(payee_clean) > $longest_text then format(
+                'payee is {:,} characters long (at most {:,})',
+                length(payee_clean), $longest_text) end,
+            case when length(purpose) > $longest_text then format(
+                'purpose is {:,} characters long (at most {:,})',
+                length(purpose), $longest_text) end,
+            case when length(org_unit) > $longest_text then format(
+                'organisational unit is {:,} characters long (at most {:,})',
+                length(org_unit), $longest_text) end,
+            case when length(transaction_id) > $longest_text then format(
+                'transaction id is {:,} characters long (at most {:,})',
+                length(transaction_id), $longest_text) end
+        ), '') as length_problem
     from parsed
 ),
 
@@ -111,6 +126,7 @@ reasons as (
             when c.is_empty then 'no date, amount, payee or description: an empty line'
             else nullif(concat_ws('; ',
                 case when t.source_row is not null then 'a totals line, not a payment' end,
+                c.length_problem || ': a broken export or lines run together; check this row',
                 c.amount_problem,
                 c.date_problem,
                 case when (c.file_index, c.source_row) <> (r.first_index, r.first_row)

@@ -107,6 +107,9 @@ def parse_amount_pence(text: str | None) -> int:
 
 EARLIEST_YEAR = 1990  # before open spend data existed: a typo or a two-digit year read as %Y
 LATEST_YEAR = 2100
+# A payee, purpose, unit or transaction id longer than this is a broken line, not a name (and
+# would overflow a spreadsheet cell, at most 32,767 characters, in the exports).
+LONGEST_TEXT = 2000
 
 
 def parse_date(text: str | None, formats: Sequence[str]) -> date:
@@ -170,11 +173,39 @@ _EXCEL_MAGIC = {
 }
 
 
+_SAVE_AS_CSV = (
+    "Open it in Excel or LibreOffice, use Save As > 'CSV UTF-8 (comma delimited)', "
+    "and load the saved file."
+)
+# Other files that are not text, each with what to do instead.
+_OTHER_MAGIC = {
+    b"\x1f\x8b": (
+        "a gzip-compressed file",
+        "Decompress it first (e.g. `gunzip`, or 7-Zip on Windows) and load the CSV inside.",
+    ),
+    b"%PDF-": (
+        "a PDF document",
+        "Download the export as CSV instead of PDF, and load that.",
+    ),
+}
+
+
 def excel_kind(head: bytes) -> str | None:
     """Describe the file if its first bytes say it is a spreadsheet, not text."""
     for magic, kind in _EXCEL_MAGIC.items():
         if head.startswith(magic):
             return kind
+    return None
+
+
+def not_text(head: bytes) -> tuple[str, str] | None:
+    """``(what the file is, what to do)`` when its first bytes say it is not CSV text."""
+    kind = excel_kind(head)
+    if kind is not None:
+        return kind, _SAVE_AS_CSV
+    for magic, (kind, fix) in _OTHER_MAGIC.items():
+        if head.startswith(magic):
+            return kind, fix
     return None
 
 
@@ -225,7 +256,18 @@ def split_lines(text: str) -> list[str]:
 
 def split_fields(line: str, delimiter: str) -> list[str]:
     """Split one physical line into CSV fields."""
+    _allow_long_fields()
     return next(csv.reader([line], delimiter=delimiter), [])
+
+
+# Python's csv module refuses a field over 128 KB with an exception that would stop the whole
+# file. A long field is a problem of its row (quarantined for it in SQL), not of the file.
+_LONGEST_CSV_FIELD = 2**31 - 1
+
+
+def _allow_long_fields() -> None:
+    if csv.field_size_limit() < _LONGEST_CSV_FIELD:
+        csv.field_size_limit(_LONGEST_CSV_FIELD)
 
 
 @dataclass(frozen=True)
@@ -244,6 +286,7 @@ def _physical_lines(text: str) -> list[str]:
 
 def _rows(body: list[str], delimiter: str) -> Iterator[tuple[int, int, list[str]]]:
     """``(start, end, fields)`` per non-blank CSV row; ``body[start:end]`` are its lines."""
+    _allow_long_fields()
     reader = csv.reader(body, delimiter=delimiter, quotechar='"', doublequote=True)
     start = 0
     for fields in reader:
@@ -368,8 +411,10 @@ class Layout:
 
 
 SPEND_HEADER_FIX = (
-    "pass a ColumnMapping (or a mapping YAML/JSON file, see placespend.ingest.load_mapping) "
-    "naming this file's date, amount and payee columns"
+    "check that this is the spend export itself (not a web page, report or another file); if "
+    "its columns have other names, write a column mapping (YAML or JSON, see the README) naming "
+    "its date, amount and payee columns and pass it with --mapping (in the app: upload it as "
+    "the column mapping; in Python: a placespend.ingest.ColumnMapping)"
 )
 
 
@@ -402,6 +447,7 @@ def sniff_file(path: Path, mappings: Sequence[MappingLike], fix: str = SPEND_HEA
     if found is None:
         raise InputFileError(_no_header_message(path, text, mappings, fix))
     line, delimiter, mapping, header, positions = found
+    _refuse_duplicated_columns(path, line, header, mapping)
     return Layout(
         path=path,
         mapping=mapping,
@@ -413,6 +459,27 @@ def sniff_file(path: Path, mappings: Sequence[MappingLike], fix: str = SPEND_HEA
         line_count=line_count,
         fast_candidate=encoding in ("utf-8", "utf-8-sig"),
     )
+
+
+def _refuse_duplicated_columns(
+    path: Path, line: int, header: list[str], mapping: MappingLike
+) -> None:
+    """A mapped column named twice: which one holds the data cannot be known, so refuse."""
+    normed = [norm_header(h) for h in header]
+    problems = []
+    for column in mapping.columns().values():
+        places = [i + 1 for i, h in enumerate(normed) if h == norm_header(column)]
+        if len(places) > 1:
+            problems.append(
+                f"column {column!r} appears {len(places)} times (columns "
+                f"{', '.join(map(str, places))})"
+            )
+    if problems:
+        msg = (
+            f"{where(path, line)}in the header, {'; '.join(problems)}, so placespend cannot "
+            "tell which one to read. Rename or delete the extra column(s) and load the file again."
+        )
+        raise InputFileError(msg)
 
 
 def _scan(path: Path) -> tuple[int, bool]:
@@ -432,13 +499,10 @@ def _scan(path: Path) -> tuple[int, bool]:
 
 
 def _refuse_non_text(path: Path, head: bytes, has_text: bool) -> None:
-    kind = excel_kind(head[:8])
-    if kind is not None:
-        msg = (
-            f"{where(path)}this is {kind}, not a CSV text file, although its name says CSV. "
-            "Open it in Excel or LibreOffice, use Save As > 'CSV UTF-8 (comma delimited)', "
-            "and load the saved file."
-        )
+    found = not_text(head[:8])
+    if found is not None:
+        kind, fix = found
+        msg = f"{where(path)}this is {kind}, not a CSV text file, although its name says CSV. {fix}"
         raise InputFileError(msg)
     if not has_text:
         msg = f"{where(path)}the file is empty; download the export again"
@@ -499,7 +563,7 @@ def _no_header_message(path: Path, text: str, mappings: Sequence[MappingLike], f
         f"{m.name}: " + ", ".join(repr(c) for c in m.columns().values()) for m in mappings
     )
     found = (
-        f"line {widest[0]} looks most like a header, with columns {widest[2]}"
+        f"line {widest[0]} looks most like a header, with columns {_shown_columns(widest[2])}"
         if widest[2]
         else "no line with delimited columns was found in the first lines"
     )
@@ -507,6 +571,19 @@ def _no_header_message(path: Path, text: str, mappings: Sequence[MappingLike], f
         f"{where(path)}no header row with the mapped columns in the first {HEADER_SEARCH_LINES} "
         f"lines (looked for {wanted}); {found}. Fix: {fix}."
     )
+
+
+_SHOWN_COLUMNS = 20
+_SHOWN_CHARS = 40
+
+
+def _shown_columns(columns: list[str]) -> str:
+    """At most 20 column names of at most 40 characters each, as Python literals (so control
+    characters and binary noise show as escapes, and the message stays short)."""
+    shown = [c if len(c) <= _SHOWN_CHARS else c[:_SHOWN_CHARS] + "…" for c in columns]
+    more = len(shown) - _SHOWN_COLUMNS
+    text = ", ".join(repr(c) for c in shown[:_SHOWN_COLUMNS])
+    return f"[{text}{f', … and {more} more' if more > 0 else ''}]"
 
 
 # -- the careful reader ----------------------------------------------------------------------------
@@ -555,7 +632,32 @@ def read_careful(layout: Layout) -> CarefulRead:
         _drop_empty_extras(read, i, width)
     if any(len(read.fields[i]) != width for i in odd):
         _repair_rows(read, [i for i in odd if len(read.fields[i]) != width], layout)
+    for i, span in odd.items():
+        if i in read.read_problems:
+            read.read_problems[i] = _why_misread(read, i, span, layout)
     return read
+
+
+def _why_misread(read: CarefulRead, i: int, span: tuple[int, int], layout: Layout) -> str:
+    """A sharper reason for a row of the wrong width, when its text shows the cause."""
+    width, found = len(layout.header), len(read.fields[i])
+    start, end = span
+    if end - start > 1:
+        first = read.lines[i]
+        return (
+            f"expected {width} fields, found {found}: a quote (\") opened in this row is not "
+            f"closed where the row ends, so lines {first}-{first + end - start - 1} were read "
+            "as one row; close the quote or remove it"
+        )
+    text = read.raw.get(i, "")
+    for other in DELIMITERS:
+        if other != layout.delimiter and len(split_fields(text, other)) == width:
+            return (
+                f"expected {width} fields separated by {layout.delimiter!r} as in the header, "
+                f"found {found}; this line splits into {width} fields at {other!r}: save the "
+                "file with one delimiter throughout"
+            )
+    return read.read_problems[i]
 
 
 def _drop_empty_extras(read: CarefulRead, i: int, width: int) -> None:

@@ -465,6 +465,7 @@ def _stage(con: duckdb.DuckDBPyConnection, names: list[str], layouts: list[_pars
         date_formats=formats,
         earliest_year=_parse.EARLIEST_YEAR,
         latest_year=_parse.LATEST_YEAR,
+        longest_text=_parse.LONGEST_TEXT,
     )
     _run_step(con, "01a_payments")
     _run_step(con, "01b_spend_quarantine")
