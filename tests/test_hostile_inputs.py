@@ -1,0 +1,540 @@
+"""Hostile inputs: every case in ``tests/data/bad/manifest.yaml`` gets the outcome it lists.
+
+A user's mistake is never a traceback: it is either a clear error (exit status 2, naming the
+file, the row or feature and the fix) or rows quarantined with their reasons, and for spend
+always ``rows read = accepted + quarantined`` with the pence reconciling. Each case runs twice:
+
+* through the library (``load_spend``, ``load_boundaries``, ...) for a precise failure message;
+* through the real command line in a subprocess (``python -m placespend build ...``): every
+  error case on its own (several at a time, they are independent), and every accepted or
+  quarantined spend case together in one build with hostile estate names, whose store then
+  feeds the export-safety tests at the end (formulas neutralised in CSV and XLSX, HTML kept as
+  text in the PDF, platform briefs and app, file names that cannot leave the output folder).
+
+Big cases (a 3 MB field, a line of 200,000 fields, a 300 KB first line, a million rows) are
+generated in a temporary folder; ``docs/HOSTILE_INPUTS.md`` is the table of cases.
+"""
+
+from __future__ import annotations
+
+import csv
+import importlib.util
+import io
+import json
+import os
+import subprocess
+import sys
+import zipfile
+from concurrent.futures import ThreadPoolExecutor
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+import pytest
+import yaml
+from openpyxl import load_workbook
+
+from placespend import export, ingest, paths, store
+from placespend.boundaries import load_boundaries
+from placespend.catalogue import load_catalogue
+from placespend.errors import PlacespendError
+
+BAD = Path(__file__).parent / "data" / "bad"
+CAMDEN_SAMPLE = Path(__file__).parent / "data" / "camden_sample.csv"
+MANIFEST = yaml.safe_load((BAD / "manifest.yaml").read_text(encoding="utf-8"))
+DOC = paths.REPO_DIR / "docs" / "HOSTILE_INPUTS.md"
+TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+PWNED = Path("/tmp/placespend_pwned")  # what the YAML python tags would create
+
+
+def _load_corpus_module():
+    spec = importlib.util.spec_from_file_location("make_corpus", BAD / "make_corpus.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+corpus = _load_corpus_module()
+
+
+def cases(section: str, *outcomes: str) -> list[dict]:
+    return [c for c in MANIFEST[section] if not outcomes or c["outcome"] in outcomes]
+
+
+def params(section: str, *outcomes: str):
+    return [pytest.param(c, id=c["id"]) for c in cases(section, *outcomes)]
+
+
+# -- generated cases (too big to commit) ------------------------------------------------------
+
+
+def _camden(rows: list[str], name: str, folder: Path, first: str | None = None) -> Path:
+    path = folder / name
+    with path.open("w", encoding="utf-8", newline="") as out:
+        if first is not None:
+            out.write(first + "\n")
+        out.write(",".join(corpus.CAMDEN_HEADER) + "\n")
+        out.writelines(line + "\n" for line in rows)
+    return path
+
+
+def _line(uid: str, amount: str, payee: str = "ACME CLEANING LTD") -> str:
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="").writerow(corpus.row(uid, amount, payee=payee))
+    return buf.getvalue()
+
+
+def one_enormous_field(folder: Path) -> Path:
+    rows = [_line("big-1", "100.00"), _line("big-2", "500.00", payee="P" * 3_000_000),
+            _line("big-3", "200.00")]
+    return _camden(rows, "one_enormous_field.csv", folder)
+
+
+def one_line_of_200000_fields(folder: Path) -> Path:
+    rows = [_line("wide-1", "100.00"), "y," * 200_000, _line("wide-3", "200.00")]
+    return _camden(rows, "one_line_of_200000_fields.csv", folder)
+
+
+def enormous_first_line(folder: Path) -> Path:
+    return _camden([_line("first-1", "1.00")], "enormous_first_line.csv", folder,
+                   first="x," * 150_000)
+
+
+def a_million_rows_of_one_supplier(folder: Path) -> Path:
+    """10^6 rows of ACME CLEANING LTD at 12.34 and 12.35 alternately (£12,345,000.00)."""
+    path = folder / "a_million_rows.csv"
+    with path.open("w", encoding="utf-8", newline="") as out:
+        out.write(",".join(corpus.CAMDEN_HEADER) + "\n")
+        out.write("".join(
+            f"L,u,01/06/2024,Jun,2024,F,ACME CLEANING LTD,Estate cleaning,Housing,"
+            f"12.3{4 + i % 2},0,F,2024,J,m{i}\n" for i in range(1_000_000)))
+    return path
+
+
+GENERATED = {
+    "one-enormous-field": one_enormous_field,
+    "one-line-of-200000-fields": one_line_of_200000_fields,
+    "enormous-first-line": enormous_first_line,
+    "a-million-rows-of-one-supplier": a_million_rows_of_one_supplier,
+}
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory):
+    """Generated case files (all but the million rows, which its own test writes)."""
+    folder = tmp_path_factory.mktemp("generated")
+    return {cid: make(folder) for cid, make in GENERATED.items() if "million" not in cid}
+
+
+def case_path(case: dict, generated: dict[str, Path]) -> Path:
+    return generated[case["id"]] if case["file"] == "generated" else BAD / case["file"]
+
+
+# -- the command line --------------------------------------------------------------------------
+
+
+def run_cli(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:
+    env = {**os.environ, "COLUMNS": "250", "NO_COLOR": "1"}
+    env.pop(paths.HOME_ENV, None)
+    return subprocess.run([sys.executable, "-m", "placespend", *args], capture_output=True,
+                          text=True, env=env, cwd=paths.REPO_DIR, timeout=timeout)
+
+
+def build_args(section: str, path: Path, home: Path) -> list[str]:
+    option = {
+        "spend": ["--spend", str(path)],
+        "mapping": ["--spend", str(CAMDEN_SAMPLE), "--mapping", str(path)],
+        "contracts": ["--spend", str(CAMDEN_SAMPLE), "--contracts", str(path)],
+        "catalogue": ["--catalogue", str(path)],
+        "estates": ["--estates", str(path)],
+    }[section]
+    return ["build", *option, "--home", str(home)]
+
+
+ERROR_CASES = [(s, c) for s in MANIFEST for c in cases(s, "error")]
+
+
+@pytest.fixture(scope="module")
+def cli_errors(tmp_path_factory, generated):
+    """Every error case through ``placespend build`` in its own home, a few at a time."""
+    root = tmp_path_factory.mktemp("cli_errors")
+
+    def one(item):
+        section, case = item
+        home = root / case["id"]
+        return case["id"], (home, run_cli(*build_args(section, case_path(case, generated), home)))
+
+    with ThreadPoolExecutor(max_workers=max(2, min(3, os.cpu_count() or 2))) as pool:
+        return dict(pool.map(one, ERROR_CASES))
+
+
+def assert_user_error(result: subprocess.CompletedProcess, expect: list[str]) -> None:
+    err = result.stderr
+    assert result.returncode == 2, (result.returncode, err[-3000:])
+    assert "Traceback" not in err, err[-3000:]
+    assert err.count("error:") == 1, err
+    for text in expect:
+        assert text in err, f"{text!r} not in stderr:\n{err}"
+    assert "\x1b" not in err and "\x07" not in err, "terminal controls from a file reached stderr"
+    assert len(err) < 5000, "the message should be short enough to read"
+
+
+@pytest.mark.parametrize(("section", "case"),
+                         [pytest.param(s, c, id=c["id"]) for s, c in ERROR_CASES])
+def test_user_mistakes_are_clear_errors_from_the_command_line(cli_errors, section, case):
+    home, result = cli_errors[case["id"]]
+    assert_user_error(result, case["expect"])
+    assert not paths.db_path(home).exists(), "a refused build must not leave a store"
+    assert not list(home.glob("*.building-*")), "nor a half-built file"
+    assert not PWNED.exists(), "a YAML tag ran code"
+
+
+# -- the library, case by case ----------------------------------------------------------------
+
+
+def ingest_case(path: Path, mapping=None):
+    """Load one file as a build does; return the report, payments and quarantine rows."""
+    con = duckdb.connect()
+    try:
+        report = ingest.load_spend(con, [path], mapping)
+        payments = con.execute("select payee, amount_pence from payments").fetchall()
+        quarantine = con.execute(
+            "select source_row, reason, amount_pence from spend_quarantine order by source_row"
+        ).fetchall()
+        ingest.refuse_unusable_files(con, report)
+    finally:
+        con.close()
+    return report, payments, quarantine
+
+
+def assert_conserved(report, payments, quarantine) -> None:
+    """rows read = accepted + quarantined, and the pence of both tables match the summary."""
+    (f,) = report.files
+    assert f.rows_read == f.rows_accepted + f.rows_quarantined
+    assert (len(payments), len(quarantine)) == (f.rows_accepted, f.rows_quarantined)
+    assert sum(p for _, p in payments) == f.accepted_pence
+    assert sum(p or 0 for *_, p in quarantine) == f.quarantined_pence
+    assert all(reason for _, reason, _ in quarantine), "every quarantined row has a reason"
+
+
+def assert_spend_outcome(case: dict, report, payments, quarantine) -> None:
+    assert_conserved(report, payments, quarantine)
+    (f,) = report.files
+    rows, pence = case["rows"], case["pence"]
+    assert (f.rows_read, f.rows_accepted, f.rows_quarantined) == (
+        rows["read"], rows["accepted"], rows["quarantined"])
+    assert (f.accepted_pence, f.quarantined_pence) == (pence["accepted"], pence["quarantined"])
+    found = {line: reason for line, reason, _ in quarantine}
+    for line, text in case.get("quarantined", []):
+        assert text in found.get(line, ""), (line, text, found)
+    if "payee" in case:
+        assert case["payee"] in {p for p, _ in payments}
+
+
+@pytest.mark.parametrize("case", params("spend", "accepted", "quarantine"))
+def test_spend_files_load_with_every_row_accounted_for(case, generated):
+    if "million" in case["id"]:
+        pytest.skip("run end to end by test_a_million_rows_of_one_supplier_build_quickly")
+    assert_spend_outcome(case, *ingest_case(case_path(case, generated)))
+
+
+@pytest.mark.parametrize("case", params("spend", "error"))
+def test_unusable_spend_files_are_refused_by_the_library_too(case, generated):
+    with pytest.raises(PlacespendError) as info:
+        ingest_case(case_path(case, generated))
+    for text in case["expect"]:
+        if text != "--mapping":  # the command line's own option name
+            assert text in str(info.value)
+
+
+def test_the_first_error_of_a_file_is_caught_before_the_long_steps(tmp_path):
+    """A wrong spend file fails while checking inputs, before atoms are built (~1 s)."""
+    steps: list[str] = []
+    from placespend.build import BuildInputs, build
+
+    with pytest.raises(PlacespendError, match="Excel"):
+        build(tmp_path, BuildInputs(spend=(BAD / "spend/excel_renamed.csv",)),
+              on_step=steps.append)
+    assert steps == ["Loading the service catalogue"]
+
+
+@pytest.mark.parametrize("case", params("mapping"))
+def test_mapping_files_are_data_never_code(case):
+    with pytest.raises(PlacespendError) as info:
+        mapping = ingest.load_mapping(BAD / case["file"])
+        ingest.check_spend_files([CAMDEN_SAMPLE], mapping)
+    assert case["expect"][1] in str(info.value)
+    assert not PWNED.exists()
+
+
+@pytest.mark.parametrize("case", params("catalogue"))
+def test_catalogue_mistakes_name_file_line_and_fix(case):
+    with pytest.raises(PlacespendError) as info:
+        load_catalogue(BAD / case["file"])
+    for text in case["expect"]:
+        assert text in str(info.value)
+    assert not PWNED.exists()
+
+
+@pytest.mark.parametrize("case", params("estates"))
+def test_estate_files_are_checked_feature_by_feature(case):
+    path = BAD / case["file"]
+    if case["outcome"] == "accepted":
+        assert len(load_boundaries(estates=path).estates) == case["features"]
+        return
+    with pytest.raises(PlacespendError) as info:
+        load_boundaries(estates=path)
+    for text in case["expect"]:
+        assert text in str(info.value)
+
+
+def test_a_million_rows_of_one_supplier_build_quickly(tmp_path):
+    """10^6 rows through the real command line: every row and penny lands, in well under a
+    minute (the ingest alone takes a few seconds)."""
+    (case,) = [c for c in cases("spend") if "million" in c["id"]]
+    path = a_million_rows_of_one_supplier(tmp_path)
+    result = run_cli(*build_args("spend", path, tmp_path / "home"), timeout=120)
+    assert result.returncode == 0, result.stderr[-3000:]
+    with store.connect(paths.db_path(tmp_path / "home")) as con:
+        summary = con.execute(
+            "select rows_read, rows_accepted, rows_quarantined, accepted_pence, "
+            "quarantined_pence from ingest_summary").fetchall()
+        placed = con.execute("select sum(amount_pence) from payments").fetchone()[0]
+    rows, pence = case["rows"], case["pence"]
+    assert summary == [(rows["read"], rows["accepted"], rows["quarantined"],
+                        pence["accepted"], pence["quarantined"])]
+    assert placed == pence["accepted"]
+    figures = json.loads(run_cli("reconcile", "--json", "--home", str(tmp_path / "home")).stdout)
+    assert figures["ok"] and figures["rows_read"] == 1_000_000
+
+
+# -- everything that loads, in one build through the command line ------------------------------
+
+LOADABLE = [c for c in cases("spend", "accepted", "quarantine") if "million" not in c["id"]]
+HOSTILE_ESTATES = BAD / "boundaries/estates_hostile_names.geojson"
+
+
+@pytest.fixture(scope="module")
+def hostile_home(tmp_path_factory, generated):
+    """One real build of every loadable spend case, with estates whose names are formulas,
+    HTML and markdown (and one id that is a path)."""
+    home = tmp_path_factory.mktemp("hostile_home")
+    spend = [a for c in LOADABLE for a in ("--spend", str(case_path(c, generated)))]
+    result = run_cli("build", *spend, "--estates", str(HOSTILE_ESTATES), "--home", str(home))
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "Traceback" not in result.stderr
+    return home
+
+
+@pytest.fixture(scope="module")
+def hostile_con(hostile_home):
+    with store.connect(paths.db_path(hostile_home)) as con:
+        yield con
+
+
+def test_one_build_of_every_loadable_case_reconciles_file_by_file(hostile_home, hostile_con,
+                                                                   generated):
+    summary = {
+        r[0]: r[1:]
+        for r in hostile_con.execute(
+            "select source_file, rows_read, rows_accepted, rows_quarantined, accepted_pence, "
+            "quarantined_pence from ingest_summary").fetchall()
+    }
+    for case in LOADABLE:
+        rows, pence = case["rows"], case["pence"]
+        assert summary[case_path(case, generated).name] == (
+            rows["read"], rows["accepted"], rows["quarantined"],
+            pence["accepted"], pence["quarantined"]), case["id"]
+    result = run_cli("reconcile", "--json", "--home", str(hostile_home))
+    figures = json.loads(result.stdout)
+    assert result.returncode == 0 and figures["ok"] is True
+    assert figures["rows_read"] == sum(c["rows"]["read"] for c in LOADABLE)
+    assert figures["rows_read"] == figures["rows_accepted"] + figures["rows_quarantined"]
+    accepted = sum(c["pence"]["accepted"] for c in LOADABLE)
+    assert Decimal(str(figures["input_gbp"])) == Decimal(accepted) / 100
+
+
+@pytest.mark.parametrize("command", [["quarantine", "--limit", "200"], ["estates"], ["coverage"]])
+def test_reports_print_hostile_text_as_text(hostile_home, command):
+    result = run_cli(*command, "--home", str(hostile_home))
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "Traceback" not in result.stderr
+    assert "\x1b" not in result.stdout and "\x07" not in result.stdout
+    if command[0] == "estates":
+        assert "[/red]" in result.stdout and "=HYPERLINK" in result.stdout
+    if command[0] == "quarantine":
+        assert "payee is 3,000,000 characters long" in result.stdout
+
+
+def test_the_manifest_and_the_table_of_cases_agree():
+    ids = [c["id"] for s in MANIFEST for c in MANIFEST[s]]
+    assert len(ids) == len(set(ids)), "case ids are unique"
+    for section in MANIFEST:
+        for case in MANIFEST[section]:
+            assert case["file"] == "generated" or (BAD / case["file"]).is_file(), case["id"]
+            if case["file"] == "generated":
+                assert case["id"] in GENERATED
+    table = DOC.read_text(encoding="utf-8")
+    missing = [i for i in ids if f"`{i}`" not in table]
+    assert not missing, f"docs/HOSTILE_INPUTS.md lacks {missing}"
+
+
+# -- exports are safe to open -------------------------------------------------------------------
+
+
+def _estate(con, name_part: str) -> str:
+    return con.execute("select estate_id from estates where name like ?",
+                       [f"%{name_part}%"]).fetchone()[0]
+
+
+@pytest.fixture(scope="module")
+def exported(hostile_home, tmp_path_factory):
+    """``placespend export --format all`` for each hostile estate, into its own folder."""
+    root = tmp_path_factory.mktemp("exports")
+    out = {}
+    for estate_id in ("../../escape", "xss-1", "md-1"):
+        folder = root / export.safe_filename(estate_id) / "out"
+        folder.mkdir(parents=True)
+        result = run_cli("export", "--estate", estate_id, "--format", "all", "--out", str(folder),
+                         "--home", str(hostile_home))
+        assert result.returncode == 0, result.stderr[-3000:]
+        out[estate_id] = (folder, result)
+    return root, out
+
+
+def test_export_file_names_stay_inside_the_output_folder(exported):
+    root, out = exported
+    for estate_id, (folder, _) in out.items():
+        written = sorted(p for p in folder.parent.rglob("*") if p.is_file())
+        assert written, estate_id
+        assert all(p.parent == folder for p in written), written
+        assert {p.suffix for p in written} == {".csv", ".geojson", ".xlsx", ".pdf"}
+        assert all(not p.name.startswith(".") for p in written)
+    assert not any(root.parent.glob("escape*")), "nothing was written above the folders"
+
+
+def _csv_cells(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def test_csv_exports_neutralise_every_formula_trigger(exported, hostile_con):
+    _, out = exported
+    for estate_id, (folder, _) in out.items():
+        (path,) = folder.glob("*.csv")
+        rows = _csv_cells(path)
+        assert rows, estate_id
+        for row in rows:
+            for column, value in row.items():
+                if not column.endswith("_gbp"):
+                    assert not value.startswith(TRIGGERS), (column, value)
+    (folder, _) = out["../../escape"]
+    (path,) = folder.glob("*.csv")
+    name = hostile_con.execute("select name from estates where estate_id = '../../escape'"
+                               ).fetchone()[0]
+    assert {r["estate_name"] for r in _csv_cells(path)} == {"'" + name}
+
+
+def test_the_app_download_csv_is_neutralised_too(hostile_con):
+    rows = export.export_table(export.estate_rows(hostile_con, "../../escape", None), "x")
+    text = export.csv_bytes(rows).decode("utf-8")
+    for row in csv.DictReader(io.StringIO(text)):
+        assert all(not v.startswith(TRIGGERS) for k, v in row.items() if not k.endswith("_gbp"))
+
+
+def _workbook(folder: Path):
+    (path,) = folder.glob("*.xlsx")
+    return path, load_workbook(path)
+
+
+def test_xlsx_exports_hold_hostile_text_as_plain_strings_never_formulas(exported):
+    _, out = exported
+    (folder, _) = out["../../escape"]
+    path, book = _workbook(folder)
+    with zipfile.ZipFile(path) as z:
+        for part in z.namelist():
+            if part.startswith("xl/worksheets/"):
+                xml = z.read(part)
+                assert b"<f>" not in xml and b"<f " not in xml, part
+    texts = set()
+    for sheet in book.worksheets:
+        for row in sheet.iter_rows():
+            for cell in row:
+                assert cell.data_type != "f", (sheet.title, cell.coordinate, cell.value)
+                if isinstance(cell.value, str):
+                    texts.add(cell.value)
+    for payee in corpus_payees():
+        if payee.strip(" \t\r\n").isprintable():  # ingest trims; the exporter drops controls
+            assert payee.strip(" \t\r\n") in texts, payee  # kept exactly, as a string cell
+    assert any(t.startswith("=HYPERLINK(\"http://evil.example\"") for t in texts)
+
+
+def corpus_payees() -> list[str]:
+    with (BAD / "spend/hostile_payees.csv").open(encoding="utf-8", newline="") as f:
+        return [r["Beneficiary Name"] for r in csv.DictReader(f)]
+
+
+def _pdf_text(path: Path) -> str:
+    from pypdf import PdfReader
+
+    return "\n".join(page.extract_text() for page in PdfReader(path).pages)
+
+
+def test_pdf_shows_html_in_names_as_text(exported, hostile_con):
+    _, out = exported
+    (folder, _) = out["xss-1"]
+    (path,) = folder.glob("*.pdf")
+    text = "".join(_pdf_text(path).split())  # text extraction may add spaces
+    assert "<script>alert(1)</script>" in text
+    assert '<imgsrc=xonerror="window.__placespend_xss=1">' in text
+
+
+def test_platform_briefs_escape_html_and_neutralise_formulas(hostile_con):
+    from placespend import pot
+
+    for estate_id in ("xss-1", "../../escape", "md-1"):
+        brief = pot.size_pot(hostile_con, estate_id, None, pot.delegable_services(hostile_con))
+        descriptions = list(_values(json.loads(pot.pot_brief_json(brief)), "description"))
+        assert descriptions, "the platforms' rich-text fields are there"
+        for html_text in descriptions:
+            assert "<script" not in html_text and "<img" not in html_text, html_text
+        rows = list(csv.DictReader(io.StringIO(pot.pot_brief_csv(brief).decode("utf-8"))))
+        for row in rows:
+            for value in row.values():
+                assert _number(value) or not value.startswith(TRIGGERS), value
+
+
+def _values(data, key: str):
+    """Every string under ``key`` anywhere in a JSON document (``{"en": ...}`` included)."""
+    if isinstance(data, dict):
+        for k, v in data.items():
+            if k == key:
+                yield from _strings(v)
+            else:
+                yield from _values(v, key)
+    elif isinstance(data, list):
+        for item in data:
+            yield from _values(item, key)
+
+
+def _strings(value):
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for v in value.values():
+            yield from _strings(v)
+
+
+def _number(text: str) -> bool:
+    try:
+        Decimal(text)
+    except ArithmeticError:
+        return False
+    return True
+
+
+def test_the_cli_export_refuses_an_unknown_estate_cleanly(hostile_home, tmp_path):
+    result = run_cli("export", "--estate", "../../../etc/passwd", "--out", str(tmp_path),
+                     "--home", str(hostile_home))
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert not list(tmp_path.iterdir())
