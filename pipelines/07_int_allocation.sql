@@ -44,18 +44,40 @@ resolved as (
         and st.key = gk.key_requested
 ),
 
-shares as (
+-- Small integer stand-ins for the key and target names, so the one big sort (the ranking of
+-- remainders) moves numbers only; target_no follows (target_type, target_id), the tie order.
+key_numbers as (
+    select key_requested, row_number() over (order by key_requested) as key_no
+    from (select distinct key_requested from resolved)
+),
+
+target_numbers as (
+    select
+        target_type,
+        target_id,
+        row_number() over (order by target_type, target_id) as target_no
+    from (select distinct target_type, target_id from target_weights)
+),
+
+-- base = floor(|T| w / W) without 128-bit division (slow): a float estimate, off by at most
+-- one while |T| < 2^50 pence (£11 trillion; exact division above that), corrected exactly by
+-- the sign of the remainder it leaves.
+estimated as (
     select
         r.group_id,
-        r.key_requested,
-        r.key_used,
-        r.is_main,
+        kn.key_no,
+        tn.target_no,
         r.total_pence,
-        tw.target_type,
-        tw.target_id,
-        abs(r.total_pence)::hugeint * tw.weight_units // st.total_units as base_pence,
-        abs(r.total_pence)::hugeint * tw.weight_units % st.total_units as remainder
+        st.total_units,
+        abs(r.total_pence)::hugeint * tw.weight_units as numerator,
+        case
+            when abs(r.total_pence) < 1125899906842624 then floor(
+                abs(r.total_pence)::double * (tw.weight_units::double / st.total_units::double)
+            )::hugeint
+            else abs(r.total_pence)::hugeint * tw.weight_units // st.total_units
+        end as estimate
     from resolved as r
+    inner join key_numbers as kn using (key_requested)
     inner join scope_totals as st
         on  st.scope_type = r.scope_type
         and st.scope_code = r.scope_code
@@ -64,33 +86,55 @@ shares as (
         on  tw.scope_type = r.scope_type
         and tw.scope_code = r.scope_code
         and tw.key = r.key_used
+    inner join target_numbers as tn
+        on  tn.target_type = tw.target_type
+        and tn.target_id = tw.target_id
     where st.total_units > 0
+),
+
+shares as (
+    select
+        group_id,
+        key_no,
+        target_no,
+        total_pence,
+        estimate + step as base_pence,
+        numerator - (estimate + step) * total_units as remainder
+    from (
+        select
+            *,
+            (numerator - estimate * total_units >= total_units)::int
+                - (numerator - estimate * total_units < 0)::int as step
+        from estimated
+    )
 ),
 
 ranked as (
     select
         *,
         row_number() over (
-            partition by group_id, key_requested
-            order by remainder desc, target_type, target_id
+            partition by group_id, key_no
+            order by remainder desc, target_no
         ) as remainder_rank,
-        abs(total_pence) - sum(base_pence) over (partition by group_id, key_requested)
-            as leftover
+        abs(total_pence) - sum(base_pence) over (partition by group_id, key_no) as leftover
     from shares
 ),
 
 apportioned as (
     select
-        group_id,
-        key_requested as key,
-        key_used,
-        is_main,
-        target_type,
-        target_id,
-        (sign(total_pence)
+        k.group_id,
+        k.key_requested as key,
+        k.key_used,
+        k.is_main,
+        t.target_type,
+        t.target_id,
+        (sign(k.total_pence)
             * (base_pence + case when remainder_rank <= leftover then 1 else 0 end))::bigint
             as amount_pence
-    from ranked
+    from ranked as a
+    inner join key_numbers as kn using (key_no)
+    inner join resolved as k on k.group_id = a.group_id and k.key_requested = kn.key_requested
+    inner join target_numbers as t using (target_no)
 ),
 
 direct as (
