@@ -1,25 +1,27 @@
 """Allocation side by side: placespend's SQL, ``tobler.area_interpolate`` and a pandas loop.
 
-All three share the same totals over the same atoms by the same key (area):
+All three share the same totals over the same atoms by the same key (area). The input is every
+apportioned (service × month × scope) total of a built store (``sql/compare_groups.sql``), a
+borough-wide or ward-wide sum of pence, given to each method in its own shape beforehand
+(untimed). What is timed:
 
-* the input is every apportioned (service × month × scope) total of a built store
-  (``sql/compare_groups.sql``), a borough-wide or ward-wide sum of pence;
-* **placespend** runs its own steps ``06_int_target_weights`` and ``07_int_allocation`` on
-  those groups (with ``area`` as every service's only key) and returns integer pence per
-  (group, target), where a target is an estate or a ward's off-estate residual;
-* **tobler** interpolates one extensive variable per group from the scope polygons (the
-  borough, as the union of the wards, and each ward) onto the atoms, then sums atoms to
-  targets. ``tobler`` builds its source × target overlap table in float32, which limits it
-  to ~1e-7 relative, so it runs twice: as is, and with the same overlap table built in
-  float64 (its own intersection code) passed through its ``table`` argument;
-* **pandas** is the loop a user without either would write: for each group, the atoms in its
-  scope, their areas, the shares, then one ``groupby`` to targets.
+* **placespend**: its own steps ``06_int_target_weights`` and ``07_int_allocation`` (``area``
+  as every service's only key), which write the ``allocation`` table of integer pence per
+  (group, target), a target being an estate or a ward's off-estate residual. That table is
+  the engine's output; the benchmark reads it back afterwards, untimed;
+* **tobler**: ``area_interpolate`` of one extensive variable per group from the scope polygons
+  (the borough, as the union of the wards, and each ward) onto the atoms, then the sum of atoms
+  to targets. tobler builds its overlap table in float32, which limits it to ~1e-7 relative,
+  so it runs twice: as is, and with the same table built in float64 (its own intersection
+  code, timed) passed through its ``table`` argument;
+* **pandas**: the loop a user without either would write: for each group, the atoms in its
+  scope, their areas, the shares; then one ``groupby`` to targets.
 
 Agreement (:func:`agreement`): every method's figure for every (group, target) against
 tobler-float64. placespend's pence are, by design, the largest-remainder rounding of the exact
-share :math:`T w_t / W` with key values in thousandths (``docs/METHOD.md``), so its result is
-compared in pence (never more than 1p from the exact share) and its unrounded share
-:math:`T w_t / W` relatively.
+share :math:`T w_t / W` (key values in billionths, ``docs/METHOD.md``), so they are compared
+in pence (never 1p or more from the exact share, and equal to the same rounding of tobler's
+shares), and the unrounded share :math:`T w_t / W` relatively.
 """
 
 from __future__ import annotations
@@ -119,18 +121,15 @@ def alloc_placespend(spec: dict[str, Any]) -> tuple[Body, Any]:
     params = {"borough_code": str(groups.loc[groups["scope_type"] == "borough", "scope_code"]
                                   .iloc[0]) if (groups["scope_type"] == "borough").any()
               else "BOROUGH", "fallback_key": FALLBACK_KEY}
-    result: dict[str, pd.DataFrame] = {}
 
     def body() -> dict[str, Any]:
-        for step in chosen:
-            run_step(con, step, params)
-        result["pence"] = con.execute(
-            "select group_id, target_type, target_id, amount_pence as amount from allocation"
-        ).df()
-        return {"cells": len(result["pence"])}
+        return {"rows": {step.table: run_step(con, step, params) for step in chosen}}
 
     def after() -> None:
-        result["pence"].to_parquet(Path(spec["output"]) / "alloc_placespend.parquet")
+        pence = con.execute(
+            "select group_id, target_type, target_id, amount_pence as amount from allocation"
+        ).df()
+        pence.to_parquet(Path(spec["output"]) / "alloc_placespend.parquet")
         _exact_shares(con).to_parquet(Path(spec["output"]) / "alloc_placespend_exact.parquet")
 
     return body, after
@@ -182,10 +181,10 @@ def _tobler(spec: dict[str, Any], float64: bool) -> tuple[Body, Any]:
 
     groups, atom_frame, scopes = _load(spec)
     target = atom_frame[["atom_id", "geometry"]]
+    source, variables = _source_frame(groups, scopes)  # the input, in tobler's shape
     result: dict[str, pd.DataFrame] = {}
 
     def body() -> dict[str, Any]:
-        source, variables = _source_frame(groups, scopes)
         table = overlap_table64(source, target) if float64 else None
         est = area_interpolate(source, target, extensive_variables=variables, table=table)
         result["out"] = _to_targets(pd.DataFrame(est[variables]), atom_frame)
