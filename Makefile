@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run build test lint boundaries clean
+.PHONY: install run build test lint bench boundaries clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,11 @@ test: install
 
 lint: install
 	$(BIN)/ruff check placespend tests scripts benchmarks app.py
+
+## Benchmarks: Camden's real size and 10x, the floor, tobler, pandas, London-wide geometry, the
+## app (about 40 minutes; inputs cached in benchmarks/.cache). Writes benchmarks/RESULTS.md.
+bench: install
+	$(BIN)/python -m benchmarks.run
 
 ## Rebuild boundaries/ from ../shared/data (maintainers only; the outputs are committed).
 boundaries: install
