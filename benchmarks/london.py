@@ -1,7 +1,8 @@
 """The geometric scale case: all of London as one "borough" of 33 boroughs.
 
-Real geometry from ``../shared/data/london_census_geographies_2021/`` (read at bench time only;
-the case is skipped, with a note, when the folder is absent): the 4,994 LSOAs (2021, 20 m
+Real geometry from ``../shared/data/london_census_geographies_2021/`` (or
+``$PLACESPEND_SHARED_DATA``; read at bench time only, and the case is skipped, with a note,
+when the folder is absent): the 4,994 LSOAs (2021, 20 m
 generalised) are the small areas and the 33 local authorities play the wards. Everything else
 is generated, seeded, at Camden's density per LSOA, so that atoms *and keys* are measured on a
 realistic load:
@@ -20,6 +21,7 @@ realistic load:
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +33,8 @@ import shapely
 from benchmarks.data import CACHE_DIR
 from benchmarks.measure import Body, stage
 
-SHARED_DIR = Path(__file__).resolve().parents[2] / "shared" / "data"
+SHARED_DIR = Path(os.environ.get("PLACESPEND_SHARED_DATA")
+                  or Path(__file__).resolve().parents[2] / "shared" / "data")
 LONDON_DIR = SHARED_DIR / "london_census_geographies_2021"
 CRS = "EPSG:27700"
 CAMDEN_CODE = "E09000007"
