@@ -144,8 +144,10 @@ def _meta(args) -> dict[str, Any]:
     labels = [f"n{args.rows}" if args.rows else f"x{s:g}" for s in args.scales]
     return {
         "started": _now(),
-        "commit": _git("rev-parse", "--short", "HEAD"),
-        "dirty_engine": bool(_git("status", "--porcelain", "placespend", "pipelines")),
+        "commit": os.environ.get("PLACESPEND_BENCH_COMMIT") or _git("rev-parse", "--short",
+                                                                     "HEAD"),
+        "dirty_engine": _git("status", "--porcelain", "placespend", "pipelines") not in ("",
+                                                                                       "unknown"),
         "python": platform.python_version(),
         "duckdb": duckdb.__version__,
         "geopandas": geopandas.__version__,
