@@ -69,10 +69,11 @@ create or replace temp macro ps_amount_pence_general(t) as
     * (coalesce(cast(nullif(replace(ps_amount_parts(t).whole, ',', ''), '') as bigint), 0) * 100
        + cast(rpad(left(ps_amount_parts(t).frac, 2), 2, '0') as bigint));
 
--- Only call on text ps_amount_problem accepts (NULL problem).
+-- Only call on text ps_amount_problem accepts (NULL problem). The decimal shortcut takes at
+-- most 14 whole digits: pence of 15 (10^17) overflow DECIMAL(18) when multiplied by 100.
 create or replace temp macro ps_amount_pence_unchecked(t) as
     case
-        when regexp_full_match(t, '[0-9]{1,15}(\.[0-9]{1,2})?')
+        when regexp_full_match(t, '[0-9]{1,14}(\.[0-9]{1,2})?')
             then cast(cast(t as decimal(18, 2)) * 100 as bigint)
         else ps_amount_pence_general(t)
     end;

@@ -34,7 +34,7 @@ _PARENS_RE = re.compile(r"\((.*)\)")
 _EURO_RE = re.compile(
     r"[-+]?[ \t\n\r\f]*£?[ \t\n\r\f]*[-+]?[ \t\n\r\f]*\d{1,3}(?:\.\d{3})*,\d{1,2}", re.ASCII
 )
-_MAX_INT_DIGITS = 15  # keeps pence inside BIGINT with room to sum millions of rows
+_MAX_INT_DIGITS = 15  # keeps one amount's pence inside BIGINT (ingest checks their sums)
 
 
 def amount_problem(text: str | None) -> str | None:

@@ -467,6 +467,7 @@ def _stage(con: duckdb.DuckDBPyConnection, names: list[str], layouts: list[_pars
         latest_year=_parse.LATEST_YEAR,
         longest_text=_parse.LONGEST_TEXT,
     )
+    _refuse_unsummable(con)
     _run_step(con, "01a_payments")
     _run_step(con, "01b_spend_quarantine")
     con.register(
@@ -480,6 +481,29 @@ def _stage(con: duckdb.DuckDBPyConnection, names: list[str], layouts: list[_pars
     )
     _run_step(con, "01c_ingest_summary")
     con.unregister("spend_files")
+
+
+# Every pence total in the store is a BIGINT (at most 2^63 - 1); the absolute amounts of a load
+# must add up to half of that, so no sum of them, signed or not, can overflow.
+MOST_GROSS_PENCE = 2**62
+
+
+def _refuse_unsummable(con: duckdb.DuckDBPyConnection) -> None:
+    """Refuse a load whose amounts add up beyond what integer pence can hold.
+
+    Each amount is at most 15 whole digits of pounds, but a hundred such rows would overflow
+    the sums: that is a misread column (a reference number taken for an amount), not spend.
+    """
+    size = query(con, "spend_magnitude", most_gross_pence=MOST_GROSS_PENCE).iloc[0]
+    if not size.too_big:
+        return
+    msg = (
+        f"{where(size.largest_file, int(size.largest_row))}the amounts read add up to "
+        f"£{int(size.gross_pence) // 100:,}, more than placespend can add up exactly "
+        f"(£{MOST_GROSS_PENCE // 100:,}); the largest is '{size.largest_text}' here. Check that "
+        "the amount column is the right one and holds pounds (not pence or a reference number)."
+    )
+    raise InputFileError(msg)
 
 
 def _report(
