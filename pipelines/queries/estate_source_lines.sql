@@ -33,7 +33,7 @@ final as (
         eg.key,
         p.amount_pence as line_pence,
         case when g.total_pence <> 0
-             then p.amount_pence * eg.estate_pence / g.total_pence end as estate_share_pence
+             then p.amount_pence::double * eg.estate_pence / g.total_pence end as estate_share_pence
     from estate_groups as eg
     inner join spend_groups as g using (group_id)
     inner join spend_lines as l
