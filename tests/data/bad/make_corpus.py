@@ -129,6 +129,10 @@ def spend_values() -> None:
                "1,23", "12.345", "1e5", "NaN", "１２３", "£"]
     write("spend/amounts.csv",
           csv_text([row(f"amt-{i}", a) for i, a in enumerate(amounts, start=1)]))
+    write("spend/largest_amount.csv", csv_text(
+        [row("max-1", "999,999,999,999,999.99"), row("max-2", "-0.01"), row("max-3", "(0.99)")]))
+    write("spend/amounts_too_big_to_add.csv",
+          csv_text([row(f"huge-{i}", "999999999999999.99") for i in range(1, 101)]))
     dates = ["31/02/2024", "29/02/2023", "29/02/2024", "00/01/2024", "1/13/2024", "01/01/0024",
              "2024-06-01", "", "31/12/9999", "01/06/2024 10:00"]
     write("spend/dates.csv",
