@@ -540,3 +540,63 @@ def test_the_cli_export_refuses_an_unknown_estate_cleanly(hostile_home, tmp_path
                      "--home", str(hostile_home))
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert not list(tmp_path.iterdir())
+
+
+# -- the dashboard -------------------------------------------------------------------------------
+
+APP = str(paths.REPO_DIR / "app.py")
+APP_PAGES = ("Map", "Estate", "PB pot", "Exports")
+MARKDOWN_KINDS = ("title", "header", "subheader", "markdown", "caption", "info", "warning",
+                  "error", "success")
+
+
+@pytest.fixture(scope="module")
+def hostile_app_home(hostile_home):
+    before = os.environ.get(paths.HOME_ENV)
+    os.environ[paths.HOME_ENV] = str(hostile_home)
+    yield hostile_home
+    if before is None:
+        os.environ.pop(paths.HOME_ENV, None)
+    else:
+        os.environ[paths.HOME_ENV] = before
+
+
+def run_app(page: str, estate_name: str):
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.query_params["page"] = page
+    at.query_params["estate"] = estate_name
+    at.run()
+    return at
+
+
+def _rendered(at) -> list[tuple[str, str, bool]]:
+    """(kind, text, rendered as raw HTML?) for every element that renders Markdown."""
+    return [(kind, str(el.value), bool(getattr(el.proto, "allow_html", False)))
+            for kind in MARKDOWN_KINDS for el in getattr(at, kind)]
+
+
+@pytest.mark.parametrize("page", APP_PAGES)
+def test_app_pages_render_hostile_names_without_running_them(hostile_app_home, hostile_con,
+                                                              page):
+    names = dict(hostile_con.execute("select estate_id, name from estates").fetchall())
+    for estate_id in ("xss-1", "md-1", "../../escape"):
+        at = run_app(page, names[estate_id])
+        assert not at.exception, [e.value for e in at.exception]
+        for kind, text, raw_html in _rendered(at):
+            if raw_html:
+                assert "<script" not in text and "<img" not in text, (kind, text)
+                assert "evil.example" not in text, (kind, text)
+
+
+@pytest.mark.xfail(strict=False, reason=(
+    "app.py passes estate names to st.header / st.subheader, which render Markdown: a name "
+    "holding [text](url) or ![](url) shows a live link and loads a remote image. Names need "
+    "Markdown escaping (app owner; HTML itself is not rendered)."))
+def test_app_shows_markdown_in_names_as_text(hostile_app_home, hostile_con):
+    name = hostile_con.execute("select name from estates where estate_id = 'md-1'").fetchone()[0]
+    for page in ("Estate", "PB pot"):
+        at = run_app(page, name)
+        live = [(k, t) for k, t, _ in _rendered(at) if "](http://evil.example" in t]
+        assert not live, live
