@@ -154,6 +154,17 @@ _FORMAT_CODES = {
 }
 
 
+def date_format_problem(fmt: str) -> str | None:
+    """Why ``fmt`` cannot be a date format here, or ``None``: only the codes of
+    :data:`_FORMAT_CODES` (and ``%%``) are read the same way by Python and DuckDB."""
+    codes = re.findall(r"%(.?)", fmt)
+    unknown = [f"%{c}" for c in codes if f"%{c}" not in _FORMAT_CODES and c != "%"]
+    if not unknown:
+        return None
+    known = ", ".join(_FORMAT_CODES)
+    return f"date format {fmt!r} uses {', '.join(unknown)}; use only {known} (and %% for %)"
+
+
 def date_pattern(fmt: str) -> str:
     """A regular expression matching the text ``strptime(text, fmt)`` could accept."""
     parts = re.split(r"(%[a-zA-Z])", fmt)

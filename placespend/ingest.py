@@ -101,6 +101,10 @@ def _mapping_problems(m: ColumnMapping) -> list[str]:
         problems.append("'date' and 'amount' must name columns of the file")
     if not m.date_formats:
         problems.append("'date_formats' needs at least one strptime format, e.g. '%d/%m/%Y'")
+    for fmt in m.date_formats:
+        problem = _parse.date_format_problem(str(fmt))
+        if problem:
+            problems.append(problem)
     for key in m.constants:
         if key not in _CONSTANT_FIELDS:
             problems.append(f"constant '{key}' is not one of {', '.join(_CONSTANT_FIELDS)}")
