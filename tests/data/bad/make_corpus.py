@@ -174,6 +174,9 @@ def mapping_files() -> None:
     write("mappings/unknown_key.yaml",
           "name: typo\ndate: Payment Date\namount: Amount GBP\npayee: Beneficiary Name\n"
           "ammount_column: Amount GBP\n")
+    write("mappings/bad_date_format.yaml",
+          "name: odd\ndate: Payment Date\namount: Amount GBP\npayee: Beneficiary Name\n"
+          "date_formats: ['%d/%m/%Q', '%Y-%m-%d']\n")
     write("mappings/column_not_in_file.yaml",
           "name: wrong\ndate: Date Paid\namount: Amount GBP\npayee: Beneficiary Name\n")
 
