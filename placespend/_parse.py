@@ -156,13 +156,19 @@ _FORMAT_CODES = {
 
 def date_format_problem(fmt: str) -> str | None:
     """Why ``fmt`` cannot be a date format here, or ``None``: only the codes of
-    :data:`_FORMAT_CODES` (and ``%%``) are read the same way by Python and DuckDB."""
-    codes = re.findall(r"%(.?)", fmt)
-    unknown = [f"%{c}" for c in codes if f"%{c}" not in _FORMAT_CODES and c != "%"]
-    if not unknown:
-        return None
-    known = ", ".join(_FORMAT_CODES)
-    return f"date format {fmt!r} uses {', '.join(unknown)}; use only {known} (and %% for %)"
+    :data:`_FORMAT_CODES` (and ``%%``), each at most once, are read the same way by Python and
+    DuckDB, and a payment date needs at least a year and a month."""
+    codes = [f"%{c}" for c in re.findall(r"%(.?)", fmt) if c != "%"]
+    unknown = [c for c in codes if c not in _FORMAT_CODES]
+    if unknown:
+        known = ", ".join(_FORMAT_CODES)
+        return f"date format {fmt!r} uses {', '.join(unknown)}; use only {known} (and %% for %)"
+    repeated = sorted({c for c in codes if codes.count(c) > 1})
+    if repeated:  # Python's strptime fails outright on a repeated code
+        return f"date format {fmt!r} gives {', '.join(repeated)} more than once; give each once"
+    if not {"%Y", "%y"} & set(codes) or not {"%m", "%b", "%B"} & set(codes):
+        return f"date format {fmt!r} needs a year (%Y or %y) and a month (%m, %b or %B)"
+    return None
 
 
 def date_pattern(fmt: str) -> str:
