@@ -19,7 +19,7 @@ st.set_page_config(
 
 import pandas as pd  # noqa: E402
 
-from placespend import charts, maps, views  # noqa: E402
+from placespend import charts, export, maps, views  # noqa: E402
 from placespend.errors import PlacespendError  # noqa: E402
 from placespend.reconcile import reconcile  # noqa: E402
 
@@ -285,7 +285,7 @@ def _selected_card(table: pd.DataFrame, state: dict) -> None:
         st.info("Click an estate on the map or find it by name in the sidebar.")
         return
     row = table[table["estate_id"] == state["estate"]].iloc[0]
-    st.subheader(row["estate_name"])
+    st.subheader(views.markdown_text(row["estate_name"]))
     st.caption(f"Boundary: {row['boundary']}")
     st.metric("Total (shown services)", views.pounds(row["total_pence"]))
     st.caption(f"Range {views.money(row['low_pence'])} – {views.money(row['high_pence'])}")
@@ -302,7 +302,7 @@ def page_estate(db: str, con, facts: dict, state: dict) -> None:
         return
     year = state["year"]
     ov = _overview(db, estate_id, year, con)
-    st.header(ov.name)
+    st.header(views.markdown_text(ov.name))
     st.caption(
         f"{ov.wards} · about {ov.households_est:,.0f} households · boundary: {ov.boundary} · "
         f"financial year {state['year_text']}"
@@ -415,9 +415,9 @@ def _tab_lines(db, estate_id, services, year, con) -> None:
         + " File and row point at the spend export as published."
     )
     _table(lines.table)
-    st.download_button("Download these lines (CSV)", lines.table.to_csv(index=False).encode(),
-                       file_name=f"payment_lines_{estate_id}.csv", mime="text/csv",
-                       on_click="ignore", key="dl_lines")
+    st.download_button("Download these lines (CSV)", export.csv_bytes(lines.table),
+                       file_name=f"payment_lines_{export.safe_filename(estate_id)}.csv",
+                       mime="text/csv", on_click="ignore", key="dl_lines")
 
 
 def page_pot(db: str, con, facts: dict, state: dict) -> None:
@@ -437,7 +437,7 @@ def page_pot(db: str, con, facts: dict, state: dict) -> None:
     if state["year"] is None:
         st.caption(f"A pot is per year: sizing on {year}, the latest.")
     services = views.by_service(_provenance(db, estate_id, year, con))
-    st.subheader(f"{facts['estates'][estate_id]}, {year}")
+    st.subheader(f"{views.markdown_text(facts['estates'][estate_id])}, {year}")
     names = dict(zip(services["service_id"], services["service"], strict=True))
     amounts = dict(zip(services["service_id"], services["amount_pence"], strict=True))
     key = f"pot::{estate_id}::{year}"

@@ -88,8 +88,9 @@ def csv_bytes(frame: pd.DataFrame) -> bytes:
 
 def safe_filename(text: str, max_length: int = 80) -> str:
     """A file-name part made only of ``[A-Za-z0-9_.-]``: runs of anything else become ``_``,
-    and leading dots are dropped, so an estate id or name can never leave its folder."""
-    cleaned = _UNSAFE_FILENAME.sub("_", text).lstrip(".")[:max_length]
+    runs of dots become one and leading dots are dropped, so an estate id or name can never
+    leave its folder."""
+    cleaned = re.sub(r"\.{2,}", ".", _UNSAFE_FILENAME.sub("_", text)).lstrip(".")[:max_length]
     return cleaned or "_"
 
 

@@ -599,3 +599,16 @@ def doc(name: str) -> Doc | None:
     title = next((ln.lstrip("# ").strip() for ln in text.splitlines() if ln.startswith("#")),
                  name)
     return Doc(title, tuple(p for p in parts if p[1].strip()))
+
+
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~$])")
+
+
+def markdown_text(text: object) -> str:
+    """Text from users' files made inert for Streamlit's Markdown (headers, captions).
+
+    Every Markdown and HTML punctuation mark is backslash-escaped, so an estate named
+    ``[click](http://x)`` or ``![](http://x/img)`` shows as those characters, never as a live
+    link or a remote image.
+    """
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", str(text))

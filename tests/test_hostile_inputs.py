@@ -590,10 +590,6 @@ def test_app_pages_render_hostile_names_without_running_them(hostile_app_home, h
                 assert "evil.example" not in text, (kind, text)
 
 
-@pytest.mark.xfail(strict=False, raises=AssertionError, reason=(
-    "app.py passes estate names to st.header / st.subheader, which render Markdown: a name "
-    "holding [text](url) or ![](url) shows a live link and loads a remote image. Names need "
-    "Markdown escaping (app owner; HTML itself is not rendered)."))
 def test_app_shows_markdown_in_names_as_text(hostile_app_home, hostile_con):
     name = hostile_con.execute("select name from estates where estate_id = 'md-1'").fetchone()[0]
     for page in ("Estate", "PB pot"):
@@ -633,10 +629,6 @@ def _payment_lines_download(hostile_con, app_downloads) -> tuple[str, bytes]:
     return found
 
 
-@pytest.mark.xfail(strict=False, raises=AssertionError, reason=(
-    "app.py writes 'Download these lines (CSV)' with pandas to_csv, not export.csv_bytes: "
-    "payees such as =HYPERLINK(...), +cmd, @SUM(...) reach the spreadsheet as formulas "
-    "(app owner)."))
 def test_the_app_payment_lines_download_neutralises_formulas(hostile_app_home, hostile_con,
                                                              app_downloads):
     _, data = _payment_lines_download(hostile_con, app_downloads)
@@ -646,10 +638,6 @@ def test_the_app_payment_lines_download_neutralises_formulas(hostile_app_home, h
                 assert not value.startswith(TRIGGERS), (column, value)
 
 
-@pytest.mark.xfail(strict=False, raises=AssertionError, reason=(
-    "app.py names the payment-lines download payment_lines_<estate id>.csv with the raw id "
-    "(here '../../escape'); browsers sanitise it, but it should go through "
-    "export.safe_filename like the other downloads (app owner)."))
 def test_the_app_payment_lines_download_has_a_safe_file_name(hostile_app_home, hostile_con,
                                                              app_downloads):
     name, _ = _payment_lines_download(hostile_con, app_downloads)
