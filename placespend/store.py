@@ -20,6 +20,11 @@ import duckdb
 
 from placespend.errors import StoreError
 
+# DuckDB fetches a missing extension from the network when a query needs one; placespend makes
+# no network calls at run time, so a query that needed one fails instead. Set after opening
+# (not as connect() config), so other connections to the same file need no matching config.
+NO_DOWNLOADS = "set autoinstall_known_extensions = false"
+
 
 @contextlib.contextmanager
 def build_lock(home: Path) -> Iterator[None]:
@@ -57,6 +62,7 @@ def staged(target: Path) -> Iterator[duckdb.DuckDBPyConnection]:
     _remove_abandoned(target)
     _remove(temp)
     con = duckdb.connect(str(temp))
+    con.execute(NO_DOWNLOADS)
     try:
         yield con
         con.execute("checkpoint")
@@ -114,7 +120,9 @@ def connect(db_file: Path, *, read_only: bool = True) -> duckdb.DuckDBPyConnecti
         msg = f"No placespend database at {db_file}. Run `placespend build` first (or pass --home)."
         raise StoreError(msg)
     try:
-        return duckdb.connect(str(db_file), read_only=read_only)
+        con = duckdb.connect(str(db_file), read_only=read_only)
     except duckdb.Error as exc:
         msg = f"Cannot open {db_file}: {exc}. Rebuild it with `placespend build`."
         raise StoreError(msg) from exc
+    con.execute(NO_DOWNLOADS)
+    return con

@@ -642,3 +642,10 @@ def test_the_app_payment_lines_download_has_a_safe_file_name(hostile_app_home, h
                                                              app_downloads):
     name, _ = _payment_lines_download(hostile_con, app_downloads)
     assert "/" not in name and ".." not in name, name
+
+
+def test_the_store_never_fetches_duckdb_extensions(hostile_con):
+    """No network at run time: DuckDB may not download an extension a query asks for."""
+    setting = hostile_con.execute(
+        "select current_setting('autoinstall_known_extensions')").fetchone()[0]
+    assert setting is False
