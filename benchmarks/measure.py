@@ -34,6 +34,8 @@ STAGE_MODULES = ("benchmarks.stages", "benchmarks.compare", "benchmarks.london",
                  "benchmarks.app_server", "benchmarks.profile")
 
 IN_PROCESS = False  # True: run stages in this process (smoke tests; peak RSS not clean)
+QUIET_LOAD: float | None = None  # wait before each run until the 1-minute load is below this
+MAX_WAIT_S = 180.0  # ... but no longer than this
 
 BENCH_DIR = Path(__file__).resolve().parent
 REPO_DIR = BENCH_DIR.parent
@@ -133,7 +135,17 @@ def measure_rounds(
     return {n: Measured(n, s) for n, s in samples.items()}
 
 
+def _wait_for_quiet() -> None:
+    """On a shared machine, let other people's work pass before a run (up to MAX_WAIT_S)."""
+    if QUIET_LOAD is None:
+        return
+    deadline = time.monotonic() + MAX_WAIT_S
+    while os.getloadavg()[0] >= QUIET_LOAD and time.monotonic() < deadline:
+        time.sleep(5)
+
+
 def _run_once(name: str, spec: dict[str, Any], timeout: float) -> Sample:
+    _wait_for_quiet()
     with tempfile.TemporaryDirectory(dir=spec.get("scratch_root")) as scratch:
         result = Path(scratch) / "result.json"
         payload = {**spec, "stage": name, "scratch": scratch, "result": str(result)}

@@ -95,8 +95,10 @@ def _header(r: dict[str, Any]) -> str:
         f"`{m['commit']}`{' (engine files modified)' if m.get('dirty_engine') else ''}: "
         f"Python {m['python']}, DuckDB {m['duckdb']}, geopandas {m['geopandas']}, "
         f"tobler {m['tobler']}; {m['cpus']} CPUs, {m['memory_gb']} GB RAM. Load average "
-        f"{m['load_avg_start']:.1f} at the start, {m.get('load_avg_end', 0):.1f} at the end "
-        "(the machine is shared; each figure is the median of several runs, each run in its "
+        f"{m['load_avg_start']:.1f} at the start, {m.get('load_avg_end', 0):.1f} at the end"
+        + (f"; before each run the harness waited (up to 3 min) for it to fall below "
+           f"{m['quiet_load']:g}" if m.get("quiet_load") else "")
+        + " (the machine is shared; each figure is the median of several runs, each run in its "
         "own process, with the spread as min–max; stages compared with each other ran "
         "interleaved, round by round). Raw figures: `benchmarks/results.json`.\n\n"
         "All spend is **synthetic** (Camden's format and size, drawn from the seeded demo "
@@ -122,9 +124,10 @@ def _targets(r: dict[str, Any]) -> str:
             a, b = _stage(r, small, name), _stage(r, big, name)
             if a and b:
                 growth = b["median_s"] / a["median_s"]
+                cpu = b["cpu_median_s"] / a["cpu_median_s"]
                 rows.append((f"{big}: {name} time ≤ 11× the {small} time",
-                             f"{growth:.1f}× ({_s(b['median_s'])} vs {_s(a['median_s'])})",
-                             _ok(growth <= 11)))
+                             f"{growth:.1f}× ({_s(b['median_s'])} vs {_s(a['median_s'])}; "
+                             f"CPU time {cpu:.1f}×)", _ok(growth <= 11)))
         peaks = {n: s["peak_rss_mb"] for n, s in r["scales"][big]["stages"].items()}
         worst = max(peaks, key=peaks.get)
         rows.append((f"{big}: peak memory < 2 GB",
@@ -328,19 +331,26 @@ def _before_after(r: dict[str, Any], base: dict[str, Any] | None) -> str:
     lines = ["## Before and after the optimisations", "",
              f"Before: the same benchmark at commit `{base['meta']['commit']}` "
              f"({base['meta']['started']}, load average {base['meta']['load_avg_start']:.1f}); "
-             f"after: this run. Medians of wall time.", "",
-             "| scale | stage | before | after | speed-up |", "|---|---|---|---|---|"]
+             f"after: this run. Medians of wall time and of CPU time (less sensitive to other "
+             f"work on the machine).", "",
+             "| scale | stage | before | after | speed-up | CPU before | CPU after "
+             "| CPU speed-up |",
+             "|---|---|---|---|---|---|---|---|"]
     for label in _labels(r):
         for name in STAGE_LABELS:
             a, b = _stage(base, label, name), _stage(r, label, name)
             if a and b:
-                lines.append(f"| {label} | {STAGE_LABELS[name]} | {_s(a['median_s'])} | "
-                             f"{_s(b['median_s'])} | {a['median_s'] / b['median_s']:.1f}× |")
+                lines.append(_before_after_row(label, STAGE_LABELS[name], a, b))
     bc, c = base.get("compare"), r.get("compare")
     if bc and c:
         for name in METHOD_LABELS:
             a, b = bc["timings"].get(name), c["timings"].get(name)
             if a and b:
-                lines.append(f"| allocation | {METHOD_LABELS[name]} | {_s(a['median_s'])} | "
-                             f"{_s(b['median_s'])} | {a['median_s'] / b['median_s']:.1f}× |")
+                lines.append(_before_after_row("allocation", METHOD_LABELS[name], a, b))
     return "\n".join(lines)
+
+
+def _before_after_row(label: str, what: str, a: dict[str, Any], b: dict[str, Any]) -> str:
+    return (f"| {label} | {what} | {_s(a['median_s'])} | {_s(b['median_s'])} | "
+            f"{a['median_s'] / b['median_s']:.1f}× | {_s(a['cpu_median_s'])} | "
+            f"{_s(b['cpu_median_s'])} | {a['cpu_median_s'] / b['cpu_median_s']:.1f}× |")

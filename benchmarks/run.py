@@ -37,6 +37,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     measure.IN_PROCESS = args.in_process
+    measure.QUIET_LOAD = args.quiet_load
     results: dict[str, Any] = {"meta": _meta(args), "inputs": {}, "scales": {}}
     for scale in args.scales:
         label = f"n{args.rows}" if args.rows else f"x{scale:g}"
@@ -77,6 +78,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--cache", default=str(data.CACHE_DIR), help="folder for generated inputs")
     p.add_argument("--baseline", default=str(BENCH_DIR / "baseline.json"),
                    help="results.json of the run before the optimisations, for before/after")
+    p.add_argument("--quiet-load", type=float, default=None,
+                   help="before each run, wait (up to 3 min) until the 1-minute load average "
+                        "is below this (shared machines), e.g. 1.5 on 2 CPUs")
     p.add_argument("--in-process", action="store_true",
                    help="run stages in this process (fast; peak memory not clean): smoke tests")
     for part in ("london", "app", "compare", "profile"):
@@ -158,6 +162,7 @@ def _meta(args) -> dict[str, Any]:
         "runs": args.runs,
         "runs_large": args.runs_large,
         "in_process": args.in_process,
+        "quiet_load": args.quiet_load,
         "first_label": labels[0],
         "labels": labels,
     }
