@@ -16,6 +16,7 @@ validate everything at once.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 from collections.abc import Iterable, Mapping, Sequence
@@ -291,6 +292,7 @@ def load_spend(
     if not paths:
         raise InputFileError("no spend files given; pass at least one CSV export")
     paths = [Path(p) for p in paths]
+    refuse_repeated_files(paths)
     layouts = [
         _parse.sniff_file(p, [mapping] if mapping else list(PRESETS.values())) for p in paths
     ]
@@ -316,6 +318,40 @@ def check_spend_files(paths: Sequence[Path | str], mapping: ColumnMapping | None
     """
     for path in paths:
         _parse.sniff_file(Path(path), [mapping] if mapping else list(PRESETS.values()))
+    refuse_repeated_files([Path(p) for p in paths])
+
+
+def refuse_repeated_files(paths: Sequence[Path]) -> None:
+    """Refuse the same export given twice: by path, or as two files with identical bytes
+    ("spend.csv" and "spend (1).csv" from two downloads). Loaded twice, a file without
+    transaction ids would count every payment twice.
+
+    Raises
+    ------
+    InputFileError
+        Naming the files that repeat one another.
+    """
+    seen: dict[object, Path] = {}
+    problems = []
+    for path in paths:
+        if not path.is_file():
+            continue  # sniff_file says so
+        for key in (("path", path.resolve()), ("bytes", path.stat().st_size, _digest(path))):
+            first = seen.setdefault(key, path)
+            if first is not path:
+                how = "is given twice" if key[0] == "path" else f"has the same contents as {first}"
+                problems.append(f"{where(path)}{how}; load each export once")
+                break
+    if problems:
+        raise collected(InputFileError, "A spend export is repeated", problems)
+
+
+def _digest(path: Path) -> str:
+    digest = hashlib.blake2b(digest_size=20)
+    with path.open("rb") as f:
+        while chunk := f.read(16 * 1024 * 1024):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 def refuse_unusable_files(con: duckdb.DuckDBPyConnection, report: IngestReport) -> None:
