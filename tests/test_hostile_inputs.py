@@ -111,7 +111,20 @@ def a_million_rows_of_one_supplier(folder: Path) -> Path:
     return path
 
 
+def the_same_export_twice(folder: Path) -> list[Path]:
+    path = BAD / "spend/semicolons.csv"
+    return [path, path]
+
+
+def an_export_and_its_copy(folder: Path) -> list[Path]:
+    copy = folder / "semicolons (1).csv"  # a second download of the same export
+    copy.write_bytes((BAD / "spend/semicolons.csv").read_bytes())
+    return [BAD / "spend/semicolons.csv", copy]
+
+
 GENERATED = {
+    "the-same-export-twice": the_same_export_twice,
+    "an-export-and-its-copy": an_export_and_its_copy,
     "one-enormous-field": one_enormous_field,
     "one-line-of-200000-fields": one_line_of_200000_fields,
     "enormous-first-line": enormous_first_line,
@@ -126,8 +139,17 @@ def generated(tmp_path_factory):
     return {cid: make(folder) for cid, make in GENERATED.items() if "million" not in cid}
 
 
-def case_path(case: dict, generated: dict[str, Path]) -> Path:
-    return generated[case["id"]] if case["file"] == "generated" else BAD / case["file"]
+def case_path(case: dict, generated: dict[str, Path | list[Path]]) -> Path:
+    (path,) = case_paths(case, generated)
+    return path
+
+
+def case_paths(case: dict, generated: dict[str, Path | list[Path]]) -> list[Path]:
+    """The case's file(s): one, or several for the cases of one export given twice."""
+    if case["file"] != "generated":
+        return [BAD / case["file"]]
+    made = generated[case["id"]]
+    return made if isinstance(made, list) else [made]
 
 
 # -- the command line --------------------------------------------------------------------------
@@ -140,7 +162,10 @@ def run_cli(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:
                           text=True, env=env, cwd=paths.REPO_DIR, timeout=timeout)
 
 
-def build_args(section: str, path: Path, home: Path) -> list[str]:
+def build_args(section: str, path: Path | list[Path], home: Path) -> list[str]:
+    if isinstance(path, list):
+        assert section == "spend"
+        return ["build", *(a for p in path for a in ("--spend", str(p))), "--home", str(home)]
     option = {
         "spend": ["--spend", str(path)],
         "mapping": ["--spend", str(CAMDEN_SAMPLE), "--mapping", str(path)],
@@ -162,7 +187,9 @@ def cli_errors(tmp_path_factory, generated):
     def one(item):
         section, case = item
         home = root / case["id"]
-        return case["id"], (home, run_cli(*build_args(section, case_path(case, generated), home)))
+        paths = case_paths(case, generated)
+        files = paths if len(paths) > 1 else paths[0]
+        return case["id"], (home, run_cli(*build_args(section, files, home)))
 
     with ThreadPoolExecutor(max_workers=max(2, min(3, os.cpu_count() or 2))) as pool:
         return dict(pool.map(one, ERROR_CASES))
@@ -192,11 +219,11 @@ def test_user_mistakes_are_clear_errors_from_the_command_line(cli_errors, sectio
 # -- the library, case by case ----------------------------------------------------------------
 
 
-def ingest_case(path: Path, mapping=None):
-    """Load one file as a build does; return the report, payments and quarantine rows."""
+def ingest_case(path: Path | list[Path], mapping=None):
+    """Load a file as a build does; return the report, payments and quarantine rows."""
     con = duckdb.connect()
     try:
-        report = ingest.load_spend(con, [path], mapping)
+        report = ingest.load_spend(con, path if isinstance(path, list) else [path], mapping)
         payments = con.execute("select payee, amount_pence from payments").fetchall()
         quarantine = con.execute(
             "select source_row, reason, amount_pence from spend_quarantine order by source_row"
@@ -241,7 +268,7 @@ def test_spend_files_load_with_every_row_accounted_for(case, generated):
 @pytest.mark.parametrize("case", params("spend", "error"))
 def test_unusable_spend_files_are_refused_by_the_library_too(case, generated):
     with pytest.raises(PlacespendError) as info:
-        ingest_case(case_path(case, generated))
+        ingest_case(case_paths(case, generated))
     for text in case["expect"]:
         if text != "--mapping":  # the command line's own option name
             assert text in str(info.value)
