@@ -81,6 +81,20 @@ def test_export_of_one_estate_equals_its_total_in_the_store(default_home, tmp_pa
     assert len(features) == len(totals)
 
 
+def test_export_rows_have_one_order_so_a_rebuild_gives_the_same_bytes(default_home):
+    """Rows tied on amount (several £0.00 lines) must still come in one order: the sort
+    columns name each row, so two builds of the same data export byte-identical files."""
+    with store.connect(db_path(default_home)) as con:
+        rows = export.estate_rows(con)
+    sort_columns = ["estate_name", "estate_id", "financial_year", "amount_pence", "service",
+                    "basis", "key"]
+    assert (rows["amount_pence"] == 0).sum() > 1, "the demo has ties to break"
+    assert not rows.duplicated(sort_columns).any()
+    assert rows.equals(rows.sort_values(sort_columns, ascending=[True, True, True, False,
+                                                                 True, True, True],
+                                        kind="stable", ignore_index=True))
+
+
 def test_estates_command_lists_every_estate_with_the_demo_banner(default_home):
     result = _cli("estates", home=default_home)
     assert result.exit_code == 0

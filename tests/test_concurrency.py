@@ -20,9 +20,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import socket
 import statistics
-import subprocess
 import sys
 import time
 import urllib.parse
@@ -30,45 +28,19 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from _app_server import CHROMIUM, CHROMIUM_ARGS, NO_CHROMIUM, running_app
 
 from placespend import paths, store, views
 from placespend.build import build
 
-CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = paths.REPO_DIR / "test-artifacts"
 SESSIONS = 20
 PAGE_TIMEOUT_MS = 120_000
 RUN_TIMEOUT_S = 420
 YEAR = "2024-25"
 
-pytestmark = pytest.mark.skipif(
-    not CHROMIUM.exists(),
-    reason="Debian's Chromium is not installed at /usr/bin/chromium (install it with "
-    "`apt-get install -y chromium`; Playwright's own browser download is never used)",
-)
+pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason=NO_CHROMIUM)
 async_api = pytest.importorskip("playwright.async_api")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _wait_healthy(url: str, proc: subprocess.Popen, timeout: float = 90) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            msg = f"streamlit exited early with status {proc.returncode}"
-            raise RuntimeError(msg)
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
-                if r.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.3)
-    msg = f"streamlit did not answer on {url} within {timeout} s"
-    raise RuntimeError(msg)
 
 
 @pytest.fixture(scope="module")
@@ -80,29 +52,9 @@ def home(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def server(home):
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
     log_path = home / "streamlit.log"
-    with log_path.open("w") as log:
-        proc = subprocess.Popen(
-            [str(Path(sys.executable).with_name("streamlit")), "run",
-             str(paths.REPO_DIR / "app.py"), "--server.port", str(port),
-             "--server.address", "127.0.0.1", "--server.headless", "true",
-             "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
-            cwd=paths.REPO_DIR,
-            env={**os.environ, paths.HOME_ENV: str(home)},
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        try:
-            _wait_healthy(url, proc)
-            yield url, proc, log_path
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+    with running_app(home, log_path) as (url, proc):
+        yield url, proc, log_path
 
 
 # -- one session -----------------------------------------------------------------------------
@@ -226,8 +178,7 @@ async def _run(base: str, home: Path, estates: list[str]) -> tuple[list[Session]
     async with async_api.async_playwright() as p:
         browser = await p.chromium.launch(
             executable_path=str(CHROMIUM), headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-dev-shm-usage"])
+            args=[*CHROMIUM_ARGS, "--disable-dev-shm-usage"])
         try:
             # One browser window, one tab per session: each tab is its own Streamlit session
             # (its own websocket and script runs); the tabs share the browser's cache.

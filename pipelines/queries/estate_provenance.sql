@@ -49,4 +49,4 @@ final as (
 )
 
 select * from final
-order by amount_pence desc, service, scope_name
+order by amount_pence desc, service, scope_name, basis, scope_type, scope_code, key

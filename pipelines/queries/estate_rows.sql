@@ -44,4 +44,4 @@ final as (
 )
 
 select * from final
-order by estate_name, financial_year, amount_pence desc, service
+order by estate_name, estate_id, financial_year, amount_pence desc, service, basis, key

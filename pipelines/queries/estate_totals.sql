@@ -40,4 +40,4 @@ final as (
 )
 
 select * from final
-order by total_pence desc, estate_name
+order by total_pence desc, estate_name, estate_id

@@ -20,4 +20,4 @@ final as (
 )
 
 select * from final
-order by amount_pence desc
+order by amount_pence desc, service, service_id, exclusion_reason

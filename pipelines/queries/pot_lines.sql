@@ -38,4 +38,4 @@ final as (
 )
 
 select * from final
-order by amount_pence desc, service
+order by amount_pence desc, service, service_id

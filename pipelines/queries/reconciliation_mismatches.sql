@@ -5,5 +5,5 @@
 select *
 from reconciliation
 where difference_pence <> 0
-order by abs(difference_pence) desc
+order by abs(difference_pence) desc, group_id, key
 limit 20

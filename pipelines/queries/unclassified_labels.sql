@@ -13,5 +13,5 @@ from spend_lines as s
 inner join payments as p using (row_id)
 where s.service_id = 'unclassified'
 group by p.org_unit, p.purpose
-order by gross_pence desc
+order by gross_pence desc, p.org_unit, p.purpose
 limit $limit

@@ -13,8 +13,6 @@ from __future__ import annotations
 import csv
 import io
 import math
-import os
-import socket
 import subprocess
 import sys
 import time
@@ -24,44 +22,18 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from _app_server import CHROMIUM, CHROMIUM_ARGS, NO_CHROMIUM, running_app
 
 from placespend import export, maps, paths, pot, store, views
 from placespend.build import build
 
-CHROMIUM = Path("/usr/bin/chromium")
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "test-artifacts"
 YEAR = "2024-25"
 HILGROVE = "Hilgrove Road (census cluster)"
 
-pytestmark = pytest.mark.skipif(
-    not CHROMIUM.exists(),
-    reason="Debian's Chromium is not installed at /usr/bin/chromium (`.ci/run` installs it "
-    "with apt-get; Playwright's own browser download is never used)",
-)
+pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason=NO_CHROMIUM)
 sync_api = pytest.importorskip("playwright.sync_api")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _wait_healthy(url: str, proc: subprocess.Popen, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            msg = f"streamlit exited early with status {proc.returncode}"
-            raise RuntimeError(msg)
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
-                if r.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.3)
-    msg = f"streamlit did not answer on {url} within {timeout} s"
-    raise RuntimeError(msg)
 
 
 @pytest.fixture(scope="module")
@@ -73,31 +45,8 @@ def home(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def server(home):
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
-    log = open(home / "streamlit.log", "w")  # noqa: SIM115 - closed below
-    proc = subprocess.Popen(
-        [
-            str(Path(sys.executable).with_name("streamlit")), "run", str(REPO / "app.py"),
-            "--server.port", str(port), "--server.address", "127.0.0.1",
-            "--server.headless", "true", "--browser.gatherUsageStats", "false",
-            "--server.fileWatcherType", "none",
-        ],
-        cwd=REPO,
-        env={**os.environ, paths.HOME_ENV: str(home)},
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    try:
-        _wait_healthy(url, proc)
+    with running_app(home, home / "streamlit.log") as (url, _proc):
         yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
 
 
 @pytest.fixture(scope="module")
@@ -106,8 +55,7 @@ def browser():
         chromium = p.chromium.launch(
             executable_path=str(CHROMIUM),
             headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update"],
+            args=CHROMIUM_ARGS,
         )
         yield chromium
         chromium.close()
