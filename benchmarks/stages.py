@@ -64,8 +64,12 @@ def _has(con: duckdb.DuckDBPyConnection, table: str) -> bool:
 
 def _copy_store(spec: dict[str, Any], source: str) -> duckdb.DuckDBPyConnection:
     target = Path(spec["scratch"]) / "store.duckdb"
+    from placespend import store
+
     shutil.copyfile(spec[source], target)
-    return duckdb.connect(str(target))
+    con = duckdb.connect(str(target))
+    store.limit_memory(con)  # as a build is
+    return con
 
 
 def _drop_from(con: duckdb.DuckDBPyConnection, first: str) -> None:

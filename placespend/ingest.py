@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from itertools import accumulate, chain
@@ -333,10 +334,14 @@ def refuse_repeated_files(paths: Sequence[Path]) -> None:
     """
     seen: dict[object, Path] = {}
     problems = []
-    for path in paths:
-        if not path.is_file():
-            continue  # sniff_file says so
-        for key in (("path", path.resolve()), ("bytes", path.stat().st_size, _digest(path))):
+    files = [p for p in paths if p.is_file()]  # sniff_file reports the others
+    sizes = Counter(p.stat().st_size for p in {p.resolve() for p in files})
+    for path in files:
+        keys: list[tuple[object, ...]] = [("path", path.resolve())]
+        size = path.stat().st_size
+        if sizes[size] > 1:  # only files of one size can be copies: hash those alone
+            keys.append(("bytes", size, _digest(path)))
+        for key in keys:
             first = seen.setdefault(key, path)
             if first is not path:
                 how = "is given twice" if key[0] == "path" else f"has the same contents as {first}"

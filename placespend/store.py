@@ -13,6 +13,8 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
+import re
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -24,6 +26,29 @@ from placespend.errors import StoreError
 # no network calls at run time, so a query that needed one fails instead. Set after opening
 # (not as connect() config), so other connections to the same file need no matching config.
 NO_DOWNLOADS = "set autoinstall_known_extensions = false"
+
+# A build's working memory. DuckDB's own default is 80% of the machine's RAM, which a 10-year
+# export at ten times Camden's size would take (about 6 GB); capped, DuckDB spills the rest to
+# a folder beside the file being built (``<file>.tmp``), at some cost in time.
+MEMORY_ENV = "PLACESPEND_MEMORY_LIMIT"
+DEFAULT_MEMORY_LIMIT = "1GB"
+MEMORY_SIZE = re.compile(r"\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)", re.IGNORECASE)
+
+
+def limit_memory(con: duckdb.DuckDBPyConnection) -> None:
+    """Cap a building connection's memory: ``PLACESPEND_MEMORY_LIMIT`` (e.g. ``4GB``) or 1 GB.
+
+    Raises
+    ------
+    StoreError
+        The variable holds something that is not a memory size.
+    """
+    limit = os.environ.get(MEMORY_ENV, "").strip() or DEFAULT_MEMORY_LIMIT
+    if not MEMORY_SIZE.fullmatch(limit):
+        msg = (f"{MEMORY_ENV}={limit!r} is not a memory size. Use a size such as 1GB, 1500MB "
+               f"or 4GB, or unset it for the default {DEFAULT_MEMORY_LIMIT}.")
+        raise StoreError(msg)
+    con.execute(f"set memory_limit = '{limit}'")  # checked above: digits and a unit
 
 
 @contextlib.contextmanager
@@ -64,6 +89,7 @@ def staged(target: Path) -> Iterator[duckdb.DuckDBPyConnection]:
     con = duckdb.connect(str(temp))
     con.execute(NO_DOWNLOADS)
     try:
+        limit_memory(con)
         yield con
         con.execute("checkpoint")
         con.close()
@@ -85,14 +111,19 @@ BUILDING = ".building-"
 def _remove(db_file: Path) -> None:
     for leftover in (db_file, db_file.with_name(db_file.name + ".wal")):
         leftover.unlink(missing_ok=True)
+    shutil.rmtree(db_file.with_name(db_file.name + ".tmp"), ignore_errors=True)  # spilled data
 
 
 def _remove_abandoned(target: Path) -> None:
     """Delete half-built files of builds that were killed (their process no longer runs)."""
     for leftover in target.parent.glob(f"{target.name}{BUILDING}*"):
-        pid = leftover.name.removeprefix(f"{target.name}{BUILDING}").removesuffix(".wal")
+        pid = leftover.name.removeprefix(f"{target.name}{BUILDING}")
+        pid = pid.removesuffix(".wal").removesuffix(".tmp")
         if pid.isdigit() and not _running(int(pid)):
-            leftover.unlink(missing_ok=True)
+            if leftover.is_dir():
+                shutil.rmtree(leftover, ignore_errors=True)
+            else:
+                leftover.unlink(missing_ok=True)
 
 
 def _running(pid: int) -> bool:

@@ -24,8 +24,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from placespend import paths
+from placespend import paths, store
 from placespend.cli import app
+from placespend.errors import StoreError
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL and flock are POSIX")
 
@@ -193,3 +194,23 @@ def test_a_second_build_refuses_while_the_first_runs_and_readers_carry_on(built)
     assert first.returncode == 0, err
     assert (home / ".build.lock").read_text().strip() == str(first.pid)
     assert _figures(home) == figures
+
+
+def test_a_build_works_within_the_memory_limit_it_is_given(tmp_path, monkeypatch):
+    monkeypatch.setenv(store.MEMORY_ENV, "300MB")
+    with store.staged(tmp_path / "placespend.duckdb") as con:
+        (limit,) = con.execute("select current_setting('memory_limit')").fetchone()
+    assert limit.startswith(("286", "300")), limit  # DuckDB shows 300MB as 286.1 MiB
+    monkeypatch.delenv(store.MEMORY_ENV)
+    with store.staged(tmp_path / "placespend.duckdb") as con:
+        (limit,) = con.execute("select current_setting('memory_limit')").fetchone()
+    assert limit.startswith(("953", "1000")), limit  # the 1 GB default
+
+
+def test_a_memory_limit_that_is_not_a_size_is_refused_and_leaves_nothing(tmp_path, monkeypatch):
+    monkeypatch.setenv(store.MEMORY_ENV, "1GB'; drop table x; --")
+    target = tmp_path / "placespend.duckdb"
+    with pytest.raises(StoreError, match=f"{store.MEMORY_ENV}=.*is not a memory size"):
+        with store.staged(target):
+            pass
+    assert not list(tmp_path.iterdir())
