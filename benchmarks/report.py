@@ -332,10 +332,10 @@ def _before_after(r: dict[str, Any], base: dict[str, Any] | None) -> str:
              f"Before: the same benchmark at commit `{base['meta']['commit']}` "
              f"({base['meta']['started']}, load average {base['meta']['load_avg_start']:.1f}); "
              f"after: this run. Medians of wall time and of CPU time (less sensitive to other "
-             f"work on the machine).", "",
+             f"work on the machine), and the stage's peak memory.", "",
              "| scale | stage | before | after | speed-up | CPU before | CPU after "
-             "| CPU speed-up |",
-             "|---|---|---|---|---|---|---|---|"]
+             "| CPU speed-up | peak RSS before | peak RSS after |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
     for label in _labels(r):
         for name in STAGE_LABELS:
             a, b = _stage(base, label, name), _stage(r, label, name)
@@ -353,4 +353,5 @@ def _before_after(r: dict[str, Any], base: dict[str, Any] | None) -> str:
 def _before_after_row(label: str, what: str, a: dict[str, Any], b: dict[str, Any]) -> str:
     return (f"| {label} | {what} | {_s(a['median_s'])} | {_s(b['median_s'])} | "
             f"{a['median_s'] / b['median_s']:.1f}× | {_s(a['cpu_median_s'])} | "
-            f"{_s(b['cpu_median_s'])} | {a['cpu_median_s'] / b['cpu_median_s']:.1f}× |")
+            f"{_s(b['cpu_median_s'])} | {a['cpu_median_s'] / b['cpu_median_s']:.1f}× | "
+            f"{_mb(a['peak_rss_mb'])} | {_mb(b['peak_rss_mb'])} |")
