@@ -109,9 +109,10 @@ def floor(spec: dict[str, Any]) -> Body:
 
 @stage("ingest")
 def ingest_stage(spec: dict[str, Any]) -> Body:
-    from placespend import ingest
+    from placespend import ingest, store
 
     con = duckdb.connect(str(Path(spec["scratch"]) / "store.duckdb"))
+    store.limit_memory(con)  # as a build is
     ref = duckdb.connect(spec["ref"], read_only=True)
     wards = [r[0] for r in ref.execute("select ward_code from wards").fetchall()]
     estates = [r[0] for r in ref.execute("select estate_id from estates").fetchall()]

@@ -5,7 +5,7 @@
 --          $earliest_year, $latest_year (plausible payment years),
 --          $longest_text (characters: a longer payee, purpose, unit or id is a broken line)
 -- output : stg_payments (temporary)
--- grain  : one row per raw_spend row (file_index, source_row)
+-- grain  : one row per raw_spend row (file_index, source_row; read_row numbers them in order)
 -- units  : amount_pence integer pence, signed (NULL when the amount does not parse);
 --          payment_date DATE; financial_year UK April-March, e.g. 2024-25
 -- A row is accepted when reason is NULL. Quarantined rows keep amount_pence when the amount
@@ -14,26 +14,23 @@
 create or replace temp table stg_payments as
 with
 
-raw as (
-    select * from raw_spend
-),
-
--- Trimmed once and kept: every later step reads these (inlined, the trims ran again in each).
-cleaned as materialized (
+-- The mapped fields, trimmed as 00d_raw_spend_append copied them.
+cleaned as not materialized (
     select
         file_index,
         source_file,
         source_row,
+        read_row,
         read_problem,
         repair_note,
         amount_text,
-        nullif(ps_trim(transaction_id_text), '') as transaction_id,
-        nullif(ps_trim(date_text), '') as date_clean,
-        nullif(ps_trim(amount_text), '') as amount_clean,
-        nullif(ps_trim(payee_text), '') as payee_clean,
-        nullif(ps_trim(purpose_text), '') as purpose,
-        nullif(ps_trim(org_unit_text), '') as org_unit
-    from raw
+        transaction_id,
+        date_clean,
+        amount_clean,
+        payee_clean,
+        purpose,
+        org_unit
+    from raw_spend
 ),
 
 parsed as (
@@ -100,9 +97,9 @@ repeated as (
 repeated_ids as (
     select
         transaction_id,
-        arg_min(source_file, (file_index, source_row)) as first_file,
-        arg_min(source_row, (file_index, source_row)) as first_row,
-        arg_min(file_index, (file_index, source_row)) as first_index
+        arg_min(source_file, read_row) as first_file,
+        arg_min(source_row, read_row) as first_row,
+        min(read_row) as first_read_row
     from parsed
     semi join repeated using (transaction_id)
     group by transaction_id
@@ -110,9 +107,9 @@ repeated_ids as (
 
 -- Totals lines ("Total", "Grand total" in any column) have no date; look only at those rows.
 totals as (
-    select file_index, source_row
+    select read_row
     from raw_spend
-    where nullif(ps_trim(date_text), '') is null
+    where date_clean is null
         and list_has_any(
             list_transform(fields, lambda f: lower(ps_trim(coalesce(f, '')))),
             ['total', 'totals', 'grand total', 'sub total', 'subtotal'])
@@ -125,11 +122,11 @@ reasons as (
             when c.read_problem is not null then c.read_problem
             when c.is_empty then 'no date, amount, payee or description: an empty line'
             else nullif(concat_ws('; ',
-                case when t.source_row is not null then 'a totals line, not a payment' end,
+                case when t.read_row is not null then 'a totals line, not a payment' end,
                 c.length_problem || ': a broken export or lines run together; check this row',
                 c.amount_problem,
                 c.date_problem,
-                case when (c.file_index, c.source_row) <> (r.first_index, r.first_row)
+                case when c.read_row <> r.first_read_row
                     then format(
                         'duplicate transaction id ''{}'': first seen at {}, row {}',
                         c.transaction_id, r.first_file, r.first_row) end
@@ -137,15 +134,14 @@ reasons as (
         end as reason
     from checked as c
     left join repeated_ids as r using (transaction_id)
-    left join totals as t using (file_index, source_row)
+    left join totals as t using (read_row)
 ),
 
 -- The row as read, for refused rows only: the careful reader kept the text; rows from
 -- DuckDB's reader are written back as delimited text from their fields.
 refused_raw as (
     select
-        q.file_index,
-        q.source_row,
+        q.read_row,
         coalesce(w.raw, list_reduce(
             list_transform(w.fields, lambda f: case
                 when contains(coalesce(f, ''), w.delimiter) or contains(coalesce(f, ''), '"')
@@ -154,7 +150,7 @@ refused_raw as (
             end),
             lambda acc, f: acc || w.delimiter || f)) as raw
     from reasons as q
-    inner join raw_spend as w using (file_index, source_row)
+    inner join raw_spend as w using (read_row)
     where q.reason is not null
 ),
 
@@ -163,6 +159,7 @@ final as (
         r.file_index,
         r.source_file,
         r.source_row,
+        r.read_row,
         r.transaction_id,
         r.payment_date,
         ps_financial_year(r.payment_date) as financial_year,
@@ -177,7 +174,7 @@ final as (
         r.repair_note,
         w.raw
     from reasons as r
-    left join refused_raw as w using (file_index, source_row)
+    left join refused_raw as w using (read_row)
     left join payees as y using (payee_clean)
 )
 

@@ -1,7 +1,9 @@
 -- 01a_payments: the accepted spend lines.
 -- inputs : stg_payments
 -- output : payments (contract in docs/ARCHITECTURE.md)
--- grain  : one row per accepted payment line; row_id unique across all files of the load
+-- grain  : one row per accepted payment line; row_id unique across all files of the load: the
+--          line's place among every row read (read_row), so ids run in file and line order,
+--          with gaps where rows were quarantined (numbered as read, no sort of the load)
 -- units  : amount_pence integer pence, signed
 create or replace table payments as
 with
@@ -12,7 +14,7 @@ accepted as (
 
 final as (
     select
-        row_number() over (order by file_index, source_row) as row_id,
+        read_row as row_id,
         source_file,
         source_row,
         transaction_id,

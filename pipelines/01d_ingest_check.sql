@@ -1,20 +1,14 @@
 -- 01d_ingest_check: recount each file from the raw rows and from the two output tables, so
 -- placespend.ingest can prove nothing was lost or counted twice.
--- inputs : raw_spend, payments, spend_quarantine, ingest_summary, the macros of
---          00_ingest_macros
+-- inputs : raw_read_totals (counted from raw_spend by 00e), payments, spend_quarantine,
+--          ingest_summary
 -- output : a result set (no table), one row per source file
 -- grain  : one row per source file
 -- units  : *_pence integer pence, signed
 with
 
 read as (
-    select
-        source_file,
-        count(*) as raw_rows,
-        coalesce(sum(case when read_problem is null then ps_amount_pence(amount_text) end), 0)
-            as read_pence
-    from raw_spend
-    group by source_file
+    select * from raw_read_totals
 ),
 
 accepted as (

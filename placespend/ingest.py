@@ -300,11 +300,14 @@ def load_spend(
     names = _source_names(paths)
     _run_step(con, "00_ingest_macros")
     _run_step(con, "00a_raw_spend_init")
-    outcomes = [_read_file(con, i, names[i], layout) for i, layout in enumerate(layouts)]
+    outcomes: list[_ReadOutcome] = []
+    for i, layout in enumerate(layouts):
+        rows_before = sum(o.rows for o in outcomes)
+        outcomes.append(_read_file(con, i, names[i], layout, rows_before))
     _stage(con, names, layouts)
     report = _report(con, paths, layouts, outcomes)
     _check_invariant(con, {o.source_file: o.rows for o in outcomes})
-    for table in ("raw_spend", "stg_payments"):
+    for table in ("raw_read_totals", "stg_payments"):
         con.execute(f"drop table if exists {table}")  # temporary working tables, fixed names
     return report
 
@@ -415,13 +418,16 @@ class _ReadOutcome:
 
 
 def _read_file(
-    con: duckdb.DuckDBPyConnection, index: int, name: str, layout: _parse.Layout
+    con: duckdb.DuckDBPyConnection, index: int, name: str, layout: _parse.Layout,
+    rows_before: int,
 ) -> _ReadOutcome:
-    """Read one file (fast path first) and append its rows to ``raw_spend``."""
+    """Read one file (fast path first) and append its rows to ``raw_spend``, numbered on
+    from ``rows_before`` (the rows of the load's earlier files)."""
     rows = _read_fast(con, layout) if layout.fast_candidate else None
     if rows is not None:
         first_line = layout.header_line + 1
-        _run_step(con, "00d_raw_spend_append", **_append_params(index, name, layout, first_line))
+        _run_step(con, "00d_raw_spend_append",
+                  **_append_params(index, name, layout, first_line, rows_before))
         con.execute("drop view if exists raw_file")
         con.execute("drop table if exists raw_csv")
         outcome = _ReadOutcome(name, "duckdb", layout.encoding, rows, ())
@@ -429,7 +435,8 @@ def _read_file(
         parsed = _parse.read_careful(layout)
         con.register("raw_file", _arrow(parsed))
         try:
-            _run_step(con, "00d_raw_spend_append", **_append_params(index, name, layout, 0))
+            _run_step(con, "00d_raw_spend_append",
+                      **_append_params(index, name, layout, 0, rows_before))
         finally:
             con.unregister("raw_file")
         outcome = _ReadOutcome(
@@ -469,6 +476,7 @@ def _arrow(read: _parse.CarefulRead) -> pa.Table:
     return pa.table(
         {
             "source_row": pa.array(read.lines, pa.int64()),
+            "ordinal": pa.array(range(n), pa.int64()),
             "fields": pa.ListArray.from_arrays(offsets, flat),
             "raw": _sparse(read.raw, n),
             "read_problem": _sparse(read.read_problems, n),
@@ -484,12 +492,14 @@ def _sparse(values: dict[int, str], n: int) -> pa.Array:
     return pa.array(column, pa.string())
 
 
-def _append_params(index: int, name: str, layout: _parse.Layout, row_offset: int) -> dict[str, Any]:
+def _append_params(index: int, name: str, layout: _parse.Layout, row_offset: int,
+                   rows_before: int) -> dict[str, Any]:
     params: dict[str, Any] = {
         "file_index": index,
         "source_file": name,
         "delimiter": layout.delimiter,
         "row_offset": row_offset,
+        "rows_before": rows_before,
     }
     for f in _MAPPED_FIELDS:
         col = layout.positions.get(f)
@@ -504,6 +514,7 @@ def _stage(con: duckdb.DuckDBPyConnection, names: list[str], layouts: list[_pars
     formats: list[str] = []
     for layout in layouts:
         formats += [f for f in layout.mapping.date_formats if f not in formats]
+    _run_step(con, "00e_raw_read_totals")
     _run_step(
         con,
         "01_stg_payments",
@@ -512,6 +523,7 @@ def _stage(con: duckdb.DuckDBPyConnection, names: list[str], layouts: list[_pars
         latest_year=_parse.LATEST_YEAR,
         longest_text=_parse.LONGEST_TEXT,
     )
+    con.execute("drop table raw_spend")  # read: free its memory for the steps that follow
     _refuse_unsummable(con)
     _run_step(con, "01a_payments")
     _run_step(con, "01b_spend_quarantine")

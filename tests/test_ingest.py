@@ -153,8 +153,16 @@ def test_row_ids_unique_and_duplicates_caught_across_files(con, tmp_path):
     )
     report = load_spend(con, [CAMDEN_SAMPLE, second])
     assert [f.rows_read for f in report.files] == [13, 2]
-    ids = [r[0] for r in con.execute("select row_id from payments order by row_id").fetchall()]
-    assert ids == list(range(1, report.rows_accepted + 1))
+    # row_id is the line's place among all 15 rows read, in file order: unique across files,
+    # with gaps where rows were quarantined
+    rows = con.execute(
+        "select row_id, source_file, source_row from payments order by row_id").fetchall()
+    assert len({r[0] for r in rows}) == len(rows) == report.rows_accepted
+    first_data_line = 2  # after the header
+    expected = [(1 if f == "camden_sample.csv" else 14) + line - first_data_line
+                for _, f, line in rows]
+    assert [r[0] for r in rows] == expected
+    assert [r[1] for r in rows] == sorted((r[1] for r in rows), key="camden_sample.csv".__ne__)
     reason = con.execute(
         "select reason from spend_quarantine where source_file = 'later.csv'"
     ).fetchone()[0]
