@@ -1,6 +1,6 @@
 -- 00_ingest_macros: parsing and normalising macros shared by the ingest steps.
 -- inputs : none
--- output : temporary macros ps_trim, ps_amount_inner, ps_amount_parts, ps_amount_problem,
+-- output : temporary macros ps_trim, ps_clean, ps_fields_as_line, ps_amount_inner, ps_amount_parts, ps_amount_problem,
 --          ps_amount_pence_general, ps_amount_pence_unchecked, ps_amount_pence, ps_is_redacted, ps_payee_key,
 --          ps_financial_year
 -- grain  : one value in, one value out
@@ -11,6 +11,21 @@
 -- (negative). A decimal comma (1.234,56) is refused, never guessed.
 create or replace temp macro ps_trim(t) as
     regexp_replace(t, '^[ \t\n\r\f]+|[ \t\n\r\f]+$', '', 'g');
+
+-- Trimmed, NULL when nothing is left: how every mapped field is read.
+create or replace temp macro ps_clean(t) as
+    nullif(ps_trim(t), '');
+
+-- A row's fields written back as one delimited line, quoting a field that holds the delimiter
+-- or a double quote (the raw text kept for a refused row read by DuckDB's reader).
+create or replace temp macro ps_fields_as_line(fields, delimiter) as
+    list_reduce(
+        list_transform(fields, lambda f: case
+            when contains(coalesce(f, ''), delimiter) or contains(coalesce(f, ''), '"')
+                then '"' || replace(f, '"', '""') || '"'
+            else coalesce(f, '')
+        end),
+        lambda acc, f: acc || delimiter || f);
 
 create or replace temp macro ps_amount_inner(t) as
     case

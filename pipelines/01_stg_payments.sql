@@ -4,7 +4,8 @@
 -- params : $date_formats (VARCHAR[], strptime formats tried in order),
 --          $earliest_year, $latest_year (plausible payment years),
 --          $longest_text (characters: a longer payee, purpose, unit or id is a broken line)
--- output : stg_payments (temporary)
+-- output : stg_payments (temporary); raw, the text of a refused row as read, is filled in
+--          after it by 01_stg_payments_raw and 01_stg_payments_raw_csv
 -- grain  : one row per raw_spend row (file_index, source_row; read_row numbers them in order)
 -- units  : amount_pence integer pence, signed (NULL when the amount does not parse);
 --          payment_date DATE; financial_year UK April-March, e.g. 2024-25
@@ -137,23 +138,6 @@ reasons as (
     left join totals as t using (read_row)
 ),
 
--- The row as read, for refused rows only: the careful reader kept the text; rows from
--- DuckDB's reader are written back as delimited text from their fields.
-refused_raw as (
-    select
-        q.read_row,
-        coalesce(w.raw, list_reduce(
-            list_transform(w.fields, lambda f: case
-                when contains(coalesce(f, ''), w.delimiter) or contains(coalesce(f, ''), '"')
-                    then '"' || replace(f, '"', '""') || '"'
-                else coalesce(f, '')
-            end),
-            lambda acc, f: acc || w.delimiter || f)) as raw
-    from reasons as q
-    inner join raw_spend as w using (read_row)
-    where q.reason is not null
-),
-
 final as (
     select
         r.file_index,
@@ -172,9 +156,8 @@ final as (
         r.amount_pence,
         r.reason,
         r.repair_note,
-        w.raw
+        cast(null as varchar) as raw  -- refused rows': 01_stg_payments_raw*
     from reasons as r
-    left join refused_raw as w using (read_row)
     left join payees as y using (payee_clean)
 )
 

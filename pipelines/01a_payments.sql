@@ -3,7 +3,8 @@
 -- output : payments (contract in docs/ARCHITECTURE.md)
 -- grain  : one row per accepted payment line; row_id unique across all files of the load: the
 --          line's place among every row read (read_row), so ids run in file and line order,
---          with gaps where rows were quarantined (numbered as read, no sort of the load)
+--          with gaps where rows were quarantined. Numbered as read, so the load is never
+--          sorted: rows are stored in no particular order (order by row_id to read them in order)
 -- units  : amount_pence integer pence, signed
 create or replace table payments as
 with
@@ -29,5 +30,4 @@ final as (
     from accepted
 )
 
-select * from final
-order by row_id;
+select * from final;

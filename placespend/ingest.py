@@ -304,7 +304,7 @@ def load_spend(
     for i, layout in enumerate(layouts):
         rows_before = sum(o.rows for o in outcomes)
         outcomes.append(_read_file(con, i, names[i], layout, rows_before))
-    _stage(con, names, layouts)
+    _stage(con, names, layouts, outcomes)
     report = _report(con, paths, layouts, outcomes)
     _check_invariant(con, {o.source_file: o.rows for o in outcomes})
     for table in ("raw_read_totals", "stg_payments"):
@@ -415,6 +415,9 @@ class _ReadOutcome:
     encoding: str
     rows: int
     repaired_rows: tuple[tuple[int, str], ...]
+    rows_before: int  # rows of the load's earlier files
+    kept_csv: str | None = None  # DuckDB's rows of the file, kept for 01_stg_payments_raw_csv
+    delimiter: str = ","
 
 
 def _read_file(
@@ -425,22 +428,27 @@ def _read_file(
     from ``rows_before`` (the rows of the load's earlier files)."""
     rows = _read_fast(con, layout) if layout.fast_candidate else None
     if rows is not None:
-        first_line = layout.header_line + 1
-        _run_step(con, "00d_raw_spend_append",
-                  **_append_params(index, name, layout, first_line, rows_before))
-        con.execute("drop view if exists raw_file")
-        con.execute("drop table if exists raw_csv")
-        outcome = _ReadOutcome(name, "duckdb", layout.encoding, rows, ())
+        params = _append_params(index, name, layout, rows_before, by_name=True)
+        _run_step(con, "00c_raw_spend_append_csv", row_offset=layout.header_line + 1, **params)
+        # Kept (under a name of this load's own numbering) until 01_stg_payments_raw_csv has taken
+        # the raw text of the file's refused rows from it.
+        kept = f"raw_csv_{index}"
+        con.execute(f"drop table if exists {kept}")
+        con.execute(f"alter table raw_csv rename to {kept}")
+        outcome = _ReadOutcome(name, "duckdb", layout.encoding, rows, (), rows_before, kept,
+                               layout.delimiter)
     else:
+        con.execute("drop table if exists raw_csv")  # the fast reader's, if it gave up
         parsed = _parse.read_careful(layout)
         con.register("raw_file", _arrow(parsed))
         try:
             _run_step(con, "00d_raw_spend_append",
-                      **_append_params(index, name, layout, 0, rows_before))
+                      **_append_params(index, name, layout, rows_before, by_name=False))
         finally:
             con.unregister("raw_file")
         outcome = _ReadOutcome(
-            name, "python", parsed.encoding, len(parsed.lines), parsed.repaired_rows
+            name, "python", parsed.encoding, len(parsed.lines), parsed.repaired_rows,
+            rows_before,
         )
     log.info("read %s: %d rows (%s reader)", name, outcome.rows, outcome.reader)
     return outcome
@@ -464,7 +472,6 @@ def _read_fast(con: duckdb.DuckDBPyConnection, layout: _parse.Layout) -> int | N
     rows = con.table("raw_csv").shape[0]
     if layout.header_line + rows != layout.line_count:
         return None
-    _run_step(con, "00c_raw_file_from_csv")
     return rows
 
 
@@ -492,24 +499,29 @@ def _sparse(values: dict[int, str], n: int) -> pa.Array:
     return pa.array(column, pa.string())
 
 
-def _append_params(index: int, name: str, layout: _parse.Layout, row_offset: int,
-                   rows_before: int) -> dict[str, Any]:
+def _append_params(index: int, name: str, layout: _parse.Layout, rows_before: int, *,
+                   by_name: bool) -> dict[str, Any]:
+    """Parameters of the append steps: each mapped column by its raw_csv name (``f000``,
+    ``f001``, ...: 00c) or by its 1-based place in the row's fields (00d)."""
     params: dict[str, Any] = {
         "file_index": index,
         "source_file": name,
         "delimiter": layout.delimiter,
-        "row_offset": row_offset,
         "rows_before": rows_before,
     }
     for f in _MAPPED_FIELDS:
         col = layout.positions.get(f)
-        params[f"{f}_col"] = None if col is None else col + 1
+        if by_name:
+            params[f"{f}_name"] = None if col is None else f"f{col:03d}"
+        else:
+            params[f"{f}_col"] = None if col is None else col + 1
     for f in _CONSTANT_FIELDS:
         params[f"{f}_const"] = layout.mapping.constants.get(f)
     return params
 
 
-def _stage(con: duckdb.DuckDBPyConnection, names: list[str], layouts: list[_parse.Layout]) -> None:
+def _stage(con: duckdb.DuckDBPyConnection, names: list[str], layouts: list[_parse.Layout],
+           outcomes: list[_ReadOutcome]) -> None:
     """Parse, validate and split into the output tables (``pipelines/01*.sql``)."""
     formats: list[str] = []
     for layout in layouts:
@@ -523,7 +535,14 @@ def _stage(con: duckdb.DuckDBPyConnection, names: list[str], layouts: list[_pars
         latest_year=_parse.LATEST_YEAR,
         longest_text=_parse.LONGEST_TEXT,
     )
+    _run_step(con, "01_stg_payments_raw")
     con.execute("drop table raw_spend")  # read: free its memory for the steps that follow
+    for outcome in outcomes:
+        if outcome.kept_csv:
+            con.execute(f"alter table {outcome.kept_csv} rename to raw_csv")
+            _run_step(con, "01_stg_payments_raw_csv", rows_before=outcome.rows_before,
+                      delimiter=outcome.delimiter)
+            con.execute("drop table raw_csv")
     _refuse_unsummable(con)
     _run_step(con, "01a_payments")
     _run_step(con, "01b_spend_quarantine")
