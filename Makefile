@@ -32,7 +32,7 @@ lint: install
 	$(BIN)/ruff check placespend tests scripts benchmarks app.py
 
 ## Benchmarks: Camden's real size and 10x, the floor, tobler, pandas, London-wide geometry, the
-## app (about 40 minutes; inputs cached in benchmarks/.cache). Writes benchmarks/RESULTS.md.
+## app (10-15 minutes on 2 cores; inputs cached in benchmarks/.cache). Writes benchmarks/RESULTS.md.
 bench: install
 	$(BIN)/python -m benchmarks.run
 
