@@ -476,3 +476,33 @@ def test_any_rows_are_all_accounted_for(rows):
     assert f.accepted_pence + f.quarantined_pence == expected_pence
     assert len({n for (n,) in lines}) == len(rows)  # one distinct line per row
     assert blank_reasons == (0,)
+
+
+def test_refused_rows_keep_their_own_line_across_several_fast_read_files(con, tmp_path):
+    """DuckDB's reader keeps no fields for most rows; a refused row's raw text is written back
+    afterwards from its own file's rows. With two files, each refused row must get its own
+    line, not the line at the same place in the other file."""
+    first = [camden_header(),
+             camden_line("01/09/2025", "Mears Ltd", "100", "a-1"),
+             camden_line("02/09/2025", "Mears Ltd", "12,34", "a-2"),  # decimal comma
+             camden_line("03/09/2025", "Mears Ltd", "300", "a-3")]
+    second = [camden_header(),
+              camden_line("04/09/2025", "Veolia", "400", "b-1"),
+              camden_line("05/09/2025", "Veolia", "500", "b-2"),
+              camden_line("06/09/2025", "Veolia", "n/a", "b-3"),  # not a number
+              camden_line("07/09/2025", "Veolia", "200", "a-1"),  # the first file's id again
+              camden_line("", "Grand total", "1000", "")]  # a totals line: its fields are kept
+    report = load_spend(con, [write(tmp_path / "first.csv", first),
+                              write(tmp_path / "second.csv", second)])
+    assert [f.reader for f in report.files] == ["duckdb", "duckdb"]
+    refused = con.execute(
+        "select source_file, source_row, raw, reason from spend_quarantine").fetchall()
+    lines = {"first.csv": first, "second.csv": second}
+    assert {(f, row) for f, row, _, _ in refused} == {
+        ("first.csv", 3), ("second.csv", 4), ("second.csv", 5), ("second.csv", 6)}
+    for source_file, row, raw, _ in refused:  # the same fields (quoting may differ)
+        read_back = next(csv.reader([raw]))
+        assert read_back == next(csv.reader([lines[source_file][row - 1]])), (source_file, row)
+    reasons = {(f, row): reason for f, row, _, reason in refused}
+    assert "first seen at first.csv, row 2" in reasons["second.csv", 5]
+    assert "totals line" in reasons["second.csv", 6]
