@@ -79,8 +79,10 @@ def build(
     *,
     db_path: Path | None = None,
     on_step: StepReporter | None = None,
+    memory_limit: str | None = None,
 ) -> BuildResult:
-    """Build the store in ``home`` (or at ``db_path``) from ``inputs``.
+    """Build the store in ``home`` (or at ``db_path``) from ``inputs``, with DuckDB's memory
+    capped at ``memory_limit`` (default: ``PLACESPEND_MEMORY_LIMIT`` or 1 GB).
 
     Raises
     ------
@@ -90,6 +92,7 @@ def build(
     inputs = inputs or BuildInputs()
     report = on_step or (lambda _step: None)
     target = db_path or paths.db_path(home)
+    memory_limit = store.memory_limit(memory_limit)  # a wrong size fails before any work
     with store.build_lock(target.parent):
         report(STEPS[0])
         mapping = _mapping(inputs.mapping)
@@ -111,7 +114,7 @@ def build(
         spend, contracts, is_demo = _spend_files(home, inputs, cat, bounds)
         if is_demo:
             notes.insert(0, demo.DEMO_LABEL)
-        with store.staged(target) as con:
+        with store.staged(target, memory_limit) as con:
             _write_reference(con, cat, bounds, atom_table)
             report(STEPS[4])
             ingest.refuse_unusable_files(con, ingest.load_spend(con, list(spend), mapping))

@@ -116,6 +116,12 @@ def build(
     mapping: Annotated[
         Path | None, typer.Option(help="Column mapping (YAML/JSON) for a non-Camden spend file.")
     ] = None,
+    memory_limit: Annotated[
+        str | None,
+        typer.Option("--memory-limit", envvar=store.MEMORY_ENV, metavar="SIZE",
+                     help="Most memory the build's database may use, e.g. 4GB; beyond it, it "
+                     f"spills to disk beside the store (default {store.DEFAULT_MEMORY_LIMIT})."),
+    ] = None,
 ) -> None:
     """Build the store: boundaries, atoms, spend ingest, apportionment, reconciliation."""
     inputs = build_mod.BuildInputs(
@@ -135,7 +141,7 @@ def build(
         def on_step(name: str) -> None:
             progress.update(task, description=name, completed=build_mod.STEPS.index(name))
 
-        result = build_mod.build(home, inputs, on_step=on_step)
+        result = build_mod.build(home, inputs, on_step=on_step, memory_limit=memory_limit)
         progress.update(task, description="Done", completed=len(build_mod.STEPS))
     _print_build(result)
 

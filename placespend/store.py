@@ -35,20 +35,27 @@ DEFAULT_MEMORY_LIMIT = "1GB"
 MEMORY_SIZE = re.compile(r"\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)", re.IGNORECASE)
 
 
-def limit_memory(con: duckdb.DuckDBPyConnection) -> None:
-    """Cap a building connection's memory: ``PLACESPEND_MEMORY_LIMIT`` (e.g. ``4GB``) or 1 GB.
+def limit_memory(con: duckdb.DuckDBPyConnection, limit: str | None = None) -> None:
+    """Cap a building connection's memory as :func:`memory_limit` says."""
+    con.execute(f"set memory_limit = '{memory_limit(limit)}'")  # checked: digits and a unit
+
+
+def memory_limit(limit: str | None = None) -> str:
+    """A build's memory cap: ``limit``, else ``PLACESPEND_MEMORY_LIMIT`` (e.g. ``4GB``), else
+    1 GB.
 
     Raises
     ------
     StoreError
-        The variable holds something that is not a memory size.
+        The limit is not a memory size.
     """
-    limit = os.environ.get(MEMORY_ENV, "").strip() or DEFAULT_MEMORY_LIMIT
+    limit = (limit or os.environ.get(MEMORY_ENV, "")).strip() or DEFAULT_MEMORY_LIMIT
     if not MEMORY_SIZE.fullmatch(limit):
-        msg = (f"{MEMORY_ENV}={limit!r} is not a memory size. Use a size such as 1GB, 1500MB "
-               f"or 4GB, or unset it for the default {DEFAULT_MEMORY_LIMIT}.")
+        msg = (f"Memory limit {limit!r} (--memory-limit or {MEMORY_ENV}) is not a memory size. "
+               f"Use a size such as 1GB, 1500MB or 4GB, or leave it out for the default "
+               f"{DEFAULT_MEMORY_LIMIT}.")
         raise StoreError(msg)
-    con.execute(f"set memory_limit = '{limit}'")  # checked above: digits and a unit
+    return limit
 
 
 @contextlib.contextmanager
@@ -80,8 +87,9 @@ def build_lock(home: Path) -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def staged(target: Path) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A connection to a fresh file that replaces ``target`` only if the block succeeds."""
+def staged(target: Path, memory_limit: str | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A connection to a fresh file that replaces ``target`` only if the block succeeds; its
+    memory capped as :func:`limit_memory` says."""
     target.parent.mkdir(parents=True, exist_ok=True)
     temp = target.with_name(f"{target.name}{BUILDING}{os.getpid()}")
     _remove_abandoned(target)
@@ -89,7 +97,7 @@ def staged(target: Path) -> Iterator[duckdb.DuckDBPyConnection]:
     con = duckdb.connect(str(temp))
     con.execute(NO_DOWNLOADS)
     try:
-        limit_memory(con)
+        limit_memory(con, memory_limit)
         yield con
         con.execute("checkpoint")
         con.close()

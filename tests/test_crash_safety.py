@@ -210,7 +210,22 @@ def test_a_build_works_within_the_memory_limit_it_is_given(tmp_path, monkeypatch
 def test_a_memory_limit_that_is_not_a_size_is_refused_and_leaves_nothing(tmp_path, monkeypatch):
     monkeypatch.setenv(store.MEMORY_ENV, "1GB'; drop table x; --")
     target = tmp_path / "placespend.duckdb"
-    with pytest.raises(StoreError, match=f"{store.MEMORY_ENV}=.*is not a memory size"):
+    with pytest.raises(StoreError, match=f"--memory-limit or {store.MEMORY_ENV}.*not a memory"):
         with store.staged(target):
             pass
     assert not list(tmp_path.iterdir())
+
+
+def test_a_memory_limit_given_to_the_build_wins_over_the_environment(tmp_path, monkeypatch):
+    monkeypatch.setenv(store.MEMORY_ENV, "2GB")
+    with store.staged(tmp_path / "placespend.duckdb", "300MB") as con:
+        (limit,) = con.execute("select current_setting('memory_limit')").fetchone()
+    assert limit.startswith(("286", "300")), limit
+
+
+def test_the_cli_refuses_a_memory_limit_that_is_not_a_size_before_building(tmp_path):
+    result = _cli("build", "--memory-limit", "lots", home=tmp_path)
+    assert result.returncode == 2
+    assert "Memory limit 'lots'" in result.stderr and "--memory-limit" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not paths.db_path(tmp_path).exists()
