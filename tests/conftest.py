@@ -16,6 +16,9 @@ estates, the rest is the "in ward, not on an estate" residual.
 from __future__ import annotations
 
 import datetime as dt
+import shutil
+from collections.abc import Callable
+from pathlib import Path
 
 import duckdb
 import pandas as pd
@@ -23,6 +26,7 @@ import pytest
 from hypothesis import settings
 
 from placespend.apportion import write_table
+from placespend.build import build
 
 # Property tests check behaviour, not speed: a busy CI machine must not fail them on time.
 settings.register_profile("placespend", deadline=None, print_blob=True)
@@ -134,3 +138,28 @@ def two_ward_con():
         write_table(con, name, frame)
     yield con
     con.close()
+
+
+# -- the default build, made once per test run -------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def demo_home(tmp_path_factory) -> Path:
+    """The default build (shipped boundaries, synthetic demo spend), built once for the whole
+    run. Only read it: a module that changes its store, uploads into it or rebuilds it takes
+    its own copy with ``demo_home_copy``."""
+    home = tmp_path_factory.mktemp("demo_home")
+    build(home)
+    return home
+
+
+@pytest.fixture(scope="session")
+def demo_home_copy(demo_home, tmp_path_factory) -> Callable[[str], Path]:
+    """``copy(name)``: a fresh home folder holding a copy of the default build."""
+
+    def copy(name: str) -> Path:
+        home = tmp_path_factory.mktemp(name) / "home"
+        shutil.copytree(demo_home, home, ignore=shutil.ignore_patterns(".build.lock"))
+        return home
+
+    return copy

@@ -14,7 +14,6 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from placespend import export, paths, pot, store, views
-from placespend.build import build
 from placespend.demo import DEMO_LABEL
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
@@ -23,9 +22,8 @@ HILGROVE = "Hilgrove Road (census cluster)"
 
 
 @pytest.fixture(scope="module")
-def home(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("app_home")
-    build(folder)
+def home(demo_home_copy):
+    folder = demo_home_copy("app_home")  # uploads go into it
     before = os.environ.get(paths.HOME_ENV)
     os.environ[paths.HOME_ENV] = str(folder)
     yield folder

@@ -15,7 +15,6 @@ from shapely import box
 from typer.testing import CliRunner
 
 from placespend import export, store
-from placespend.build import build
 from placespend.cli import app
 from placespend.paths import db_path
 
@@ -34,10 +33,8 @@ def _cli(*args: str, home) -> object:
 
 
 @pytest.fixture(scope="module")
-def default_home(tmp_path_factory):
-    home = tmp_path_factory.mktemp("default")
-    build(home)
-    return home
+def default_home(demo_home):
+    return demo_home
 
 
 def test_default_build_reconciles_to_the_penny(default_home):

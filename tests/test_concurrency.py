@@ -31,7 +31,6 @@ import pytest
 from _app_server import CHROMIUM, CHROMIUM_ARGS, NO_CHROMIUM, running_app
 
 from placespend import paths, store, views
-from placespend.build import build
 
 ARTIFACTS = paths.REPO_DIR / "test-artifacts"
 SESSIONS = 20
@@ -44,10 +43,8 @@ async_api = pytest.importorskip("playwright.async_api")
 
 
 @pytest.fixture(scope="module")
-def home(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("load_home")
-    build(folder)
-    return folder
+def home(demo_home_copy):
+    return demo_home_copy("load_home")  # rebuilt during the test
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,6 @@ from hypothesis import strategies as st
 from pypdf import PdfReader
 
 from placespend import export, pot, store
-from placespend.build import build
 from placespend.catalogue import load_catalogue
 from placespend.demo import DEMO_LABEL
 from placespend.errors import PlacespendError
@@ -25,10 +24,8 @@ PREVIOUS = "2023-24"
 
 
 @pytest.fixture(scope="module")
-def con(tmp_path_factory):
-    home = tmp_path_factory.mktemp("pot")
-    build(home)
-    connection = store.connect(db_path(home))
+def con(demo_home):
+    connection = store.connect(db_path(demo_home))
     yield connection
     connection.close()
 

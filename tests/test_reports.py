@@ -15,7 +15,6 @@ from pypdf import PdfReader
 from typer.testing import CliRunner
 
 from placespend import export, reports, store
-from placespend.build import build
 from placespend.cli import app
 from placespend.demo import DEMO_LABEL
 from placespend.errors import PlacespendError
@@ -27,10 +26,9 @@ HOSTILE_ESTATE = "=cmd|' /C calc'!A0 <b>Estate</b>"
 
 
 @pytest.fixture(scope="module")
-def home(tmp_path_factory):
+def home(demo_home_copy):
     """A demo store where a few of Hilgrove's payment lines and one estate's name are hostile."""
-    home = tmp_path_factory.mktemp("reports")
-    build(home)
+    home = demo_home_copy("reports")  # changed below
     with store.connect(db_path(home)) as con:
         hilgrove = export.resolve_estate(con, "Hilgrove")
         lines = export.source_lines(con, hilgrove, "caretaking", YEAR)

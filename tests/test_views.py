@@ -10,7 +10,6 @@ import pytest
 from typer.testing import CliRunner
 
 from placespend import export, paths, store, views
-from placespend.build import build
 from placespend.cli import app as cli_app
 from placespend.errors import InputFileError, PlacespendError
 
@@ -18,10 +17,8 @@ YEAR = "2024-25"
 
 
 @pytest.fixture(scope="module")
-def home(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("views_home")
-    build(folder)
-    return folder
+def home(demo_home_copy):
+    return demo_home_copy("views_home")  # uploads go into it
 
 
 @pytest.fixture(scope="module")

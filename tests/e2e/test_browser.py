@@ -25,7 +25,6 @@ import pytest
 from _app_server import CHROMIUM, CHROMIUM_ARGS, NO_CHROMIUM, running_app
 
 from placespend import export, maps, paths, pot, store, views
-from placespend.build import build
 
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "test-artifacts"
@@ -37,10 +36,8 @@ sync_api = pytest.importorskip("playwright.sync_api")
 
 
 @pytest.fixture(scope="module")
-def home(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("e2e_home")
-    build(folder)
-    return folder
+def home(demo_home_copy):
+    return demo_home_copy("e2e_home")  # uploads go into it
 
 
 @pytest.fixture(scope="module")
