@@ -9,6 +9,8 @@ A thin layer over the library: widgets, layout, cached calls into ``placespend.v
 from __future__ import annotations
 
 import functools
+import logging
+import uuid
 
 import streamlit as st
 
@@ -22,6 +24,7 @@ import pandas as pd  # noqa: E402
 from placespend import charts, export, maps, views  # noqa: E402
 from placespend.errors import PlacespendError  # noqa: E402
 from placespend.reconcile import reconcile  # noqa: E402
+from placespend.safe_text import markdown as md  # noqa: E402
 
 try:  # pot sizing and reports are written alongside; the pages say so until they land
     from placespend import pot
@@ -32,6 +35,7 @@ try:
 except ImportError:  # pragma: no cover
     reports = None
 
+LOG = logging.getLogger("placespend.app")
 PAGES = ("Map", "Estate", "PB pot", "Exports", "Method", "Your own data")
 ALL_YEARS = "All years"
 
@@ -285,8 +289,8 @@ def _selected_card(table: pd.DataFrame, state: dict) -> None:
         st.info("Click an estate on the map or find it by name in the sidebar.")
         return
     row = table[table["estate_id"] == state["estate"]].iloc[0]
-    st.subheader(views.markdown_text(row["estate_name"]))
-    st.caption(f"Boundary: {row['boundary']}")
+    st.subheader(md(row["estate_name"]))
+    st.caption(f"Boundary: {md(row['boundary'])}")
     st.metric("Total (shown services)", views.pounds(row["total_pence"]))
     st.caption(f"Range {views.money(row['low_pence'])} – {views.money(row['high_pence'])}")
     st.metric("Per household", views.money(row["per_household_pence"]))
@@ -302,9 +306,10 @@ def page_estate(db: str, con, facts: dict, state: dict) -> None:
         return
     year = state["year"]
     ov = _overview(db, estate_id, year, con)
-    st.header(views.markdown_text(ov.name))
+    st.header(md(ov.name))
     st.caption(
-        f"{ov.wards} · about {ov.households_est:,.0f} households · boundary: {ov.boundary} · "
+        f"{md(ov.wards)} · about {ov.households_est:,.0f} households · "
+        f"boundary: {md(ov.boundary)} · "
         f"financial year {state['year_text']}"
     )
     cols = st.columns(4)
@@ -314,7 +319,7 @@ def page_estate(db: str, con, facts: dict, state: dict) -> None:
     cols[2].metric("Direct (estate contracts)", views.money(ov.direct_pence))
     cols[3].metric("Delegable services", views.money(ov.delegable_pence))
     with st.expander("About this boundary"):
-        st.write(ov.boundary_note or "No note.")
+        st.markdown(md(ov.boundary_note, 2000, lines=True) if ov.boundary_note else "No note.")
     rows = _provenance(db, estate_id, year, con)
     services = views.by_service(rows)
     # Only the open tab runs (bound to the URL, so a shared link reopens it too).
@@ -437,7 +442,7 @@ def page_pot(db: str, con, facts: dict, state: dict) -> None:
     if state["year"] is None:
         st.caption(f"A pot is per year: sizing on {year}, the latest.")
     services = views.by_service(_provenance(db, estate_id, year, con))
-    st.subheader(f"{views.markdown_text(facts['estates'][estate_id])}, {year}")
+    st.subheader(f"{md(facts['estates'][estate_id])}, {year}")
     names = dict(zip(services["service_id"], services["service"], strict=True))
     amounts = dict(zip(services["service_id"], services["amount_pence"], strict=True))
     key = f"pot::{estate_id}::{year}"
@@ -515,7 +520,7 @@ def page_exports(db: str, con, facts: dict, state: dict) -> None:
     stem = views.export_stem(con, one, year)
     if one:
         ov = _overview(db, one, year, con)
-        st.metric(f"{ov.name}, {state['year_text']}", views.pounds(ov.total_pence))
+        st.metric(f"{md(ov.name)}, {state['year_text']}", views.pounds(ov.total_pence))
     cols = st.columns(3)
     cols[0].download_button(  # bytes, not a callable: cheap, and kept while the button shows
         "Spend by service (CSV)", views.export_csv(con, one, year),
@@ -571,7 +576,7 @@ def page_method(db: str, con, facts: dict, state: dict) -> None:
     if notes:
         st.subheader("Notes from the build")
         for note in notes:
-            st.markdown(f"- {note}")
+            st.markdown(f"- {md(note, 1000)}")
     for name, title in (("METHOD.md", "Method in full"), ("ACCURACY.md", "How right is it?"),
                         ("boundaries", "Data sources and licences"),
                         ("DEMO_DATA.md", "About the demo spend")):
@@ -602,6 +607,10 @@ def page_upload(db: str, con, facts: dict, state: dict) -> None:
                                    type=["geojson", "json", "gpkg", "parquet", "fgb"])
         mapping = st.file_uploader("Column mapping for a non-Camden spend file (YAML/JSON)",
                                    type=["yaml", "yml", "json"])
+        st.caption(
+            f"Each file may be at most {_upload_limit_mb()} MB (the server's "
+            "`server.maxUploadSize`); spend files of several years can be uploaded together."
+        )
         name = st.text_input("Name for this data set", placeholder="e.g. camden-2024 "
                              "(default: the date and time)")
         submitted = st.form_submit_button("Check and build", type="primary")
@@ -610,7 +619,15 @@ def page_upload(db: str, con, facts: dict, state: dict) -> None:
         for kind, f in (("contracts", contracts), ("estates", estates), ("mapping", mapping)):
             if f is not None:
                 files.append(views.UploadedFile(kind, f.name, f.getvalue()))
-        _build_upload(name, files)
+        if files:
+            _build_upload(name, files)
+        else:
+            st.error(
+                f"No file arrived. The browser refuses any file over {_upload_limit_mb()} MB "
+                "before it is sent (the box shows the file struck out): split a bigger export "
+                "by year or month and upload the parts together, or build it from the command "
+                "line with `placespend build --spend FILE`."
+            )
     built = views.datasets()[1:]
     if built:
         st.subheader("Built uploads")
@@ -620,23 +637,51 @@ def page_upload(db: str, con, facts: dict, state: dict) -> None:
                      hide_index=True, width="stretch")
 
 
+def _upload_limit_mb() -> int:
+    return int(st.get_option("server.maxUploadSize"))
+
+
 def _build_upload(name: str, files: list) -> None:
     problem = None
     with st.status("Checking and building…", expanded=True) as status:
         try:
-            dataset = views.build_upload(name, files, on_step=st.write)
+            dataset = views.build_upload(name, files, on_step=st.text)
         except PlacespendError as exc:
-            problem = str(exc)
+            problem = exc
             status.update(label="Your files need fixing (see below)", state="error",
                           expanded=False)
+        except Exception:
+            status.update(label="The build stopped (see below)", state="error", expanded=False)
+            raise
         else:
-            status.update(label=f"Built {dataset.label}", state="complete", expanded=False)
+            status.update(label=f"Built {md(dataset.label)}", state="complete",
+                          expanded=False)
     if problem is not None:
-        st.error(problem)
+        _show_problem(problem)
         return
     st.session_state["_switch_to"] = dataset.key
-    st.session_state["_notice"] = f"Built **{dataset.label}** and switched to it."
+    st.session_state["_notice"] = f"Built **{md(dataset.label)}** and switched to it."
     st.rerun()
+
+
+# ---- the error boundary --------------------------------------------------------------------
+
+
+def _show_problem(exc: PlacespendError) -> None:
+    """A problem with the user's data or store: its message, shown as text."""
+    st.error(md(exc, 4000, lines=True), icon=":material/error:")
+
+
+def _show_unexpected(exc: Exception) -> None:
+    """A bug: a short message and a reference; the traceback goes to the server log only."""
+    reference = uuid.uuid4().hex[:8]
+    LOG.error("unexpected error, reference %s", reference, exc_info=exc)
+    st.error(
+        f"Something went wrong that placespend did not expect (reference {reference}). "
+        "Your files and the stores are unchanged. Reload the page to carry on; if it happens "
+        "again, report it with this reference, which marks the details in the server's log.",
+        icon=":material/bug_report:",
+    )
 
 
 RENDER = {
@@ -675,4 +720,6 @@ def main() -> None:
 try:
     main()
 except PlacespendError as exc:
-    st.error(str(exc))
+    _show_problem(exc)
+except Exception as exc:  # the boundary: no traceback (or server path) reaches the page
+    _show_unexpected(exc)

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 import pandas as pd
 import plotly.graph_objects as go
 
+from placespend.safe_text import html as _text
+
 # Okabe–Ito: distinguishable with the common colour-vision deficiencies.
 OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442",
              "#000000")
@@ -164,7 +166,7 @@ def sankey(flows: pd.DataFrame, title: str = "") -> go.Figure:
             valueformat=",.0f",
             valuesuffix=" £",
             node={
-                "label": nodes,
+                "label": [_text(n) for n in nodes],
                 "x": xs,
                 "y": ys,
                 "color": node_colour,
@@ -183,7 +185,7 @@ def sankey(flows: pd.DataFrame, title: str = "") -> go.Figure:
         )
     )
     fig.update_layout(
-        title={"text": title} if title else None,
+        title={"text": _text(title)} if title else None,
         margin={"l": 10, "r": 10, "t": 40 if title else 10, "b": 10},
         height=max(460, 120 + 30 * int((flows["kind"] == "directorate").sum())),
         font={"size": 13, "color": "#222222"},
@@ -280,10 +282,10 @@ def network(inter: Interdependency, outcome_labels: dict[str, str] | None = None
                 y=[y0, (y0 + y1) / 2, y1],
                 mode="lines",
                 line={"color": colour, "width": 2.5, "dash": RELATION_DASH.get(e.relation)},
-                name=f"{labels.get(e.outcome, e.outcome)}: {words}",
+                name=_text(f"{labels.get(e.outcome, e.outcome)}: {words}"),
                 legendgroup=f"{e.outcome}-{e.relation}",
                 showlegend=legend not in shown,
-                hovertext=(
+                hovertext=_text(
                     f"{name[e.from_service]} {words} {name[e.to_service]} "
                     f"({labels.get(e.outcome, e.outcome)}): {e.rationale}"
                 ),
@@ -305,13 +307,13 @@ def network(inter: Interdependency, outcome_labels: dict[str, str] | None = None
             x=xs,
             y=[pos[s][1] for s in nodes["service_id"]],
             mode="markers+text",
-            text=[f"{s} ({_pounds(a)})" for s, a in zip(nodes["service"], nodes["amount_pence"],
-                                                        strict=True)],
+            text=[_text(f"{s} ({_pounds(a)})")
+                  for s, a in zip(nodes["service"], nodes["amount_pence"], strict=True)],
             textposition=[_label_side(x, y) for x, y in zip(
                 xs, [pos[s][1] for s in nodes["service_id"]], strict=True)],
             textfont={"size": 12, "color": "#222222"},
             marker={"size": sizes, "color": "#4d4d4d", "line": {"color": "white", "width": 1}},
-            hovertext=[f"{s} ({d}): {_pounds(a)} on this estate" for s, d, a in
+            hovertext=[_text(f"{s} ({d}): {_pounds(a)} on this estate") for s, d, a in
                        zip(nodes["service"], nodes["directorate"], nodes["amount_pence"],
                            strict=True)],
             hoverinfo="text",
@@ -373,7 +375,7 @@ def comparison_bars(comp: pd.DataFrame) -> go.Figure:
     fig = go.Figure(
         go.Bar(
             x=values,
-            y=comp["place"],
+            y=[_text(p) for p in comp["place"]],
             orientation="h",
             marker={"color": [colour.get(k, "#777777") for k in comp["level"]]},
             text=[f"£{v:,.0f}" if pd.notna(v) else "no households" for v in values],

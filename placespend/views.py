@@ -92,7 +92,8 @@ def datasets(home: Path | str | None = None) -> list[Dataset]:
     found = [default_dataset(home)]
     folder = uploads_dir(home)
     if folder.is_dir():
-        built = [p for p in folder.iterdir() if (p / paths.DB_FILENAME).exists()]
+        built = [p for p in folder.iterdir()
+                 if not p.name.startswith(".") and (p / paths.DB_FILENAME).exists()]
         for p in sorted(built, key=lambda p: p.stat().st_mtime, reverse=True):
             found.append(Dataset(p.name, f"Upload: {p.name}", p / paths.DB_FILENAME))
     return found
@@ -133,8 +134,11 @@ def build_upload(
     """Build a separate store from uploaded files under ``<home>/uploads/<name>/``.
 
     The default store is never touched. Without a spend file the synthetic demo spend is used
-    (written inside the upload folder). An existing upload of the same name is replaced only
-    if the new build succeeds; a first build that fails leaves no folder behind.
+    (written inside the upload folder). The files are saved and built in a hidden staging
+    folder beside it, which replaces ``<name>/`` only once the build has succeeded; on any
+    failure the staging folder is removed and an earlier upload of that name stays as it was.
+    Two files uploaded under one name are both kept (the second as ``name (2).csv``), so the
+    build sees each of them.
 
     Raises
     ------
@@ -148,29 +152,67 @@ def build_upload(
     if not files:
         msg = "Upload at least one file (a spend export, a contracts register or estates)."
         raise PlacespendError(msg)
-    folder = uploads_dir(home) / upload_name(name)
-    fresh = not folder.exists()
-    inputs_dir = folder / "inputs"
-    inputs_dir.mkdir(parents=True, exist_ok=True)
+    root = uploads_dir(home)
+    folder = root / upload_name(name)
+    root.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".incoming-{folder.name}-", dir=root))
+    inputs_dir = staging / "inputs"
+    try:
+        saved = _save_uploads(inputs_dir, files)
+        inputs = build_mod.BuildInputs(
+            spend=tuple(saved.get("spend", ())),
+            contracts=_one(saved, "contracts"),
+            estates=_one(saved, "estates"),
+            mapping=_one(saved, "mapping"),
+        )
+        try:
+            build_mod.build(staging, inputs, db_path=staging / paths.DB_FILENAME,
+                            on_step=on_step)
+        except PlacespendError as exc:
+            raise type(exc)(str(exc).replace(f"{inputs_dir}/", "")) from None
+        _record_final_folder(staging / paths.DB_FILENAME, staging, folder)
+        _swap_in(staging, folder)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return Dataset(folder.name, f"Upload: {folder.name}", folder / paths.DB_FILENAME)
+
+
+def _save_uploads(inputs_dir: Path, files: Sequence[UploadedFile]) -> dict[str, list[Path]]:
+    """Write each upload under ``inputs/<kind>/`` by its base name, never over another."""
     saved: dict[str, list[Path]] = {}
     for f in files:
-        target = inputs_dir / f.kind / Path(f.filename).name
-        target.parent.mkdir(parents=True, exist_ok=True)
+        folder = inputs_dir / f.kind
+        folder.mkdir(parents=True, exist_ok=True)
+        base = Path(Path(f.filename).name or f"{f.kind}.csv")
+        target, n = folder / base.name, 1
+        while target.exists():
+            n += 1
+            target = folder / f"{base.stem} ({n}){base.suffix}"
         target.write_bytes(f.data)
         saved.setdefault(f.kind, []).append(target)
-    inputs = build_mod.BuildInputs(
-        spend=tuple(saved.get("spend", ())),
-        contracts=_one(saved, "contracts"),
-        estates=_one(saved, "estates"),
-        mapping=_one(saved, "mapping"),
-    )
+    return saved
+
+
+def _record_final_folder(db_file: Path, staging: Path, folder: Path) -> None:
+    """Make the build's record of its input paths name the folder the store will live in."""
+    con = store.connect(db_file, read_only=False)
     try:
-        build_mod.build(folder, inputs, db_path=folder / paths.DB_FILENAME, on_step=on_step)
-    except PlacespendError as exc:
-        if fresh:
-            shutil.rmtree(folder, ignore_errors=True)
-        raise type(exc)(str(exc).replace(f"{inputs_dir}/", "")) from None
-    return Dataset(folder.name, f"Upload: {folder.name}", folder / paths.DB_FILENAME)
+        con.execute("update build_info set value = replace(value, $old, $new)",
+                    {"old": str(staging), "new": str(folder)})
+    finally:
+        con.close()
+
+
+def _swap_in(staging: Path, folder: Path) -> None:
+    """Replace ``folder`` by ``staging``; the old folder is moved aside, then deleted."""
+    old = None
+    if folder.exists():
+        old = Path(tempfile.mkdtemp(prefix=f".replaced-{folder.name}-", dir=folder.parent))
+        folder.rename(old / folder.name)
+    staging.rename(folder)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
 
 
 def _one(saved: dict[str, list[Path]], kind: str) -> Path | None:
@@ -600,15 +642,3 @@ def doc(name: str) -> Doc | None:
                  name)
     return Doc(title, tuple(p for p in parts if p[1].strip()))
 
-
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~$])")
-
-
-def markdown_text(text: object) -> str:
-    """Text from users' files made inert for Streamlit's Markdown (headers, captions).
-
-    Every Markdown and HTML punctuation mark is backslash-escaped, so an estate named
-    ``[click](http://x)`` or ``![](http://x/img)`` shows as those characters, never as a live
-    link or a remote image.
-    """
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", str(text))

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from placespend import export, paths, pot, store, views
+from placespend import export, paths, pot, safe_text, store, views
 from placespend.demo import DEMO_LABEL
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
@@ -112,7 +112,7 @@ def test_shared_url_reopens_the_estate_view(home, con):
     at = run(page="Estate", estate=HILGROVE, year="2023-24")
     assert at.radio(key="page").value == "Estate"
     assert at.selectbox(key="year").value == "2023-24"
-    assert at.header[0].value == views.markdown_text(HILGROVE)
+    assert at.header[0].value == safe_text.markdown(HILGROVE)
     eid = export.resolve_estate(con, "Hilgrove")
     totals = export.estate_totals(con, "2023-24").set_index("estate_id").loc[eid]
     assert metric(at, "Total spend placed here") == f"£{totals.total_pence / 100:,.2f}"
