@@ -23,7 +23,7 @@ import pydeck as pdk
 from shapely import wkb
 from shapely.geometry import MultiPolygon, Polygon
 
-from placespend import paths, safe_text
+from placespend import paths
 
 WGS84 = "EPSG:4326"
 BNG = "EPSG:27700"
@@ -295,9 +295,6 @@ def estate_layer_data(
     merged["value_text"] = [
         "no data" if pd.isna(v) else fmt(v) for v in merged[value_column]
     ]
-    # The tooltip is HTML: names from users' files go into it escaped, as text.
-    for column in ("estate_name", "boundary_short"):
-        merged[f"{column}_html"] = merged[column].map(safe_text.html)
     return merged
 
 
@@ -333,9 +330,11 @@ def focus_view(records: pd.DataFrame, estate_id: str, max_zoom: float = 14.0) ->
     return view
 
 
+# Streamlit's deck.gl chart HTML-escapes each {field} it substitutes into the tooltip (checked
+# in the browser by tests/e2e/test_hostile_browser.py), so names go in as they are.
 TOOLTIP = {
     "html": (
-        "<b>{estate_name_html}</b><br/>Boundary: {boundary_short_html}<br/>Total: {total_text}"
+        "<b>{estate_name}</b><br/>Boundary: {boundary_short}<br/>Total: {total_text}"
         "<br/>Per household: {per_household_text}<br/>Map colour: {value_text}"
     ),
     "style": {"backgroundColor": "#222", "color": "white", "fontSize": "0.8rem"},

@@ -27,10 +27,11 @@ _LINE_BREAKS = re.compile(r"\s*[\r\n\u2028\u2029]+\s*")
 # construct (links, images, autolinks, emphasis, HTML, tables, Streamlit's ``:directive[…]``
 # and ``$maths$``), whatever the renderer's extensions.
 _PUNCTUATION = re.compile("([" + re.escape(string.punctuation) + "])")
-# Streamlit turns ``:name:`` into an emoji or an icon even when the colons are escaped (it works
-# on the text after Markdown's escapes are applied); a word joiner after the first colon keeps
-# the name as typed, invisibly.
-_SHORTCODE = re.compile(r":(?=[\w+\-/]+:)")
+# Two of Streamlit's extensions work on the text after Markdown's escapes are applied, so
+# escaping alone does not stop them: emoji and icon shortcodes (``:smile:``) and GFM's literal
+# autolinks (``https://x``, ``www.x.org``, ``a@b.org``). A word joiner, invisible, after every
+# colon and at-sign and inside ``www.`` breaks both, and leaves the text as it reads.
+_AUTOLINK = re.compile(r"([:@])|(?<=www)(?=\.)", re.IGNORECASE)
 WORD_JOINER = "\u2060"
 
 DEFAULT_LIMIT = 300
@@ -56,14 +57,16 @@ def visible(text: object) -> str:
 def markdown(text: object, limit: int | None = DEFAULT_LIMIT, *, lines: bool = False) -> str:
     """``text`` escaped so that Streamlit's Markdown shows exactly its characters.
 
-    Every ASCII punctuation mark is backslash-escaped and emoji shortcodes are broken
-    invisibly, so ``[click](http://x)``, ``![](http://x/i.png)``, ``<img src=…>``,
-    ``https://x``, ``:red[x]`` and ``# heading`` all show as typed. Line breaks become spaces
+    Every ASCII punctuation mark is backslash-escaped, and shortcodes and literal autolinks
+    are broken by an invisible word joiner (U+2060), so ``[click](http://x)``,
+    ``![](http://x/i.png)``, ``<img src=…>``, ``https://x``, ``:red[x]`` and ``# heading``
+    all show as typed. Line breaks become spaces
     (a single line for headers and labels), or Markdown hard breaks with ``lines=True``.
     Controls are shown as escapes; text longer than ``limit`` is cut (:func:`capped`).
     """
     value = visible(capped(text, limit))
-    value = _PUNCTUATION.sub(r"\\\1", _SHORTCODE.sub(":" + WORD_JOINER, value))
+    value = _AUTOLINK.sub(lambda m: (m.group(1) or "") + WORD_JOINER, value)
+    value = _PUNCTUATION.sub(r"\\\1", value)
     return _LINE_BREAKS.sub("  \n" if lines else " ", value).strip()
 
 
