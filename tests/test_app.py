@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from placespend import export, paths, pot, safe_text, store, views
+from placespend import export, paths, pot, safe_text, store
 from placespend.demo import DEMO_LABEL
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")

@@ -222,7 +222,8 @@ def _upload(pg, server: str, label: str, name: str, data: bytes) -> str:
 
 
 def test_upload_errors_quote_hostile_headers_and_ids_as_text(page, server, tmp_path):
-    header = ",".join([HOSTILE.replace(",", " ").replace('"', ""), "![x](http://evil.example/col.png)", "c"])
+    header = ",".join([HOSTILE.replace(",", " ").replace('"', ""),
+                       "![x](http://evil.example/col.png)", "c"])
     message = _upload(page, server, "Spend export", "spend.csv",
                       f"{header}\n1,2,3\n4,5,6\n".encode())
     assert "no header row" in message and "evil.example" in message, message
