@@ -8,7 +8,6 @@ other exception is a bug and keeps its traceback.
 from __future__ import annotations
 
 import json
-import re
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -22,7 +21,7 @@ from rich.text import Text
 
 from placespend import accuracy as accuracy_mod
 from placespend import build as build_mod
-from placespend import export, paths, store
+from placespend import export, paths, safe_text, store
 from placespend._sql import query
 from placespend.demo import DEMO_LABEL
 from placespend.errors import PlacespendError
@@ -52,14 +51,7 @@ Year = Annotated[
 ]
 
 
-# Characters a terminal would obey rather than show: C0/C1 controls (ANSI escapes, bell, carriage
-# return) and bidirectional overrides. Text from users' files is printed with these escaped.
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
-
-
-def _visible(text: object) -> str:
-    """``text`` with control characters shown as escapes (``\\x1b``), never obeyed."""
-    return _CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), str(text))
+_visible = safe_text.visible
 
 
 def _plain(text: object) -> Text:

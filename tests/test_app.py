@@ -211,3 +211,35 @@ def test_a_broken_store_is_reported_not_raised(tmp_path, monkeypatch):
     at.run()
     assert not at.exception
     assert "Rebuild it" in at.error[0].value
+
+
+def test_an_unexpected_error_shows_a_reference_and_no_traceback(home, monkeypatch, caplog):
+    from placespend import views
+
+    def broken(*args, **kwargs):
+        raise RuntimeError(f"internal detail at {home}")
+
+    monkeypatch.setattr(views, "estate_overview", broken)
+    with caplog.at_level("ERROR", logger="placespend.app"):
+        at = run(page="Estate", estate=HILGROVE)
+    (shown,) = [e.value for e in at.error]
+    assert "reference" in shown and "did not expect" in shown
+    assert str(home) not in shown and "RuntimeError" not in shown
+    reference = shown.split("reference ")[1][:8]
+    logged = [r for r in caplog.records if reference in r.getMessage()]
+    assert logged and logged[0].exc_info[0] is RuntimeError
+
+
+def test_a_data_problem_is_shown_as_text(home, monkeypatch):
+    from placespend import views
+    from placespend.errors import InputFileError
+
+    def refuse(*args, **kwargs):
+        raise InputFileError("row 2: estate '[x](http://evil.example)' is unknown")
+
+    monkeypatch.setattr(views, "estate_overview", refuse)
+    at = run(page="Estate", estate=HILGROVE)
+    (shown,) = [e.value for e in at.error]
+    assert shown == safe_text.markdown(
+        "row 2: estate '[x](http://evil.example)' is unknown", 4000, lines=True)
+    assert "](http" not in shown

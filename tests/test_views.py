@@ -251,3 +251,55 @@ def test_good_upload_builds_a_separate_store(home):
     with views.open_store(dataset.db_path) as up:
         assert not views.is_demo(up)
         assert views.data_label(up) == "user-supplied spend"
+
+
+def _upload_files(home) -> list[str]:
+    folder = views.uploads_dir(home)
+    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*")) if folder.exists() else []
+
+
+def test_a_failed_upload_leaves_no_folder_whatever_the_error(home, monkeypatch):
+    before = _upload_files(home)
+
+    def crash(*args, **kwargs):
+        raise RuntimeError("a bug, not the user's mistake")
+
+    monkeypatch.setattr(views.build_mod, "build", crash)
+    with pytest.raises(RuntimeError):
+        views.build_upload("crash", [views.UploadedFile("spend", "s.csv", b"x")], home=home)
+    assert _upload_files(home) == before
+
+
+def test_a_failed_rebuild_keeps_the_earlier_upload_of_that_name(home):
+    spend = (paths.demo_dir(home) / "SYNTHETIC_DEMO_camden_spend.csv").read_bytes()
+    first = views.build_upload("keep-me", [views.UploadedFile("spend", "spend.csv", spend)],
+                               home=home)
+    kept = {p: p.read_bytes() for p in first.db_path.parent.rglob("*") if p.is_file()}
+    with pytest.raises(PlacespendError):
+        views.build_upload("keep-me", [views.UploadedFile("spend", "spend.csv", b"a,b\n1,2\n")],
+                           home=home)
+    assert {p: p.read_bytes() for p in first.db_path.parent.rglob("*") if p.is_file()} == kept
+    assert not [p for p in views.uploads_dir(home).iterdir() if p.name.startswith(".")]
+    assert "keep-me" in [d.key for d in views.datasets(home)]
+    with views.open_store(first.db_path) as up:
+        recorded = str(views.build_info(up)["inputs"])
+    assert ".incoming" not in recorded and "keep-me" in recorded
+
+
+def test_two_uploads_of_one_name_are_both_kept_not_overwritten(home):
+    spend = (paths.demo_dir(home) / "SYNTHETIC_DEMO_camden_spend.csv").read_bytes()
+    with pytest.raises(PlacespendError, match=r"same contents|given twice"):
+        views.build_upload("twice", [views.UploadedFile("spend", "export.csv", spend),
+                                     views.UploadedFile("spend", "export.csv", spend)],
+                           home=home)
+    assert not (views.uploads_dir(home) / "twice").exists()
+    lines = spend.splitlines(keepends=True)
+    half = len(lines) // 2
+    parts = [b"".join(lines[:half]), b"".join(lines[:1] + lines[half:])]
+    dataset = views.build_upload("halves", [views.UploadedFile("spend", "export.csv", p)
+                                            for p in parts], home=home)
+    inputs = sorted(p.name for p in (dataset.db_path.parent / "inputs" / "spend").iterdir())
+    assert inputs == ["export (2).csv", "export.csv"]
+    with views.open_store(dataset.db_path) as up:
+        read = up.execute("select sum(rows_read) from ingest_summary").fetchone()[0]
+    assert read == len(lines) - 1
