@@ -243,3 +243,11 @@ def test_a_data_problem_is_shown_as_text(home, monkeypatch):
     assert shown == safe_text.markdown(
         "row 2: estate '[x](http://evil.example)' is unknown", 4000, lines=True)
     assert "](http" not in shown
+
+
+def test_an_upload_with_no_file_says_why_and_names_the_size_limit(home):
+    at = run(page="Your own data")
+    assert any("at most 200 MB" in c.value for c in at.caption)
+    at.button[0].click().run()
+    (shown,) = [e.value for e in at.error]
+    assert "No file arrived" in shown and "200 MB" in shown
