@@ -40,7 +40,7 @@ from placespend.keys import CENSUS_KEYS, FALLBACK_KEY, KEYS
 log = logging.getLogger(__name__)
 
 PIPELINE_DIR = paths.PIPELINES_DIR / "accuracy"
-REPORT_PATH = paths.REPO_DIR / "docs" / "ACCURACY.md"
+REPORT_PATH = paths.DOCS_DIR / "ACCURACY.md"
 CHART_NAME = "accuracy.png"
 KEY_ERRORS_PATH = paths.PACKAGE_DATA_DIR / "key_errors.csv"
 SOURCE = "placespend accuracy on 2011 Census, Camden"

@@ -5,10 +5,23 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import platformdirs
+
 PACKAGE_DIR = Path(__file__).resolve().parent
 REPO_DIR = PACKAGE_DIR.parent
-BOUNDARIES_DIR = REPO_DIR / "boundaries"
-PIPELINES_DIR = REPO_DIR / "pipelines"
+
+
+def _shipped(name: str) -> Path:
+    """A top-level folder of the checkout (``pipelines``, ``boundaries``, ``docs``), which an
+    installed wheel carries inside the package instead (see ``pyproject.toml``)."""
+    inside = PACKAGE_DIR / name
+    return inside if inside.is_dir() else REPO_DIR / name
+
+
+IN_CHECKOUT = (REPO_DIR / "pyproject.toml").is_file() and (REPO_DIR / "pipelines").is_dir()
+BOUNDARIES_DIR = _shipped("boundaries")
+PIPELINES_DIR = _shipped("pipelines")
+DOCS_DIR = _shipped("docs")
 PACKAGE_DATA_DIR = PACKAGE_DIR / "data"
 CATALOGUE_PATH = PACKAGE_DATA_DIR / "catalogue.yaml"
 
@@ -16,13 +29,18 @@ DB_FILENAME = "placespend.duckdb"
 HOME_ENV = "PLACESPEND_HOME"
 
 
-def home_dir(home: Path | str | None = None) -> Path:
-    """The folder holding the store: ``home``, else ``$PLACESPEND_HOME``, else ``.placespend/``.
+def default_home() -> Path:
+    """``.placespend/`` in a checkout (git-ignored, so a clone works without configuration);
+    once installed, the user's data folder (``~/.local/share/placespend`` on Linux)."""
+    if IN_CHECKOUT:
+        return REPO_DIR / ".placespend"
+    return Path(platformdirs.user_data_dir("placespend", appauthor=False))
 
-    The default sits beside the package so a fresh checkout works without configuration; it is
-    git-ignored.
-    """
-    chosen = home or os.environ.get(HOME_ENV) or (REPO_DIR / ".placespend")
+
+def home_dir(home: Path | str | None = None) -> Path:
+    """The folder holding the store: ``home``, else ``$PLACESPEND_HOME``, else
+    :func:`default_home`."""
+    chosen = home or os.environ.get(HOME_ENV) or default_home()
     return Path(chosen).expanduser().resolve()
 
 

@@ -624,7 +624,7 @@ def doc(name: str) -> Doc | None:
     path = (
         paths.BOUNDARIES_DIR / "README.md"
         if name == "boundaries"
-        else paths.REPO_DIR / "docs" / name
+        else paths.DOCS_DIR / name
     )
     if not path.exists():
         return None
