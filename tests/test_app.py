@@ -219,7 +219,7 @@ def test_an_unexpected_error_shows_a_reference_and_no_traceback(home, monkeypatc
     def broken(*args, **kwargs):
         raise RuntimeError(f"internal detail at {home}")
 
-    monkeypatch.setattr(views, "estate_overview", broken)
+    monkeypatch.setattr(views, "by_service", broken)  # not behind a cache
     with caplog.at_level("ERROR", logger="placespend.app"):
         at = run(page="Estate", estate=HILGROVE)
     (shown,) = [e.value for e in at.error]
@@ -237,7 +237,7 @@ def test_a_data_problem_is_shown_as_text(home, monkeypatch):
     def refuse(*args, **kwargs):
         raise InputFileError("row 2: estate '[x](http://evil.example)' is unknown")
 
-    monkeypatch.setattr(views, "estate_overview", refuse)
+    monkeypatch.setattr(views, "by_service", refuse)
     at = run(page="Estate", estate=HILGROVE)
     (shown,) = [e.value for e in at.error]
     assert shown == safe_text.markdown(
