@@ -628,6 +628,7 @@ def page_upload(db: str, con, facts: dict, state: dict) -> None:
                 "by year or month and upload the parts together, or build it from the command "
                 "line with `placespend build --spend FILE`."
             )
+    _ingest_report(con, facts)
     built = views.datasets()[1:]
     if built:
         st.subheader("Built uploads")
@@ -635,6 +636,20 @@ def page_upload(db: str, con, facts: dict, state: dict) -> None:
         st.dataframe(pd.DataFrame({"Data set": [d.key for d in built],
                                    "File": [str(d.db_path) for d in built]}),
                      hide_index=True, width="stretch")
+
+
+def _ingest_report(con, facts: dict) -> None:
+    """What the current data set's spend files gave, and the rows they did not."""
+    report = views.ingest_report(con)
+    st.subheader(f"What was read: {md(facts['label'])}")
+    (st.warning if report.needs_attention else st.caption)(report.summary())
+    _table(report.files)
+    if report.rows_quarantined:
+        st.markdown("**Why rows were not accepted**")
+        _table(report.reasons)
+        st.download_button("Download the rows not accepted (CSV)", views.quarantine_csv(con),
+                           file_name="rows_not_accepted.csv", mime="text/csv",
+                           on_click="ignore", key="dl_quarantine")
 
 
 def _upload_limit_mb() -> int:
@@ -659,8 +674,14 @@ def _build_upload(name: str, files: list) -> None:
     if problem is not None:
         _show_problem(problem)
         return
+    with views.open_store(dataset.db_path) as built:
+        report = views.ingest_report(built)
+    built_text = f"Built **{md(dataset.label)}** and switched to it."
     st.session_state["_switch_to"] = dataset.key
-    st.session_state["_notice"] = f"Built **{md(dataset.label)}** and switched to it."
+    st.session_state["_notice"] = (
+        ("warning", f"{built_text} {report.summary()} The table below says which and why.")
+        if report.needs_attention else ("success", built_text)
+    )
     st.rerun()
 
 
@@ -703,7 +724,8 @@ def main() -> None:
     state = _sidebar(facts)
     notice = st.session_state.pop("_notice", None)
     if notice:
-        st.success(notice)
+        kind, text = notice
+        (st.warning if kind == "warning" else st.success)(text)
     if facts["is_demo"]:
         st.warning(
             f"**{facts['label']}.** Every figure here comes from a seeded synthetic spend file "

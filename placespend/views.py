@@ -642,3 +642,82 @@ def doc(name: str) -> Doc | None:
                  name)
     return Doc(title, tuple(p for p in parts if p[1].strip()))
 
+
+
+# ---- what a build read ---------------------------------------------------------------------
+
+QUARANTINE_WARNING_SHARE = 0.01  # above this share of rows or of £, a build is a warning
+
+
+@dataclass(frozen=True)
+class IngestReport:
+    """What the spend files of a store gave: per file, per reason, and the refused rows."""
+
+    files: pd.DataFrame  # one row per file, for display
+    reasons: pd.DataFrame  # one row per reason, for display
+    rows_read: int
+    rows_quarantined: int
+    pence_read: int  # |accepted| + |quarantined| pence, for the share of money
+    pence_quarantined: int
+    unparsed_rows: int  # quarantined rows whose amount could not be read at all
+
+    @property
+    def row_share(self) -> float:
+        return self.rows_quarantined / self.rows_read if self.rows_read else 0.0
+
+    @property
+    def pence_share(self) -> float:
+        return self.pence_quarantined / self.pence_read if self.pence_read else 0.0
+
+    @property
+    def needs_attention(self) -> bool:
+        """More than 1% of rows, or of £, was not accepted."""
+        return max(self.row_share, self.pence_share) > QUARANTINE_WARNING_SHARE
+
+    def summary(self) -> str:
+        """One plain sentence: how much was refused, of what."""
+        text = (f"{self.rows_quarantined:,} of {self.rows_read:,} spend rows "
+                f"({self.row_share:.1%}) were not accepted, holding "
+                f"{pounds(self.pence_quarantined)} ({self.pence_share:.1%} of the £ read)")
+        if self.unparsed_rows:
+            text += (f"; {self.unparsed_rows:,} of those rows had no amount that could be read, "
+                     "so their £ is not in that figure")
+        return text + "."
+
+
+def ingest_report(con: duckdb.DuckDBPyConnection) -> IngestReport:
+    """Rows and £ read, accepted and quarantined per spend file, and the reasons, for the
+    upload page (the same figures as ``placespend reconcile`` and ``placespend quarantine``)."""
+    files = query(con, "ingest_files")
+    reasons = query(con, "quarantine_reasons")
+    accepted = int(files["accepted_pence"].abs().sum())
+    refused = int(files["quarantined_pence"].abs().sum())
+    return IngestReport(
+        files=pd.DataFrame({
+            "File": files["source_file"],
+            "Rows read": files["rows_read"],
+            "Accepted": files["rows_accepted"],
+            "Not accepted": files["rows_quarantined"],
+            "Accepted £": files["accepted_pence"] / 100,
+            "Not accepted £": files["quarantined_pence"] / 100,
+        }),
+        reasons=pd.DataFrame({
+            "Reason": reasons["reason"],
+            "Rows": reasons["rows"],
+            "£": reasons["amount_pence"] / 100,
+        }),
+        rows_read=int(files["rows_read"].sum()),
+        rows_quarantined=int(files["rows_quarantined"].sum()),
+        pence_read=accepted + refused,
+        pence_quarantined=refused,
+        unparsed_rows=int(files["quarantined_unparsed_rows"].sum()),
+    )
+
+
+def quarantine_csv(con: duckdb.DuckDBPyConnection) -> bytes:
+    """Every refused spend row (file, line, reason, amount, the row as published), as a CSV
+    whose formulas are neutralised."""
+    rows = query(con, "quarantine_all").rename(columns={
+        "source_file": "file", "source_row": "line", "amount_text": "amount_as_published",
+        "raw": "row_as_published"})
+    return export.csv_bytes(rows)

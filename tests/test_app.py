@@ -251,3 +251,10 @@ def test_an_upload_with_no_file_says_why_and_names_the_size_limit(home):
     at.button[0].click().run()
     (shown,) = [e.value for e in at.error]
     assert "No file arrived" in shown and "200 MB" in shown
+
+
+def test_the_upload_page_says_what_the_current_data_set_read(home, con):
+    at = run(page="Your own data")
+    assert any(s.value.startswith("What was read") for s in at.subheader)
+    read = con.execute("select sum(rows_read) from ingest_summary").fetchone()[0]
+    assert any(f"of {read:,} spend rows" in c.value for c in at.caption)

@@ -3,6 +3,8 @@ and the store say."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 
 import pandas as pd
@@ -303,3 +305,38 @@ def test_two_uploads_of_one_name_are_both_kept_not_overwritten(home):
     with views.open_store(dataset.db_path) as up:
         read = up.execute("select sum(rows_read) from ingest_summary").fetchone()[0]
     assert read == len(lines) - 1
+
+
+def test_an_upload_mostly_quarantined_is_reported_file_by_file(home):
+    lines = (paths.demo_dir(home) / "SYNTHETIC_DEMO_camden_spend.csv").read_text(
+        encoding="utf-8").splitlines()
+    header, rows = lines[0], lines[1:7]
+    amount = header.split(",").index("Amount GBP")
+    broken = []
+    for i, row in enumerate(rows):
+        fields = next(csv.reader([row]))
+        if i:  # keep the first row, break the amount of the other five
+            fields[amount] = "=1+1" if i == 1 else "twelve pounds"
+        broken.append(fields)
+    body = io.StringIO()
+    csv.writer(body, lineterminator="\n").writerows(broken)
+    data = f"{header}\n{body.getvalue()}".encode()
+    dataset = views.build_upload("mostly-bad", [views.UploadedFile("spend", "bad.csv", data)],
+                                 home=home)
+    with views.open_store(dataset.db_path) as up:
+        report = views.ingest_report(up)
+        refused = list(csv.DictReader(io.StringIO(views.quarantine_csv(up).decode("utf-8"))))
+    assert (report.rows_read, report.rows_quarantined) == (6, 5)
+    assert report.needs_attention and "5 of 6 spend rows (83.3%)" in report.summary()
+    assert report.files["File"].tolist() == ["bad.csv"]
+    assert report.reasons["Rows"].sum() == 5
+    assert [int(r["line"]) for r in refused] == [3, 4, 5, 6, 7]
+    assert all(not r["amount_as_published"].startswith("=") for r in refused)
+    assert {r["file"] for r in refused} == {"bad.csv"}
+
+
+def test_a_clean_build_needs_no_attention(con):
+    report = views.ingest_report(con)
+    assert report.rows_read > 0 and not report.needs_attention
+    assert report.rows_read == con.execute("select count(*) from payments").fetchone()[0] + (
+        report.rows_quarantined)
