@@ -420,9 +420,11 @@ def _tab_lines(db, estate_id, services, year, con) -> None:
         + " File and row point at the spend export as published."
     )
     _table(lines.table)
-    st.download_button("Download these lines (CSV)", export.csv_bytes(lines.table),
+    st.download_button(f"Download all {lines.count:,} lines (CSV)", lines.download,
                        file_name=f"payment_lines_{export.safe_filename(estate_id)}.csv",
-                       mime="text/csv", on_click="ignore", key="dl_lines")
+                       mime="text/csv", on_click="ignore", key="dl_lines",
+                       help="Every payment line behind this figure, not only those shown, "
+                       "with the data label on each row.")
 
 
 def page_pot(db: str, con, facts: dict, state: dict) -> None:

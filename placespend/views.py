@@ -492,9 +492,10 @@ class SourceLines:
     """The payment lines behind a figure: the first ``limit`` as a readable ``table``, how many
     there are, and the sum of every line's share reaching the estate (pence, unrounded)."""
 
-    table: pd.DataFrame
-    count: int
+    table: pd.DataFrame  # the lines shown, at most the limit
+    count: int  # every line reaching the estate
     share_pence: float
+    download: bytes  # every line, as CSV
 
 
 def source_lines(
@@ -504,27 +505,35 @@ def source_lines(
     financial_year: str | None,
     limit: int = 500,
 ) -> SourceLines:
-    """The payment lines behind an estate's figure, those reaching it most first."""
+    """The payment lines behind an estate's figure, those reaching it most first: at most
+    ``limit`` in ``table`` (for the screen), every one of them in ``download`` (a CSV carrying
+    the data label, formulas neutralised)."""
     lines = export.source_lines(con, estate_id, service_id, financial_year)
     names = dict(zip(services(con)["service_id"], services(con)["name"], strict=True))
-    shown = lines.head(limit)
-    table = pd.DataFrame(
+    every = _lines_table(lines, names)
+    labelled = every.assign(data=data_label(con))
+    return SourceLines(every.head(limit), len(lines),
+                       float(lines["estate_share_pence"].fillna(0).sum()),
+                       export.csv_bytes(labelled))
+
+
+def _lines_table(lines: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
+    return pd.DataFrame(
         {
-            "Reaching this estate (£)": (shown["estate_share_pence"] / 100).round(2),
-            "Whole line (£)": (shown["line_pence"] / 100).round(2),
-            "Service": shown["service_id"].map(names).fillna(shown["service_id"]),
-            "Payee (as published)": shown["payee"],
-            "Purpose": shown["purpose"],
-            "Date": pd.to_datetime(shown["payment_date"]).dt.date,
-            "File": shown["source_file"],
-            "Row": shown["source_row"],
-            "Basis": shown["basis"],
-            "Scope": shown["scope_type"] + " " + shown["scope_code"].fillna(""),
-            "Key": shown["key"].fillna("").map(lambda k: key_label(k) if k else ""),
-            "Contract": shown["contract_id"].fillna(""),
+            "Reaching this estate (£)": (lines["estate_share_pence"] / 100).round(2),
+            "Whole line (£)": (lines["line_pence"] / 100).round(2),
+            "Service": lines["service_id"].map(names).fillna(lines["service_id"]),
+            "Payee (as published)": lines["payee"],
+            "Purpose": lines["purpose"],
+            "Date": pd.to_datetime(lines["payment_date"]).dt.date,
+            "File": lines["source_file"],
+            "Row": lines["source_row"],
+            "Basis": lines["basis"],
+            "Scope": lines["scope_type"] + " " + lines["scope_code"].fillna(""),
+            "Key": lines["key"].fillna("").map(lambda k: key_label(k) if k else ""),
+            "Contract": lines["contract_id"].fillna(""),
         }
     )
-    return SourceLines(table, len(lines), float(lines["estate_share_pence"].fillna(0).sum()))
 
 
 # ---- exports -------------------------------------------------------------------------------

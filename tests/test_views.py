@@ -340,3 +340,13 @@ def test_a_clean_build_needs_no_attention(con):
     assert report.rows_read > 0 and not report.needs_attention
     assert report.rows_read == con.execute("select count(*) from payments").fetchone()[0] + (
         report.rows_quarantined)
+
+
+def test_the_payment_lines_download_holds_every_line_and_sums_to_the_figure(con, estate_id):
+    lines = views.source_lines(con, estate_id, None, YEAR, limit=10)
+    assert lines.count > 10 and len(lines.table) == 10
+    rows = list(csv.DictReader(io.StringIO(lines.download.decode("utf-8"))))
+    assert len(rows) == lines.count
+    total = sum(float(r["Reaching this estate (£)"]) for r in rows) * 100
+    assert total == pytest.approx(lines.share_pence, abs=len(rows))  # each share rounded to 1p
+    assert {r["data"] for r in rows} == {views.data_label(con)}
