@@ -299,7 +299,7 @@ def _write_export(con, kind: str, path: Path, estate_id: str | None, year: str |
         return export.write_csv(export.export_table(export.estate_rows(con, estate_id, year),
                                                     label), path)
     if kind == "geojson":
-        return export.write_geojson(con, path, year, label)
+        return export.write_geojson(con, path, year, label, estate_id)
     from placespend import reports  # openpyxl and fpdf2 only when asked for
 
     data = (reports.estate_xlsx if kind == "xlsx" else reports.estate_pdf)(con, estate_id, year)

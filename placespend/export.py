@@ -6,6 +6,7 @@ Amounts stay integer pence until the edge, where they become exact decimal strin
 from __future__ import annotations
 
 import difflib
+import json
 import re
 from decimal import Decimal
 from pathlib import Path
@@ -201,14 +202,24 @@ def write_geojson(
     path: Path,
     financial_year: str | None,
     data_label: str,
+    estate_id: str | None = None,
 ) -> Path:
-    """Estates with totals as GeoJSON (WGS84, as RFC 7946 requires), amounts in exact pounds."""
+    """Estates with totals as GeoJSON (WGS84, as RFC 7946 requires), one estate or all.
+
+    Amounts are JSON numbers in pounds, so a GIS can colour by them: ``pence / 100`` written
+    as the shortest decimal that reads back as the same double, which is the exact pounds and
+    pence for any amount below £90 trillion.
+    """
     frame = estates_geodataframe(con, financial_year)
-    for col in ("total", "low", "high", "direct", "delegable"):
-        frame[f"{col}_gbp"] = frame.pop(f"{col}_pence").map(gbp)
-    frame["per_household_gbp"] = (frame.pop("per_household_pence") / 100).round(2)
+    if estate_id is not None:
+        frame = frame[frame["estate_id"] == estate_id]
+    for col in ("total", "low", "high", "direct", "delegable", "per_household"):
+        pence = frame.pop(f"{col}_pence")
+        frame[f"{col}_gbp"] = (pence / 100).round(2).astype(float).where(pence.notna(), None)
     frame["financial_year"] = financial_year or "all years"
     frame["data"] = data_label
+    collection = json.loads(frame.to_crs("EPSG:4326").to_json(drop_id=True, to_wgs84=False))
+    collection = {"type": "FeatureCollection", "name": path.stem, **collection}
     path.parent.mkdir(parents=True, exist_ok=True)
-    frame.to_crs("EPSG:4326").to_file(path, driver="GeoJSON")
+    path.write_text(json.dumps(collection, ensure_ascii=False), encoding="utf-8")
     return path

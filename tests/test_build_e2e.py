@@ -74,8 +74,9 @@ def test_export_of_one_estate_equals_its_total_in_the_store(default_home, tmp_pa
     assert exported == Decimal(int(totals.loc[chalcots, "total_pence"])) / 100
     assert set(rows["basis"]) <= {"direct", "apportioned (borough)", "apportioned (ward)"}
     (geojson_path,) = tmp_path.glob("*.geojson")
-    features = json.loads(geojson_path.read_text())["features"]
-    assert len(features) == len(totals)
+    (feature,) = json.loads(geojson_path.read_text())["features"]  # that estate only
+    assert feature["properties"]["estate_id"] == chalcots
+    assert feature["properties"]["total_gbp"] == float(exported)  # a number, not a string
 
 
 def test_export_rows_have_one_order_so_a_rebuild_gives_the_same_bytes(default_home):

@@ -350,3 +350,14 @@ def test_the_payment_lines_download_holds_every_line_and_sums_to_the_figure(con,
     total = sum(float(r["Reaching this estate (£)"]) for r in rows) * 100
     assert total == pytest.approx(lines.share_pence, abs=len(rows))  # each share rounded to 1p
     assert {r["data"] for r in rows} == {views.data_label(con)}
+
+
+def test_geojson_amounts_are_numbers_equal_to_the_exact_pounds(con):
+    features = json.loads(views.export_geojson(con, YEAR))["features"]
+    totals = export.estate_totals(con, YEAR).set_index("estate_id")
+    for f in features:
+        props = f["properties"]
+        assert isinstance(props["total_gbp"], float)
+        pence = int(totals.loc[props["estate_id"], "total_pence"])
+        assert f"{props['total_gbp']:.2f}" == export.gbp(pence)
+        assert repr(props["total_gbp"]) == repr(pence / 100)
