@@ -370,6 +370,37 @@ def accuracy(
     out.print(f"Wrote {report} and {key_errors}")
 
 
+mapping_app = typer.Typer(help="Column mappings for other councils' spend files.",
+                          no_args_is_help=True)
+app.add_typer(mapping_app, name="mapping")
+
+
+@mapping_app.command("suggest")
+def mapping_suggest(
+    spend_file: Annotated[Path, typer.Argument(help="A council's spend export (CSV).")],
+    write: Annotated[
+        Path | None, typer.Option("--out", help="Write the mapping here (YAML) as well.")
+    ] = None,
+) -> None:
+    """Guess a column mapping from the file's header and values, with the evidence."""
+    from placespend import suggest
+
+    if not spend_file.is_file():
+        msg = f"{spend_file}: no such file; give the path of a spend export."
+        raise PlacespendError(msg)
+    guess = suggest.suggest_mapping(spend_file)
+    text = guess.yaml()
+    out.print(_plain(text), end="", soft_wrap=True, highlight=False)
+    if write is not None:
+        write.write_text(text, encoding="utf-8")
+        err.print(_plain(f"Wrote {write}; check it, then: placespend build --spend "
+                         f"{spend_file} --mapping {write}"), soft_wrap=True)
+    if guess.missing:
+        msg = (f"{spend_file}: no column found for {', '.join(guess.missing)}; name them in the "
+               "mapping by hand (the guesses above are a start).")
+        raise PlacespendError(msg)
+
+
 def main() -> None:
     """Entry point: run the app, turning user errors into messages (exit status 2).
 

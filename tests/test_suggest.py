@@ -1,0 +1,126 @@
+"""Column mappings guessed from a file's header and values (placespend.suggest), on real
+councils' files and on hand-made ones."""
+
+from __future__ import annotations
+
+import csv
+import io
+import subprocess
+import sys
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from placespend import build, ingest, paths, store, suggest
+from placespend.errors import InputFileError
+
+DATA = Path(__file__).parent / "data"
+MANCHESTER = DATA / "real" / "manchester_2022-05.csv"
+OXFORD = DATA / "real" / "oxford_2017-10-12.csv"
+LAMBETH = DATA / "lambeth_2012-06_invoices_over_500.csv"
+
+# The columns each file holds for each field, read off the files by hand.
+TRUTH = {
+    MANCHESTER: {"date": "Invoice Payment Date", "amount": "Net Amount",
+                 "payee": "Supplier Name", "purpose": "Expenses Type",
+                 "org_unit": "Service Area"},
+    OXFORD: {"date": "Paid Date", "amount": "Amount", "payee": "Supplier Name",
+             "purpose": "Expenditure Category", "org_unit": "Service Area"},
+    LAMBETH: {"date": "Invoice Creation Date", "amount": "Invoice Nett Amount",
+              "payee": "Supplier Name", "purpose": "Subj Description",
+              "org_unit": "Department"},
+}
+
+
+@pytest.mark.parametrize("path", list(TRUTH), ids=lambda p: p.stem)
+def test_real_files_get_the_right_column_for_every_field(path):
+    guess = suggest.suggest_mapping(path)
+    assert {f: g.column for f, g in guess.guesses.items() if f in TRUTH[path]} == TRUTH[path]
+    assert not guess.missing
+
+
+def test_an_invoice_number_repeated_over_lines_is_not_offered_as_a_unique_id():
+    guess = suggest.suggest_mapping(MANCHESTER)
+    assert "transaction_id" not in guess.guesses
+    assert any("Transaction Number" in n and "repeats" in n for n in guess.notes)
+
+
+def _file_total_pence(path: Path, amount: str) -> int:
+    with path.open(encoding="utf-8-sig", newline="") as f:
+        text = f.read().replace("\u00ef\u00bb\u00bf", "")
+    rows = csv.DictReader(io.StringIO(text))
+    return sum(int(Decimal(r[amount]) * 100) for r in rows if r[amount].strip())
+
+
+@pytest.mark.parametrize("path", [MANCHESTER, OXFORD], ids=lambda p: p.stem)
+def test_a_build_with_the_suggested_mapping_accepts_every_row(path, tmp_path):
+    mapping = tmp_path / "mapping.yaml"
+    mapping.write_text(suggest.suggest_mapping(path).yaml(), encoding="utf-8")
+    home = tmp_path / "home"
+    build.build(home, build.BuildInputs(spend=(path,), mapping=mapping))
+    with store.connect(paths.db_path(home)) as con:
+        read, accepted, pence = con.execute(
+            "select sum(rows_read), sum(rows_accepted), sum(accepted_pence) "
+            "from ingest_summary").fetchone()
+    assert read == accepted
+    assert pence == _file_total_pence(path, TRUTH[path]["amount"])
+
+
+def _write(tmp_path: Path, text: str, name: str = "council.csv") -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_a_preamble_and_a_trailing_junk_column_do_not_hide_the_header(tmp_path):
+    rows = "".join(f"Housing,Repairs,Acme Ltd {i},0{i}/08/2022,{i}00.50,#N/A\n"
+                   for i in range(1, 9))
+    path = _write(tmp_path, "Payments over £500\nRun on 03/09/2022,,,\n\n"
+                  "Directorate,Expense Type,Supplier,Date Paid,Value,\n" + rows)
+    guess = suggest.suggest_mapping(path)
+    assert guess.header_line == 4
+    assert {f: g.column for f, g in guess.guesses.items()} == {
+        "org_unit": "Directorate", "purpose": "Expense Type", "payee": "Supplier",
+        "date": "Date Paid", "amount": "Value"}
+    mapping = ingest.load_mapping(_write(tmp_path, guess.yaml(), "m.yaml"))
+    assert mapping.columns()["amount"] == "Value"
+
+
+@pytest.mark.parametrize(("values", "formats"), [
+    (["2022-08-02", "2022-08-31"], ("%Y-%m-%d",)),
+    (["02/08/2022 00:00:00", "31/08/2022 00:00:00"], ("%d/%m/%Y %H:%M:%S",)),
+    (["02-Aug-2022", "31-Aug-2022"], ("%d-%b-%Y",)),
+    (["02/08/22", "31/08/22"], ("%d/%m/%y",)),
+    (["02/08/2022", "2022-08-31"], ("%d/%m/%Y", "%Y-%m-%d")),
+    (["08/02/2022", "12/31/2022"], ("%d/%m/%Y", "%m/%d/%Y")),
+])
+def test_date_formats_are_found_from_the_values_day_first(values, formats):
+    found, _ = suggest.date_formats(values)
+    assert found == formats
+    for value in values:  # every value reads with what was found
+        assert any(suggest._fits(value, f) for f in found)
+
+
+def test_month_first_dates_are_flagged_and_unreadable_ones_counted():
+    _, note = suggest.date_formats(["12/31/2022"])
+    assert "month first" in note
+    _, note = suggest.date_formats(["02/08/2022", "yesterday"])
+    assert "fit no known format" in note and "yesterday" in note
+
+
+def test_a_file_with_no_header_is_a_clear_error(tmp_path):
+    with pytest.raises(InputFileError, match="no line in the first"):
+        suggest.suggest_mapping(_write(tmp_path, "1,2,3\n4,5,6\n"))
+    with pytest.raises(InputFileError, match="empty"):
+        suggest.suggest_mapping(_write(tmp_path, ""))
+
+
+def test_the_command_prints_and_writes_a_mapping_that_loads(tmp_path):
+    out = tmp_path / "oxford.yaml"
+    done = subprocess.run([sys.executable, "-m", "placespend", "mapping", "suggest", str(OXFORD),
+                           "--out", str(out)], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "date: \"Paid Date\"" in done.stdout and "confidence" in done.stdout
+    mapping = ingest.load_mapping(out)
+    assert mapping.columns()["payee"] == "Supplier Name"
