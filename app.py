@@ -245,11 +245,11 @@ def page_map(db: str, con, facts: dict, state: dict) -> None:
         "Colour estates by", views.METRICS, key="metric", bind="query-params", horizontal=True
     )
     palette = controls[1].radio(
-        "Colours", maps.PALETTES, key="palette", horizontal=True,
+        "Colours", maps.PALETTES, key="palette", bind="query-params", horizontal=True,
         help="Both palettes read in greyscale and with colour-vision deficiencies.",
     )
     basemap = controls[2].checkbox(
-        "Web basemap (needs internet)", key="basemap",
+        "Web basemap (needs internet)", key="basemap", bind="query-params",
         help="Off by default: the map draws the borough, wards, green spaces and roads itself.",
     )
     column = views.metric_column(metric)
@@ -276,6 +276,11 @@ def page_map(db: str, con, facts: dict, state: dict) -> None:
             "each colour holds about a fifth of the estates. Hover for figures; click an estate "
             "to select it. Dark outlines: wards (named); green: parks and green space; grey: roads."
         )
+        if basemap:
+            st.caption(
+                "The web basemap's tiles come from Carto's servers: without internet they stay "
+                "blank, and the estates, wards, green space and roads are drawn all the same."
+            )
     with right:
         no_data = int(table[column].isna().sum())
         st.html(maps.legend_html(scale, metric, no_data=no_data))
@@ -364,6 +369,7 @@ def _tab_by_service(rows, ov, db, year, con) -> None:
 def _tab_sankey(services, ov, db, year, con) -> None:
     elsewhere = st.checkbox(
         "Show the share of each service landing elsewhere", key="sankey_elsewhere",
+        bind="query-params",
         help="Sizes each service by its whole borough spend; this estate becomes a sliver.",
     )
     flows = charts.sankey_flows(services, ov.name, _reach(db, year, con),
@@ -410,6 +416,7 @@ def _tab_lines(db, estate_id, services, year, con) -> None:
     choice = st.selectbox(
         "Show the payment lines behind", [None, *names],
         format_func=lambda k: "every service" if k is None else names[k], key="drill",
+        bind="query-params",
     )
     lines = _source_lines(db, estate_id, choice, year, con)
     shown = len(lines.table)

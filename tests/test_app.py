@@ -258,3 +258,18 @@ def test_the_upload_page_says_what_the_current_data_set_read(home, con):
     assert any(s.value.startswith("What was read") for s in at.subheader)
     read = con.execute("select sum(rows_read) from ingest_summary").fetchone()[0]
     assert any(f"of {read:,} spend rows" in c.value for c in at.caption)
+
+
+def test_palette_basemap_drill_down_and_sankey_toggle_reopen_from_the_url(home, con):
+    at = run(page="Map", palette=maps_palette(), basemap="true")
+    assert at.radio(key="palette").value == maps_palette()
+    assert at.checkbox(key="basemap").value is True
+    assert any("Carto's servers" in c.value for c in at.caption)
+    at = run(page="Estate", estate=HILGROVE, tab="Where it comes from", sankey_elsewhere="true")
+    assert at.checkbox(key="sankey_elsewhere").value is True
+
+
+def maps_palette() -> str:
+    from placespend import maps
+
+    return maps.PALETTES[-1]
