@@ -17,22 +17,20 @@ validate everything at once.
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from itertools import accumulate, chain
 from pathlib import Path
 from typing import Any
 
 import duckdb
 import pyarrow as pa
-import yaml
 
-from placespend import _parse
+from placespend import _mapping_file, _parse, _yaml
 from placespend._sql import query
-from placespend.errors import InputFileError, ReconciliationError, collected, where
+from placespend.errors import InputFileError, ReconciliationError, collected, quoted, where
 from placespend.paths import PIPELINES_DIR
 
 log = logging.getLogger(__name__)
@@ -85,7 +83,8 @@ class ColumnMapping:
     def __post_init__(self) -> None:
         problems = _mapping_problems(self)
         if problems:
-            raise collected(InputFileError, f"Column mapping '{self.name}' is invalid", problems)
+            raise collected(InputFileError, f"Column mapping {quoted(self.name)} is invalid",
+                            problems)
 
     def columns(self) -> dict[str, str]:
         """Field name → source column name, for every field mapped to a column."""
@@ -114,6 +113,17 @@ def _mapping_problems(m: ColumnMapping) -> list[str]:
             problems.append(f"'{key}' is given both as a column and as a constant; keep one")
     if not m.payee and "payee" not in m.constants:
         problems.append("'payee' must name a column or be given in 'constants'")
+    by_column: dict[str, list[str]] = {}
+    for name, column in m.columns().items():
+        by_column.setdefault(_parse.norm_header(column), []).append(name)
+    for names in by_column.values():
+        if len(names) > 1:
+            listed = ", ".join(f"'{n}'" for n in names[:-1]) + f" and '{names[-1]}'"
+            problems.append(
+                f"{listed} {'both' if len(names) == 2 else 'all'} name the column "
+                f"{quoted(getattr(m, names[0]))}, but a column can feed only one field; map "
+                "each to its own column, or give one of them in 'constants'"
+            )
     return problems
 
 
@@ -159,38 +169,31 @@ def load_mapping(path: Path | str) -> ColumnMapping:
         constants: {}
 
     A file holding just ``preset: camden`` returns that preset.
+
+    The file is read within limits (:mod:`placespend._yaml`: no code, no aliases, no repeated
+    keys, at most 1 MB) and checked against one schema (:mod:`placespend._mapping_file`)
+    before use.
+
+    Raises
+    ------
+    InputFileError
+        Listing every problem of the file, each with its line, field and fix.
     """
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-        data = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
-    except (OSError, ValueError, yaml.YAMLError) as exc:
-        msg = f"{where(path)}cannot read the column mapping ({exc}); fix the YAML/JSON syntax"
-        raise InputFileError(msg) from exc
-    if not isinstance(data, dict):
-        msg = f"{where(path)}a column mapping must be a mapping of keys such as 'date: ...'"
-        raise InputFileError(msg)
-    return _mapping_from_dict(path, data)
-
-
-def _mapping_from_dict(path: Path, data: dict[str, Any]) -> ColumnMapping:
-    if "preset" in data:
-        preset = PRESETS.get(str(data["preset"]).lower())
+    checked = _mapping_file.validate(_yaml.read(path, InputFileError, "column mapping"))
+    if isinstance(checked, _mapping_file.PresetFile):
+        preset = PRESETS.get(checked.preset.lower())
         if preset is None:
-            msg = f"{where(path)}unknown preset '{data['preset']}'; use one of {sorted(PRESETS)}"
+            msg = (f"{where(path)}unknown preset {quoted(checked.preset)}; use one of "
+                   f"{sorted(PRESETS)}")
             raise InputFileError(msg)
         return preset
-    known = {f.name for f in fields(ColumnMapping)}
-    unknown = sorted(set(data) - known)
-    if unknown:
-        msg = f"{where(path)}unknown keys {unknown}; allowed keys are {sorted(known)}"
-        raise InputFileError(msg)
-    data = {"name": path.stem, **data}
-    formats = data.get("date_formats", ColumnMapping.date_formats)
-    data["date_formats"] = (formats,) if isinstance(formats, str) else tuple(formats)
-    data["constants"] = dict(data.get("constants") or {})
+    given = checked.model_dump(exclude_unset=True)
+    given.setdefault("name", path.stem)
+    if "date_formats" in given:
+        given["date_formats"] = tuple(given["date_formats"])
     try:
-        return ColumnMapping(**data)
+        return ColumnMapping(**given)
     except InputFileError as exc:
         raise InputFileError(f"{where(path)}{exc}") from exc
 
