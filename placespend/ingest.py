@@ -16,6 +16,7 @@ validate everything at once.
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import logging
 from collections import Counter
@@ -797,3 +798,37 @@ def check_contract_scopes(
         for cid, kind, code, source, row in unknown
     ]
     raise collected(InputFileError, "Contracts name places that do not exist", problems)
+
+
+def check_contract_services(con: duckdb.DuckDBPyConnection, service_ids: Iterable[str]) -> None:
+    """Check every contract that names a service names one of the catalogue's.
+
+    A contract for an unknown service (a typo, a service renamed in the catalogue) would match
+    no payment and scope nothing, silently. Call on the connection :func:`load_contracts` used.
+
+    Raises
+    ------
+    InputFileError
+        Listing each such contract with its row, the unknown service and a close match (or the
+        known services).
+    """
+    known = sorted(set(service_ids))
+    sql = (PIPELINES_DIR / "01h_contract_services.sql").read_text(encoding="utf-8")
+    unknown = con.execute(sql, {"service_ids": known}).fetchall()
+    if not unknown:
+        return
+    problems = [
+        f"{where(source, row)}contract {quoted(cid)}: service {quoted(sid)} is not a service of "
+        f"the catalogue{_known_services(sid, known)}; correct the service id, or leave service "
+        "blank and give the payments' purpose"
+        for cid, sid, source, row in unknown
+    ]
+    raise collected(InputFileError, "Contracts name services the catalogue lacks", problems)
+
+
+def _known_services(service_id: str, known: list[str], shown: int = 20) -> str:
+    close = difflib.get_close_matches(service_id[:200], known, n=1)
+    if close:
+        return f" (did you mean {close[0]!r}?)"
+    more = f", … and {len(known) - shown} more" if len(known) > shown else ""
+    return f" (known: {', '.join(known[:shown])}{more})"
