@@ -164,7 +164,7 @@ def _says(error: dict[str, Any], loc: tuple[str | int, ...]) -> str:
         want = "text"
     shown = "empty (null)" if value is None else quoted(value)
     hint = ""
-    if isinstance(value, bool | int | float) and "text" in want:
+    if isinstance(value, int | float) and not isinstance(value, bool) and "text" in want:
         hint = f" (put it in quotes to keep it as text: '{value}')"
     return f"'{name}' must be {want}, not {shown}{hint}; e.g. {example}"
 
