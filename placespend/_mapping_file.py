@@ -153,7 +153,8 @@ def _says(error: dict[str, Any], loc: tuple[str | int, ...]) -> str:
         optional = "" if field in _REQUIRED else ", or leave the key out"
         return f"'{name}' is empty (null); give {want}, e.g. {example}{optional}"
     if loc[-1] == "[key]":
-        return f"{name}: the key {quoted(value)} must be text; use one of payee, purpose, org_unit"
+        return (f"'{_located(loc[:-2])}' has the key {quoted(value)}, but its keys must be "
+                "text: payee, purpose or org_unit")
     if kind == "blank":
         return f"'{name}' is blank; give {want}, e.g. {example}"
     if kind == "too_long":
@@ -173,8 +174,6 @@ def _located(loc: tuple[str | int, ...]) -> str:
     """``date_formats item 2``, ``constants.payee``: where in the file the value sits."""
     name = str(loc[0])
     for part in loc[1:]:
-        if part == "[key]":
-            break
         name += f" item {part + 1}" if isinstance(part, int) else f".{part}"
     return name
 

@@ -202,8 +202,9 @@ def parse_yaml(text: str, path: Path, error: type[PlacespendError], what: str) -
         raise error(_at(path, mark, what, f"not valid YAML ({problem})", _FIX_SYNTAX)) from None
     except yaml.reader.ReaderError as exc:
         line = text.count("\n", 0, exc.position) + 1
+        char = chr(exc.character) if isinstance(exc.character, int) else exc.character
         msg = (f"{path}, line {line}: cannot read the {what}: not valid YAML (character "
-               f"{exc.character!r} is not allowed in YAML); delete it or save the file as text")
+               f"{char!r} is not allowed in YAML); delete it or save the file as text")
         raise error(msg) from None
     except yaml.YAMLError as exc:
         msg = f"{path}: cannot read the {what}: not valid YAML ({_short(str(exc))}); {_FIX_SYNTAX}"
@@ -279,8 +280,10 @@ def parse_json(text: str, path: Path, error: type[PlacespendError], what: str) -
         raise error(msg) from None
     if repeated:
         key = repeated[0]
-        found = [text.count("\n", 0, m.start()) + 1 for m in _key_pattern(key).finditer(text)]
-        lines = f" (lines {', '.join(map(str, found))})" if len(found) > 1 else ""
+        found = sorted({text.count("\n", 0, m.start()) + 1
+                        for m in _key_pattern(key).finditer(text)})
+        lines = (f" (lines {', '.join(map(str, found))})" if len(found) > 1
+                 else f" (line {found[0]})" if found else "")
         msg = (f"{path}: cannot read the {what}: the key {quoted(key)} is given twice in one "
                f"object{lines}, and only the last would count; delete or rename one of them")
         raise error(msg)
