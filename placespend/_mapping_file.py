@@ -27,6 +27,8 @@ from placespend._yaml import Document
 from placespend.errors import InputFileError, collected, quoted
 
 MAX_NAME_CHARS = 100
+MAX_FORMATS = 20
+MAX_CONSTANTS = 3  # payee, purpose, org_unit
 
 # field: (what it must be, an example). Kept as data, so every message about a field says
 # the same thing.
@@ -99,7 +101,16 @@ class MappingFile(_Fields):
     @field_validator("date_formats", mode="before")
     @classmethod
     def _one_format(cls, value: Any) -> Any:
+        if isinstance(value, list) and len(value) > MAX_FORMATS:
+            raise PydanticCustomError("too_many", "too many")  # one problem, not one per item
         return [value] if isinstance(value, str) else value
+
+    @field_validator("constants", mode="before")
+    @classmethod
+    def _few_constants(cls, value: Any) -> Any:
+        if isinstance(value, dict) and len(value) > MAX_CONSTANTS:
+            raise PydanticCustomError("too_many", "too many")
+        return value
 
 
 def validate(doc: Document) -> PresetFile | MappingFile:
@@ -159,6 +170,9 @@ def _says(error: dict[str, Any], loc: tuple[str | int, ...]) -> str:
         return f"'{name}' is blank; give {want}, e.g. {example}"
     if kind == "too_long":
         return f"'{name}' is {len(value):,} characters long; give {want}, e.g. {example}"
+    if kind == "too_many":
+        most = MAX_FORMATS if field == "date_formats" else MAX_CONSTANTS
+        return f"'{name}' holds {len(value):,} entries, more than {most}; e.g. {example}"
     if field == "date_formats" and len(loc) > 1:
         want = "a strptime format (text)"
     elif field == "constants" and len(loc) > 1:

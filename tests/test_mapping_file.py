@@ -62,6 +62,9 @@ def problems(tmp_path: Path, data, name: str = "m.yaml") -> str:
                                                          "{'name': 'Housing'}"),
         ("constants", {"org_unit": 7}, "'constants.org_unit' must be text, not 7"),
         ("constants", None, "'constants' is empty (null)"),
+        ("date_formats", ["%d/%m/%Y"] * 21, "'date_formats' holds 21 entries, more than 20"),
+        ("constants", {str(i): "x" for i in range(1000)},
+         "'constants' holds 1,000 entries, more than 3; e.g. constants: {org_unit: Housing}"),
         ("name", ["a"], "'name' must be a label of at most 100 characters (text), not ['a']"),
         ("name", "n" * 101, "'name' is 101 characters long; give a label of at most 100 "
                             "characters (text), e.g. name: hackney"),
