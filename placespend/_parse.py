@@ -17,7 +17,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Protocol
 
-from placespend.errors import InputFileError, where
+from placespend.errors import InputFileError, quoted, where
 
 # -- amounts ---------------------------------------------------------------------------------
 
@@ -577,7 +577,7 @@ def _no_header_message(path: Path, text: str, mappings: Sequence[MappingLike], f
             if len([f for f in fields if f]) > len([f for f in widest[2] if f]):
                 widest = (i + 1, len(fields), fields)
     wanted = "; ".join(
-        f"{m.name}: " + ", ".join(repr(c) for c in m.columns().values()) for m in mappings
+        f"{m.name}: " + ", ".join(quoted(c) for c in m.columns().values()) for m in mappings
     )
     found = (
         f"line {widest[0]} looks most like a header, with columns {_shown_columns(widest[2])}"

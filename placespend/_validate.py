@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from placespend.errors import quoted
 from placespend.keys import CENSUS_KEYS
 
 if TYPE_CHECKING:
@@ -49,7 +50,7 @@ def read_layer(path: Path, spec: LayerSpec, problems: list[str]) -> gpd.GeoDataF
     check_geometry(gdf, spec, path, problems)
     check_ids(gdf, spec, path, problems)
     if spec.name == "small_areas":
-        check_counts(gdf, path, problems)
+        check_counts(gdf, spec, path, problems)
     if len(problems) > before:
         return gdf
     return gdf.reset_index(drop=True)
@@ -59,7 +60,7 @@ def _label(gdf: gpd.GeoDataFrame, spec: LayerSpec, pos: int) -> str:
     """``feature 3 (estate_id 'E1')``: 1-based position plus the id when there is one."""
     col = spec.id_column
     if col and col in gdf.columns:
-        return f"feature {pos + 1} ({col} '{gdf[col].iloc[pos]}')"
+        return f"feature {pos + 1} ({col} {quoted(str(gdf[col].iloc[pos]))})"
     return f"feature {pos + 1}"
 
 
@@ -167,17 +168,44 @@ def check_ids(gdf: gpd.GeoDataFrame, spec: LayerSpec, path: Path, problems: list
     problems.extend(_capped(found, path, "id problems"))
 
 
-def check_counts(gdf: gpd.GeoDataFrame, path: Path, problems: list[str]):
-    """Census counts, where given, are numbers >= 0."""
+MAX_COUNT = 10_000_000
+"""The largest census count one small area may hold (an output area holds a few hundred)."""
+
+
+def check_counts(gdf: gpd.GeoDataFrame, spec: LayerSpec, path: Path, problems: list[str]):
+    """Census counts, where given, are finite numbers from 0 to :data:`MAX_COUNT`.
+
+    A count of 1e30 or infinity would pass a plain ``>= 0`` test and then fail (or overflow)
+    where the counts are split and summed; one problem per column names the first features.
+    """
     for col in CENSUS_KEYS:
         if col not in gdf.columns:
             continue
-        values = pd.to_numeric(gdf[col], errors="coerce")
-        bad = np.flatnonzero((values.isna() | (values < 0)).to_numpy())
-        if len(bad):
-            rows = ", ".join(str(p + 1) for p in bad[:MAX_LISTED])
-            problems.append(f"{path}: column '{col}' has missing, negative or non-numeric "
-                            f"values (features {rows}); use counts >= 0 or drop the column")
+        raw = gdf[col]
+        values = pd.to_numeric(raw, errors="coerce").astype("float64").to_numpy()
+        with np.errstate(invalid="ignore"):
+            bad = ~np.isfinite(values) | (values < 0) | (values > MAX_COUNT)
+        found = [f"{_label(gdf, spec, p)} has {_count_problem(raw.iloc[p], values[p])}"
+                 for p in np.flatnonzero(bad)]
+        if found:
+            more = f", … and {len(found) - MAX_LISTED} more" if len(found) > MAX_LISTED else ""
+            problems.append(f"{path}: column '{col}' must hold counts from 0 to "
+                            f"{MAX_COUNT:,} per area, but {'; '.join(found[:MAX_LISTED])}{more}; "
+                            "correct the counts, or drop the column (its key then falls back to "
+                            "area)")
+
+
+def _count_problem(raw: object, value: float) -> str:
+    if pd.isna(raw):
+        return "no value"
+    if np.isnan(value):
+        return f"{quoted(raw)}, not a number"
+    if not np.isfinite(value):
+        return f"{value}, not a finite number"
+    if value < 0:
+        return f"{value:,g}, a negative count"
+    shown = f"{value:,.0f}" if value < 1e15 else f"{value:g}"
+    return f"{shown}, more than {MAX_COUNT:,}"
 
 
 def check_estates(estates: gpd.GeoDataFrame, wards: gpd.GeoDataFrame, path: str,

@@ -119,6 +119,7 @@ def build(
             report(STEPS[4])
             ingest.refuse_unusable_files(con, ingest.load_spend(con, list(spend), mapping))
             ingest.load_contracts(con, contracts)
+            ingest.check_contract_services(con, [s.id for s in cat.services])
             ingest.check_contract_scopes(
                 con, bounds.wards["ward_code"], bounds.estates["estate_id"]
             )

@@ -15,19 +15,21 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import pandas as pd
-import yaml
 
-from placespend import paths
-from placespend.errors import CatalogueError, collected
+from placespend import _yaml, paths
+from placespend.errors import CatalogueError, collected, quoted
 from placespend.keys import KEYS
 
 SCOPES: tuple[str, ...] = ("borough", "ward", "estate")
+MAX_PATTERN_CHARS = 1_000
+MAX_PATTERN_NESTING = 50
 RELATIONS: tuple[str, ...] = ("reinforces", "undermines", "depends_on")
 MATCH_FIELDS: tuple[str, ...] = ("org_unit", "purpose", "payee")
 CASE_INSENSITIVE = "(?i)"
@@ -211,13 +213,7 @@ def load_catalogue(path: Path | None = None) -> Catalogue:
         Listing every problem found, each naming the file, line and entry.
     """
     path = Path(path) if path is not None else paths.CATALOGUE_PATH
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        msg = f"{path}: cannot read the service catalogue ({exc.strerror}); check the path."
-        raise CatalogueError(msg) from exc
-    data, lines = _parse_yaml(path, text)
-    return _Checker(path, data, lines).build()
+    return _Checker(_yaml.read(path, CatalogueError, "service catalogue")).build()
 
 
 def classify_frame(catalogue: Catalogue, df: pd.DataFrame) -> pd.Series:
@@ -238,62 +234,99 @@ def classify_frame(catalogue: Catalogue, df: pd.DataFrame) -> pd.Series:
 def re2_problem(pattern: str) -> str | None:
     """Why ``pattern`` cannot run in RE2 (or Python), or ``None`` if it can.
 
-    Checks for the constructs Python accepts and RE2 does not, then compiles with Python's
-    ``re`` for ordinary syntax errors.
+    Refuses patterns over :data:`MAX_PATTERN_CHARS` characters or with groups nested more
+    than :data:`MAX_PATTERN_NESTING` deep (Python's ``re`` recurses once per level), then the
+    constructs Python accepts and RE2 does not, then compiles with Python's ``re`` for ordinary
+    syntax errors. What only RE2 itself refuses (a repeat count over 1000, a compiled program
+    over its memory budget) is found by :func:`duckdb_problems`.
     """
+    if len(pattern) > MAX_PATTERN_CHARS:
+        return (f"pattern {quoted(pattern)} is longer than {MAX_PATTERN_CHARS:,} characters; "
+                "split it into several rules")
     unsupported = _re2_unsupported(pattern)
     if unsupported:
         return unsupported
     try:
         re.compile(pattern)
-    except re.error as exc:
-        return f"invalid regular expression {pattern!r}: {exc}"
+    except (re.error, RecursionError, OverflowError) as exc:
+        return f"invalid regular expression {quoted(pattern)}: {exc}"
     return None
 
 
-# ---- parsing ---------------------------------------------------------------------------------
+def duckdb_problems(patterns: Iterable[str]) -> dict[str, str]:
+    """Why DuckDB's RE2 refuses each pattern it refuses, by pattern (empty if it takes all).
 
-
-def _parse_yaml(path: Path, text: str) -> tuple[Any, dict[tuple[str, int], int]]:
-    """The document and the 1-based line of each section entry, e.g. ``("services", 3)``."""
+    Each pattern is compiled as ``pipelines/02b_rule_hits_append.sql`` will run it (``(?i)``
+    prefixed, option ``'i'``) on one in-memory connection: all in one statement first (a few
+    milliseconds), then, only if that fails, one statement per pattern to name each refused
+    one. So a build never fails half-way on a pattern RE2 cannot compile: ``x{1001}`` (repeats
+    are capped at 1000), ``(x{1000}){3}``, ``.{1000}`` written 100 times (a program over RE2's
+    memory budget).
+    """
+    unique = [_insensitive(p) for p in dict.fromkeys(patterns)]
+    problems: dict[str, str] = {}
+    con = duckdb.connect()
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-        where = f", line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc)
-        msg = f"{path}{where}: not valid YAML ({problem}); fix the syntax there."
-        raise CatalogueError(msg) from exc
-    lines: dict[tuple[str, int], int] = {}
-    if isinstance(node, yaml.MappingNode):
-        for key_node, value_node in node.value:
-            if isinstance(value_node, yaml.SequenceNode):
-                for i, item in enumerate(value_node.value):
-                    lines[(key_node.value, i)] = item.start_mark.line + 1
-    return data, lines
+        try:
+            con.execute(_RE2_PROBE_ALL, {"patterns": unique})
+            return problems
+        except duckdb.Error:
+            pass
+        for pattern in unique:
+            try:
+                con.execute(_RE2_PROBE, {"pattern": pattern})
+            except duckdb.Error as exc:
+                why = str(exc).removeprefix("Invalid Input Error: ")
+                original = pattern.removeprefix(CASE_INSENSITIVE)
+                problems[original] = (f"DuckDB's RE2 engine cannot compile {quoted(original)} "
+                                      f"({why[:200]}); simplify it (RE2 allows repeats of at "
+                                      "most {1000}, and small programs)")
+    finally:
+        con.close()
+    return problems
 
 
-def _known(value: str, choices: list[str] | tuple[str, ...]) -> str:
-    close = difflib.get_close_matches(value, list(choices), n=1)
+_RE2_PROBE = "select regexp_matches('', $pattern, 'i')"
+_RE2_PROBE_ALL = "select count(*) from unnest($patterns) as t(p) where regexp_matches('', p, 'i')"
+
+
+# ---- checking ----------------------------------------------------------------------------------
+
+_KNOWN_SHOWN = 20
+
+
+def _known(value: object, choices: list[str] | tuple[str, ...]) -> str:
+    """`` (did you mean 'x'?); known: a, b, …``: a close match, and the choices (at most 20)."""
+    text = value if isinstance(value, str) else str(value)
+    close = difflib.get_close_matches(text[:200], list(choices), n=1)
     hint = f" (did you mean {close[0]!r}?)" if close else ""
-    return f"{hint}; known: {', '.join(choices)}"
+    more = len(choices) - _KNOWN_SHOWN
+    shown = ", ".join(choices[:_KNOWN_SHOWN]) + (f", … and {more} more" if more > 0 else "")
+    return f"{hint}; known: {shown}"
+
+
+_WANT = {str: "non-empty text", bool: "true or false", list: "a list"}
 
 
 class _Checker:
-    """Walks the parsed document once, collecting problems and building the dataclasses."""
+    """Walks the parsed document once, collecting problems and building the dataclasses.
 
-    def __init__(self, path: Path, data: Any, lines: dict[tuple[str, int], int]) -> None:
-        self.path = path
-        self.data = data
-        self.lines = lines
+    Any value may be of any type (the file is the user's): every field is type-checked before
+    it is used, so a list for a name, a number for a pattern or a mapping for a list is a
+    problem of its entry, never an exception.
+    """
+
+    def __init__(self, doc: _yaml.Document) -> None:
+        self.path = doc.path
+        self.data = doc.data
+        self.doc = doc
         self.problems: list[str] = []
         self.entry: tuple[str, int, str] = ("", 0, "")
 
     def problem(self, section: str | None, index: int | None, label: str, text: str) -> None:
         where = self.path.name
         if section is not None and index is not None:
-            line = self.lines.get((section, index))
+            line = self.doc.line(section, index)
             where += f", line {line}" if line else ""
             where += f", {section}[{index}]{label}"
         elif section is not None:
@@ -308,7 +341,7 @@ class _Checker:
             )
             raise CatalogueError(msg)
         for extra in sorted(set(self.data) - set(_SECTIONS), key=str):
-            self.problem(str(extra), None, "", f"unknown section{_known(str(extra), _SECTIONS)}")
+            self.problem(quoted(extra), None, "", f"unknown section{_known(extra, _SECTIONS)}")
         outcomes = [o for o in self._entries("outcomes", _OUTCOME_FIELDS, set()) if o]
         self._duplicates("outcomes", [o["id"] for o in outcomes])
         outcome_ids = self._named_ids("outcomes")
@@ -338,37 +371,47 @@ class _Checker:
                 self.problem(section, None, "", "section missing; add it as a list")
             return
         if not isinstance(items, list):
-            self.problem(section, None, "", f"must be a list, not {type(items).__name__}")
+            self.problem(section, None, "", f"must be a list of entries, not {quoted(items)}")
             return
         for i, item in enumerate(items):
             label = ""
             if isinstance(item, dict) and isinstance(item.get("id"), str):
-                label = f" (id {item['id']!r})"
+                label = f" (id {quoted(item['id'])})"
             elif isinstance(item, dict) and isinstance(item.get("service"), str):
-                label = f" (service {item['service']!r})"
+                label = f" (service {quoted(item['service'])})"
             self.entry = (section, i, label)
             if not isinstance(item, dict):
-                self.problem(section, i, label, "must be a mapping of field: value")
+                self.problem(section, i, label, "must be a mapping of field: value, not "
+                             f"{quoted(item)}")
                 yield None
                 continue
             ok = True
             for name in sorted(set(item) - set(fields), key=str):
                 self.problem(
-                    section, i, label, f"unknown field {name!r}{_known(name, list(fields))}"
+                    section, i, label, f"unknown field {quoted(name)}{_known(name, list(fields))}"
                 )
                 ok = False
             for name, kind in fields.items():
-                value = item.get(name)
-                if value is None:
-                    if name not in optional:
-                        self.problem(section, i, label, f"missing field {name!r}")
-                        ok = False
-                    continue
-                if not isinstance(value, kind) or (kind is str and not value.strip()):
-                    want = {str: "non-empty text", bool: "true or false", list: "a list"}[kind]
-                    self.problem(section, i, label, f"field {name!r} must be {want}, not {value!r}")
+                why = self._field_problem(item, name, kind, name in optional)
+                if why:
+                    self.problem(section, i, label, why)
                     ok = False
             yield item if ok else None
+
+    @staticmethod
+    def _field_problem(item: dict[str, Any], name: str, kind: type, optional: bool) -> str | None:
+        """Why ``item[name]`` is not of ``kind`` (lists: of non-empty text), or ``None``."""
+        value = item.get(name)
+        if value is None:
+            return None if optional else f"missing field {name!r}"
+        if not isinstance(value, kind) or (kind is str and not value.strip()):
+            return f"field {name!r} must be {_WANT[kind]}, not {quoted(value)}"
+        if kind is list:
+            for j, element in enumerate(value):
+                if not isinstance(element, str) or not element.strip():
+                    return (f"field {name!r} must be a list of names (non-empty text), but item "
+                            f"{j + 1} is {quoted(element)}")
+        return None
 
     def _say(self, text: str) -> None:
         self.problem(*self.entry, text)
@@ -378,7 +421,8 @@ class _Checker:
         for dup in ids:
             if dup in seen:
                 self.problem(
-                    section, None, "", f"id {dup!r} is used more than once; ids must be unique"
+                    section, None, "", f"id {quoted(dup)} is used more than once; ids must be "
+                    "unique"
                 )
             seen.add(dup)
 
@@ -398,25 +442,25 @@ class _Checker:
             sid = item["id"]
             bad = len(self.problems)
             if not _ID.match(sid):
-                self._say(f"id {sid!r} must be lower-case letters, digits and underscores")
+                self._say(f"id {quoted(sid)} must be lower-case letters, digits and underscores")
             if sid in seen:
-                self._say(f"duplicate service id {sid!r}; each service id must be unique")
+                self._say(f"duplicate service id {quoted(sid)}; each service id must be unique")
             seen.add(sid)
             if not item["outcomes"]:
                 self._say("outcomes must name at least one outcome")
             for oid in item["outcomes"]:
                 if oid not in outcome_ids:
-                    self._say(f"unknown outcome {oid!r}{_known(str(oid), outcome_ids)}")
+                    self._say(f"unknown outcome {quoted(oid)}{_known(oid, outcome_ids)}")
             if item["default_scope"] not in SCOPES:
                 self._say(
-                    f"unknown default_scope {item['default_scope']!r}"
+                    f"unknown default_scope {quoted(item['default_scope'])}"
                     f"{_known(item['default_scope'], SCOPES)}"
                 )
             alt = item.get("alt_keys") or []
             for k in [item["key"], *alt]:
                 if k not in KEYS:
-                    self._say(f"unknown key {k!r}{_known(str(k), keys)}")
-            if item["key"] in alt or len(set(map(str, alt))) != len(alt):
+                    self._say(f"unknown key {quoted(k)}{_known(k, keys)}")
+            if item["key"] in alt or len(set(alt)) != len(alt):
                 self._say("alt_keys must not repeat the main key or each other")
             if item["delegable"] and not item["place_based"]:
                 self._say(
@@ -443,12 +487,13 @@ class _Checker:
         if sid in service_ids:
             return True
         self._say(
-            f"{role} names service {sid!r}, which is not in services{_known(str(sid), service_ids)}"
+            f"{role} names service {quoted(sid)}, which is not in services"
+            f"{_known(sid, service_ids)}"
         )
         return False
 
     def _rules(self, service_ids: list[str]) -> list[Rule]:
-        rules: list[Rule] = []
+        checked: list[tuple[tuple[str, int, str], dict[str, str | None], bool]] = []
         for item in self._entries("rules", _RULE_FIELDS, set(MATCH_FIELDS)):
             if item is None:
                 continue
@@ -461,9 +506,20 @@ class _Checker:
                 why = None if pattern is None else re2_problem(pattern)
                 if why:
                     self._say(f"{name}: {why}")
+                    patterns[name] = None  # not for DuckDB to compile again
+                    ok = False
+            checked.append((self.entry, {**patterns, "service": item["service"]}, ok))
+        refused = duckdb_problems(p for _, ps, _ in checked for f, p in ps.items()
+                                  if f in MATCH_FIELDS and p is not None)
+        rules: list[Rule] = []
+        for entry, fields_, ok in checked:
+            self.entry = entry
+            for name in MATCH_FIELDS:
+                if fields_[name] in refused:
+                    self._say(f"{name}: {refused[fields_[name]]}")
                     ok = False
             if ok:
-                rules.append(Rule(rule_no=len(rules) + 1, service=item["service"], **patterns))
+                rules.append(Rule(rule_no=len(rules) + 1, **fields_))
         return rules
 
     def _links(self, service_ids: list[str], outcome_ids: list[str]) -> list[Link]:
@@ -478,12 +534,14 @@ class _Checker:
                 ok = False
             if item["relation"] not in RELATIONS:
                 self._say(
-                    f"unknown relation {item['relation']!r}{_known(item['relation'], RELATIONS)}"
+                    f"unknown relation {quoted(item['relation'])}"
+                    f"{_known(item['relation'], RELATIONS)}"
                 )
                 ok = False
             if item["outcome"] not in outcome_ids:
                 self._say(
-                    f"unknown outcome {item['outcome']!r}{_known(item['outcome'], outcome_ids)}"
+                    f"unknown outcome {quoted(item['outcome'])}"
+                    f"{_known(item['outcome'], outcome_ids)}"
                 )
                 ok = False
             if ok:
@@ -513,25 +571,33 @@ def _re2_unsupported(pattern: str) -> str | None:
     """
     i, n = 0, len(pattern)
     after_quantifier = False
+    depth = 0
     while i < n:
         c = pattern[i]
         if c == "\\" and i + 1 < n:
             nxt = pattern[i + 1]
             if nxt in "123456789" or (nxt in "gk" and pattern[i + 2 : i + 3] == "<"):
-                return f"backreference \\{nxt} in {pattern!r} is not supported by RE2"
+                return f"backreference \\{nxt} in {quoted(pattern)} is not supported by RE2"
             if nxt == "Z":
-                return f"\\Z in {pattern!r} is not supported by RE2; use $"
+                return f"\\Z in {quoted(pattern)} is not supported by RE2; use $"
             i, after_quantifier = i + 2, False
             continue
         if c == "[":
             i, after_quantifier = _skip_class(pattern, i), False
             continue
+        if c == "(":
+            depth += 1
+            if depth > MAX_PATTERN_NESTING:
+                return (f"groups nested more than {MAX_PATTERN_NESTING} deep in "
+                        f"{quoted(pattern)}; simplify the pattern")
+        elif c == ")":
+            depth -= 1
         if c == "(" and pattern[i + 1 : i + 2] == "?":
             why = _group_problem(pattern, i)
             if why:
                 return why
         if c == "+" and after_quantifier:
-            return f"possessive quantifier in {pattern!r} is not supported by RE2"
+            return f"possessive quantifier in {quoted(pattern)} is not supported by RE2"
         if c == "{" and (m := _QUANTIFIER.match(pattern, i)):
             i, after_quantifier = m.end(), True
             continue
@@ -550,18 +616,19 @@ def _group_problem(pattern: str, i: int) -> str | None:
     }
     for opener, what in sorted(named.items(), key=lambda kv: -len(kv[0])):
         if head.startswith(opener):
-            return f"{what} (?{opener} in {pattern!r} is not supported by RE2"
+            return f"{what} (?{opener} in {quoted(pattern)} is not supported by RE2"
     if head.startswith(">"):
-        return f"atomic group (?> in {pattern!r} is not supported by RE2"
+        return f"atomic group (?> in {quoted(pattern)} is not supported by RE2"
     if head.startswith("P<"):
         return None  # a named group, which RE2 supports
     if head.startswith("P="):
-        return f"named backreference (?P= in {pattern!r} is not supported by RE2"
+        return f"named backreference (?P= in {quoted(pattern)} is not supported by RE2"
     if head.startswith("(") or head.startswith("#"):
-        return f"conditional or comment group (?{head[0]} in {pattern!r} is not supported by RE2"
+        return (f"conditional or comment group (?{head[0]} in {quoted(pattern)} is not "
+                "supported by RE2")
     flags = re.match(r"[A-Za-z-]+", pattern[i + 2 :])
     if flags and not set(flags.group()) <= _RE2_FLAGS:
-        return f"inline flags (?{flags.group()} in {pattern!r}: RE2 supports only i, m, s"
+        return f"inline flags (?{flags.group()} in {quoted(pattern)}: RE2 supports only i, m, s"
     return None
 
 

@@ -7,8 +7,11 @@ for people; anything else is a bug and stays a traceback.
 
 from __future__ import annotations
 
+import reprlib
 from collections.abc import Iterable
 from pathlib import Path
+
+QUOTED_CHARS = 80
 
 
 class PlacespendError(Exception):
@@ -41,6 +44,32 @@ def where(path: Path | str | None, row: int | None = None) -> str:
         return ""
     loc = str(path) if row is None else f"{path}, row {row}"
     return f"{loc}: "
+
+
+def quoted(value: object, limit: int = QUOTED_CHARS) -> str:
+    """A value from a user's file, fit to quote in a message: its Python literal, cut short.
+
+    Text longer than ``limit`` characters keeps its first ``limit`` and says how long it was
+    (``'xxxx'… (3,000,000 characters)``); control characters show as escapes (``\\x1b``).
+    Lists and mappings are shown through :mod:`reprlib`, so however big or deep a value is,
+    formatting it costs little and the message stays short.
+    """
+    if isinstance(value, str):
+        if len(value) <= limit:
+            return repr(value)
+        return f"{value[:limit]!r}… ({len(value):,} characters)"
+    try:
+        text = _SHORT_REPR.repr(value)
+    except ValueError:  # holds an int too long to print (Python stops at 4,300 digits)
+        text = f"<a {type(value).__name__} too long to show>"
+    return text if len(text) <= limit else f"{text[:limit]}…"
+
+
+_SHORT_REPR = reprlib.Repr()
+_SHORT_REPR.maxstring = QUOTED_CHARS
+_SHORT_REPR.maxother = QUOTED_CHARS
+_SHORT_REPR.maxlist = _SHORT_REPR.maxdict = _SHORT_REPR.maxtuple = _SHORT_REPR.maxset = 6
+_SHORT_REPR.maxlevel = 3
 
 
 def collected(cls: type[PlacespendError], title: str, problems: Iterable[str], limit: int = 20):

@@ -16,23 +16,22 @@ validate everything at once.
 
 from __future__ import annotations
 
+import difflib
 import hashlib
-import json
 import logging
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from itertools import accumulate, chain
 from pathlib import Path
 from typing import Any
 
 import duckdb
 import pyarrow as pa
-import yaml
 
-from placespend import _parse
+from placespend import _mapping_file, _parse, _yaml
 from placespend._sql import query
-from placespend.errors import InputFileError, ReconciliationError, collected, where
+from placespend.errors import InputFileError, ReconciliationError, collected, quoted, where
 from placespend.paths import PIPELINES_DIR
 
 log = logging.getLogger(__name__)
@@ -85,7 +84,8 @@ class ColumnMapping:
     def __post_init__(self) -> None:
         problems = _mapping_problems(self)
         if problems:
-            raise collected(InputFileError, f"Column mapping '{self.name}' is invalid", problems)
+            raise collected(InputFileError, f"Column mapping {quoted(self.name)} is invalid",
+                            problems)
 
     def columns(self) -> dict[str, str]:
         """Field name → source column name, for every field mapped to a column."""
@@ -114,6 +114,17 @@ def _mapping_problems(m: ColumnMapping) -> list[str]:
             problems.append(f"'{key}' is given both as a column and as a constant; keep one")
     if not m.payee and "payee" not in m.constants:
         problems.append("'payee' must name a column or be given in 'constants'")
+    by_column: dict[str, list[str]] = {}
+    for name, column in m.columns().items():
+        by_column.setdefault(_parse.norm_header(column), []).append(name)
+    for names in by_column.values():
+        if len(names) > 1:
+            listed = ", ".join(f"'{n}'" for n in names[:-1]) + f" and '{names[-1]}'"
+            problems.append(
+                f"{listed} {'both' if len(names) == 2 else 'all'} name the column "
+                f"{quoted(getattr(m, names[0]))}, but a column can feed only one field; map "
+                "each to its own column, or give one of them in 'constants'"
+            )
     return problems
 
 
@@ -159,38 +170,31 @@ def load_mapping(path: Path | str) -> ColumnMapping:
         constants: {}
 
     A file holding just ``preset: camden`` returns that preset.
+
+    The file is read within limits (:mod:`placespend._yaml`: no code, no aliases, no repeated
+    keys, at most 1 MB) and checked against one schema (:mod:`placespend._mapping_file`)
+    before use.
+
+    Raises
+    ------
+    InputFileError
+        Listing every problem of the file, each with its line, field and fix.
     """
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-        data = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
-    except (OSError, ValueError, yaml.YAMLError) as exc:
-        msg = f"{where(path)}cannot read the column mapping ({exc}); fix the YAML/JSON syntax"
-        raise InputFileError(msg) from exc
-    if not isinstance(data, dict):
-        msg = f"{where(path)}a column mapping must be a mapping of keys such as 'date: ...'"
-        raise InputFileError(msg)
-    return _mapping_from_dict(path, data)
-
-
-def _mapping_from_dict(path: Path, data: dict[str, Any]) -> ColumnMapping:
-    if "preset" in data:
-        preset = PRESETS.get(str(data["preset"]).lower())
+    checked = _mapping_file.validate(_yaml.read(path, InputFileError, "column mapping"))
+    if isinstance(checked, _mapping_file.PresetFile):
+        preset = PRESETS.get(checked.preset.lower())
         if preset is None:
-            msg = f"{where(path)}unknown preset '{data['preset']}'; use one of {sorted(PRESETS)}"
+            msg = (f"{where(path)}unknown preset {quoted(checked.preset)}; use one of "
+                   f"{sorted(PRESETS)}")
             raise InputFileError(msg)
         return preset
-    known = {f.name for f in fields(ColumnMapping)}
-    unknown = sorted(set(data) - known)
-    if unknown:
-        msg = f"{where(path)}unknown keys {unknown}; allowed keys are {sorted(known)}"
-        raise InputFileError(msg)
-    data = {"name": path.stem, **data}
-    formats = data.get("date_formats", ColumnMapping.date_formats)
-    data["date_formats"] = (formats,) if isinstance(formats, str) else tuple(formats)
-    data["constants"] = dict(data.get("constants") or {})
+    given = checked.model_dump(exclude_unset=True)
+    given.setdefault("name", path.stem)
+    if "date_formats" in given:
+        given["date_formats"] = tuple(given["date_formats"])
     try:
-        return ColumnMapping(**data)
+        return ColumnMapping(**given)
     except InputFileError as exc:
         raise InputFileError(f"{where(path)}{exc}") from exc
 
@@ -794,3 +798,37 @@ def check_contract_scopes(
         for cid, kind, code, source, row in unknown
     ]
     raise collected(InputFileError, "Contracts name places that do not exist", problems)
+
+
+def check_contract_services(con: duckdb.DuckDBPyConnection, service_ids: Iterable[str]) -> None:
+    """Check every contract that names a service names one of the catalogue's.
+
+    A contract for an unknown service (a typo, a service renamed in the catalogue) would match
+    no payment and scope nothing, silently. Call on the connection :func:`load_contracts` used.
+
+    Raises
+    ------
+    InputFileError
+        Listing each such contract with its row, the unknown service and a close match (or the
+        known services).
+    """
+    known = sorted(set(service_ids))
+    sql = (PIPELINES_DIR / "01h_contract_services.sql").read_text(encoding="utf-8")
+    unknown = con.execute(sql, {"service_ids": known}).fetchall()
+    if not unknown:
+        return
+    problems = [
+        f"{where(source, row)}contract {quoted(cid)}: service {quoted(sid)} is not a service of "
+        f"the catalogue{_known_services(sid, known)}; correct the service id, or leave service "
+        "blank and give the payments' purpose"
+        for cid, sid, source, row in unknown
+    ]
+    raise collected(InputFileError, "Contracts name services the catalogue lacks", problems)
+
+
+def _known_services(service_id: str, known: list[str], shown: int = 20) -> str:
+    close = difflib.get_close_matches(service_id[:200], known, n=1)
+    if close:
+        return f" (did you mean {close[0]!r}?)"
+    more = f", … and {len(known) - shown} more" if len(known) > shown else ""
+    return f" (known: {', '.join(known[:shown])}{more})"

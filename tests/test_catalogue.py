@@ -8,6 +8,8 @@ import duckdb
 import pandas as pd
 import pytest
 import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from placespend import paths
 from placespend.catalogue import classify_frame, load_catalogue, re2_problem
@@ -280,3 +282,115 @@ def test_every_problem_is_reported_at_once(tmp_path):
 def test_a_broken_service_does_not_cascade_into_its_rules_and_links(tmp_path):
     msg = _error(write(tmp_path, _break(shipped_data(), "services", 0, description=None)))
     assert "(1 problem)" in msg
+
+
+# -- wrong types anywhere, patterns only RE2 refuses ----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("section", "index", "field", "value", "expect"),
+    [
+        ("services", 0, "name", ["Caretaking", "Cleaning"],
+         "field 'name' must be non-empty text, not ['Caretaking', 'Cleaning']"),
+        ("services", 0, "delegable", "yes", "field 'delegable' must be true or false, not 'yes'"),
+        ("services", 0, "place_based", 1, "field 'place_based' must be true or false, not 1"),
+        ("services", 0, "outcomes", {"empowered": True},
+         "field 'outcomes' must be a list, not {'empowered': True}"),
+        ("services", 0, "outcomes", [["empowered"]],
+         "field 'outcomes' must be a list of names (non-empty text), but item 1 is ['empowered']"),
+        ("services", 0, "alt_keys", [{"a": 1}], "but item 1 is {'a': 1}"),
+        ("services", 0, "key", ["households"], "field 'key' must be non-empty text"),
+        ("services", 0, "id", True, "field 'id' must be non-empty text, not True"),
+        ("rules", 0, "purpose", 42, "field 'purpose' must be non-empty text, not 42"),
+        ("rules", 0, "service", {"id": "x"}, "field 'service' must be non-empty text"),
+        ("links", 0, "relation", ["reinforces"], "field 'relation' must be non-empty text"),
+        ("outcomes", 0, "label", 3.5, "field 'label' must be non-empty text, not 3.5"),
+    ],
+)
+def test_a_wrong_type_anywhere_is_named_with_its_line(tmp_path, section, index, field, value,
+                                                       expect):
+    data = shipped_data()
+    data[section][index][field] = value
+    msg = _error(write(tmp_path, data))
+    assert f", {section}[{index}]" in msg and expect in msg
+    assert "catalogue.yaml, line " in msg
+
+
+@pytest.mark.parametrize(
+    ("change", "expect"),
+    [
+        (lambda d: d.update(services={"caretaking": {}}), "services: must be a list of entries"),
+        (lambda d: d.update(rules="everything"), "rules: must be a list of entries, not "
+                                                  "'everything'"),
+        (lambda d: d["rules"].insert(0, ["service", "x"]),
+         "rules[0]: must be a mapping of field: value, not ['service', 'x']"),
+        (lambda d: d["services"][0].update({7: "x"}), "unknown field 7"),
+        (lambda d: d.update({None: 1}), "None: unknown section"),
+        (lambda d: d["links"][0].update(rationale=None), "missing field 'rationale'"),
+    ],
+)
+def test_a_wrong_shape_anywhere_is_a_catalogue_error(tmp_path, change, expect):
+    data = shipped_data()
+    change(data)
+    assert expect in _error(write(tmp_path, data))
+
+
+@pytest.mark.parametrize(
+    ("pattern", "why"),
+    [
+        ("x{1001}", "DuckDB's RE2 engine cannot compile 'x{1001}' (invalid repetition size"),
+        ("(ab{1000}){2}", "invalid repetition size: {2}"),
+        ("a{1000}{1000}", "multiple repeat"),  # Python's re finds this one first
+        (".{1000}" * 100, "(pattern too large - compile failed)"),
+        ("(" * 51 + "x" + ")" * 51, "groups nested more than 50 deep"),
+        ("(" * 600 + "x" + ")" * 600, "is longer than 1,000 characters"),
+        ("x" * 1001, "'… (1,001 characters) is longer than 1,000 characters"),
+    ],
+)
+def test_patterns_only_re2_refuses_are_found_at_load_time(tmp_path, pattern, why):
+    msg = _error(write(tmp_path, _break(shipped_data(), "rules", 4, purpose=pattern)))
+    assert "rules[4]" in msg and why in msg and "(1 problem)" in msg
+    assert len(msg) < 1000, "the pattern is quoted capped"
+
+
+def test_nesting_within_the_limit_is_accepted_by_python_and_duckdb():
+    pattern = "(" * 50 + "x" + ")" * 50
+    assert re2_problem(pattern) is None
+    from placespend.catalogue import duckdb_problems
+
+    assert duckdb_problems([pattern, "caretak|cleaning"]) == {}
+
+
+def test_the_shipped_catalogue_with_its_duckdb_check_loads_quickly():
+    import time
+
+    started = time.perf_counter()
+    load_catalogue()
+    assert time.perf_counter() - started < 2
+
+
+VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False)
+    | st.text(max_size=12),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner,
+                                                                max_size=3),
+    max_leaves=8,
+)
+
+
+@settings(max_examples=80, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(place=st.tuples(st.sampled_from(["outcomes", "services", "rules", "links"]),
+                       st.integers(0, 3), st.sampled_from(
+                           ["id", "name", "outcomes", "key", "alt_keys", "delegable", "service",
+                            "purpose", "payee", "from", "relation", "label", "extra"])),
+       value=VALUES)
+def test_any_value_anywhere_is_a_catalogue_or_one_catalogue_error(tmp_path, place, value):
+    section, index, field = place
+    data = shipped_data()
+    data[section][index % len(data[section])][field] = value
+    try:
+        catalogue = load_catalogue(write(tmp_path, data))
+    except CatalogueError as exc:
+        assert "catalogue.yaml" in str(exc) and len(str(exc)) < 10_000
+    else:
+        assert catalogue.services

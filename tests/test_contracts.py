@@ -9,7 +9,12 @@ import duckdb
 import pytest
 
 from placespend.errors import InputFileError
-from placespend.ingest import check_contract_scopes, load_contracts, load_spend
+from placespend.ingest import (
+    check_contract_scopes,
+    check_contract_services,
+    load_contracts,
+    load_spend,
+)
 
 HEADER = (
     "contract_id,title,supplier,service,purpose,scope_type,scope_code,annual_value_gbp,"
@@ -161,3 +166,24 @@ def test_scope_codes_checked_against_known_places(con, tmp_path):
     assert "(2 problems)" in msg
     assert "contracts.csv, row 2: contract 'C1': ward 'W1' is not a known ward code" in msg
     assert "contracts.csv, row 3: contract 'C2': estate 'EST9' is not a known estate id" in msg
+
+
+def test_services_checked_against_the_catalogue(con, tmp_path):
+    path = register(
+        tmp_path,
+        "C1,Parks,Idverde,parks,,borough,,1000,,",
+        "C2,Repairs,Mears,,Repairs,borough,,1000,,",  # no service: matched on purpose
+        "C3,Waste,Veolia,wast,,borough,,1000,,",
+        "C4,Other,Acme,street_lighting,,borough,,1000,,",
+    )
+    load_contracts(con, path)
+    check_contract_services(con, ["parks", "wast", "street_lighting"])  # all known: no error
+    with pytest.raises(InputFileError) as err:
+        check_contract_services(con, ["parks", "waste", "housing"])
+    msg = str(err.value)
+    assert "(2 problems)" in msg and "C2" not in msg and "'C1'" not in msg
+    assert ("contracts.csv, row 4: contract 'C3': service 'wast' is not a service of the "
+            "catalogue (did you mean 'waste'?)") in msg
+    assert ("contracts.csv, row 5: contract 'C4': service 'street_lighting' is not a service "
+            "of the catalogue (known: housing, parks, waste)") in msg
+    assert "leave service blank and give the payments' purpose" in msg

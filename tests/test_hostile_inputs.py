@@ -122,6 +122,37 @@ def an_export_and_its_copy(folder: Path) -> list[Path]:
     return [BAD / "spend/semicolons.csv", copy]
 
 
+def huge_mapping(folder: Path) -> Path:
+    """A valid mapping padded with comment lines past the 1 MB a YAML file may have."""
+    path = folder / "huge_mapping.yaml"
+    path.write_text("name: huge\ndate: Payment Date\namount: Amount GBP\n"
+                    "payee: Beneficiary Name\n" + "# padding\n" * 110_000, encoding="utf-8")
+    return path
+
+
+def huge_catalogue(folder: Path) -> Path:
+    """The shipped catalogue and a 1 MB comment."""
+    path = folder / "huge_catalogue.yaml"
+    path.write_text(paths.CATALOGUE_PATH.read_text(encoding="utf-8") + "#" * 1_000_000 + "\n",
+                    encoding="utf-8")
+    return path
+
+
+def small_areas_bad_counts(folder: Path) -> Path:
+    """The shipped small areas with households of 1e30, infinity, NaN and -5 in features 2-5
+    and residents 'lots' in feature 1 (GeoParquet holds infinity and NaN as they are)."""
+    import geopandas as gpd
+
+    areas = gpd.read_parquet(paths.BOUNDARIES_DIR / "small_areas.parquet")
+    areas["households"] = areas["households"].astype("float64")
+    areas.loc[1:4, "households"] = [1e30, float("inf"), float("nan"), -5.0]
+    areas["residents"] = areas["residents"].astype(str)
+    areas.loc[0, "residents"] = "lots"
+    path = folder / "small_areas_bad_counts.parquet"
+    areas.to_parquet(path)
+    return path
+
+
 GENERATED = {
     "the-same-export-twice": the_same_export_twice,
     "an-export-and-its-copy": an_export_and_its_copy,
@@ -129,6 +160,9 @@ GENERATED = {
     "one-line-of-200000-fields": one_line_of_200000_fields,
     "enormous-first-line": enormous_first_line,
     "a-million-rows-of-one-supplier": a_million_rows_of_one_supplier,
+    "mapping-over-a-megabyte": huge_mapping,
+    "catalogue-over-a-megabyte": huge_catalogue,
+    "census-counts-out-of-range": small_areas_bad_counts,
 }
 
 
@@ -172,6 +206,7 @@ def build_args(section: str, path: Path | list[Path], home: Path) -> list[str]:
         "contracts": ["--spend", str(CAMDEN_SAMPLE), "--contracts", str(path)],
         "catalogue": ["--catalogue", str(path)],
         "estates": ["--estates", str(path)],
+        "small_areas": ["--small-areas", str(path)],
     }[section]
     return ["build", *option, "--home", str(home)]
 
@@ -286,21 +321,57 @@ def test_the_first_error_of_a_file_is_caught_before_the_long_steps(tmp_path):
 
 
 @pytest.mark.parametrize("case", params("mapping"))
-def test_mapping_files_are_data_never_code(case):
+def test_mapping_files_are_data_never_code(case, generated):
     with pytest.raises(PlacespendError) as info:
-        mapping = ingest.load_mapping(BAD / case["file"])
+        mapping = ingest.load_mapping(case_path(case, generated))
         ingest.check_spend_files([CAMDEN_SAMPLE], mapping)
-    assert case["expect"][1] in str(info.value)
+    for text in case["expect"]:
+        assert text in str(info.value)
     assert not PWNED.exists()
 
 
 @pytest.mark.parametrize("case", params("catalogue"))
-def test_catalogue_mistakes_name_file_line_and_fix(case):
+def test_catalogue_mistakes_name_file_line_and_fix(case, generated):
     with pytest.raises(PlacespendError) as info:
-        load_catalogue(BAD / case["file"])
+        load_catalogue(case_path(case, generated))
     for text in case["expect"]:
         assert text in str(info.value)
     assert not PWNED.exists()
+
+
+@pytest.fixture(scope="module")
+def shipped_ids() -> dict[str, list[str]]:
+    """Service ids, ward codes and estate ids of the shipped catalogue and boundaries."""
+    import pandas as pd
+
+    def column(layer: str, name: str) -> list[str]:
+        return pd.read_parquet(paths.BOUNDARIES_DIR / f"{layer}.parquet", columns=[name])[
+            name].astype(str).tolist()
+
+    return {"services": [s.id for s in load_catalogue().services],
+            "wards": column("wards", "ward_code"), "estates": column("estates", "estate_id")}
+
+
+@pytest.mark.parametrize("case", params("contracts"))
+def test_contract_registers_are_refused_by_the_library_too(case, shipped_ids):
+    con = duckdb.connect()
+    try:
+        with pytest.raises(PlacespendError) as info:
+            ingest.load_contracts(con, BAD / case["file"])
+            ingest.check_contract_services(con, shipped_ids["services"])
+            ingest.check_contract_scopes(con, shipped_ids["wards"], shipped_ids["estates"])
+    finally:
+        con.close()
+    for text in case["expect"]:
+        assert text in str(info.value)
+
+
+@pytest.mark.parametrize("case", params("small_areas"))
+def test_small_area_counts_are_checked_feature_by_feature(case, generated):
+    with pytest.raises(PlacespendError) as info:
+        load_boundaries(small_areas=case_path(case, generated))
+    for text in case["expect"]:
+        assert text in str(info.value)
 
 
 @pytest.mark.parametrize("case", params("estates"))

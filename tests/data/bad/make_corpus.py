@@ -179,6 +179,41 @@ def mapping_files() -> None:
           "date_formats: ['%d/%m/%Q', '%Y-%m-%d']\n")
     write("mappings/column_not_in_file.yaml",
           "name: wrong\ndate: Date Paid\namount: Amount GBP\npayee: Beneficiary Name\n")
+    mapping_files_round_two()
+
+
+CAMDEN_MAPPING = "date: Payment Date\namount: Amount GBP\npayee: Beneficiary Name\n"
+
+
+def billion_laughs(first: str, last: str) -> str:
+    """Nine lists of nine aliases of the last: ~1 KB standing for 9**9 (387 million) strings."""
+    lines = [f"lol0: &a0 [{', '.join(['lol'] * 9)}]"]
+    lines += [f"lol{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 9)}]" for i in range(1, 9)]
+    return first + "\n".join(lines) + f"\n{last}: *a8\n"
+
+
+def mapping_files_round_two() -> None:
+    write("mappings/billion_laughs.yaml",
+          billion_laughs("name: laughs\ndate: Payment Date\namount: Amount GBP\n", "payee"))
+    write("mappings/self_reference.yaml",
+          "name: loop\ndate: &loop [Payment Date, *loop]\namount: Amount GBP\n"
+          "payee: Beneficiary Name\n")
+    write("mappings/deeply_nested.yaml", "name: deep\ndate: " + "[" * 10_000 + "\n")
+    write("mappings/key_given_twice.yaml",
+          "name: twice\n" + CAMDEN_MAPPING + "date: Payment Month\n")
+    write("mappings/wrong_types.yaml",
+          "name: wrong shape\ndate: [Payment Date, Payment Month]\namount: 10\n"
+          "payee: Beneficiary Name\npurpose:\ndate_formats: {day: '%d'}\n"
+          "constants: {org_unit: {name: Housing}}\n")
+    write("mappings/wrong_types.json",
+          '{\n  "date": 2024,\n  "payee": ["Beneficiary Name"],\n'
+          '  "date_formats": ["%d/%m/%Y", 5],\n  "transaction_id": true\n}\n')
+    write("mappings/key_given_twice.json",
+          '{\n  "date": "Payment Date",\n  "amount": "Amount GBP",\n'
+          '  "payee": "Beneficiary Name",\n  "amount": "Irrecoverable VAT Amount GBP"\n}\n')
+    write("mappings/deeply_nested.json", '{"date": ' + "[" * 10_000 + "\n")
+    write("mappings/one_column_twice.yaml",
+          "name: same column\n" + CAMDEN_MAPPING + "purpose: beneficiary  name\n")
 
 
 # -- contracts register ---------------------------------------------------------------------------
@@ -196,6 +231,12 @@ def contract_files() -> None:
          ["C1", "Lot", "", "caretaking", "", "estate", "", "10", "31/02/2024", "2023-01-01"],
          ["C2", "Lot", "ACME", "", "", "region", "", "£1.234,56", "2024-04-01", ""]],
         header=CONTRACT_HEADER))
+    write("contracts/unknown_service.csv", csv_text(
+        [["C1", "Cleaning lot", "ACME CLEANING LTD", "caretakin", "", "borough", "", "1000",
+          "2024-04-01", "2025-03-31"],
+         ["C2", "Jetpacks", "ROCKET LTD", "jetpacks", "", "borough", "", "500", "", ""],
+         ["C3", "Repairs", "MEARS LTD", "", "Responsive Repairs Costs", "borough", "", "100",
+          "", ""]], header=CONTRACT_HEADER))
 
 
 # -- catalogue -------------------------------------------------------------------------------------
@@ -250,6 +291,67 @@ def catalogue_files() -> None:
     write("catalogue/python_tag.yaml",
           "!!python/object/apply:os.system ['touch /tmp/placespend_pwned']\n")
     write("catalogue/not_yaml.yaml", "outcomes: [\n  - id: {oops\n")
+    catalogue_files_round_two(base)
+
+
+WRONG_TYPES_CATALOGUE = """\
+outcomes:
+  - id: empowered
+    label: Residents are empowered
+services:
+  - id: caretaking
+    name: [Caretaking, Cleaning]
+    directorate: Housing
+    outcomes: [empowered]
+    default_scope: estate
+    key: households
+    alt_keys: [area]
+    delegable: yes please
+    place_based: true
+    description: Follows homes.
+  - id: true
+    name: Levies
+    directorate: Finance
+    outcomes: {empowered: true}
+    default_scope: borough
+    key: area
+    delegable: false
+    place_based: false
+    description: Paid to other bodies.
+rules:
+  - service: caretaking
+    purpose: 42
+  - service: caretaking
+    payee: [ACME]
+links:
+  - from: caretaking
+    to: caretaking
+    relation: reinforces
+    outcome: empowered
+    rationale:
+"""
+
+RE2_REJECTS = [
+    ("caretaking", "purpose", "x{1001}"),  # RE2 repeats at most 1000 times
+    ("caretaking", "purpose", "(cleaning{1000}){3}"),  # 3000 in all
+    ("levies", "payee", ".{1000}" * 100),  # a program over RE2's memory budget
+    ("levies", "org_unit", "(" * 60 + "levies" + ")" * 60),  # nested 60 deep
+]
+
+
+def catalogue_files_round_two(base: dict[str, str]) -> None:
+    good = CATALOGUE.format(**base)
+    head = good[: good.index("rules:\n")]
+    write("catalogue/billion_laughs.yaml", billion_laughs("", "outcomes")
+          + good[good.index("services:"):])
+    write("catalogue/deeply_nested.yaml", "outcomes: " + "[" * 10_000 + "\n")
+    write("catalogue/key_given_twice.yaml",
+          good + "rules:\n  - service: levies\n    purpose: ^precepts$\n")
+    write("catalogue/wrong_types.yaml", WRONG_TYPES_CATALOGUE)
+    rules = "".join(f"  - service: {service}\n    {field}: '{pattern}'\n"
+                    for service, field, pattern in RE2_REJECTS)
+    write("catalogue/patterns_re2_rejects.yaml",
+          head + "rules:\n" + rules + good[good.index("links:"):])
 
 
 # -- boundaries ------------------------------------------------------------------------------------
