@@ -162,7 +162,7 @@ def _print_build(result: build_mod.BuildResult) -> None:
     share = cov.classified_gross_pence / cov.gross_pence if cov.gross_pence else 1.0
     out.print(f"Catalogue rules classify {share:.1%} of spend (by £).")
     for note in result.notes[1:] if result.is_demo else result.notes:
-        out.print(Text.assemble(("note:", "dim"), " ", _plain(note)))
+        out.print(Text.assemble(("note:", "dim"), " ", _plain(note)), soft_wrap=True)
     if r.rows_quarantined:
         out.print("`placespend quarantine` lists the rows not accepted, with their reasons.")
     out.print("Next: `placespend estates` to list estates, `placespend reconcile` to check.")

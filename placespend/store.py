@@ -15,6 +15,7 @@ import fcntl
 import os
 import re
 import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -89,6 +90,10 @@ def build_lock(home: Path) -> Iterator[None]:
         handle.truncate()
         handle.write(str(os.getpid()))
         handle.flush()
+        # A folder whose lock file is writable may still refuse new files: find out now, not
+        # after the long steps.
+        with tempfile.TemporaryFile(dir=home):
+            pass
         try:
             yield
         finally:
