@@ -96,6 +96,7 @@ def build(
     target = db_path or paths.db_path(home)
     memory_limit = store.memory_limit(memory_limit)  # a wrong size fails before any work
     with store.build_lock(target.parent):
+        store.check_target(target)  # before the long steps, not at the swap
         report(STEPS[0])
         mapping = _mapping(inputs.mapping)
         ingest.check_spend_files(inputs.spend, mapping)  # a wrong file fails in a second

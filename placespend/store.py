@@ -111,6 +111,20 @@ def make_folder(home: Path) -> None:
     _folders.make(home, StoreError, f"choose another folder with --home (or {paths.HOME_ENV})")
 
 
+def check_target(target: Path) -> None:
+    """Refuse, before any work, a store path that a build could not replace (a folder).
+
+    Raises
+    ------
+    StoreError
+        ``target`` is a folder.
+    """
+    if target.is_dir():
+        msg = (f"{target} is a folder, not a placespend store, so a build cannot replace it. "
+               "Move it away, then build again (or build into another folder with --home).")
+        raise StoreError(msg)
+
+
 @contextlib.contextmanager
 def writing(folder: Path, target: Path | None = None) -> Iterator[None]:
     """Turn a write refused in ``folder`` (disk full, permission denied) into a
@@ -148,6 +162,7 @@ def staged(target: Path, memory_limit: str | None = None) -> Iterator[duckdb.Duc
     """A connection to a fresh file that replaces ``target`` only if the block succeeds; its
     memory capped as :func:`limit_memory` says."""
     make_folder(target.parent)
+    check_target(target)
     temp = target.with_name(f"{target.name}{BUILDING}{os.getpid()}")
     with writing(target.parent, target):
         _remove_abandoned(target)
