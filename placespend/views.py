@@ -208,6 +208,12 @@ def financial_years(con: duckdb.DuckDBPyConnection) -> list[str]:
     return export.financial_years(con)
 
 
+def default_year(con: duckdb.DuckDBPyConnection) -> export.YearChoice:
+    """The year a page shows first, as ``placespend estates`` does: the latest with a full
+    year of data (one stray late payment does not make a year), with the reason to show."""
+    return export.default_year(con)
+
+
 def services(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """The service catalogue: id, name, directorate, outcomes, key, delegable, place_based."""
     return query(con, "catalogue_services")
