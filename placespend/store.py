@@ -250,8 +250,19 @@ def connect(db_file: Path, *, read_only: bool = True) -> duckdb.DuckDBPyConnecti
     if not db_file.exists():
         msg = f"No placespend database at {db_file}. Run `placespend build` first (or pass --home)."
         raise StoreError(msg)
+    con = _open(db_file, read_only)
     try:
-        con = duckdb.connect(str(db_file), read_only=read_only)
+        con.execute(NO_DOWNLOADS)
+        check_store(con, db_file)
+    except BaseException:
+        con.close()
+        raise
+    return con
+
+
+def _open(db_file: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
+    try:
+        return duckdb.connect(str(db_file), read_only=read_only)
     except duckdb.Error as exc:
         if "Conflicting lock" in str(exc):
             msg = (f"Cannot open {db_file}: another program has it open for writing "
@@ -260,13 +271,6 @@ def connect(db_file: Path, *, read_only: bool = True) -> duckdb.DuckDBPyConnecti
             msg = (f"Cannot open {db_file}: {_first_line(exc)}. It is damaged or not a "
                    f"placespend store. Rebuild it with `placespend build`{_HOME_HINT}.")
         raise StoreError(msg) from exc
-    try:
-        con.execute(NO_DOWNLOADS)
-        check_store(con, db_file)
-    except BaseException:
-        con.close()
-        raise
-    return con
 
 
 # What every reader of a store queries; a store lacking any of them is not one this version of
@@ -307,6 +311,10 @@ def check_store(con: duckdb.DuckDBPyConnection, db_file: Path) -> None:
         raise StoreError(msg) from exc
     size, expected = db_file.stat().st_size, _HEADER_BYTES + block_size * blocks
     if size < expected:
+        # ``con`` may hold another file than the one now at the path: one a build has since
+        # replaced (DuckDB keeps one open instance per path in a process). Ask a fresh one.
+        expected = _declared_bytes(db_file)
+    if size < expected:
         msg = (f"{db_file} is truncated: it has {size:,} of the {expected:,} bytes its header "
                "declares (an interrupted copy or download, or a disk that filled up). Rebuild "
                f"it with `placespend build`{_HOME_HINT}, or copy it again in full.")
@@ -325,6 +333,22 @@ def check_store(con: duckdb.DuckDBPyConnection, db_file: Path) -> None:
                f"that placespend {__version__} reads. Rebuild it with `placespend build`"
                f"{_HOME_HINT}.")
         raise StoreError(msg)
+
+
+def _declared_bytes(db_file: Path) -> int:
+    """The length ``db_file``'s own header declares, read by a fresh DuckDB instance."""
+    try:
+        with duckdb.connect() as probe:
+            probe.execute(NO_DOWNLOADS)
+            probe.execute("attach ? as probe (read_only)", [str(db_file)])
+            block_size, blocks = probe.execute(
+                "select block_size, total_blocks from pragma_database_size() "
+                "where database_name = 'probe'").fetchone()
+    except duckdb.Error as exc:
+        msg = (f"Cannot read {db_file}: {_first_line(exc)}. It is damaged. Rebuild it with "
+               f"`placespend build`{_HOME_HINT}.")
+        raise StoreError(msg) from exc
+    return _HEADER_BYTES + block_size * blocks
 
 
 def _built_by(con: duckdb.DuckDBPyConnection) -> str:

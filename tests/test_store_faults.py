@@ -263,6 +263,28 @@ def test_a_damaged_or_foreign_store_is_refused_by_every_command(damaged, damaged
     assert not (out / f"{case_id}-{command}").exists(), "an export wrote nothing"
 
 
+def test_a_store_rebuilt_while_the_old_one_is_open_is_not_taken_for_a_truncated_one(
+        demo_home, tmp_path):
+    """DuckDB keeps one open instance per path in a process, so a reader (the app) that opens
+    the store again after a rebuild gets the old file, whose header declares more blocks than
+    the smaller new file at the path holds. That is not a truncated store."""
+    home = tmp_path / "home"
+    build_mod.build(home, build_mod.BuildInputs(spend=(CAMDEN_SAMPLE,)))
+    small = paths.db_path(home)
+    target = tmp_path / "store.duckdb"
+    shutil.copyfile(paths.db_path(demo_home), target)
+    with store.connect(target) as old:
+        replacement = tmp_path / "new.duckdb"
+        shutil.copyfile(small, replacement)
+        os.replace(replacement, target)
+        assert target.stat().st_size < 12288 + 262144 * old.execute(
+            "select total_blocks from pragma_database_size()").fetchone()[0]
+        with store.connect(target) as again:
+            assert again.execute("select count(*) from build_info").fetchone()[0] > 0
+    with store.connect(target) as fresh:  # once the old one is closed: the new store
+        assert fresh.execute("select count(*) from payments").fetchone()[0] < 100
+
+
 @pytest.mark.parametrize("case_id", ["truncated-store", "foreign-duckdb-database"])
 def test_the_app_reports_a_damaged_store_as_a_message(damaged, case_id, monkeypatch):
     from streamlit.testing.v1 import AppTest
