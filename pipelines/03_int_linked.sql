@@ -8,7 +8,8 @@
 -- payment's Purpose = contract purpose) and the payment date lies within the contract's
 -- dates. Exactly one match gives the contract's scope (a borough contract always takes
 -- $borough_code, whatever its register says); none, or several with different
--- scopes, leave the payment borough-wide (link_status says which). Redacted payees never
+-- scopes, leave the payment borough-wide (link_status says which; contract_ids lists every
+-- contract that matched, so the build can name overlapping contracts). Redacted payees never
 -- match: redaction is never undone.
 create or replace table linked as
 with
@@ -18,7 +19,7 @@ candidates as (
         p.row_id,
         k.contract_id,
         k.scope_type,
-        k.scope_code,
+        case when k.scope_type <> 'borough' then k.scope_code end as scope_code,
         k.service_id as contract_service_id
     from payments as p
     inner join classified as c using (row_id)
@@ -35,6 +36,7 @@ per_row as (
         count(*) as n_matches,
         count(distinct (scope_type, scope_code)) as n_scopes,
         min(contract_id) as contract_id,
+        list(contract_id order by contract_id) as contract_ids,
         any_value(scope_type) as scope_type,
         any_value(scope_code) as scope_code,
         any_value(contract_service_id) as contract_service_id
@@ -56,7 +58,8 @@ final as (
             when r.row_id is null then 'no contract'
             when r.n_scopes = 1 then 'contract'
             else 'ambiguous contract'
-        end as link_status
+        end as link_status,
+        r.contract_ids
     from payments as p
     inner join classified as c using (row_id)
     left join per_row as r using (row_id)

@@ -208,25 +208,73 @@ def _count_problem(raw: object, value: float) -> str:
     return f"{shown}, more than {MAX_COUNT:,}"
 
 
+# An estate is refused when more than this share of its area lies outside the borough (the
+# union of the wards): it is misplaced or in the wrong CRS, and its money would be computed on
+# ground the borough's spend does not cover.
+MAX_OUTSIDE_SHARE = 0.5
+# ... or when it covers more than this share of the borough: a borough or ward file given as
+# estates.
+MAX_BOROUGH_SHARE = 0.5
+
+
+def check_wards(wards: gpd.GeoDataFrame, path: str, problems: list[str]):
+    """Wards do not overlap each other: a piece of ground in two wards would have its
+    households split between two copies of it."""
+    if wards.empty:
+        return
+    codes = wards["ward_code"].astype(str).to_numpy()
+    found = [f"{path}: wards '{codes[i]}' (feature {i + 1}) and '{codes[j]}' (feature {j + 1}) "
+             f"overlap by {a:,.1f} m² (at most {OVERLAP_TOLERANCE_M2:g} m² is allowed); make "
+             "them disjoint (a piece of ground belongs to one ward): use the ONS "
+             "full-resolution clipped (BFC) ward boundaries, or cut the overlap from one of "
+             "them (QGIS: Vector > Geoprocessing Tools > Difference)"
+             for i, j, a in _overlaps(wards)]
+    problems.extend(_capped(found, path, "ward problems"))
+
+
 def check_estates(estates: gpd.GeoDataFrame, wards: gpd.GeoDataFrame, path: str,
                   problems: list[str]):
-    """Estates do not overlap each other and each lies (at least partly) inside a ward."""
+    """Estates do not overlap each other, lie mostly inside the borough (the union of the
+    wards: at most :data:`MAX_OUTSIDE_SHARE` of each outside it) and none covers most of it
+    (at most :data:`MAX_BOROUGH_SHARE` of the borough's area)."""
     if estates.empty:
         return
     geoms = estates.geometry.to_numpy()
-    left, right = estates.sindex.query(geoms, predicate="intersects")
-    keep = left < right
-    left, right = left[keep], right[keep]
-    area = shapely.area(shapely.intersection(geoms[left], geoms[right]))
     ids = estates["estate_id"].astype(str).to_numpy()
     found = [f"{path}: estates '{ids[i]}' (feature {i + 1}) and '{ids[j]}' (feature {j + 1}) "
              f"overlap by {a:,.1f} m²; make them disjoint (a piece of ground belongs to at most "
              "one estate)"
-             for i, j, a in zip(left, right, area, strict=True) if a >= OVERLAP_TOLERANCE_M2]
-    inside = shapely.area(shapely.intersection(geoms, wards.geometry.union_all()))
-    found += [f"{path}, feature {p + 1} (estate_id '{ids[p]}'): lies outside every ward; check "
-              "its CRS and position, or remove it" for p in np.flatnonzero(inside < 1.0)]
+             for i, j, a in _overlaps(estates)]
+    borough = wards.geometry.union_all()
+    area = shapely.area(geoms)
+    inside = shapely.area(shapely.intersection(geoms, borough))
+    outside = 1 - inside / np.where(area > 0, area, 1)
+    for p in range(len(estates)):
+        what = f"{path}, feature {p + 1} (estate_id '{ids[p]}')"
+        if inside[p] < 1.0:
+            found.append(f"{what}: lies outside every ward; check its CRS and position, or "
+                         "remove it")
+        elif outside[p] > MAX_OUTSIDE_SHARE:
+            found.append(f"{what}: {outside[p]:.0%} of its area lies outside the borough (the "
+                         f"wards' union; more than {MAX_OUTSIDE_SHARE:.0%} is refused); check "
+                         "its CRS and position, or clip it to the borough (QGIS: Vector > "
+                         "Geoprocessing Tools > Clip)")
+        if borough.area and area[p] > MAX_BOROUGH_SHARE * borough.area:
+            found.append(f"{what}: covers {area[p] / borough.area:.0%} of the borough's area "
+                         f"(more than {MAX_BOROUGH_SHARE:.0%} is refused); this looks like a "
+                         "borough or ward file given as estates: give the estates' own polygons")
     problems.extend(_capped(found, path, "estate problems"))
+
+
+def _overlaps(gdf: gpd.GeoDataFrame):
+    """(i, j, m²) for each pair of features overlapping by at least the tolerance."""
+    geoms = gdf.geometry.to_numpy()
+    left, right = gdf.sindex.query(geoms, predicate="intersects")
+    keep = left < right
+    left, right = left[keep], right[keep]
+    area = shapely.area(shapely.intersection(geoms[left], geoms[right]))
+    return [(i, j, a) for i, j, a in zip(left, right, area, strict=True)
+            if a >= OVERLAP_TOLERANCE_M2]
 
 
 def _capped(found: list[str], path: Path | str, what: str) -> list[str]:

@@ -111,8 +111,9 @@ def load_boundaries(
     ------
     BoundaryError
         Listing every problem found (file, feature, fix): missing or wrong CRS, invalid, empty
-        or wrongly typed geometry, duplicated ids, missing columns, overlapping estates,
-        estates outside every ward.
+        or wrongly typed geometry, duplicated ids, missing columns, overlapping wards or
+        estates, estates outside every ward or mostly (over half) outside the borough, an
+        estate covering over half the borough.
     """
     overrides = {"wards": wards, "small_areas": small_areas, "estates": estates}
     problems: list[str] = []
@@ -132,6 +133,7 @@ def load_boundaries(
         sources[name] = str(path)
         frames[name] = _validate.read_layer(path, spec, problems)
     if not problems:
+        _validate.check_wards(frames["wards"], sources["wards"], problems)
         _validate.check_estates(frames["estates"], frames["wards"], sources["estates"], problems)
     if problems:
         raise collected(BoundaryError, "Boundary files are not usable", problems)

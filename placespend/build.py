@@ -17,6 +17,7 @@ import datetime as dt
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 
 import duckdb
@@ -33,6 +34,7 @@ from placespend import (
     paths,
     store,
 )
+from placespend._sql import query
 from placespend.apportion import apportion, write_table
 from placespend.reconcile import Reconciliation, check
 
@@ -94,6 +96,7 @@ def build(
     target = db_path or paths.db_path(home)
     memory_limit = store.memory_limit(memory_limit)  # a wrong size fails before any work
     with store.build_lock(target.parent):
+        store.check_target(target)  # before the long steps, not at the swap
         report(STEPS[0])
         mapping = _mapping(inputs.mapping)
         ingest.check_spend_files(inputs.spend, mapping)  # a wrong file fails in a second
@@ -125,10 +128,57 @@ def build(
             )
             report(STEPS[5])
             apportion(con, borough_code=_borough_code(bounds))
+            notes += overlap_notes(con)
             report(STEPS[6])
             result = check(con)
             _write_build_info(con, inputs, spend, is_demo, notes)
     return BuildResult(target, is_demo, result, notes)
+
+
+def overlap_notes(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """One build note per set of overlapping contracts that claim the same payments.
+
+    Contracts for one supplier and service (or purpose) whose dates overlap and whose scopes
+    differ cannot be told apart by a payment; ``03_int_linked`` then sends those payments
+    borough-wide (``link_status = 'ambiguous contract'``). The note names the contracts, the
+    dates they share, the lines and pounds affected, and the rule, so nobody reads the
+    borough-wide figure as a finding.
+    """
+    found = query(con, "contract_overlaps")
+    if found.empty:
+        return []
+    contracts = con.execute(
+        "select contract_id, supplier, coalesce(service_id, purpose) as service, scope_type, "
+        "scope_code, start_date, end_date from contracts").df().set_index("contract_id")
+    return [_overlap_note(contracts.loc[list(r.contract_ids)], r) for r in found.itertuples()]
+
+
+def _overlap_note(claims: pd.DataFrame, found) -> str:
+    ids = [str(i) for i in claims.index]
+    named = ", ".join(f"'{i}'" for i in ids[:-1]) + f" and '{ids[-1]}'"
+    scopes = "; ".join(
+        f"'{i}' {c.scope_type}" + (f" {c.scope_code}" if c.scope_type != "borough" else "")
+        for i, c in claims.iterrows())
+    starts, ends = claims["start_date"].dropna(), claims["end_date"].dropna()
+    since = str(pd.Timestamp(starts.max()).date()) if len(starts) else "their start"
+    until = str(pd.Timestamp(ends.min()).date()) if len(ends) else "open-ended"
+    first, last = found.first_payment.date(), found.last_payment.date()
+    paid = f"paid {first}" if first == last else f"paid {first} to {last}"
+    lines = (f"{found.lines:,} payment line{'s' if found.lines != 1 else ''} of "
+             f"{_pounds(found.amount_pence)} ({paid})")
+    each = "both" if len(ids) == 2 else f"all {len(ids)}"
+    match, they = ("matches", "it is") if found.lines == 1 else ("match", "they are")
+    return (
+        f"Contracts {named} ({claims['supplier'].iloc[0]}, {claims['service'].iloc[0]}) overlap "
+        f"from {since} to {until} with different scopes ({scopes}). {lines} {match} {each}, "
+        "so by the linking rule (a payment matching contracts with different scopes goes "
+        f"borough-wide) {they} shared borough-wide as 'ambiguous contract'. To place the "
+        "money, give each contract its own service or purpose, or dates that do not overlap."
+    )
+
+
+def _pounds(pence: int) -> str:
+    return f"£{Decimal(int(pence)).scaleb(-2):,.2f}"
 
 
 def _spend_files(

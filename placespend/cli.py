@@ -154,7 +154,7 @@ def _print_build(result: build_mod.BuildResult) -> None:
     share = cov.classified_gross_pence / cov.gross_pence if cov.gross_pence else 1.0
     out.print(f"Catalogue rules classify {share:.1%} of spend (by £).")
     for note in result.notes[1:] if result.is_demo else result.notes:
-        out.print(Text.assemble(("note:", "dim"), " ", _plain(note)))
+        out.print(Text.assemble(("note:", "dim"), " ", _plain(note)), soft_wrap=True)
     if r.rows_quarantined:
         out.print("`placespend quarantine` lists the rows not accepted, with their reasons.")
     out.print("Next: `placespend estates` to list estates, `placespend reconcile` to check.")
@@ -195,7 +195,12 @@ def estates(
     """List estates with their total spend, range, delegable share and £ per household."""
     with _open(home) as con:
         _demo_banner(con)
-        year = year or export.latest_year(con)
+        if year:
+            year = export.check_year(con, year)
+        else:
+            choice = export.default_year(con)
+            year = choice.year
+            out.print(Text(_visible(choice.reason), style="dim"))
         totals = export.estate_totals(con, year)
     shown = totals if limit <= 0 else totals.head(limit)
     table = Table(title=f"Spend by estate, financial year {year}")
@@ -248,14 +253,17 @@ def export_cmd(
     """Export estate spend: CSV (one row per estate, year, service, basis, key), GeoJSON of
     estates with totals, and for one estate an XLSX workbook and a printable PDF summary."""
     formats = _export_formats(fmt, estate)
+    export.check_output_folder(out_dir)  # a file given as --out fails before any work
     with _open(home) as con:
         label = export.data_label(con)
+        year = export.check_year(con, year) if year else None
         estate_id = export.resolve_estate(con, estate) if estate else None
         stem = export.export_stem(label, estate_id, year)
         written = []
         for kind in formats:
             path = _inside(out_dir, f"{stem}.{kind}")
-            written.append(_write_export(con, kind, path, estate_id, year, label))
+            data = _export_bytes(con, kind, stem, estate_id, year, label)
+            written.append(export.write_file(data, path))
     if label == DEMO_LABEL:
         out.print(f"[bold yellow]⚠ {DEMO_LABEL}[/]")
     for path in written:
@@ -293,19 +301,16 @@ def _inside(folder: Path, name: str) -> Path:
     return path
 
 
-def _write_export(con, kind: str, path: Path, estate_id: str | None, year: str | None,
-                  label: str) -> Path:
+def _export_bytes(con, kind: str, stem: str, estate_id: str | None, year: str | None,
+                  label: str) -> bytes:
     if kind == "csv":
-        return export.write_csv(export.export_table(export.estate_rows(con, estate_id, year),
-                                                    label), path)
+        return export.csv_bytes(export.export_table(export.estate_rows(con, estate_id, year),
+                                                    label))
     if kind == "geojson":
-        return export.write_geojson(con, path, year, label, estate_id)
+        return export.geojson_bytes(con, year, label, stem, estate_id)
     from placespend import reports  # openpyxl and fpdf2 only when asked for
 
-    data = (reports.estate_xlsx if kind == "xlsx" else reports.estate_pdf)(con, estate_id, year)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(data)
-    return path
+    return (reports.estate_xlsx if kind == "xlsx" else reports.estate_pdf)(con, estate_id, year)
 
 
 @app.command()
@@ -363,7 +368,11 @@ def accuracy(
     ] = accuracy_mod.KEY_ERRORS_PATH,
 ) -> None:
     """Test every apportionment key against 2011 Census truth, beside tobler's area weighting."""
-    with err.status("Pushing census counts down through every key…"):
+    export.check_output_file(report, "--report")  # before the long work, not after it
+    export.check_output_file(key_errors, "--key-errors")
+    with (err.status("Pushing census counts down through every key…"),
+          export.writing_into(report.parent, "--report"),
+          export.writing_into(key_errors.parent, "--key-errors")):
         result = accuracy_mod.refresh_accuracy(report_path=report, key_errors_path=key_errors)
     for line in accuracy_mod.summary_lines(result):
         out.print(line)

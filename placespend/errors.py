@@ -82,3 +82,8 @@ def collected(cls: type[PlacespendError], title: str, problems: Iterable[str], l
     more = f"\n  … and {len(items) - limit} more" if len(items) > limit else ""
     msg = f"{title} ({len(items)} problem{'s' if len(items) != 1 else ''}):\n{shown}{more}"
     return cls(msg)
+
+
+class OutputError(PlacespendError):
+    """An export or report cannot be written where asked (a file given as the folder, a folder
+    that cannot be created, a full disk)."""

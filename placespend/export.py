@@ -7,7 +7,11 @@ from __future__ import annotations
 
 import difflib
 import json
+import os
 import re
+import secrets
+import tempfile
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
@@ -16,10 +20,11 @@ import geopandas as gpd
 import pandas as pd
 from shapely import wkb
 
+from placespend import _folders
 from placespend._sql import query
 from placespend.build import read_build_info
 from placespend.demo import DEMO_LABEL
-from placespend.errors import PlacespendError
+from placespend.errors import OutputError, PlacespendError
 
 EXPORT_COLUMNS = [
     "estate_id",
@@ -113,9 +118,74 @@ def financial_years(con: duckdb.DuckDBPyConnection) -> list[str]:
 
 
 def latest_year(con: duckdb.DuckDBPyConnection) -> str | None:
-    """The newest financial year in the store (the default view)."""
+    """The newest financial year in the store (see :func:`default_year` for the default view)."""
     years = financial_years(con)
     return years[0] if years else None
+
+
+# A year is a full year of data, fit to be the default view, when its payments fall in at
+# least this many of its months (or in as many as the fullest year's, if fewer) and number at
+# least this share of the busiest year's lines: one payment dated 2100 is not a year of spend.
+FULL_YEAR_MONTHS = 6
+FULL_YEAR_LINE_SHARE = 0.1
+_FINANCIAL_YEAR = re.compile(r"(\d{4})-(\d{2})")
+
+
+@dataclass(frozen=True)
+class YearChoice:
+    """The financial year a view shows by default, and why (one sentence for people)."""
+
+    year: str | None
+    reason: str
+
+
+def default_year(con: duckdb.DuckDBPyConnection) -> YearChoice:
+    """The latest financial year with a full year of data (:data:`FULL_YEAR_MONTHS`,
+    :data:`FULL_YEAR_LINE_SHARE`), else the latest year; with the reason, naming newer years
+    it passed over."""
+    cover = query(con, "year_coverage")
+    if cover.empty:
+        return YearChoice(None, "The store holds no spend.")
+    months = min(FULL_YEAR_MONTHS, int(cover["months"].max()))
+    lines = FULL_YEAR_LINE_SHARE * int(cover["lines"].max())
+    full = cover[(cover["months"] >= months) & (cover["lines"] >= lines)]
+    chosen = str((full if len(full) else cover)["financial_year"].iloc[0])
+    newer = cover[cover["financial_year"] > chosen]
+    if newer.empty:
+        return YearChoice(chosen, f"Financial year {chosen}, the latest in the store.")
+    skipped = "; ".join(
+        f"{r.financial_year} has payments in {r.months} month{'s' if r.months != 1 else ''} "
+        f"({r.lines:,} line{'s' if r.lines != 1 else ''}, £{gbp(r.amount_pence)})"
+        for r in newer.itertuples())
+    return YearChoice(chosen, (
+        f"Financial year {chosen}, the latest with a full year of data (payments in at least "
+        f"{months} months and at least {FULL_YEAR_LINE_SHARE:.0%} of the busiest year's "
+        f"lines): {skipped}. Pass --year to see another year."))
+
+
+def check_year(con: duckdb.DuckDBPyConnection, year: str) -> str:
+    """``year`` when it is a financial year (``2024-25``) with spend in the store.
+
+    Raises
+    ------
+    PlacespendError
+        The year is not written as a financial year, or the store has no spend in it; the
+        message lists the years it has.
+    """
+    years = financial_years(con)
+    have = ", ".join(years) if years else "none (rebuild the store with your spend files)"
+    text = year.strip()
+    found = _FINANCIAL_YEAR.fullmatch(text)
+    if not found or (int(found[1]) + 1) % 100 != int(found[2]):
+        shown = text[:40] + ("…" if len(text) > 40 else "")
+        msg = (f"--year '{shown}' is not a UK financial year: write it as 2024-25 (April 2024 "
+               f"to March 2025). Years with spend in this store: {have}.")
+        raise PlacespendError(msg)
+    if text not in years:
+        msg = (f"The store has no spend in financial year {text}. Years with spend: {have}. "
+               "Pick one of those, or rebuild with the spend files for that year.")
+        raise PlacespendError(msg)
+    return text
 
 
 def estate_totals(con: duckdb.DuckDBPyConnection, financial_year: str | None) -> pd.DataFrame:
@@ -184,6 +254,87 @@ def write_csv(frame: pd.DataFrame, path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     neutralise(frame).to_csv(path, index=False, encoding="utf-8", lineterminator=CSV_LINE_END)
     return path
+
+
+def check_output_folder(folder: Path, option: str = "--out") -> None:
+    """Refuse at once an output folder that is a file or lies inside one (nothing is created).
+
+    Raises
+    ------
+    OutputError
+        Naming the file and saying to choose another folder with ``option``.
+    """
+    why = _folders.not_a_folder(folder)
+    if why:
+        msg = f"{folder} {why}, not a folder; choose another folder with {option}."
+        raise OutputError(msg)
+
+
+def output_folder(folder: Path, option: str = "--out") -> Path:
+    """``folder``, created if missing, to write exports into.
+
+    Raises
+    ------
+    OutputError
+        ``folder`` is a file, lies inside one, or cannot be created.
+    """
+    _folders.make(folder, OutputError, f"choose another folder with {option}")
+    return folder
+
+
+def writing_into(folder: Path, option: str = "--out"):
+    """A context in which an OSError writing into ``folder`` becomes an :class:`OutputError`
+    saying what to do (free space, make it writable, or choose another folder with
+    ``option``)."""
+    return _folders.refused_writes(folder, OutputError, option)
+
+
+def check_output_file(path: Path, option: str) -> None:
+    """Refuse at once an output file whose folder is a file, or that is itself a folder.
+
+    Raises
+    ------
+    OutputError
+        Naming the path and saying to choose another with ``option``.
+    """
+    check_output_folder(path.parent, option)
+    if path.is_dir():
+        msg = f"{path} is a folder, not a file; give a file name with {option}."
+        raise OutputError(msg)
+
+
+def write_file(data: bytes, path: Path, option: str = "--out") -> Path:
+    """Write an export's bytes to ``path`` whole or not at all: into a hidden file beside it,
+    renamed over ``path`` once complete, so a full disk never leaves half a file.
+
+    Raises
+    ------
+    OutputError
+        The folder cannot be created or written, or the disk is full; the message says what to
+        do (free space, or choose another folder with ``option``).
+    """
+    output_folder(path.parent, option)
+    with writing_into(path.parent, option):
+        temp = path.with_name(f".{path.name}.{os.getpid()}-{secrets.token_hex(4)}.partial")
+        # os.open, not mkstemp: the file gets the usual permissions (0666 less the umask).
+        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+            os.replace(temp, path)
+        except BaseException:
+            temp.unlink(missing_ok=True)
+            raise
+    return path
+
+
+def geojson_bytes(con: duckdb.DuckDBPyConnection, financial_year: str | None,
+                  data_label: str, stem: str, estate_id: str | None = None) -> bytes:
+    """Estates with totals as GeoJSON bytes, as :func:`write_geojson` writes ``<stem>.geojson``
+    (GeoJSON keeps the file name as its ``name``)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        return write_geojson(con, Path(tmp) / f"{stem}.geojson", financial_year,
+                             data_label, estate_id).read_bytes()
 
 
 def estates_geodataframe(

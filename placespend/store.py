@@ -15,12 +15,14 @@ import fcntl
 import os
 import re
 import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
 
-from placespend.errors import StoreError
+from placespend import __version__, _folders, paths
+from placespend.errors import PlacespendError, StoreError
 
 # DuckDB fetches a missing extension from the network when a query needs one; placespend makes
 # no network calls at run time, so a query that needed one fails instead. Set after opening
@@ -60,11 +62,19 @@ def memory_limit(limit: str | None = None) -> str:
 
 @contextlib.contextmanager
 def build_lock(home: Path) -> Iterator[None]:
-    """Hold the home folder's build lock, or refuse at once if another build holds it."""
-    home.mkdir(parents=True, exist_ok=True)
+    """Hold the home folder's build lock, or refuse at once if another build holds it.
+
+    Raises
+    ------
+    StoreError
+        Another build holds the lock, or ``home`` is a file or cannot be created or written.
+    """
     lock_path = home / ".build.lock"
-    # "a+", not "w": a refused build must not blank the process id the running build wrote.
-    with open(lock_path, "a+") as handle:
+    make_folder(home)
+    with writing(home):
+        # "a+", not "w": a refused build must not blank the process id the running build wrote.
+        handle = open(lock_path, "a+")  # noqa: SIM115 - closed by the with below
+    with handle, writing(home):
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -80,35 +90,100 @@ def build_lock(home: Path) -> Iterator[None]:
         handle.truncate()
         handle.write(str(os.getpid()))
         handle.flush()
+        # A folder whose lock file is writable may still refuse new files: find out now, not
+        # after the long steps.
+        with tempfile.TemporaryFile(dir=home):
+            pass
         try:
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+def make_folder(home: Path) -> None:
+    """Create the home folder if missing.
+
+    Raises
+    ------
+    StoreError
+        ``home`` is a file, lies inside one, or cannot be created.
+    """
+    _folders.make(home, StoreError, f"choose another folder with --home (or {paths.HOME_ENV})")
+
+
+def check_target(target: Path) -> None:
+    """Refuse, before any work, a store path that a build could not replace (a folder).
+
+    Raises
+    ------
+    StoreError
+        ``target`` is a folder.
+    """
+    if target.is_dir():
+        msg = (f"{target} is a folder, not a placespend store, so a build cannot replace it. "
+               "Move it away, then build again (or build into another folder with --home).")
+        raise StoreError(msg)
+
+
+@contextlib.contextmanager
+def writing(folder: Path, target: Path | None = None) -> Iterator[None]:
+    """Turn a write refused in ``folder`` (disk full, permission denied) into a
+    :class:`StoreError` saying what to do; ``target`` is the store a build would replace.
+
+    DuckDB reports a full disk as whichever of its exceptions the write happened in (an
+    IOException, a FatalException at the checkpoint, a TransactionException on commit), never
+    as an OSError, so its message is read for the operating system's reason.
+    """
+    try:
+        yield
+    except PlacespendError:
+        raise
+    except (OSError, duckdb.Error) as exc:
+        target = target or folder / paths.DB_FILENAME
+        kept = (f"The previous store {target} is kept unchanged" if target.exists()
+                else "No store was written")
+        full = _folders.full_reason(exc)
+        if full:
+            msg = (f"Could not write in {folder}: {full} (the disk is full, or a quota or "
+                   f"file-size limit was reached). {kept}; free space, then build again (or "
+                   "build into a folder on another disk with --home).")
+            raise StoreError(msg) from exc
+        denied = _folders.denied_reason(exc, folder)
+        if denied:
+            msg = (f"Cannot write in {folder} ({denied}): placespend keeps its store and build "
+                   f"lock there. {kept}; make the folder writable, or choose another folder "
+                   "with --home.")
+            raise StoreError(msg) from exc
+        raise
+
+
 @contextlib.contextmanager
 def staged(target: Path, memory_limit: str | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
     """A connection to a fresh file that replaces ``target`` only if the block succeeds; its
     memory capped as :func:`limit_memory` says."""
-    target.parent.mkdir(parents=True, exist_ok=True)
+    make_folder(target.parent)
+    check_target(target)
     temp = target.with_name(f"{target.name}{BUILDING}{os.getpid()}")
-    _remove_abandoned(target)
-    _remove(temp)
-    con = duckdb.connect(str(temp))
-    con.execute(NO_DOWNLOADS)
+    with writing(target.parent, target):
+        _remove_abandoned(target)
+        _remove(temp)
+        con = duckdb.connect(str(temp))
     try:
-        limit_memory(con, memory_limit)
-        yield con
-        con.execute("checkpoint")
-        con.close()
-        _fsync(temp)
-        # A WAL beside the old store could only come from a writer that crashed; replayed onto
-        # the new file it would corrupt it.
-        target.with_name(target.name + ".wal").unlink(missing_ok=True)
-        os.replace(temp, target)
-        _fsync(target.parent)
+        with writing(target.parent, target):
+            con.execute(NO_DOWNLOADS)
+            limit_memory(con, memory_limit)
+            yield con
+            con.execute("checkpoint")
+            con.close()
+            _fsync(temp)
+            # A WAL beside the old store could only come from a writer that crashed; replayed
+            # onto the new file it would corrupt it.
+            target.with_name(target.name + ".wal").unlink(missing_ok=True)
+            os.replace(temp, target)
+            _fsync(target.parent)
     except BaseException:
-        con.close()
+        with contextlib.suppress(duckdb.Error):  # a failed write may have invalidated it
+            con.close()
         _remove(temp)
         raise
 
@@ -154,14 +229,138 @@ def _fsync(path: Path) -> None:
 
 
 def connect(db_file: Path, *, read_only: bool = True) -> duckdb.DuckDBPyConnection:
-    """Open a built store; read-only unless asked, so readers never change it."""
+    """Open a built store; read-only unless asked, so readers never change it.
+
+    Raises
+    ------
+    StoreError
+        There is no store at ``db_file``, or it is not one placespend can read: a file that is
+        not a DuckDB database, a truncated copy, a DuckDB database without placespend's tables,
+        or a store of another version lacking some of them. The message says to rebuild.
+    """
+    why = _folders.not_a_folder(db_file.parent)
+    if why:
+        msg = (f"The home folder {db_file.parent} {why}, not a folder. Give the folder holding "
+               f"the store with --home (or {paths.HOME_ENV}).")
+        raise StoreError(msg)
+    if db_file.is_dir():
+        msg = (f"{db_file} is a folder, not a placespend store. Move it away, then build the "
+               "store with `placespend build`.")
+        raise StoreError(msg)
     if not db_file.exists():
         msg = f"No placespend database at {db_file}. Run `placespend build` first (or pass --home)."
         raise StoreError(msg)
+    con = _open(db_file, read_only)
     try:
-        con = duckdb.connect(str(db_file), read_only=read_only)
-    except duckdb.Error as exc:
-        msg = f"Cannot open {db_file}: {exc}. Rebuild it with `placespend build`."
-        raise StoreError(msg) from exc
-    con.execute(NO_DOWNLOADS)
+        con.execute(NO_DOWNLOADS)
+        check_store(con, db_file)
+    except BaseException:
+        con.close()
+        raise
     return con
+
+
+def _open(db_file: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
+    try:
+        return duckdb.connect(str(db_file), read_only=read_only)
+    except duckdb.Error as exc:
+        if "Conflicting lock" in str(exc):
+            msg = (f"Cannot open {db_file}: another program has it open for writing "
+                   f"({_first_line(exc)}). Close that program, then try again.")
+        else:
+            msg = (f"Cannot open {db_file}: {_first_line(exc)}. It is damaged or not a "
+                   f"placespend store. Rebuild it with `placespend build`{_HOME_HINT}.")
+        raise StoreError(msg) from exc
+
+
+# What every reader of a store queries; a store lacking any of them is not one this version of
+# placespend can show.
+TABLES = (
+    "build_info", "payments", "spend_quarantine", "ingest_summary", "contracts", "classified",
+    "linked", "spend_lines", "spend_groups", "target_weights", "allocation", "place_spend",
+    "excluded_spend", "reconciliation", "services", "service_keys", "rules", "links",
+    "outcomes", "atoms", "atom_keys", "key_errors", "estates", "wards",
+)
+# DuckDB's file: three 4 KiB headers, then ``total_blocks`` blocks of ``block_size`` bytes.
+_HEADER_BYTES = 3 * 4096
+_HOME_HINT = " (it replaces the file; pass --home for another folder)"
+
+
+def check_store(con: duckdb.DuckDBPyConnection, db_file: Path) -> None:
+    """Refuse a store that is truncated, foreign or from another version of placespend.
+
+    A truncated copy opens (DuckDB reads its header and catalogue first) and fails only when
+    a query reaches a missing block, so its length is checked against the blocks its header
+    declares.
+
+    Raises
+    ------
+    StoreError
+        Naming what is wrong and saying to rebuild with ``placespend build``.
+    """
+    try:
+        block_size, blocks = con.execute(
+            "select block_size, total_blocks from pragma_database_size() "
+            "where database_name = current_database()").fetchone()
+        tables = {name for (name,) in con.execute(
+            "select table_name from duckdb_tables() where database_name = current_database() "
+            "and schema_name = 'main'").fetchall()}
+    except duckdb.Error as exc:
+        msg = (f"Cannot read {db_file}: {_first_line(exc)}. It is damaged. Rebuild it with "
+               f"`placespend build`{_HOME_HINT}.")
+        raise StoreError(msg) from exc
+    size, expected = db_file.stat().st_size, _HEADER_BYTES + block_size * blocks
+    if size < expected:
+        # ``con`` may hold another file than the one now at the path: one a build has since
+        # replaced (DuckDB keeps one open instance per path in a process). Ask a fresh one.
+        expected = _declared_bytes(db_file)
+    if size < expected:
+        msg = (f"{db_file} is truncated: it has {size:,} of the {expected:,} bytes its header "
+               "declares (an interrupted copy or download, or a disk that filled up). Rebuild "
+               f"it with `placespend build`{_HOME_HINT}, or copy it again in full.")
+        raise StoreError(msg)
+    missing = [t for t in TABLES if t not in tables]
+    if len(missing) == len(TABLES):
+        found = ", ".join(sorted(tables)[:5]) + (", …" if len(tables) > 5 else "")
+        holds = f"its tables are {found}" if tables else "it has no tables"
+        msg = (f"{db_file} is a DuckDB database but not a placespend store ({holds}). Rebuild "
+               f"it with `placespend build`{_HOME_HINT}; move it away first if you need it.")
+        raise StoreError(msg)
+    if missing:
+        version = _built_by(con) if "build_info" in tables else "an unknown version"
+        listed = ", ".join(f"'{t}'" for t in missing[:8]) + (", …" if len(missing) > 8 else "")
+        msg = (f"{db_file} was built by placespend {version} and lacks the table(s) {listed} "
+               f"that placespend {__version__} reads. Rebuild it with `placespend build`"
+               f"{_HOME_HINT}.")
+        raise StoreError(msg)
+
+
+def _declared_bytes(db_file: Path) -> int:
+    """The length ``db_file``'s own header declares, read by a fresh DuckDB instance."""
+    try:
+        with duckdb.connect() as probe:
+            probe.execute(NO_DOWNLOADS)
+            probe.execute("attach ? as probe (read_only)", [str(db_file)])
+            block_size, blocks = probe.execute(
+                "select block_size, total_blocks from pragma_database_size() "
+                "where database_name = 'probe'").fetchone()
+    except duckdb.Error as exc:
+        msg = (f"Cannot read {db_file}: {_first_line(exc)}. It is damaged. Rebuild it with "
+               f"`placespend build`{_HOME_HINT}.")
+        raise StoreError(msg) from exc
+    return _HEADER_BYTES + block_size * blocks
+
+
+def _built_by(con: duckdb.DuckDBPyConnection) -> str:
+    try:
+        row = con.execute(
+            "select value from build_info where name = 'placespend_version'").fetchone()
+    except duckdb.Error:
+        return "an unknown version"
+    return row[0].strip('"')[:40] if row else "an unknown version"
+
+
+def _first_line(exc: BaseException) -> str:
+    """An error's first line, at most 300 characters (DuckDB's can run to pages)."""
+    lines = str(exc).strip().splitlines()
+    return (lines[0] if lines else type(exc).__name__)[:300].rstrip(".!")

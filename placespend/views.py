@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 import shutil
-import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -249,6 +248,12 @@ def data_label(con: duckdb.DuckDBPyConnection) -> str:
 def financial_years(con: duckdb.DuckDBPyConnection) -> list[str]:
     """Financial years in the store, newest first."""
     return export.financial_years(con)
+
+
+def default_year(con: duckdb.DuckDBPyConnection) -> export.YearChoice:
+    """The year a page shows first, as ``placespend estates`` does: the latest with a full
+    year of data (one stray late payment does not make a year), with the reason to show."""
+    return export.default_year(con)
 
 
 def services(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
@@ -549,10 +554,8 @@ def export_csv(
 
 def export_geojson(con: duckdb.DuckDBPyConnection, financial_year: str | None) -> bytes:
     """Estates with totals as GeoJSON (WGS84), exactly as ``placespend export`` writes it."""
-    name = f"{export_stem(con, None, financial_year)}.geojson"  # GeoJSON keeps it as "name"
-    with tempfile.TemporaryDirectory() as tmp:
-        path = export.write_geojson(con, Path(tmp) / name, financial_year, data_label(con))
-        return path.read_bytes()
+    stem = export_stem(con, None, financial_year)  # GeoJSON keeps the file name as "name"
+    return export.geojson_bytes(con, financial_year, data_label(con), stem)
 
 
 def export_stem(con: duckdb.DuckDBPyConnection, estate_id: str | None, year: str | None) -> str:

@@ -153,6 +153,19 @@ def small_areas_bad_counts(folder: Path) -> Path:
     return path
 
 
+def wards_one_grown_into_its_neighbour(folder: Path) -> Path:
+    """The shipped wards with Belsize (feature 1) grown 25 m into one neighbour, Haverstock
+    (feature 9): a strip of about 10,600 m² in both."""
+    import geopandas as gpd
+
+    wards = gpd.read_parquet(paths.BOUNDARIES_DIR / "wards.parquet")
+    belsize, haverstock = wards.geometry.iloc[0], wards.geometry.iloc[8]
+    wards.loc[0, "geometry"] = belsize.union(haverstock.intersection(belsize.buffer(25)))
+    path = folder / "wards_overlapping.parquet"
+    wards.to_parquet(path)
+    return path
+
+
 GENERATED = {
     "the-same-export-twice": the_same_export_twice,
     "an-export-and-its-copy": an_export_and_its_copy,
@@ -163,6 +176,7 @@ GENERATED = {
     "mapping-over-a-megabyte": huge_mapping,
     "catalogue-over-a-megabyte": huge_catalogue,
     "census-counts-out-of-range": small_areas_bad_counts,
+    "overlapping-wards": wards_one_grown_into_its_neighbour,
 }
 
 
@@ -207,6 +221,7 @@ def build_args(section: str, path: Path | list[Path], home: Path) -> list[str]:
         "catalogue": ["--catalogue", str(path)],
         "estates": ["--estates", str(path)],
         "small_areas": ["--small-areas", str(path)],
+        "wards": ["--wards", str(path)],
     }[section]
     return ["build", *option, "--home", str(home)]
 
@@ -384,6 +399,52 @@ def test_estate_files_are_checked_feature_by_feature(case):
         load_boundaries(estates=path)
     for text in case["expect"]:
         assert text in str(info.value)
+
+
+@pytest.mark.parametrize("case", params("wards"))
+def test_ward_files_are_checked_feature_by_feature(case, generated):
+    with pytest.raises(PlacespendError) as info:
+        load_boundaries(wards=case_path(case, generated))
+    for text in case["expect"]:
+        assert text in str(info.value)
+
+
+def _assert_contract_outcome(case: dict, notes: list[str], con) -> None:
+    """A register that loads: its notes (and only overlap notes it expects) and its links."""
+    overlaps = [n for n in notes if n.startswith("Contracts ")]
+    if case["outcome"] == "note":
+        (note,) = overlaps
+        for text in case["notes"]:
+            assert text in note, (text, note)
+    else:
+        assert not overlaps, overlaps
+    links = dict(con.execute("select link_status, count(*) from linked group by 1").fetchall())
+    assert links.get("ambiguous contract", 0) == case["ambiguous_lines"], links
+
+
+LOADING_CONTRACTS = cases("contracts", "note", "accepted")
+
+
+@pytest.mark.parametrize("case", [pytest.param(c, id=c["id"]) for c in LOADING_CONTRACTS])
+def test_contract_registers_that_load_say_what_linking_did(case, tmp_path):
+    """Through the library and the command line: the build succeeds, reconciles, and its
+    summary (stored in build_info, printed by the CLI) carries the expected notes."""
+    from placespend.build import BuildInputs, build, read_build_info
+
+    result = build(tmp_path / "lib", BuildInputs(spend=(CAMDEN_SAMPLE,),
+                                                 contracts=BAD / case["file"]))
+    assert result.reconciliation.ok
+    with store.connect(result.db_path) as con:
+        _assert_contract_outcome(case, read_build_info(con)["notes"], con)
+    home = tmp_path / "cli"
+    cli = run_cli(*build_args("contracts", BAD / case["file"], home))
+    assert cli.returncode == 0 and "Traceback" not in cli.stderr, cli.stderr[-3000:]
+    printed = [line.removeprefix("note: ") for line in cli.stdout.splitlines()
+               if line.startswith("note: ")]
+    with store.connect(paths.db_path(home)) as con:
+        _assert_contract_outcome(case, printed, con)
+    figures = json.loads(run_cli("reconcile", "--json", "--home", str(home)).stdout)
+    assert figures["ok"] is True
 
 
 def test_a_million_rows_of_one_supplier_build_quickly(tmp_path):

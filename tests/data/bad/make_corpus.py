@@ -445,12 +445,48 @@ def boundary_files() -> None:
           '{"type": "FeatureCollection", "features": []}\n')
 
 
+# -- round two: overlapping contracts, estates off or over the borough ---------------------------
+
+# The borough's westmost point (the shipped wards' union, EPSG:27700): a 100 m square centred
+# on it lies 72% outside the borough.
+WEST_EDGE = (523954.5, 185541.5)
+BOROUGH_FILE = HERE.parents[2] / "boundaries" / "borough.parquet"
+
+
+def overlapping_contract_files() -> None:
+    """Two ward contracts of Veolia for waste collection sharing 2025-07-01..2026-03-31; the
+    payment of 1 September 2025 in tests/data/camden_sample.csv matches both."""
+    veolia = ["VEOLIA ES (UK) LTD", "waste_collection", ""]
+    write("contracts/overlapping_dates.csv", csv_text(
+        [["C1", "Waste, north lot", *veolia, "ward", "E05013652", "1000000", "2025-04-01",
+          "2026-03-31"],
+         ["C2", "Waste, south lot", *veolia, "ward", "E05013653", "1000000", "2025-07-01",
+          "2026-06-30"]], header=CONTRACT_HEADER))
+    write("contracts/overlapping_same_scope.csv", csv_text(
+        [["C1", "Waste, borough", *veolia, "borough", "", "1000000", "2025-04-01",
+          "2026-03-31"],
+         ["C2", "Waste, borough (renewal)", *veolia, "borough", "E09000007", "1000000",
+          "2025-07-01", "2026-06-30"]], header=CONTRACT_HEADER))
+
+
+def borough_share_files() -> None:
+    one = {"estate_id": "E1", "name": "One", "geometry": square(*CENTRES[0])}
+    geojson("boundaries/estates_mostly_outside_the_borough.geojson",
+            estates([one, {"estate_id": "E2", "name": "On the edge",
+                           "geometry": square(*WEST_EDGE)}]))
+    borough = gpd.read_parquet(BOROUGH_FILE).to_crs("EPSG:27700").geometry.iloc[0]
+    geojson("boundaries/estates_covering_the_borough.geojson",
+            estates([{"estate_id": "B1", "name": "Camden", "geometry": borough.simplify(50)}]))
+
+
 def main() -> None:
     spend_files()
     mapping_files()
     contract_files()
     catalogue_files()
     boundary_files()
+    overlapping_contract_files()
+    borough_share_files()
 
 
 if __name__ == "__main__":
