@@ -66,6 +66,7 @@ def _facts(db: str, _con) -> dict:
         "is_demo": views.is_demo(_con),
         "label": views.data_label(_con),
         "years": views.financial_years(_con),
+        "default_year": views.default_year(_con) if views.financial_years(_con) else None,
         "estates": views.estate_options(_con),
         "services": views.services(_con),
         "outcomes": views.outcomes(_con),
@@ -181,7 +182,12 @@ def _sidebar(facts: dict) -> dict:
         on_change=_on_search,
     )
     years = [*facts["years"], ALL_YEARS]
-    year = sb.selectbox("Financial year", years, key="year", bind="query-params")
+    default = facts["default_year"]
+    year = sb.selectbox(
+        "Financial year", years, key="year", bind="query-params",
+        index=years.index(default.year) if default and default.year in years else 0,
+        help=default.reason if default else None,
+    )
     sb.markdown("**Map filters**")
     catalogue = facts["services"]
     names = dict(zip(catalogue["service_id"], catalogue["name"], strict=True))

@@ -154,11 +154,13 @@ def build_upload(
         raise PlacespendError(msg)
     root = uploads_dir(home)
     folder = root / upload_name(name)
-    root.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".incoming-{folder.name}-", dir=root))
+    with store.writing(root, folder / paths.DB_FILENAME):  # a full disk or read-only home
+        root.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".incoming-{folder.name}-", dir=root))
     inputs_dir = staging / "inputs"
     try:
-        saved = _save_uploads(inputs_dir, files)
+        with store.writing(staging, folder / paths.DB_FILENAME):
+            saved = _save_uploads(inputs_dir, files)
         inputs = build_mod.BuildInputs(
             spend=tuple(saved.get("spend", ())),
             contracts=_one(saved, "contracts"),
