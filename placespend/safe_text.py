@@ -28,10 +28,17 @@ _LINE_BREAKS = re.compile(r"\s*[\r\n\u2028\u2029]+\s*")
 # and ``$maths$``), whatever the renderer's extensions.
 _PUNCTUATION = re.compile("([" + re.escape(string.punctuation) + "])")
 # Two of Streamlit's extensions work on the text after Markdown's escapes are applied, so
-# escaping alone does not stop them: emoji and icon shortcodes (``:smile:``) and GFM's literal
-# autolinks (``https://x``, ``www.x.org``, ``a@b.org``). A word joiner, invisible, after every
-# colon and at-sign and inside ``www.`` breaks both, and leaves the text as it reads.
-_AUTOLINK = re.compile(r"([:@])|(?<=www)(?=\.)", re.IGNORECASE)
+# escaping alone does not stop them: GFM's literal autolinks (``https://x``, ``www.x.org``,
+# ``a@b.org``, ``mailto:a``) and emoji or icon shortcodes (``:smile:``, ``:material/home:``).
+# An invisible word joiner breaks each where it would start: after a colon that begins ``//``
+# or a shortcode name, after ``mailto:``/``xmpp:``, after an at-sign that starts a domain, and
+# inside ``www.``. Other colons and at-signs (``row 2: scope``) are left alone, so messages can
+# still be searched and copied as they read.
+_AUTOLINK = re.compile(
+    r"(:)(?=/)|(:)(?=[A-Za-z+\-][\w+\-/]*:)|(?<=mailto)(:)|(?<=xmpp)(:)|(@)(?=[\w-])"
+    r"|(?<=www)(?=\.)",
+    re.IGNORECASE,
+)
 WORD_JOINER = "\u2060"
 
 DEFAULT_LIMIT = 300
@@ -65,7 +72,7 @@ def markdown(text: object, limit: int | None = DEFAULT_LIMIT, *, lines: bool = F
     Controls are shown as escapes; text longer than ``limit`` is cut (:func:`capped`).
     """
     value = visible(capped(text, limit))
-    value = _AUTOLINK.sub(lambda m: (m.group(1) or "") + WORD_JOINER, value)
+    value = _AUTOLINK.sub(lambda m: m.group() + WORD_JOINER, value)
     value = _PUNCTUATION.sub(r"\\\1", value)
     return _LINE_BREAKS.sub("  \n" if lines else " ", value).strip()
 

@@ -71,3 +71,8 @@ def test_controls_are_shown_and_long_values_capped():
 
 def test_html_escapes_tags_for_charts_and_tooltips():
     assert safe_text.html('<a href="x">y</a> & z') == '&lt;a href="x"&gt;y&lt;/a&gt; &amp; z'
+
+
+def test_ordinary_colons_and_at_signs_stay_searchable():
+    for text in ("row 2: scope_type 'planet'", "paid at 10:30:00", "Smith @ Jones"):
+        assert safe_text.WORD_JOINER not in safe_text.markdown(text), text
