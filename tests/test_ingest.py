@@ -231,13 +231,17 @@ def test_fast_and_careful_readers_agree(con, monkeypatch):
     assert con.execute("select * exclude (raw) from spend_quarantine").fetchall() == fast_q
 
 
-def test_header_only_file_gets_a_summary_row_of_zeros(con, tmp_path):
-    path = write(tmp_path / "empty.csv", [camden_header()])
-    report = load_spend(con, [path])
-    assert con.execute("select * from ingest_summary").fetchall() == [
-        ("empty.csv", 0, 0, 0, 0, 0, 0)
-    ]
-    assert report.rows_read == 0
+def test_header_only_file_is_refused_as_holding_no_payments(con, tmp_path):
+    """A header and nothing after it (blank lines aside) once built an empty store, exit 0."""
+    path = write(tmp_path / "empty.csv", [camden_header(), "", ""])
+    good = write(tmp_path / "good.csv", [camden_header(),
+                                         camden_line("01/09/2025", "Mears Ltd", "100", "g-1")])
+    for files in ([path], [good, path]):
+        with pytest.raises(InputFileError, match="holds no payments") as info:
+            load_spend(con, files)
+        assert "empty.csv" in str(info.value) and "line 1" in str(info.value)
+        with pytest.raises(InputFileError, match="holds no payments"):
+            ingest.check_spend_files(files)
 
 
 def test_broken_conservation_raises_reconciliation_error(con, monkeypatch):
@@ -280,7 +284,8 @@ def test_lambeth_every_row_accounted_for(con):
     assert f.quarantined_pence == 40_292_334_84
     assert f.quarantined_unparsed_rows == 5
     reasons = dict(con.execute("select source_row, reason from spend_quarantine").fetchall())
-    assert reasons[3167] == "a totals line, not a payment; date is blank"
+    assert reasons[3167] == ("a totals line, not a payment ('Total' in a field, and no date); "
+                             "date is blank")
     assert all(reasons.values())
 
 
