@@ -145,10 +145,12 @@ class CarefulReader:
         row = _Row(self.rows, record.line, record.fields or [])
         if record.fields is None:  # too long to read
             row.raw = record.lines[0][:_RAW_KEPT_CHARS] + " …"
+            last = record.line + record.n_lines - 1
+            lines = f"line {last}" if last == record.line else f"lines {record.line}-{last}"
             row.problem = (
-                f"this row is {record.chars:,} characters long (more than {MAX_ROW_CHARS:,}; "
-                f"lines {record.line}-{record.line + record.n_lines - 1}): a broken export, an "
-                "unclosed quote or lines run together; check the file there"
+                f"this row is {record.chars:,} characters long, more than the "
+                f"{MAX_ROW_CHARS:,} a row may have ({lines}): a broken export, an unclosed "
+                "quote or lines run together; check the file there"
             )
             return row, False
         if len(row.fields) == self._width:
