@@ -1,6 +1,6 @@
 -- 01_stg_payments: parse and validate every spend row read, and say why a row is refused.
 -- inputs : raw_spend (all files of this load, text as read; see 00a..00d), totals_lines
---          (00f), the macros of 00_ingest_macros
+--          (00f, 00g), the macros of 00_ingest_macros
 -- params : $date_formats (VARCHAR[], strptime formats tried in order),
 --          $earliest_date, $latest_date (DATE: the payment dates allowed, from 1990 to the end
 --          of the financial year after the current one),
@@ -167,7 +167,7 @@ repeats as (
     group by later.read_row
 ),
 
--- Totals lines, labelled or not, wherever they sit (00f_totals_lines).
+-- Totals lines, labelled or not, wherever they sit (00f_totals_lines, 00g_totals_unlabelled).
 totals as (
     select read_row, reason from totals_lines
 ),

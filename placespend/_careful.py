@@ -356,8 +356,8 @@ class _Feed:
         self._next_line += 1
         size = line.chars if isinstance(line, _LongLine) else len(line)
         if isinstance(line, _LongLine) or self._chars + size > MAX_ROW_CHARS:
-            start = "".join(self._pending)[:_RAW_KEPT_CHARS] or (
-                line.start if isinstance(line, _LongLine) else line[:_RAW_KEPT_CHARS])
+            head = line.start if isinstance(line, _LongLine) else line[:_RAW_KEPT_CHARS]
+            start = ("".join(self._pending)[:_RAW_KEPT_CHARS] + head)[:_RAW_KEPT_CHARS]
             error = _RowTooLong(self._start, self._next_line - self._start, start,
                                 self._chars + size)
             self._pending, self._chars = [], 0

@@ -568,6 +568,8 @@ def _stage(con: duckdb.DuckDBPyConnection, names: list[str], layouts: list[_pars
         formats += [f for f in layout.mapping.date_formats if f not in formats]
     _run_step(con, "00e_raw_read_totals")
     _run_step(con, "00f_totals_lines")
+    if query(con, "unnamed_amounts").iloc[0, 0]:  # nearly never: spare most loads the sums
+        _run_step(con, "00g_totals_unlabelled")
     earliest, latest = _parse.payment_date_range()
     _run_step(
         con,
