@@ -128,6 +128,7 @@ def write_spend(
 
 
 CP1252_BYTES = 150_000_000  # the Windows-1252 export of issue 9 that peaked at 1.9 GB
+CP1252_LINE_BYTES = 224  # a generated line's average, re-encoded (Camden's published: 231)
 
 
 def write_cp1252(
@@ -145,8 +146,8 @@ def write_cp1252(
     DuckDB's CSV reader reads only UTF-8, so the careful reader streams all of it. Payees,
     amounts and so the total are the UTF-8 file's.
     """
-    per_line = CAMDEN.size_bytes / CAMDEN.rows
-    base = write_spend(size_bytes / per_line / CAMDEN.rows, cache=cache, seed=seed, rows=rows)
+    scale = round(size_bytes / CP1252_LINE_BYTES / CAMDEN.rows, 2)
+    base = write_spend(scale, cache=cache, seed=seed, rows=rows)
     out = base.spend.with_name(base.spend.stem + "_cp1252.csv")
     stamp = out.with_suffix(".json")
     wanted = {"version": GENERATOR_VERSION, "source": base.as_json()}

@@ -8,10 +8,13 @@ Every row read ends up either in ``payments`` or in ``spend_quarantine`` with a 
 
 Reading is two-speed. A well-formed UTF-8 file (Camden's export of 416,000 rows) goes through
 DuckDB's CSV reader; a file DuckDB refuses any line of, or whose lines do not line up with its
-rows, is read again by a careful Python reader that sniffs the encoding, finds the header
-after preamble lines, and repairs fields fused by a missing delimiter. Both hand the same
+rows, is read again by a careful Python reader (:mod:`placespend._careful`) that sniffs the
+encoding, finds the header after preamble lines, repairs fields fused by a missing delimiter,
+and streams the file in batches, so that it never sits in memory whole. Both hand the same
 text rows to the SQL steps ``pipelines/00*.sql`` and ``pipelines/01*.sql``, which parse and
-validate everything at once.
+validate everything at once: amounts, dates, totals lines, repeated transaction ids and rows
+repeated from an earlier file of the load. A file whose rows all repeat an earlier file's
+(a re-saved copy) is refused, as one given twice is.
 """
 
 from __future__ import annotations
@@ -283,7 +286,8 @@ def load_spend(
     Raises
     ------
     InputFileError
-        A file is missing, is a spreadsheet, or lacks a mapped column.
+        A file is missing, is a spreadsheet, compressed or UTF-32, lacks a mapped column,
+        holds no payments, or repeats another file of the load (by path, bytes or rows).
     ReconciliationError
         Rows or pence were not conserved (a bug, never expected).
     """
