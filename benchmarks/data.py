@@ -127,6 +127,40 @@ def write_spend(
     return result
 
 
+CP1252_BYTES = 150_000_000  # the Windows-1252 export of issue 9 that peaked at 1.9 GB
+CP1252_LINE_BYTES = 224  # a generated line's average, re-encoded (Camden's published: 231)
+
+
+def write_cp1252(
+    *,
+    cache: Path = CACHE_DIR,
+    seed: int = 2030,
+    size_bytes: int = CP1252_BYTES,
+    rows: int | None = None,
+) -> SpendInput:
+    """Write (or reuse) a Camden-format export of about ``size_bytes`` in Windows-1252.
+
+    The export of :func:`write_spend` at the scale giving that size (``rows`` overrides it, for
+    smoke runs), its Organisation Label written ``London Borough of Camden – Café`` (an en
+    dash and an é, one byte each in Windows-1252) and the whole file encoded in Windows-1252:
+    DuckDB's CSV reader reads only UTF-8, so the careful reader streams all of it. Payees,
+    amounts and so the total are the UTF-8 file's.
+    """
+    scale = round(size_bytes / CP1252_LINE_BYTES / CAMDEN.rows, 2)
+    base = write_spend(scale, cache=cache, seed=seed, rows=rows)
+    out = base.spend.with_name(base.spend.stem + "_cp1252.csv")
+    stamp = out.with_suffix(".json")
+    wanted = {"version": GENERATOR_VERSION, "source": base.as_json()}
+    if not (out.exists() and stamp.exists() and json.loads(stamp.read_text()) == wanted):
+        with base.spend.open(encoding="utf-8", newline="") as src, \
+                out.open("w", encoding="cp1252", newline="") as dst:
+            for line in src:
+                dst.write(line.replace("London Borough of Camden,",
+                                       "London Borough of Camden – Café,", 1))
+        stamp.write_text(json.dumps(wanted))
+    return SpendInput(**{**asdict(base), "spend": out, "size_bytes": out.stat().st_size})
+
+
 def _template(cache: Path, seed: int) -> demo.DemoFiles:
     """The demo export over 2019-20 .. 2026-27 (about 195,000 lines), written once."""
     folder = cache / f"template_seed{seed}"

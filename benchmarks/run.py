@@ -55,6 +55,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                 results["compare"] = _compare(spec, runs, Path(args.cache) / "compare" / label)
             if not args.skip_app:
                 results["app"] = _app(spec, runs)
+    if not args.skip_careful:
+        results["careful"] = _careful(args)
     if not args.skip_london:
         results["london"] = _london(args)
     results["meta"]["finished"] = _now()
@@ -83,7 +85,7 @@ def _parser() -> argparse.ArgumentParser:
                         "is below this (shared machines), e.g. 1.5 on 2 CPUs")
     p.add_argument("--in-process", action="store_true",
                    help="run stages in this process (fast; peak memory not clean): smoke tests")
-    for part in ("london", "app", "compare", "profile"):
+    for part in ("london", "app", "compare", "profile", "careful"):
         p.add_argument(f"--skip-{part}", action="store_true", help=f"leave out the {part} case")
     return p
 
@@ -126,6 +128,16 @@ def _app(spec: dict[str, Any], runs: int) -> dict[str, Any]:
         return {"skipped": "app.py is not there"}
     _say("app: first render and switching estate")
     return measure.measure("app", spec, max(1, min(runs, 3))).as_json()
+
+
+def _careful(args) -> dict[str, Any]:
+    """The 150 MB Windows-1252 export, read by the careful reader under the memory cap."""
+    _say("Windows-1252 export: generating, then careful ingest and build")
+    spend = data.write_cp1252(cache=Path(args.cache), rows=args.rows)
+    spec = {"spend": str(spend.spend), "contracts": str(spend.contracts)}
+    runs = max(1, min(args.runs_large, 3))
+    measured = measure.measure_rounds(["careful_ingest", "careful_build"], spec, runs)
+    return {"input": spend.as_json(), **{n: m.as_json() for n, m in measured.items()}}
 
 
 def _london(args) -> dict[str, Any]:

@@ -22,6 +22,9 @@ spend_pipeline CSV -> reconciled estate table on a store holding only the refere
                ingest, contracts, apportion (02..10), check, checkpoint
 build          ``placespend.build.build`` from scratch (catalogue, boundaries, atoms, ingest,
                apportion, reconcile, atomic swap)
+careful_ingest ``load_spend`` of the 150 MB Windows-1252 export (``spec["spend"]``; the careful
+               reader streams it) on a file-backed store under the build's memory cap
+careful_build  ``placespend.build.build`` from scratch on that export
 ============== ===============================================================================
 """
 
@@ -255,6 +258,28 @@ def build_stage(spec: dict[str, Any]) -> Body:
         return {"ok": result.reconciliation.ok, "rows_read": result.reconciliation.rows_read}
 
     return body
+
+
+@stage("careful_ingest")
+def careful_ingest(spec: dict[str, Any]) -> Body:
+    from placespend import ingest, store
+
+    con = duckdb.connect(str(Path(spec["scratch"]) / "store.duckdb"))
+    store.limit_memory(con)  # as a build is
+
+    def body() -> dict[str, Any]:
+        report = ingest.load_spend(con, [Path(spec["spend"])])
+        (f,) = report.files
+        return {"reader": f.reader, "encoding": f.encoding, "rows_read": f.rows_read,
+                "rows_accepted": f.rows_accepted, "accepted_pence": f.accepted_pence,
+                "memory_limit": store.memory_limit()}
+
+    return body
+
+
+@stage("careful_build")
+def careful_build(spec: dict[str, Any]) -> Body:
+    return build_stage(spec)
 
 
 @stage("prepare")

@@ -2,7 +2,7 @@
 -- inputs : none
 -- output : temporary macros ps_trim, ps_clean, ps_fields_as_line, ps_amount_inner, ps_amount_parts, ps_amount_problem,
 --          ps_amount_pence_general, ps_amount_pence_unchecked, ps_amount_pence, ps_is_redacted, ps_payee_key,
---          ps_financial_year
+--          ps_financial_year, ps_is_total_label
 -- grain  : one value in, one value out
 -- units  : ps_amount_pence* return integer pence (BIGINT, signed)
 -- The amount grammar is the same as placespend._parse.parse_amount_pence (tests pin the two
@@ -112,3 +112,19 @@ create or replace temp macro ps_payee_key(p) as
 create or replace temp macro ps_financial_year(d) as
     cast(year(d) - cast(month(d) < 4 as integer) as varchar) || '-'
     || lpad(cast((year(d) - cast(month(d) < 4 as integer) + 1) % 100 as varchar), 2, '0');
+
+-- A field that is a totals label, as a whole: "Total", "TOTALS", "Grand total", "Sub-total",
+-- "Subtotal:", "TOTAL SPEND", "Total paid (£)", "Total for the month", "Total for June 2024".
+-- Only these words may follow "total", so a supplier named "Total Gas & Power Ltd" or
+-- "Totally Locum" is not a label. NULL for a NULL field. The cheap ILIKE first: the expression
+-- runs only on the few fields that contain the word at all (no COALESCE around the AND, which
+-- would make DuckDB evaluate both sides for every row).
+create or replace temp macro ps_is_total_label(t) as
+    t ilike '%total%' and regexp_full_match(lower(ps_trim(t)),
+        '(grand|sub|overall|page|running|monthly|month|annual|yearly|year|net|gross|report|file|sheet)?'
+        || '[ -]*totals?'
+        || '( +(spend|spent|paid|payments?|amount|amounts|expenditure|value|gbp|£|costs?|\(£\)|\(gbp\)'
+        || '|for( +the)? +(month|period|year|quarter|page|file|report|sheet|january|february|march'
+        || '|april|may|june|july|august|september|october|november|december'
+        || '|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec)( +[0-9/-]{2,9})?))*'
+        || '[ :.=]*');

@@ -1,17 +1,22 @@
 -- 01_stg_payments: parse and validate every spend row read, and say why a row is refused.
--- inputs : raw_spend (all files of this load, text as read; see 00a..00d), the macros of
---          00_ingest_macros
+-- inputs : raw_spend (all files of this load, text as read; see 00a..00d), totals_lines
+--          (00f, 00g), the macros of 00_ingest_macros
 -- params : $date_formats (VARCHAR[], strptime formats tried in order),
---          $earliest_year, $latest_year (plausible payment years),
+--          $earliest_date, $latest_date (DATE: the payment dates allowed, from 1990 to the end
+--          of the financial year after the current one),
 --          $longest_text (characters: a longer payee, purpose, unit or id is a broken line)
 -- output : stg_payments (temporary); raw, the text of a refused row as read, is filled in
 --          after it by 01_stg_payments_raw and 01_stg_payments_raw_csv
 -- grain  : one row per raw_spend row (file_index, source_row; read_row numbers them in order)
 -- units  : amount_pence integer pence, signed (NULL when the amount does not parse);
---          payment_date DATE; financial_year UK April-March, e.g. 2024-25
+--          payment_date DATE; financial_year UK April-March, e.g. 2024-25; row_key a hash
 -- A row is accepted when reason is NULL. Quarantined rows keep amount_pence when the amount
 -- itself parsed, so read sum = accepted + quarantined pence. Duplicate transaction ids: the
--- first in file order wins; later ones are quarantined naming the first.
+-- first in file order wins; later ones are quarantined naming the first. A row repeated in a
+-- later file (the same date, amount, payee, purpose, unit and id: the files overlap) is
+-- quarantined there naming the first; repeats within one file are separate payments.
+-- row_key hashes those fields, normalised (dates and amounts as parsed), so placespend.ingest
+-- can tell a re-saved copy of a whole file (queries/repeated_files.sql).
 create or replace temp table stg_payments as
 with
 
@@ -62,8 +67,11 @@ checked as (
             when payment_date is null then format(
                 'date ''{}'' is not a valid date in format {}',
                 date_clean, array_to_string($date_formats, ' or '))
-            when year(payment_date) not between $earliest_year and $latest_year then format(
-                'date ''{}'' is outside {}-{}', date_clean, $earliest_year, $latest_year)
+            when payment_date not between $earliest_date and $latest_date then format(
+                'date ''{}'' is outside the allowed range, {} to {} (1990 to the end of the '
+                || 'next financial year); check the year',
+                date_clean, strftime($earliest_date, '%d/%m/%Y'),
+                strftime($latest_date, '%d/%m/%Y'))
         end as date_problem,
         date_clean is null and amount_clean is null and payee_clean is null
             and purpose is null and org_unit is null and transaction_id is null as is_empty,
@@ -106,14 +114,62 @@ repeated_ids as (
     group by transaction_id
 ),
 
--- Totals lines ("Total", "Grand total" in any column) have no date; look only at those rows.
+-- The row's mapped fields, normalised, as one hashed key: dates and amounts as parsed (so a copy
+-- re-saved with 1/6/2024 for 01/06/2024 or 1234.5 for 1,234.50 has the same keys), the text
+-- of those that do not parse.
+keyed as (
+    select
+        *,
+        hash(payment_date, case when payment_date is null then date_clean end,
+             amount_pence, case when amount_pence is null then amount_clean end,
+             payee_clean, purpose, org_unit, transaction_id) as row_key
+    from checked
+),
+
+-- Rows repeated across files: a key found in more than one file (nearly never, so only its
+-- rows are ranked); the n-th row of a key in a file repeats the n-th of an earlier file.
+shared_keys as (
+    select row_key
+    from keyed
+    where read_problem is null and not is_empty
+    group by row_key
+    having min(file_index) < max(file_index)
+),
+
+shared_rows as (
+    select
+        read_row,
+        file_index,
+        source_file,
+        source_row,
+        row_key,
+        {'date': payment_date, 'date_text': case when payment_date is null then date_clean end,
+         'pence': amount_pence, 'amount_text': case when amount_pence is null then amount_clean end,
+         'payee': payee_clean, 'purpose': purpose, 'org_unit': org_unit,
+         'transaction_id': transaction_id} as fields_key,
+        row_number() over (partition by row_key, file_index order by read_row) as occurrence
+    from keyed
+    semi join shared_keys using (row_key)
+    where read_problem is null and not is_empty
+),
+
+repeats as (
+    select
+        later.read_row,
+        arg_min(earlier.source_file, earlier.file_index) as first_file,
+        arg_min(earlier.source_row, earlier.file_index) as first_row
+    from shared_rows as later
+    join shared_rows as earlier
+        on later.row_key = earlier.row_key
+        and later.occurrence = earlier.occurrence
+        and earlier.file_index < later.file_index
+        and later.fields_key is not distinct from earlier.fields_key
+    group by later.read_row
+),
+
+-- Totals lines, labelled or not, wherever they sit (00f_totals_lines, 00g_totals_unlabelled).
 totals as (
-    select read_row
-    from raw_spend
-    where date_clean is null
-        and list_has_any(
-            list_transform(fields, lambda f: lower(ps_trim(coalesce(f, '')))),
-            ['total', 'totals', 'grand total', 'sub total', 'subtotal'])
+    select read_row, reason from totals_lines
 ),
 
 reasons as (
@@ -123,19 +179,26 @@ reasons as (
             when c.read_problem is not null then c.read_problem
             when c.is_empty then 'no date, amount, payee or description: an empty line'
             else nullif(concat_ws('; ',
-                case when t.read_row is not null then 'a totals line, not a payment' end,
+                t.reason,
                 c.length_problem || ': a broken export or lines run together; check this row',
                 c.amount_problem,
                 c.date_problem,
-                case when c.read_row <> r.first_read_row
+                case when p.read_row is not null
+                    then format(
+                        'the same payment as {}, row {} (date, amount, payee, purpose, unit '
+                        || 'and transaction id): the files overlap; load each period once',
+                        p.first_file, p.first_row) end,
+                case when c.read_row <> r.first_read_row and p.read_row is null
                     then format(
                         'duplicate transaction id ''{}'': first seen at {}, row {}',
                         c.transaction_id, r.first_file, r.first_row) end
             ), '')
-        end as reason
-    from checked as c
+        end as reason,
+        p.first_file as repeats_file
+    from keyed as c
     left join repeated_ids as r using (transaction_id)
     left join totals as t using (read_row)
+    left join repeats as p using (read_row)
 ),
 
 final as (
@@ -156,6 +219,8 @@ final as (
         r.amount_pence,
         r.reason,
         r.repair_note,
+        r.row_key,
+        r.repeats_file,
         cast(null as varchar) as raw  -- refused rows': 01_stg_payments_raw*
     from reasons as r
     left join payees as y using (payee_clean)

@@ -7,11 +7,13 @@ The SQL macros in ``pipelines/00_ingest_macros.sql`` parse amounts for the whole
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import re
+import zipfile
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -112,6 +114,21 @@ LATEST_YEAR = 2100
 LONGEST_TEXT = 2000
 
 
+def payment_date_range(today: date | None = None) -> tuple[date, date]:
+    """The dates a payment may carry: from 1 January ``EARLIEST_YEAR`` to the end of the
+    financial year after the current one (31 March two years after the current year's April).
+
+    A later date is a typo or a placeholder (``2100``, ``9999``); let in, it would make the
+    reports' default year one in which nothing else was paid.
+
+    >>> payment_date_range(date(2026, 12, 3))
+    (datetime.date(1990, 1, 1), datetime.date(2028, 3, 31))
+    """
+    today = today or date.today()
+    start = today.year if today.month >= 4 else today.year - 1
+    return date(EARLIEST_YEAR, 1, 1), date(start + 2, 3, 31)
+
+
 def parse_date(text: str | None, formats: Sequence[str]) -> date:
     """Parse ``text`` with the first of ``formats`` (``strptime`` codes) that fits.
 
@@ -194,17 +211,41 @@ _SAVE_AS_CSV = (
     "Open it in Excel or LibreOffice, use Save As > 'CSV UTF-8 (comma delimited)', "
     "and load the saved file."
 )
+_DECOMPRESS = "Decompress it first ({tool}) and load the CSV inside."
+_SAVE_AS_UTF8 = (
+    "It reads UTF-8, UTF-16, Windows-1252 and Latin-1: save the file again as UTF-8 (Excel or "
+    "LibreOffice: Save As > 'CSV UTF-8 (comma delimited)'; or "
+    "`iconv -f UTF-32 -t UTF-8 in.csv > out.csv`) and load the saved file."
+)
 # Other files that are not text, each with what to do instead.
 _OTHER_MAGIC = {
     b"\x1f\x8b": (
         "a gzip-compressed file",
-        "Decompress it first (e.g. `gunzip`, or 7-Zip on Windows) and load the CSV inside.",
+        _DECOMPRESS.format(tool="e.g. `gunzip`, or 7-Zip on Windows"),
+    ),
+    b"\xfd7zXZ\x00": (
+        "an xz-compressed file",
+        _DECOMPRESS.format(tool="e.g. `unxz`, or 7-Zip on Windows"),
+    ),
+    b"\x28\xb5\x2f\xfd": (
+        "a zstd-compressed file",
+        _DECOMPRESS.format(tool="e.g. `unzstd`, or 7-Zip (with zstd support) on Windows"),
+    ),
+    b"7z\xbc\xaf\x27\x1c": (
+        "a 7-Zip archive",
+        "Extract the CSV from it (7-Zip, or `7z x`) and load that.",
     ),
     b"%PDF-": (
         "a PDF document",
         "Download the export as CSV instead of PDF, and load that.",
     ),
+    # UTF-32 byte-order marks; checked before UTF-16's, of which LE's is a prefix.
+    b"\xff\xfe\x00\x00": ("UTF-32 (little-endian) text", _SAVE_AS_UTF8),
+    b"\x00\x00\xfe\xff": ("UTF-32 (big-endian) text", _SAVE_AS_UTF8),
 }
+# bzip2: "BZh", a block size digit, then the magic of a first block (or of an empty stream).
+_BZIP2 = re.compile(rb"BZh[1-9](1AY&SY|\x17rE8P\x90)", re.DOTALL)
+_ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")  # a zip's first entry, or an empty zip
 
 
 def excel_kind(head: bytes) -> str | None:
@@ -215,15 +256,71 @@ def excel_kind(head: bytes) -> str | None:
     return None
 
 
-def not_text(head: bytes) -> tuple[str, str] | None:
-    """``(what the file is, what to do)`` when its first bytes say it is not CSV text."""
+def not_text(head: bytes, path: Path | None = None) -> tuple[str, str] | None:
+    """``(what the file is, what to do)`` when its first bytes say it is not CSV text.
+
+    ``head`` is the start of the file (a few KB: UTF-32 without a byte-order mark is told by
+    its pattern of NUL bytes). A zip file is an Excel or OpenDocument workbook or a zip archive
+    of other files, told apart by the names it holds when ``path`` is given.
+    """
+    if head.startswith(_ZIP_MAGIC):
+        return _zip_kind(path)
     kind = excel_kind(head)
     if kind is not None:
         return kind, _SAVE_AS_CSV
     for magic, (kind, fix) in _OTHER_MAGIC.items():
         if head.startswith(magic):
             return kind, fix
+    if _BZIP2.match(head):
+        return "a bzip2-compressed file", _DECOMPRESS.format(
+            tool="e.g. `bunzip2`, or 7-Zip on Windows")
+    utf32 = _utf32_without_bom(head)
+    if utf32 is not None:
+        return f"UTF-32 ({utf32}) text without a byte-order mark", _SAVE_AS_UTF8
     return None
+
+
+def _utf32_without_bom(head: bytes) -> str | None:
+    """``"little-endian"`` or ``"big-endian"`` when the start of the file looks like UTF-32:
+    of every four bytes, the three high ones of a character below U+0100 are NUL."""
+    head = head[: len(head[:4096]) // 4 * 4]
+    if len(head) < 8:
+        return None
+    quarters = [head[i::4] for i in range(4)]
+    nul = [q.count(0) / len(q) for q in quarters]
+    if min(nul[1:]) > 0.9 and nul[0] < 0.5:
+        return "little-endian"
+    if min(nul[:3]) > 0.9 and nul[3] < 0.5:
+        return "big-endian"
+    return None
+
+
+_ZIP_NAMES_SHOWN = 3
+
+
+def _zip_kind(path: Path | None) -> tuple[str, str]:
+    try:
+        with zipfile.ZipFile(path) as z:  # type: ignore[arg-type]
+            names = z.namelist()
+    except (zipfile.BadZipFile, OSError, TypeError, ValueError, NotImplementedError):
+        names = None
+    if names is not None and any(n.startswith("xl/") for n in names):
+        return "an Excel workbook (.xlsx)", _SAVE_AS_CSV
+    if names is not None and "content.xml" in names:
+        return "an OpenDocument spreadsheet (.ods) or another OpenDocument file", _SAVE_AS_CSV
+    if names is None:
+        return "a zip file that cannot be opened (damaged or cut short)", (
+            "Download it again. If it is an Excel workbook, open it in Excel or LibreOffice and "
+            "use Save As > 'CSV UTF-8 (comma delimited)'; if it is a zip archive, extract the CSV "
+            "from it and load that."
+        )
+    shown = ", ".join(repr(n[:_SHOWN_CHARS]) for n in names[:_ZIP_NAMES_SHOWN])
+    more = f" and {len(names) - _ZIP_NAMES_SHOWN} more" if len(names) > _ZIP_NAMES_SHOWN else ""
+    holding = f" holding {shown}{more}" if names else " (empty)"
+    return f"a zip archive{holding}", (
+        "Extract the CSV from it (e.g. `unzip`, or right-click > Extract All on Windows) and "
+        "load that."
+    )
 
 
 def decode(data: bytes) -> tuple[str, str]:
@@ -253,6 +350,48 @@ def decode(data: bytes) -> tuple[str, str]:
         except UnicodeDecodeError:
             continue
     return data.decode("latin-1"), "latin-1"
+
+
+# Bytes that Windows-1252 leaves undefined: a file holding any is Latin-1 (as decode() finds).
+_CP1252_UNDEFINED = re.compile(rb"[\x81\x8d\x8f\x90\x9d]")
+_ENCODING_CHUNK = 4 * 1024 * 1024
+
+
+def file_encoding(path: Path) -> tuple[str, str]:
+    """The encoding :func:`decode` would find for the whole file, and the ``errors`` handler it
+    would decode with, found reading the file in chunks so that it never sits in memory whole.
+
+    A byte-order mark or the NUL bytes of UTF-16 decide from the start; otherwise every byte is
+    checked: UTF-8 if all of it is valid UTF-8, else Windows-1252 if it has none of the five
+    bytes that encoding leaves undefined, else Latin-1.
+    """
+    with path.open("rb") as f:
+        head = f.read(4096)
+        if head.startswith(b"\xef\xbb\xbf"):
+            return "utf-8-sig", "replace"
+        if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+            return "utf-16", "replace"
+        if len(head) >= 4 and head[1::2].count(0) > 0.9 * len(head[1::2]):
+            return "utf-16-le", "replace"
+        if len(head) >= 4 and head[0::2].count(0) > 0.9 * len(head[0::2]):
+            return "utf-16-be", "replace"
+        f.seek(0)
+        utf8, is_utf8, is_cp1252 = codecs.getincrementaldecoder("utf-8")(), True, True
+        while (is_utf8 or is_cp1252) and (chunk := f.read(_ENCODING_CHUNK)):
+            if is_utf8:
+                try:
+                    utf8.decode(chunk)
+                except UnicodeDecodeError:
+                    is_utf8 = False
+            is_cp1252 = is_cp1252 and not _CP1252_UNDEFINED.search(chunk)
+    if is_utf8:
+        try:
+            utf8.decode(b"", final=True)  # a character cut short at the end of the file
+        except UnicodeDecodeError:
+            is_utf8 = False
+    if is_utf8:
+        return "utf-8", "strict"
+    return ("cp1252" if is_cp1252 else "latin-1"), "strict"
 
 
 # -- CSV layout --------------------------------------------------------------------------------
@@ -425,6 +564,7 @@ class Layout:
     positions: dict[str, int]  # field name -> 0-based column index
     line_count: int  # lines up to the last non-blank one
     fast_candidate: bool  # clean enough to try DuckDB's reader first
+    has_rows: bool = True  # anything but blank lines after the header
 
 
 SPEND_HEADER_FIX = (
@@ -465,6 +605,7 @@ def sniff_file(path: Path, mappings: Sequence[MappingLike], fix: str = SPEND_HEA
         raise InputFileError(_no_header_message(path, text, mappings, fix))
     line, delimiter, mapping, header, positions = found
     _refuse_duplicated_columns(path, line, header, mapping)
+    after_header = any(rest.strip() for rest in split_lines(text)[line:])
     return Layout(
         path=path,
         mapping=mapping,
@@ -475,6 +616,7 @@ def sniff_file(path: Path, mappings: Sequence[MappingLike], fix: str = SPEND_HEA
         positions=positions,
         line_count=line_count,
         fast_candidate=encoding in ("utf-8", "utf-8-sig"),
+        has_rows=after_header or len(head) < path.stat().st_size,
     )
 
 
@@ -516,10 +658,12 @@ def _scan(path: Path) -> tuple[int, bool]:
 
 
 def _refuse_non_text(path: Path, head: bytes, has_text: bool) -> None:
-    found = not_text(head[:8])
+    found = not_text(head, path)
     if found is not None:
         kind, fix = found
-        msg = f"{where(path)}this is {kind}, not a CSV text file, although its name says CSV. {fix}"
+        what = ("an encoding placespend does not read" if kind.startswith("UTF-32")
+                else "not a CSV text file, although its name says CSV")
+        msg = f"{where(path)}this is {kind}, {what}. {fix}"
         raise InputFileError(msg)
     if not has_text:
         msg = f"{where(path)}the file is empty; download the export again"
@@ -601,122 +745,3 @@ def _shown_columns(columns: list[str]) -> str:
     more = len(shown) - _SHOWN_COLUMNS
     text = ", ".join(repr(c) for c in shown[:_SHOWN_COLUMNS])
     return f"[{text}{f', … and {more} more' if more > 0 else ''}]"
-
-
-# -- the careful reader ----------------------------------------------------------------------------
-
-
-@dataclass
-class CarefulRead:
-    """Every data row of one file, in file order, kept as columns (a file may be large).
-
-    ``raw``, ``read_problems`` and ``repair_notes`` map a row's index to its text as read, why
-    it cannot be used, or what was repaired; rows read cleanly have none of them.
-    """
-
-    encoding: str
-    lines: list[int]
-    fields: list[list[str]]
-    raw: dict[int, str] = field(default_factory=dict)
-    read_problems: dict[int, str] = field(default_factory=dict)
-    repair_notes: dict[int, str] = field(default_factory=dict)
-
-    @property
-    def repaired_rows(self) -> tuple[tuple[int, str], ...]:
-        """``(line, note)`` for every repaired row, in file order."""
-        return tuple((self.lines[i], note) for i, note in sorted(self.repair_notes.items()))
-
-
-def read_careful(layout: Layout) -> CarefulRead:
-    """Read every data row after the header, repairing what can be repaired unambiguously.
-
-    Rows with the header's number of fields pass as they are; extra fields that are all blank
-    are dropped (noted); other rows of the wrong width are repaired by
-    :func:`repair_fused` when exactly one split fits, else marked with a read problem.
-    """
-    text, encoding = decode(layout.path.read_bytes())
-    body = _physical_lines(text)[layout.header_line :]
-    width, first = len(layout.header), layout.header_line + 1
-    read = CarefulRead(encoding, [], [])
-    odd: dict[int, tuple[int, int]] = {}
-    for start, end, fields in _rows(body, layout.delimiter):
-        if len(fields) != width:
-            odd[len(read.lines)] = (start, end)
-        read.lines.append(first + start)
-        read.fields.append(fields)
-    for i, (start, end) in odd.items():
-        read.raw[i] = "".join(body[start:end]).rstrip("\r\n")
-        _drop_empty_extras(read, i, width)
-    if any(len(read.fields[i]) != width for i in odd):
-        _repair_rows(read, [i for i in odd if len(read.fields[i]) != width], layout)
-    for i, span in odd.items():
-        if i in read.read_problems:
-            read.read_problems[i] = _why_misread(read, i, span, layout)
-    return read
-
-
-def _why_misread(read: CarefulRead, i: int, span: tuple[int, int], layout: Layout) -> str:
-    """A sharper reason for a row of the wrong width, when its text shows the cause."""
-    width, found = len(layout.header), len(read.fields[i])
-    start, end = span
-    if end - start > 1:
-        first = read.lines[i]
-        return (
-            f"expected {width} fields, found {found}: a quote (\") opened in this row is not "
-            f"closed where the row ends, so lines {first}-{first + end - start - 1} were read "
-            "as one row; close the quote or remove it"
-        )
-    text = read.raw.get(i, "")
-    for other in DELIMITERS:
-        if other != layout.delimiter and len(split_fields(text, other)) == width:
-            return (
-                f"expected {width} fields separated by {layout.delimiter!r} as in the header, "
-                f"found {found}; this line splits into {width} fields at {other!r}: save the "
-                "file with one delimiter throughout"
-            )
-    return read.read_problems[i]
-
-
-def _drop_empty_extras(read: CarefulRead, i: int, width: int) -> None:
-    extra = read.fields[i][width:]
-    if extra and not any(f.strip(_WS) for f in extra):
-        read.fields[i] = read.fields[i][:width]
-        read.repair_notes[i] = f"dropped {len(extra)} empty trailing field(s)"
-
-
-def _repair_rows(read: CarefulRead, bad: list[int], layout: Layout) -> None:
-    width = len(layout.header)
-    date_col, amount_col = layout.positions["date"], layout.positions["amount"]
-    formats = layout.mapping.date_formats
-    shapes = _date_shapes(read.fields, width, date_col, formats)
-    date_re = "|".join(f"(?:{date_pattern(f)})" for f in formats)
-    for i in bad:
-        found = len(read.fields[i])
-        fixed = repair_fused(read.fields[i], width, date_col, amount_col, date_re, shapes, formats)
-        if fixed is not None:
-            read.fields[i], read.repair_notes[i] = fixed.fields, fixed.note
-        elif found < width:
-            read.read_problems[i] = (
-                f"expected {width} fields, found {found}: a truncated line, or fields "
-                "fused by a missing delimiter that cannot be split unambiguously"
-            )
-        else:
-            read.read_problems[i] = (
-                f"expected {width} fields, found {found}: a delimiter inside an "
-                "unquoted value, or a merged line"
-            )
-
-
-def _date_shapes(
-    rows: list[list[str]], width: int, date_col: int, formats: Sequence[str]
-) -> frozenset[str]:
-    """Digit shapes of the valid dates in the file's well-formed rows."""
-    texts = {f[date_col].strip(_WS) for f in rows if len(f) == width}
-    shapes = set()
-    for text in texts:
-        try:
-            parse_date(text, formats)
-        except ValueError:
-            continue
-        shapes.add(shape(text))
-    return frozenset(shapes)

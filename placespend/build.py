@@ -120,7 +120,9 @@ def build(
         with store.staged(target, memory_limit) as con:
             _write_reference(con, cat, bounds, atom_table)
             report(STEPS[4])
-            ingest.refuse_unusable_files(con, ingest.load_spend(con, list(spend), mapping))
+            spend_report = ingest.load_spend(con, list(spend), mapping)
+            ingest.refuse_unusable_files(con, spend_report)
+            notes += spend_report.notes
             ingest.load_contracts(con, contracts)
             ingest.check_contract_services(con, [s.id for s in cat.services])
             ingest.check_contract_scopes(

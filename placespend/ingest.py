@@ -8,10 +8,13 @@ Every row read ends up either in ``payments`` or in ``spend_quarantine`` with a 
 
 Reading is two-speed. A well-formed UTF-8 file (Camden's export of 416,000 rows) goes through
 DuckDB's CSV reader; a file DuckDB refuses any line of, or whose lines do not line up with its
-rows, is read again by a careful Python reader that sniffs the encoding, finds the header
-after preamble lines, and repairs fields fused by a missing delimiter. Both hand the same
+rows, is read again by a careful Python reader (:mod:`placespend._careful`) that sniffs the
+encoding, finds the header after preamble lines, repairs fields fused by a missing delimiter,
+and streams the file in batches, so that it never sits in memory whole. Both hand the same
 text rows to the SQL steps ``pipelines/00*.sql`` and ``pipelines/01*.sql``, which parse and
-validate everything at once.
+validate everything at once: amounts, dates, totals lines, repeated transaction ids and rows
+repeated from an earlier file of the load. A file whose rows all repeat an earlier file's
+(a re-saved copy) is refused, as one given twice is.
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from placespend import _mapping_file, _parse, _yaml
+from placespend import _careful, _mapping_file, _parse, _yaml
 from placespend._sql import query
 from placespend.errors import InputFileError, ReconciliationError, collected, quoted, where
 from placespend.paths import PIPELINES_DIR
@@ -219,12 +222,8 @@ class FileReport:
     accepted_pence: int
     quarantined_pence: int
     quarantined_unparsed_rows: int
-    repaired_rows: tuple[tuple[int, str], ...] = ()
-
-    @property
-    def repairs(self) -> int:
-        """Rows accepted after splitting fused fields (each listed in ``repaired_rows``)."""
-        return len(self.repaired_rows)
+    repaired_rows: tuple[tuple[int, str], ...] = ()  # (line, note), the first 10,000
+    repairs: int = 0  # rows repaired (fused fields split, empty extra fields dropped)
 
 
 @dataclass(frozen=True)
@@ -232,6 +231,7 @@ class IngestReport:
     """The outcome of :func:`load_spend`, one :class:`FileReport` per file."""
 
     files: tuple[FileReport, ...]
+    notes: tuple[str, ...] = ()  # for the build summary: rows repeated across files
 
     @property
     def rows_read(self) -> int:
@@ -290,7 +290,8 @@ def load_spend(
     Raises
     ------
     InputFileError
-        A file is missing, is a spreadsheet, or lacks a mapped column.
+        A file is missing, is a spreadsheet, compressed or UTF-32, lacks a mapped column,
+        holds no payments, or repeats another file of the load (by path, bytes or rows).
     ReconciliationError
         Rows or pence were not conserved (a bug, never expected).
     """
@@ -301,6 +302,7 @@ def load_spend(
     layouts = [
         _parse.sniff_file(p, [mapping] if mapping else list(PRESETS.values())) for p in paths
     ]
+    _refuse_empty(layouts)
     names = _source_names(paths)
     _run_step(con, "00_ingest_macros")
     _run_step(con, "00a_raw_spend_init")
@@ -309,9 +311,9 @@ def load_spend(
         rows_before = sum(o.rows for o in outcomes)
         outcomes.append(_read_file(con, i, names[i], layout, rows_before))
     _stage(con, names, layouts, outcomes)
-    report = _report(con, paths, layouts, outcomes)
+    report = _report(con, paths, layouts, outcomes, _repeat_notes(con))
     _check_invariant(con, {o.source_file: o.rows for o in outcomes})
-    for table in ("raw_read_totals", "stg_payments"):
+    for table in ("raw_read_totals", "totals_lines", "stg_payments"):
         con.execute(f"drop table if exists {table}")  # temporary working tables, fixed names
     return report
 
@@ -324,9 +326,27 @@ def check_spend_files(paths: Sequence[Path | str], mapping: ColumnMapping | None
     InputFileError
         As :func:`load_spend` would for the same file, but in a fraction of a second.
     """
-    for path in paths:
+    layouts = [
         _parse.sniff_file(Path(path), [mapping] if mapping else list(PRESETS.values()))
+        for path in paths
+    ]
+    _refuse_empty(layouts)
     refuse_repeated_files([Path(p) for p in paths])
+
+
+def _refuse_empty(layouts: Sequence[_parse.Layout]) -> None:
+    """A file with a header and no line after it holds no payments: the wrong file, or an
+    export cut short; building on would give an empty (or quietly partial) store."""
+    problems = [
+        f"{where(layout.path)}the file holds no payments: only the header row (line "
+        f"{layout.header_line}), and no line after it. Check that this is the right export (a "
+        "download cut short, or a filter that matched nothing) and download it again, or leave "
+        "the file out"
+        for layout in layouts
+        if not layout.has_rows
+    ]
+    if problems:
+        raise collected(InputFileError, "A spend file holds no payments", problems)
 
 
 def refuse_repeated_files(paths: Sequence[Path]) -> None:
@@ -380,7 +400,12 @@ def refuse_unusable_files(con: duckdb.DuckDBPyConnection, report: IngestReport) 
     """
     problems = []
     for f in report.files:
-        if f.rows_read and not f.rows_accepted:
+        if not f.rows_read:
+            problems.append(
+                f"{f.source_file}: the file holds no payments (no data rows after the header). "
+                "Check that this is the right export, or leave the file out"
+            )
+        elif not f.rows_accepted:
             sample = query(con, "file_quarantine_sample", source_file=f.source_file, limit=3)
             reasons = "; ".join(f"row {r.source_row}: {r.reason}" for r in sample.itertuples())
             problems.append(
@@ -422,6 +447,7 @@ class _ReadOutcome:
     rows_before: int  # rows of the load's earlier files
     kept_csv: str | None = None  # DuckDB's rows of the file, kept for 01_stg_payments_raw_csv
     delimiter: str = ","
+    repairs: int = 0
 
 
 def _read_file(
@@ -443,17 +469,16 @@ def _read_file(
                                layout.delimiter)
     else:
         con.execute("drop table if exists raw_csv")  # the fast reader's, if it gave up
-        parsed = _parse.read_careful(layout)
-        con.register("raw_file", _arrow(parsed))
-        try:
-            _run_step(con, "00d_raw_spend_append",
-                      **_append_params(index, name, layout, rows_before, by_name=False))
-        finally:
-            con.unregister("raw_file")
-        outcome = _ReadOutcome(
-            name, "python", parsed.encoding, len(parsed.lines), parsed.repaired_rows,
-            rows_before,
-        )
+        reader = _careful.CarefulReader(layout, _batch_chars(con))
+        params = _append_params(index, name, layout, rows_before, by_name=False)
+        for batch in reader.batches():  # a batch at a time: the file is never held whole
+            con.register("raw_file", _arrow(batch))
+            try:
+                _run_step(con, "00d_raw_spend_append", **params)
+            finally:
+                con.unregister("raw_file")
+        outcome = _ReadOutcome(name, "python", reader.encoding, reader.rows,
+                               reader.repaired_rows, rows_before, repairs=reader.repairs)
     log.info("read %s: %d rows (%s reader)", name, outcome.rows, outcome.reader)
     return outcome
 
@@ -479,21 +504,40 @@ def _read_fast(con: duckdb.DuckDBPyConnection, layout: _parse.Layout) -> int | N
     return rows
 
 
-def _arrow(read: _parse.CarefulRead) -> pa.Table:
-    """The careful reader's rows as the Arrow table ``00d_raw_spend_append`` reads."""
-    n = len(read.lines)
-    offsets = pa.array([0, *accumulate(len(f) for f in read.fields)], pa.int32())
-    flat = pa.array(list(chain.from_iterable(read.fields)), pa.string())
+def _arrow(batch: _careful.CarefulBatch) -> pa.Table:
+    """A batch of the careful reader's rows as the Arrow table ``00d_raw_spend_append`` reads."""
+    n = len(batch)
+    offsets = pa.array([0, *accumulate(len(f) for f in batch.fields)], pa.int32())
+    flat = pa.array(list(chain.from_iterable(batch.fields)), pa.string())
     return pa.table(
         {
-            "source_row": pa.array(read.lines, pa.int64()),
-            "ordinal": pa.array(range(n), pa.int64()),
+            "source_row": pa.array(batch.lines, pa.int64()),
+            "ordinal": pa.array(batch.ordinals, pa.int64()),
             "fields": pa.ListArray.from_arrays(offsets, flat),
-            "raw": _sparse(read.raw, n),
-            "read_problem": _sparse(read.read_problems, n),
-            "repair_note": _sparse(read.repair_notes, n),
+            "raw": _sparse(batch.raw, n),
+            "read_problem": _sparse(batch.read_problems, n),
+            "repair_note": _sparse(batch.repair_notes, n),
         }
     )
+
+
+_MEMORY_UNITS = {"b": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12,
+                 "kib": 2**10, "mib": 2**20, "gib": 2**30, "tib": 2**40}
+
+
+def _batch_chars(con: duckdb.DuckDBPyConnection) -> int:
+    """How much text the careful reader hands over at a time: 1/256 of the connection's memory
+    cap (a build's, see placespend.store.memory_limit), between 1 and 16 M characters. The
+    rows of a batch take several times their text in Python objects, on top of what DuckDB
+    holds within the cap."""
+    ((setting,),) = con.execute("select current_setting('memory_limit')").fetchall()
+    setting = str(setting)
+    number, _, unit = setting.strip().partition(" ")
+    try:
+        limit = float(number) * _MEMORY_UNITS[unit.strip().lower() or "b"]
+    except (KeyError, ValueError):
+        return _careful.DEFAULT_BATCH_CHARS
+    return int(min(max(limit / 256, 2**20), 16 * 2**20))
 
 
 def _sparse(values: dict[int, str], n: int) -> pa.Array:
@@ -531,14 +575,19 @@ def _stage(con: duckdb.DuckDBPyConnection, names: list[str], layouts: list[_pars
     for layout in layouts:
         formats += [f for f in layout.mapping.date_formats if f not in formats]
     _run_step(con, "00e_raw_read_totals")
+    _run_step(con, "00f_totals_lines")
+    if query(con, "unnamed_amounts").iloc[0, 0]:  # nearly never: spare most loads the sums
+        _run_step(con, "00g_totals_unlabelled")
+    earliest, latest = _parse.payment_date_range()
     _run_step(
         con,
         "01_stg_payments",
         date_formats=formats,
-        earliest_year=_parse.EARLIEST_YEAR,
-        latest_year=_parse.LATEST_YEAR,
+        earliest_date=earliest,
+        latest_date=latest,
         longest_text=_parse.LONGEST_TEXT,
     )
+    _refuse_copies(con, {n: layout.path for n, layout in zip(names, layouts, strict=True)})
     _run_step(con, "01_stg_payments_raw")
     con.execute("drop table raw_spend")  # read: free its memory for the steps that follow
     for outcome in outcomes:
@@ -561,6 +610,30 @@ def _stage(con: duckdb.DuckDBPyConnection, names: list[str], layouts: list[_pars
     )
     _run_step(con, "01c_ingest_summary")
     con.unregister("spend_files")
+
+
+def _refuse_copies(con: duckdb.DuckDBPyConnection, paths: Mapping[str, Path]) -> None:
+    """Refuse a file whose rows are another file's, in any order, line endings or encoding (a
+    re-saved copy, which refuse_repeated_files cannot tell from its bytes)."""
+    copies = query(con, "repeated_files")
+    problems = [
+        f"{where(paths[later])}has the same contents as {paths[earlier]} (the same rows, "
+        "though not the same bytes: re-saved with other line endings or encoding, or "
+        "re-sorted); load each export once"
+        for later, earlier in copies.itertuples(index=False)
+    ]
+    if problems:
+        raise collected(InputFileError, "A spend export is repeated", problems)
+
+
+def _repeat_notes(con: duckdb.DuckDBPyConnection) -> tuple[str, ...]:
+    """One note per pair of files that share rows, for the build summary."""
+    return tuple(
+        f"{r.source_file}: {r.n_rows:,} rows (£{r.pence / 100:,.2f}) are the same payments as "
+        f"rows of {r.repeats_file} and were quarantined, not counted twice: the files' periods "
+        "overlap. Load each period once (`placespend quarantine` lists the rows)"
+        for r in query(con, "repeated_rows").itertuples()
+    )
 
 
 # Every pence total in the store is a BIGINT (at most 2^63 - 1); the absolute amounts of a load
@@ -591,6 +664,7 @@ def _report(
     paths: list[Path],
     layouts: list[_parse.Layout],
     outcomes: list[_ReadOutcome],
+    notes: tuple[str, ...] = (),
 ) -> IngestReport:
     summary = con.table("ingest_summary").fetchall()
     files = []
@@ -606,9 +680,10 @@ def _report(
                 outcome.reader,
                 *row[1:],
                 repaired_rows=outcome.repaired_rows,
+                repairs=outcome.repairs,
             )
         )
-    return IngestReport(tuple(files))
+    return IngestReport(tuple(files), notes)
 
 
 def _check_invariant(con: duckdb.DuckDBPyConnection, rows_by_file: dict[str, int]) -> None:

@@ -58,6 +58,19 @@ def test_spend_pipeline_and_build_reconcile_every_generated_line(tiny_run):
     assert stages["reconcile"]["samples"][0]["info"]["ok"]
 
 
+def test_the_windows_1252_case_is_read_by_the_careful_reader_within_the_cap(tiny_run):
+    out, results = tiny_run
+    careful = results["careful"]
+    info = careful["careful_ingest"]["samples"][0]["info"]
+    assert (info["reader"], info["encoding"]) == ("python", "cp1252")
+    assert info["rows_read"] == info["rows_accepted"] == ROWS
+    assert info["accepted_pence"] == careful["input"]["total_pence"]
+    assert careful["careful_build"]["samples"][0]["info"]["ok"]
+    text = (out / "RESULTS.md").read_text()
+    assert "## A Windows-1252 export, read by the careful reader" in text
+    assert "Windows-1252 export: ingest working memory" in text
+
+
 def test_generated_file_has_camdens_columns_unique_ids_and_scaled_total(tiny_run):
     _, results = tiny_run
     spend = results["inputs"][f"n{ROWS}"]

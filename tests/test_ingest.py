@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from placespend import ingest
+from placespend import _careful, _parse, ingest
 from placespend._parse import parse_amount_pence
 from placespend.errors import InputFileError, ReconciliationError
 from placespend.ingest import CAMDEN, LAMBETH, ColumnMapping, load_mapping, load_spend
@@ -231,13 +231,17 @@ def test_fast_and_careful_readers_agree(con, monkeypatch):
     assert con.execute("select * exclude (raw) from spend_quarantine").fetchall() == fast_q
 
 
-def test_header_only_file_gets_a_summary_row_of_zeros(con, tmp_path):
-    path = write(tmp_path / "empty.csv", [camden_header()])
-    report = load_spend(con, [path])
-    assert con.execute("select * from ingest_summary").fetchall() == [
-        ("empty.csv", 0, 0, 0, 0, 0, 0)
-    ]
-    assert report.rows_read == 0
+def test_header_only_file_is_refused_as_holding_no_payments(con, tmp_path):
+    """A header and nothing after it (blank lines aside) once built an empty store, exit 0."""
+    path = write(tmp_path / "empty.csv", [camden_header(), "", ""])
+    good = write(tmp_path / "good.csv", [camden_header(),
+                                         camden_line("01/09/2025", "Mears Ltd", "100", "g-1")])
+    for files in ([path], [good, path]):
+        with pytest.raises(InputFileError, match="holds no payments") as info:
+            load_spend(con, files)
+        assert "empty.csv" in str(info.value) and "line 1" in str(info.value)
+        with pytest.raises(InputFileError, match="holds no payments"):
+            ingest.check_spend_files(files)
 
 
 def test_broken_conservation_raises_reconciliation_error(con, monkeypatch):
@@ -280,7 +284,8 @@ def test_lambeth_every_row_accounted_for(con):
     assert f.quarantined_pence == 40_292_334_84
     assert f.quarantined_unparsed_rows == 5
     reasons = dict(con.execute("select source_row, reason from spend_quarantine").fetchall())
-    assert reasons[3167] == "a totals line, not a payment; date is blank"
+    assert reasons[3167] == ("a totals line, not a payment ('Total' in a field, and no date); "
+                             "date is blank")
     assert all(reasons.values())
 
 
@@ -506,3 +511,147 @@ def test_refused_rows_keep_their_own_line_across_several_fast_read_files(con, tm
     reasons = {(f, row): reason for f, row, _, reason in refused}
     assert "first seen at first.csv, row 2" in reasons["second.csv", 5]
     assert "totals line" in reasons["second.csv", 6]
+
+
+# -- hostile inputs, round two (issue 9) -------------------------------------------------------
+
+
+@pytest.mark.parametrize(("today", "latest"), [
+    (dt.date(2026, 12, 3), dt.date(2028, 3, 31)),
+    (dt.date(2026, 4, 1), dt.date(2028, 3, 31)),  # the first day of 2026-27
+    (dt.date(2026, 3, 31), dt.date(2027, 3, 31)),  # the last day of 2025-26
+])
+def test_payments_may_be_dated_up_to_the_end_of_next_financial_year(today, latest):
+    assert _parse.payment_date_range(today) == (dt.date(1990, 1, 1), latest)
+
+
+LABELS = ["Total", "TOTALS", "Grand total", "Grand Total:", "Sub-total", "SUBTOTAL", "sub total",
+          "TOTAL SPEND", "Total paid (£)", "Total for the month", "Total for June 2024",
+          "  total  ", "Monthly total", "Total amount"]
+NOT_LABELS = ["Total Gas & Power Ltd", "TOTAL UK LTD", "Totally Locum Ltd", "Totalcare Ltd",
+              "Sub Total Catering Ltd", "Totals Ltd", "Total Fitness", "ACME Total", "", None]
+
+
+def test_total_labels_are_whole_fields_not_suppliers_that_start_with_total(con):
+    ingest._run_step(con, "00_ingest_macros")
+    texts = LABELS + NOT_LABELS
+    found = con.execute(
+        "select coalesce(ps_is_total_label(t), false) "
+        "from unnest($t) with ordinality as u(t, i) order by i", {"t": texts}).fetchall()
+    assert [flag for (flag,) in found] == [True] * len(LABELS) + [False] * len(NOT_LABELS)
+
+
+def test_a_dated_totals_line_in_the_middle_is_quarantined_wherever_its_label_is(con, tmp_path):
+    lines = [camden_header(),
+             camden_line("01/09/2025", "Mears Ltd", "100", "a-1"),
+             camden_line("02/09/2025", "Grand total", "100", ""),  # label in the payee
+             camden_line("03/09/2025", "Veolia", "200", "a-3"),
+             camden_line("04/09/2025", "Veolia", "200", "TOTAL"),  # label as the id
+             camden_line("05/09/2025", "Total Gas & Power Ltd", "300", "a-5")]
+    report = load_spend(con, [write(tmp_path / "t.csv", lines)])
+    q = quarantine(con)
+    assert set(q) == {3, 5}
+    assert q[3][0] == "a totals line, not a payment ('Grand total' as the payee)"
+    assert q[5][0] == "a totals line, not a payment ('TOTAL' as the transaction id)"
+    assert report.files[0].accepted_pence == 60000
+
+
+def test_an_unnamed_row_is_a_total_only_when_it_adds_up_two_rows_or_more(con, tmp_path):
+    header = camden_header()
+    unnamed = 'London Borough of Camden,{uri},01/09/2025,Sep,2025,2025/26,,,Housing,"{a}",0,x,y,z,'
+    lines = [header,
+             camden_line("01/09/2025", "Mears Ltd", "100", "a-1"),
+             unnamed.format(uri=URI, a="100"),  # one row above: a payment, not a total
+             camden_line("01/09/2025", "Veolia", "250", "a-3"),
+             unnamed.format(uri=URI, a="350"),  # Mears + Veolia: a total
+             unnamed.format(uri=URI, a="7")]  # no sum: a payment
+    load_spend(con, [write(tmp_path / "u.csv", lines)])
+    q = quarantine(con)
+    assert list(q) == [5]
+    assert "its amount is the sum of the 2 rows above it" in q[5][0]
+    assert sorted(p[-1] for p in payments(con).values()) == [700, 10000, 10000, 25000]
+
+
+def test_a_copy_with_ids_in_another_encoding_is_refused_as_a_copy(con, tmp_path):
+    lines = [camden_header(), camden_line("01/09/2025", "Café Ltd", "100", "c-1"),
+             camden_line("02/09/2025", "Mears Ltd", "£1,234.50", "c-2")]
+    original = write(tmp_path / "a.csv", lines)
+    copy = write(tmp_path / "b.csv", [lines[0], *lines[:0:-1]], encoding="utf-16")
+    with pytest.raises(InputFileError, match="has the same contents as") as info:
+        load_spend(con, [original, copy])
+    assert "b.csv" in str(info.value) and "load each export once" in str(info.value)
+
+
+def test_rows_repeated_in_a_later_file_are_quarantined_and_noted(con, tmp_path):
+    a = write(tmp_path / "a.csv", [camden_header(),
+                                   camden_line("01/09/2025", "Mears Ltd", "100", ""),
+                                   camden_line("01/09/2025", "Mears Ltd", "100", ""),
+                                   camden_line("02/09/2025", "Veolia", "200", "")])
+    b = write(tmp_path / "b.csv", [camden_header(),
+                                   camden_line("02/09/2025", "Veolia", "200.00", ""),
+                                   camden_line("01/09/2025", "Mears Ltd", "100", ""),
+                                   camden_line("01/09/2025", "Mears Ltd", "100", ""),
+                                   camden_line("01/09/2025", "Mears Ltd", "100", ""),
+                                   camden_line("03/09/2025", "Veolia", "300", "")])
+    report = load_spend(con, [a, b])
+    assert [f.rows_accepted for f in report.files] == [3, 2]  # a's own two equal rows stay
+    refused = con.execute("select source_file, source_row, reason from spend_quarantine "
+                          "order by source_row").fetchall()
+    assert [(f, r) for f, r, _ in refused] == [("b.csv", 2), ("b.csv", 3), ("b.csv", 4)]
+    assert "the same payment as a.csv, row 4" in refused[0][2]
+    assert "the same payment as a.csv, row 2" in refused[1][2]
+    assert "the same payment as a.csv, row 3" in refused[2][2]
+    assert report.notes == (
+        "b.csv: 3 rows (£400.00) are the same payments as rows of a.csv and were quarantined, "
+        "not counted twice: the files' periods overlap. Load each period once "
+        "(`placespend quarantine` lists the rows)",)
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "utf-16", "utf-16-le", "utf-16-be",
+                                      "cp1252", "latin-1"])
+def test_file_encoding_reads_the_whole_file_in_chunks_as_decode_does(tmp_path, encoding,
+                                                                    monkeypatch):
+    monkeypatch.setattr(_parse, "_ENCODING_CHUNK", 7)  # a character split across chunks
+    text = "a,b\n" * 3000 + "Café £ “q” ˆ\n"  # past the head: decided by the whole file
+    if encoding == "latin-1":
+        text = text.replace("“q” ˆ", "\x81")  # a byte Windows-1252 leaves undefined
+    data = text.encode(encoding)
+    path = tmp_path / "f.csv"
+    path.write_bytes(data)
+    found, _ = _parse.file_encoding(path)
+    assert found == _parse.decode(data)[1]
+    assert found == {"utf-16-le": "utf-16-le", "utf-16-be": "utf-16-be"}.get(encoding, found)
+
+
+def test_careful_reader_gives_the_same_rows_in_small_batches_with_held_rows_on_disk(
+        con, monkeypatch):
+    """Lambeth's file (639 repairs) read a few rows at a time, its short rows spilled to a
+    temporary file before being repaired, gives exactly what one batch gives."""
+    load_spend(con, [LAMBETH_FILE])
+    whole = con.execute("select * from payments order by row_id").fetchall()
+    whole_q = con.execute("select * from spend_quarantine").fetchall()
+    monkeypatch.setattr(ingest, "_batch_chars", lambda con: 20_000)
+    monkeypatch.setattr(_careful, "_HELD_IN_MEMORY_CHARS", 500)
+    report = load_spend(con, [LAMBETH_FILE])
+    assert report.files[0].repairs == 639
+    assert con.execute("select * from payments order by row_id").fetchall() == whole
+    assert con.execute("select * from spend_quarantine").fetchall() == whole_q
+
+
+def test_a_quote_left_open_is_cut_at_the_longest_row_and_reading_goes_on(con, tmp_path,
+                                                                       monkeypatch):
+    monkeypatch.setattr(_careful, "MAX_ROW_CHARS", 2000)
+    monkeypatch.setattr(ingest, "_read_fast", lambda con, layout: None)
+    opened = (f"London Borough of Camden,{URI},01/09/2025,Sep,2025,2025/26,\"Open, never "
+              "closed,Repairs,Housing,5,0,2026/27,2026,Aug,bad")
+    rows = [camden_line("02/10/2025", "Veolia", str(i), f"v-{i}").replace('"', "")
+            for i in range(1, 40)]  # no quote to close the one left open
+    path = write(tmp_path / "open.csv", [camden_header(), rows[0], opened, *rows[1:]])
+    report = load_spend(con, [path])
+    (f,) = report.files
+    q = quarantine(con)
+    (cut,) = [row for row, (reason, *_) in q.items() if "characters long" in reason]
+    assert cut == 3 and "more than the 2,000 a row may have (lines 3-" in q[3][0]
+    assert q[3][3].startswith("London Borough of Camden") and q[3][3].endswith(" …")
+    assert f.rows_read == f.rows_accepted + f.rows_quarantined
+    assert f.rows_accepted > 1 + 20  # rows after the cut are read again

@@ -8,10 +8,13 @@ by ``tests/test_hostile_inputs.py`` itself.
 
 from __future__ import annotations
 
+import bz2
 import csv
 import gzip
 import io
 import json
+import lzma
+import zipfile
 from pathlib import Path
 
 import geopandas as gpd
@@ -73,6 +76,7 @@ def spend_files() -> None:
     spend_encodings()
     spend_headers()
     spend_values()
+    spend_round_two()
 
 
 def spend_file_kinds() -> None:
@@ -162,6 +166,65 @@ def spend_values() -> None:
     write("spend/blank_lines_and_totals.csv",
           csv_text(good("tot", 2)).replace("\n", "\n\n", 1)
           + ",,,,,,,Total,,300.00,,,,,\n")
+
+
+# -- round two (issue 9): money counted twice, empty files, compressed and UTF-32 files ------
+
+
+def no_ids(prefix: str, n: int = 4) -> list[list[str]]:
+    """``n`` valid rows without transaction ids (so only their fields tell a copy apart), one
+    payee with characters outside ASCII."""
+    rows = [row("", f"{i * 100}.00", date=f"0{i}/06/2024") for i in range(1, n + 1)]
+    rows[1][6] = "Café Rouge £ Ltd"
+    rows[2][6] = f"{prefix} Services"
+    return rows
+
+
+def zstd_frame(data: bytes) -> bytes:
+    """A valid zstd frame holding ``data`` as one raw block (no zstd library needed)."""
+    assert 256 <= len(data) < 65536 + 256
+    descriptor = bytes([0x60])  # single segment, 2-byte content size (stored minus 256)
+    size = (len(data) - 256).to_bytes(2, "little")
+    block = ((len(data) << 3) | 1).to_bytes(3, "little")  # last block, raw
+    return b"\x28\xb5\x2f\xfd" + descriptor + size + block + data
+
+
+def spend_round_two() -> None:
+    write("spend/no_ids.csv", csv_text(no_ids("Mears")))
+    write("spend/header_only.csv", csv_text([]) + "\n\n")
+    tot = []
+    for uid, amount, payee, purpose in [
+        ("t-1", "100.00", "ACME CLEANING LTD", PURPOSE),
+        ("t-2", "200.00", "MEARS LTD", PURPOSE),
+        ("", "300.00", "", ""),  # unlabelled subtotal of the two rows above, dated
+        ("t-4", "50.00", "VEOLIA", PURPOSE),
+        ("t-5", "25.00", "VEOLIA", PURPOSE),
+        ("", "75.00", "Sub-total", ""),  # labelled subtotal in the payee, dated
+        ("t-7", "10.00", "ACME CLEANING LTD", PURPOSE),
+        ("", "385.00", "", "TOTAL SPEND"),  # the label in the purpose
+        ("", "385.00", "", ""),  # unlabelled grand total of every named row
+    ]:
+        tot.append(row(uid, amount, payee=payee, purpose=purpose))
+    write("spend/totals_anywhere.csv", csv_text(tot))
+    named = [
+        ("ts-1", "1000.00", "Total Gas & Power Ltd"), ("ts-2", "20.00", "TOTAL UK LTD"),
+        ("ts-3", "30.00", "Totally Locum Ltd"), ("ts-4", "40.00", "Totalcare Ltd"),
+        ("ts-5", "50.00", "Sub Total Catering Ltd"), ("ts-6", "60.00", "Totals Ltd"),
+    ]
+    suppliers = [row(u, a, payee=p) for u, a, p in named]
+    suppliers.append(row("ts-7", "5.00", payee="", purpose=""))  # unnamed, but no sum: a payment
+    write("spend/total_suppliers.csv", csv_text(suppliers))
+    text = csv_text(good("round2"))
+    write("spend/xz.csv", lzma.compress(text.encode()))
+    write("spend/bzip2.csv", bz2.compress(text.encode()))
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr(zipfile.ZipInfo("spend.csv", date_time=(2024, 6, 1, 0, 0, 0)), text)
+    write("spend/zip_archive.csv", buf.getvalue())
+    write("spend/zstd.csv", zstd_frame(text.encode()))
+    write("spend/utf32le_bom.csv", text.encode("utf-32"))  # Python writes a LE BOM
+    write("spend/utf32be_bom.csv", b"\x00\x00\xfe\xff" + text.encode("utf-32-be"))
+    write("spend/utf32le_no_bom.csv", text.encode("utf-32-le"))
 
 
 # -- column mappings ---------------------------------------------------------------------------
