@@ -496,11 +496,42 @@ def service_quantity(service: Service) -> str | None:
     ``residents``; ``None`` when the main key measures an asset (green space, trees, roads,
     bins): that spend follows the asset, which census truth cannot judge.
     """
-    if service.key in CENSUS_KEYS:
-        return service.key
-    if service.key in ASSET_KEYS:
+    return stands_for(service.key, service.alt_keys)
+
+
+def stands_for(key: str, alt_keys: tuple[str, ...] | list[str] = ()) -> str | None:
+    """What a service keyed on ``key`` (alternatives ``alt_keys``) follows: see
+    :func:`service_quantity`, which this is for a service known only by its keys."""
+    if key in CENSUS_KEYS:
+        return key
+    if key in ASSET_KEYS:
         return None
-    return next((k for k in service.alt_keys if k in CENSUS_KEYS), "residents")
+    return next((k for k in alt_keys if k in CENSUS_KEYS), "residents")
+
+
+def key_sentence(key: str, quantity: str | None, level: str = "estate", *,
+                 errors: pd.DataFrame | None = None) -> str:
+    """What census truth says of ``key`` used for a service that follows ``quantity``.
+
+    Each key is scored only against what it stands for, as ``docs/ACCURACY.md`` does: a census
+    key on its own count is that count (exact per output area; the split inside an output area
+    is tested on its own); another key is scored on the count it stands in for; an asset key
+    (``quantity`` None) is not judged by census truth at all.
+    """
+    label = "age groups" if quantity == "age_groups" else (quantity or "")
+    if quantity is None:
+        return (f"key {key} follows an asset (mapped in OpenStreetMap): census truth cannot "
+                "test it. See docs/ACCURACY.md.")
+    if key == quantity:
+        return (f"key {key} is the count the service stands for "
+                f"({KEYS[key].label.lower()}): exact per output area on 2011 Census; inside an "
+                "output area an estate edge cuts, it is split by residential footprint "
+                "(tested in docs/ACCURACY.md).")
+    e = key_error(key, quantity, level, errors=errors)
+    where = "output area" if level == "oa" else "estate"
+    return (f"key {key} stands in for {label}: on 2011 Census it missed them by a total "
+            f"absolute error of {e.total_abs_error_share:.0%} of the count per {where} "
+            f"(9 {where}s in 10 within {e.p90:.0%}) — {e.source}")
 
 
 def key_warnings(catalogue: Catalogue, errors: pd.DataFrame | None = None, *,

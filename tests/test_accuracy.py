@@ -27,7 +27,9 @@ from placespend import accuracy
 from placespend.accuracy import (
     KeyError_,
     key_error,
+    key_sentence,
     key_warnings,
+    load_key_errors,
     refresh_accuracy,
     run_accuracy,
     service_quantity,
@@ -252,3 +254,13 @@ def test_command_writes_report_chart_and_table(tmp_path):
     assert (report.parent / accuracy.CHART_NAME).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     written = pd.read_csv(table)
     assert set(written["key"]) == set(KEYS) and (written["source"] == accuracy.SOURCE).all()
+
+
+def test_key_sentence_scores_a_key_against_what_it_stands_for():
+    errors = load_key_errors()
+    own = key_sentence("council_households", "council_households", errors=errors)
+    assert "is the count the service stands for" in own and "%" not in own
+    stand_in = key_sentence("area", "residents", "oa", errors=errors)
+    tae = key_error("area", "residents", "oa", errors=errors).total_abs_error_share
+    assert f"{tae:.0%}" in stand_in and "stands in for residents" in stand_in
+    assert "cannot test" in key_sentence("trees", None)
