@@ -49,19 +49,22 @@ def _table(header: list[str], rows: list[list[str]]) -> str:
     return "\n".join(lines)
 
 
-def _fig(result: acc.AccuracyResult, key: str, basis: str, level: str = "oa") -> pd.Series:
-    return result.figure(key, basis, level)
+def _fig(result: acc.AccuracyResult, key: str, basis: str, level: str = "oa",
+         scope: str = acc.DEFAULT_SCOPE) -> pd.Series:
+    return result.figure(key, basis, level, scope)
 
 
-def _share(result: acc.AccuracyResult, key: str, basis: str, level: str = "oa") -> float:
-    return float(_fig(result, key, basis, level)["total_abs_error_share"])
+def _share(result: acc.AccuracyResult, key: str, basis: str, level: str = "oa",
+           scope: str = acc.DEFAULT_SCOPE) -> float:
+    return float(_fig(result, key, basis, level, scope)["total_abs_error_share"])
 
 
 def _best(result: acc.AccuracyResult, basis: str, level: str = "oa",
           among: tuple[str, ...] | None = None) -> tuple[str, float]:
     """The key other than the basis itself that misplaces least of it."""
     s = result.summary
-    s = s[(s["basis"] == basis) & (s["level"] == level) & (s["key"] != basis)]
+    s = s[(s["basis"] == basis) & (s["level"] == level) & (s["key"] != basis)
+          & (s["scope_type"] == acc.DEFAULT_SCOPE)]
     if among is not None:
         s = s[s["key"].isin(among)]
     row = s.loc[s["total_abs_error_share"].idxmin()]
@@ -73,6 +76,7 @@ def markdown(result: acc.AccuracyResult, warnings: dict[str, list[str]], chart_n
     parts = [
         _intro(result),
         _in_short(result),
+        _where_the_money_is(result),
         _advice(result),
         _warnings(warnings),
         _side_by_side(result, chart_name),
@@ -194,6 +198,70 @@ they live, extra where they are put): **half the TAE is the share placed in the 
 """
 
 
+def _scope_shares(result: acc.AccuracyResult) -> dict[str, float]:
+    total = sum(result.scope_pence.values())
+    return {k: v / total for k, v in result.scope_pence.items()} if total else {}
+
+
+def _where_the_money_is(result: acc.AccuracyResult) -> str:
+    shares = _scope_shares(result)
+    bases = [b for b in ("residents", "council_households", acc.HEADLINE_BASIS)
+             if b in set(result.summary["basis"])]
+    rows = []
+    for k in _ordered_keys(result):
+        row = [f"`{k}`"]
+        for b in bases:
+            for level in ("oa", "estate"):
+                if level == "estate" and result.estate_oas.empty:
+                    row += ["–"] * 3
+                    continue
+                row += [pct(_share(result, k, b, level, s)) for s in acc.SCOPES]
+                row[-1] = f"{row[-2]} / {row[-1]}"
+                row.pop(-2)
+                row.append(pct(result.weighted_share(k, b, level)) if shares else "–")
+        rows.append(row)
+    header = ["key"]
+    for b in bases:
+        name = "population" if b == acc.HEADLINE_BASIS else b.replace("_", " ")
+        header += [f"{name}, OAs: ward / borough", f"{name}, OAs: £-weighted",
+                   f"{name}, estates: ward / borough", f"{name}, estates: £-weighted"]
+    if shares:
+        weights = ", ".join(
+            f"{s} {pct(shares.get(s, 0.0))} ({_pounds(result.scope_pence.get(s, 0))})"
+            for s in ("borough", "ward", "estate"))
+        area = result.weighted_share("area", "residents")
+        hh = result.weighted_share("households", "council_households")
+        lead = (f"In the store these weights come from, the money shared out or paid direct is "
+                f"split by scope as: {weights}. An estate's own contract (scope *estate*) goes "
+                "whole to the estate and carries no key error. **Weighted by where the money "
+                f"is**, area misses residents by a TAE of {pct(area)} per output area and "
+                f"households miss council households by {pct(hh)}, against "
+                f"{pct(_share(result, 'area', 'residents'))} and "
+                f"{pct(_share(result, 'households', 'council_households'))} when every contract "
+                "is taken as ward-wide (the rest of this page).")
+    else:
+        lead = ("No built store was found, so the errors are not weighted by where the money "
+                "is; build one (`placespend build`) and rerun `placespend accuracy`.")
+    return f"""
+## Where the money is: errors at each scope
+
+A contract is shared over the whole borough or over one ward. The same key misses more when
+its count is shared over the borough: the ward total no longer pins each ward's share, so
+errors between wards add to errors within them. Each count is pushed down from each scope
+separately. {lead}
+
+TAE per key, pushed down from a ward and from the borough, and weighted by the pounds each
+scope carries (borough, ward, and estate at 0):
+
+{_table(header, rows)}
+"""
+
+
+def _pounds(pence: int) -> str:
+    pounds = pence / 100
+    return f"£{pounds / 1e6:,.1f}m" if abs(pounds) >= 1e6 else f"£{pounds:,.0f}"
+
+
 def _advice(result: acc.AccuracyResult) -> str:
     council = _best(result, "council_households")
     rows = [
@@ -253,7 +321,8 @@ def _warnings(warnings: dict[str, list[str]]) -> str:
 def _ordered_keys(result: acc.AccuracyResult) -> list[str]:
     present = set(result.summary["key"])
     s = result.summary
-    s = s[(s["level"] == "oa") & (s["basis"] == acc.HEADLINE_BASIS)]
+    s = s[(s["level"] == "oa") & (s["basis"] == acc.HEADLINE_BASIS)
+          & (s["scope_type"] == acc.DEFAULT_SCOPE)]
     order = s.set_index("key")["total_abs_error_share"].sort_values()
     return [k for k in order.index if k in present]
 
