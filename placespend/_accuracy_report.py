@@ -77,6 +77,8 @@ def markdown(result: acc.AccuracyResult, warnings: dict[str, list[str]], chart_n
         _intro(result),
         _in_short(result),
         _where_the_money_is(result),
+        _split_section(result),
+        _calibration_section(result),
         _advice(result),
         _warnings(warnings),
         _side_by_side(result, chart_name),
@@ -254,6 +256,84 @@ TAE per key, pushed down from a ward and from the borough, and weighted by the p
 scope carries (borough, ward, and estate at 0):
 
 {_table(header, rows)}
+"""
+
+
+def _split_section(result: acc.AccuracyResult) -> str:
+    sp = result.split
+    if sp.empty:
+        return "## The split inside an output area\n\nNot tested: no LSOA/MSOA zone table."
+    keys = [k for k in ("residential_footprint", "area", "households", "dwellings",
+                        "residents") if k in set(sp["key"])]
+    quantities = [q for q in ("residents", "households", "council_households")
+                  if q in set(sp["quantity"])]
+    rows = []
+    for source in ("lsoa", "msoa"):
+        for k in keys:
+            row = [source.upper(), f"`{k}`"]
+            for q in quantities:
+                for which in ("all", "cut"):
+                    f = sp[(sp["source"] == source) & (sp["key"] == k) & (sp["quantity"] == q)
+                           & (sp["oas"] == which)]
+                    row.append(pct(float(f["total_abs_error_share"].iloc[0])) if len(f) else "–")
+            rows.append(row)
+    header = ["source zone", "key"] + [f"{q.replace('_', ' ')}: {w}" for q in quantities
+                                       for w in ("all OAs", "cut OAs")]
+    n_cut = int(sp[(sp["oas"] == "cut")]["n"].max()) if (sp["oas"] == "cut").any() else 0
+    fp = sp[(sp["source"] == "lsoa") & (sp["key"] == "residential_footprint")
+            & (sp["quantity"] == "council_households") & (sp["oas"] == "cut")]
+    fp_text = (f"On the {n_cut} OAs an estate edge cuts, footprint puts council households "
+               f"from the LSOA with a TAE of {pct(float(fp['total_abs_error_share'].iloc[0]))} "
+               f"(median miss {pct(float(fp['p50'].iloc[0]))}, 9 in 10 within "
+               f"{pct(float(fp['p90'].iloc[0]))}).") if len(fp) else ""
+    return f"""
+## The split inside an output area, tested
+
+Inside an output area the engine splits every census count among its pieces by residential
+footprint; below an OA there is no truth. To test the rule, the coarser census zones are
+taken as the known sources: each LSOA's (and MSOA's) count is pushed down to its OAs by each
+key, the way the engine pushes an OA's count down to its pieces, and compared with the OAs'
+truth. *Cut OAs* are the OAs an estate edge cuts (the held-out piece test): each is held out
+and estimated from its LSOA by footprint. The estimate of an estate's piece of such an OA
+from the LSOA differs from the engine's (from the OA) by exactly the OA's ratio
+truth / footprint estimate, so this ratio is what the interval's *split* error uses. An LSOA
+holds about five OAs, so this is the split one level up, where places differ more than
+within one OA: read it as an upper bound on the error inside an OA. {fp_text}
+
+TAE (Σ|estimate − truth| / Σ truth over OAs):
+
+{_table(header, rows)}
+"""
+
+
+def _calibration_section(result: acc.AccuracyResult) -> str:
+    c = result.calibration
+    if c.empty:
+        return "## Calibration of the interval\n\nNot measured: no LSOA/MSOA zone table."
+    labels = {("split", "zones"): "footprint split, held-out MSOAs (cut OAs)",
+              ("stand_in", "zones"): "key as a stand-in, held-out MSOAs (OAs and LSOAs)",
+              ("stand_in", "counts"): "key as a stand-in, held-out count (OAs)"}
+    rows = [[labels.get((r.component, r.held_out), f"{r.component}, {r.held_out}"),
+             f"{r.n:,}", pct(r.covered), pct(r.below), pct(r.above)]
+            for r in c.itertuples()]
+    zones = c[c["held_out"] == "zones"]
+    overall = zones["n_covered"].sum() / zones["n"].sum()
+    return f"""
+## Calibration of the interval
+
+Every estate × service figure carries an interval (`low_gbp`–`high_gbp` in the exports): the
+figure times the 10th and 90th percentile of truth / estimate measured here for its kind of
+error, nominally 80% (see docs/METHOD.md, *Ranges*). To check that 80% means 80%, each
+distribution is fitted without some zones or counts and tested on them: how often the
+interval held the truth. **Over held-out zones the nominal 80% interval held the truth
+{pct(overall)} of the time.**
+
+{_table(["test", "cases", "inside", "truth below", "truth above"], rows)}
+
+What census truth cannot calibrate: the drift from 2011 to 2020 (each LSOA's share of the
+mid-2020 population estimate over its share of 2011 residents, folded into every census-based
+interval, which it widens) and asset keys (green space, trees, roads, bins), whose interval is
+borrowed from footprint standing in for dwellings, the one OSM layer with a census truth.
 """
 
 

@@ -121,6 +121,9 @@ class AccuracyResult:
     notes: list[str] = field(default_factory=list)
     scoped_errors: pd.DataFrame = field(default_factory=pd.DataFrame)
     scope_pence: dict[str, int] = field(default_factory=dict)
+    split: pd.DataFrame = field(default_factory=pd.DataFrame)
+    calibration: pd.DataFrame = field(default_factory=pd.DataFrame)
+    distributions: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def figure(self, key: str, basis: str, level: str = "oa",
                scope: str = DEFAULT_SCOPE) -> pd.Series:
@@ -233,7 +236,11 @@ def run_accuracy(boundaries: Boundaries | None = None, *, n_worst: int = N_WORST
     tobler_est = tobler_estimates(b, table, frames["accuracy_ward_totals"],
                                   frames["accuracy_oa_errors"])
     notes = _notes(table, b, frames, estate_oas)
+    split, calib, dists = _interval_tests(b, table, scoped)
     return AccuracyResult(
+        split=split,
+        calibration=calib,
+        distributions=dists,
         oa_errors=frames["accuracy_oa_errors"],
         estate_errors=frames["accuracy_estate_errors"],
         summary=frames["accuracy_summary"],
@@ -247,6 +254,22 @@ def run_accuracy(boundaries: Boundaries | None = None, *, n_worst: int = N_WORST
         quantities=quantities,
         notes=notes,
     )
+
+
+def _interval_tests(b: Boundaries, table: AtomTable, scoped: pd.DataFrame
+                    ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """The within-OA split test, the interval's calibration and its distributions (empty
+    when the small areas are not the 2011 OAs the shipped zone table knows)."""
+    from placespend import intervals
+
+    oas = intervals.oa_frame(b, table, intervals.load_zones())
+    if oas.empty:
+        empty = pd.DataFrame()
+        return empty, empty, empty
+    test = intervals.split_test(oas)
+    samples = intervals.stand_in_samples(scoped, oas)
+    return (intervals.split_summary(test), intervals.calibration(test, samples),
+            intervals.distributions(test, samples, intervals.drift_ratios(oas)))
 
 
 def _ward_scope(frame: pd.DataFrame) -> pd.DataFrame:
@@ -709,8 +732,12 @@ def refresh_accuracy(report_path: Path | str = REPORT_PATH,
         The built store whose spend weights the headline by scope (the default store when
         omitted; no weighting when it does not exist).
     """
+    from placespend import intervals
+
     result = run_accuracy(boundaries, scope_pence=store_scope_pence(store))
     write_key_errors(result, key_errors_path)
+    if not result.distributions.empty and boundaries is None:
+        intervals.write_distributions(result.distributions)
     write_report(result, report_path, catalogue)
     return result
 
