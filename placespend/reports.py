@@ -399,8 +399,9 @@ def _method_sheet(ws: WriteOnlyWorksheet, facts: _Facts, con) -> None:
     notes += [
         ("basis", "direct = paid under this estate's own contract; apportioned (borough) / "
                   "apportioned (ward) = shared out from a borough- or ward-wide group."),
-        ("key", "what the group was shared out by (see docs/METHOD.md); low and high use the "
-                "service's alternative keys."),
+        ("key", "what the group was shared out by (see docs/METHOD.md); low and high are the "
+                "calibrated interval; the service's alternative keys give the figures with "
+                "another key, a sensitivity shown apart from it."),
         ("source lines", "every payment line in a group reaching the estate, payee as "
                          "published (REDACTED stays REDACTED). estate_share_gbp_approx = the "
                          "line x the group's share reaching the estate: for tracing only; the "
