@@ -650,7 +650,7 @@ def key_warnings(catalogue: Catalogue, errors: pd.DataFrame | None = None, *,
         stand for teenagers: ``"age_groups"`` tests residents as a stand-in for an age group).
         Default: :func:`service_quantity`.
     include_alt : bool
-        Also check the alternative keys (their spread feeds the low/high range). Off by
+        Also check the alternative keys (they give the figures 'with another key'). Off by
         default: an alternative is often a deliberately different population (dwellings
         beside council households), which this test would call weak.
     level : str
