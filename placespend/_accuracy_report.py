@@ -392,8 +392,9 @@ def _warnings(warnings: dict[str, list[str]]) -> str:
                                   "count it stands for, or an asset." if not main else "")]
     lines += [f"- {w}" for w in main]
     lines += ["", "**Alternative keys** (`include_alt=True`; an alternative is often a "
-              "deliberately different population, so read these as what the figures 'with another "
-              "key' mix in, not as mistakes; the range itself is the calibrated interval):" + (" none." if not alt else "")]
+              "deliberately different population, so read these as what the figures 'with "
+              "another key' mix in, not as mistakes; the range itself is the calibrated "
+              "interval):" + (" none." if not alt else "")]
     lines += [f"- {w}" for w in alt]
     return "\n".join(lines)
 
