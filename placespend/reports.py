@@ -352,7 +352,7 @@ def _round_or_none(value: object) -> int | None:
 
 def _by_service_sheet(ws: WriteOnlyWorksheet, facts: _Facts) -> None:
     columns = [*export.EXPORT_COLUMNS, "data"]
-    _widths(ws, (18, 28, 12, 40, 30, 10, 22, 20, 14, 14, 14, 40))
+    _widths(ws, (18, 28, 12, 40, 30, 10, 22, 20, 14, 14, 14, 18, 18, 40))
     ws.freeze_panes = "A2"
     _header(ws, columns)
     for r in facts.rows.itertuples():
@@ -360,7 +360,8 @@ def _by_service_sheet(ws: WriteOnlyWorksheet, facts: _Facts) -> None:
                   bool(r.delegable), r.basis, r.key]
         cells = [_cell(ws, v) for v in values]
         cells += [_cell(ws, _pounds(v), money=True)
-                  for v in (r.amount_pence, r.low_pence, r.high_pence)]
+                  for v in (r.amount_pence, r.low_pence, r.high_pence, r.alt_low_pence,
+                            r.alt_high_pence)]
         cells.append(_cell(ws, facts.label))
         ws.append(cells)
 
