@@ -49,19 +49,22 @@ def _table(header: list[str], rows: list[list[str]]) -> str:
     return "\n".join(lines)
 
 
-def _fig(result: acc.AccuracyResult, key: str, basis: str, level: str = "oa") -> pd.Series:
-    return result.figure(key, basis, level)
+def _fig(result: acc.AccuracyResult, key: str, basis: str, level: str = "oa",
+         scope: str = acc.DEFAULT_SCOPE) -> pd.Series:
+    return result.figure(key, basis, level, scope)
 
 
-def _share(result: acc.AccuracyResult, key: str, basis: str, level: str = "oa") -> float:
-    return float(_fig(result, key, basis, level)["total_abs_error_share"])
+def _share(result: acc.AccuracyResult, key: str, basis: str, level: str = "oa",
+           scope: str = acc.DEFAULT_SCOPE) -> float:
+    return float(_fig(result, key, basis, level, scope)["total_abs_error_share"])
 
 
 def _best(result: acc.AccuracyResult, basis: str, level: str = "oa",
           among: tuple[str, ...] | None = None) -> tuple[str, float]:
     """The key other than the basis itself that misplaces least of it."""
     s = result.summary
-    s = s[(s["basis"] == basis) & (s["level"] == level) & (s["key"] != basis)]
+    s = s[(s["basis"] == basis) & (s["level"] == level) & (s["key"] != basis)
+          & (s["scope_type"] == acc.DEFAULT_SCOPE)]
     if among is not None:
         s = s[s["key"].isin(among)]
     row = s.loc[s["total_abs_error_share"].idxmin()]
@@ -73,6 +76,9 @@ def markdown(result: acc.AccuracyResult, warnings: dict[str, list[str]], chart_n
     parts = [
         _intro(result),
         _in_short(result),
+        _where_the_money_is(result),
+        _split_section(result),
+        _calibration_section(result),
         _advice(result),
         _warnings(warnings),
         _side_by_side(result, chart_name),
@@ -194,6 +200,148 @@ they live, extra where they are put): **half the TAE is the share placed in the 
 """
 
 
+def _scope_shares(result: acc.AccuracyResult) -> dict[str, float]:
+    total = sum(result.scope_pence.values())
+    return {k: v / total for k, v in result.scope_pence.items()} if total else {}
+
+
+def _where_the_money_is(result: acc.AccuracyResult) -> str:
+    shares = _scope_shares(result)
+    bases = [b for b in ("residents", "council_households", acc.HEADLINE_BASIS)
+             if b in set(result.summary["basis"])]
+    rows = []
+    for k in _ordered_keys(result):
+        row = [f"`{k}`"]
+        for b in bases:
+            for level in ("oa", "estate"):
+                if level == "estate" and result.estate_oas.empty:
+                    row += ["–"] * 3
+                    continue
+                row += [pct(_share(result, k, b, level, s)) for s in acc.SCOPES]
+                row[-1] = f"{row[-2]} / {row[-1]}"
+                row.pop(-2)
+                row.append(pct(result.weighted_share(k, b, level)) if shares else "–")
+        rows.append(row)
+    header = ["key"]
+    for b in bases:
+        name = "population" if b == acc.HEADLINE_BASIS else b.replace("_", " ")
+        header += [f"{name}, OAs: ward / borough", f"{name}, OAs: £-weighted",
+                   f"{name}, estates: ward / borough", f"{name}, estates: £-weighted"]
+    if shares:
+        weights = ", ".join(
+            f"{s} {pct(shares.get(s, 0.0))} ({_pounds(result.scope_pence.get(s, 0))})"
+            for s in ("borough", "ward", "estate"))
+        area = result.weighted_share("area", "residents")
+        hh = result.weighted_share("households", "council_households")
+        lead = (f"In the store these weights come from, the money shared out or paid direct is "
+                f"split by scope as: {weights}. An estate's own contract (scope *estate*) goes "
+                "whole to the estate and carries no key error. **Weighted by where the money "
+                f"is**, area misses residents by a TAE of {pct(area)} per output area and "
+                f"households miss council households by {pct(hh)}, against "
+                f"{pct(_share(result, 'area', 'residents'))} and "
+                f"{pct(_share(result, 'households', 'council_households'))} when every contract "
+                "is taken as ward-wide (the rest of this page).")
+    else:
+        lead = ("No built store was found, so the errors are not weighted by where the money "
+                "is; build one (`placespend build`) and rerun `placespend accuracy`.")
+    return f"""
+## Where the money is: errors at each scope
+
+A contract is shared over the whole borough or over one ward. The same key misses more when
+its count is shared over the borough: the ward total no longer pins each ward's share, so
+errors between wards add to errors within them. Each count is pushed down from each scope
+separately. {lead}
+
+TAE per key, pushed down from a ward and from the borough, and weighted by the pounds each
+scope carries (borough, ward, and estate at 0):
+
+{_table(header, rows)}
+"""
+
+
+def _split_section(result: acc.AccuracyResult) -> str:
+    sp = result.split
+    if sp.empty:
+        return "## The split inside an output area\n\nNot tested: no LSOA/MSOA zone table."
+    keys = [k for k in ("residential_footprint", "area", "households", "dwellings",
+                        "residents") if k in set(sp["key"])]
+    quantities = [q for q in ("residents", "households", "council_households")
+                  if q in set(sp["quantity"])]
+    rows = []
+    for source in ("lsoa", "msoa"):
+        for k in keys:
+            row = [source.upper(), f"`{k}`"]
+            for q in quantities:
+                for which in ("all", "cut"):
+                    f = sp[(sp["source"] == source) & (sp["key"] == k) & (sp["quantity"] == q)
+                           & (sp["oas"] == which)]
+                    row.append(pct(float(f["total_abs_error_share"].iloc[0])) if len(f) else "–")
+            rows.append(row)
+    header = ["source zone", "key"] + [f"{q.replace('_', ' ')}: {w}" for q in quantities
+                                       for w in ("all OAs", "cut OAs")]
+    n_cut = int(sp[(sp["oas"] == "cut")]["n"].max()) if (sp["oas"] == "cut").any() else 0
+    fp = sp[(sp["source"] == "lsoa") & (sp["key"] == "residential_footprint")
+            & (sp["quantity"] == "council_households") & (sp["oas"] == "cut")]
+    fp_text = (f"On the {n_cut} OAs an estate edge cuts, footprint puts council households "
+               f"from the LSOA with a TAE of {pct(float(fp['total_abs_error_share'].iloc[0]))} "
+               f"(median miss {pct(float(fp['p50'].iloc[0]))}, 9 in 10 within "
+               f"{pct(float(fp['p90'].iloc[0]))}).") if len(fp) else ""
+    return f"""
+## The split inside an output area, tested
+
+Inside an output area the engine splits every census count among its pieces by residential
+footprint; below an OA there is no truth. To test the rule, the coarser census zones are
+taken as the known sources: each LSOA's (and MSOA's) count is pushed down to its OAs by each
+key, the way the engine pushes an OA's count down to its pieces, and compared with the OAs'
+truth. *Cut OAs* are the OAs an estate edge cuts (the held-out piece test): each is held out
+and estimated from its LSOA by footprint. The estimate of an estate's piece of such an OA
+from the LSOA differs from the engine's (from the OA) by exactly the OA's ratio
+truth / footprint estimate, so this ratio is what the interval's *split* error uses. An LSOA
+holds about five OAs, so this is the split one level up, where places differ more than
+within one OA: read it as an upper bound on the error inside an OA. {fp_text}
+
+TAE (Σ|estimate − truth| / Σ truth over OAs):
+
+{_table(header, rows)}
+"""
+
+
+def _calibration_section(result: acc.AccuracyResult) -> str:
+    c = result.calibration
+    if c.empty:
+        return "## Calibration of the interval\n\nNot measured: no LSOA/MSOA zone table."
+    labels = {("split", "zones"): "footprint split, held-out MSOAs (cut OAs)",
+              ("stand_in", "zones"): "key as a stand-in, held-out MSOAs (OAs and LSOAs)",
+              ("stand_in", "counts"): "key as a stand-in, held-out count (OAs)"}
+    rows = [[labels.get((r.component, r.held_out), f"{r.component}, {r.held_out}"),
+             f"{r.n:,}", pct(r.covered), pct(r.below), pct(r.above)]
+            for r in c.itertuples()]
+    zones = c[c["held_out"] == "zones"]
+    overall = zones["n_covered"].sum() / zones["n"].sum()
+    return f"""
+## Calibration of the interval
+
+Every estate × service figure carries an interval (`low_gbp`–`high_gbp` in the exports): the
+figure times the 10th and 90th percentile of truth / estimate measured here for its kind of
+error, nominally 80% (see docs/METHOD.md, *Ranges*). To check that 80% means 80%, each
+distribution is fitted without some zones or counts and tested on them: how often the
+interval held the truth. **Over held-out zones the nominal 80% interval held the truth
+{pct(overall)} of the time.**
+
+{_table(["test", "cases", "inside", "truth below", "truth above"], rows)}
+
+What census truth cannot calibrate: the drift from 2011 to 2020 (each LSOA's share of the
+mid-2020 population estimate over its share of 2011 residents, folded into every census-based
+interval, which it widens) and asset keys (green space, trees, roads, bins), whose interval is
+borrowed from footprint standing in for dwellings, the one OSM layer with a census truth.
+"""
+
+
+def _pounds(pence: int) -> str:
+    pounds = pence / 100
+    return f"£{pounds / 1e6:,.1f}m" if abs(pounds) >= 1e6 else f"£{pounds:,.0f}"
+
+
 def _advice(result: acc.AccuracyResult) -> str:
     council = _best(result, "council_households")
     rows = [
@@ -244,8 +392,9 @@ def _warnings(warnings: dict[str, list[str]]) -> str:
                                   "count it stands for, or an asset." if not main else "")]
     lines += [f"- {w}" for w in main]
     lines += ["", "**Alternative keys** (`include_alt=True`; an alternative is often a "
-              "deliberately different population, so read these as what the low/high range "
-              "mixes in, not as mistakes):" + (" none." if not alt else "")]
+              "deliberately different population, so read these as what the figures 'with "
+              "another key' mix in, not as mistakes; the range itself is the calibrated "
+              "interval):" + (" none." if not alt else "")]
     lines += [f"- {w}" for w in alt]
     return "\n".join(lines)
 
@@ -253,7 +402,8 @@ def _warnings(warnings: dict[str, list[str]]) -> str:
 def _ordered_keys(result: acc.AccuracyResult) -> list[str]:
     present = set(result.summary["key"])
     s = result.summary
-    s = s[(s["level"] == "oa") & (s["basis"] == acc.HEADLINE_BASIS)]
+    s = s[(s["level"] == "oa") & (s["basis"] == acc.HEADLINE_BASIS)
+          & (s["scope_type"] == acc.DEFAULT_SCOPE)]
     order = s.set_index("key")["total_abs_error_share"].sort_values()
     return [k for k in order.index if k in present]
 

@@ -9,8 +9,12 @@ CAVEATS: tuple[str, ...] = (
     "Apportioned estimate: most of these figures are borough- or ward-wide spend shared out to "
     "the estate in proportion to a key (council households, green space, residents, ...). "
     "They are not invoices for this estate, and no contract has been re-let.",
-    "Range: low-high is the least and the most the estate would receive under the service's "
-    "alternative keys. Treat the central figure as one estimate inside that range.",
+    "Range: low-high is a calibrated interval, nominally 80%: the figure times the spread of "
+    "errors measured on 2011 Census truth for its key, the count it stands for, the scope and "
+    "the size of place (on held-out areas it held the truth about 8 times in 10). An estate's "
+    "range combines its services without assuming all their errors go the same way. The "
+    "figures 'with another key' (the service's alternative keys) show how much the choice of "
+    "key matters; they are not the range.",
     "A starting point, not a budget: the pot says roughly what is spent on these services here "
     "now. What is delegated, and how, is for residents and the council to agree.",
 )
@@ -34,8 +38,8 @@ METHOD: tuple[str, ...] = (
     "in proportion to the service's key: base_t = floor(|T| x w_t / W), the leftover pence go "
     "one each to the largest remainders, so estates + the ward residual = T exactly.",
     "4. Reconcile: every group, under every key, sums back to its input to the penny; the "
-    "build fails otherwise. Low and high are the same allocation under the service's "
-    "alternative keys.",
+    "build fails otherwise. Low and high are the calibrated interval (docs/ACCURACY.md); the "
+    "figures with another key are the same allocation under the service's alternative keys.",
 )
 
 LICENCES: tuple[str, ...] = (

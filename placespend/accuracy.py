@@ -54,6 +54,10 @@ POOLS: dict[str, tuple[str, ...]] = {
 }
 HEADLINE_BASIS = "population"
 LEVELS = ("oa", "estate")
+#: The scopes a contract is shared over: ward-wide and borough-wide (tested); an estate's own
+#: contract goes whole to it ('estate', no apportionment, so no key error).
+SCOPES = ("ward", "borough")
+DEFAULT_SCOPE = "ward"
 ESTATE_CORE_SHARE = 0.5  # an OA belongs to a cluster's test area when this much of it is inside
 N_WORST = 3
 
@@ -63,7 +67,7 @@ ASSET_KEYS: tuple[str, ...] = ("green_space", "trees", "road_length", "waste_poi
 WEAK_RATIO = 2.0  # twice that of the best stand-in for that count,
 WEAK_FLOOR = 0.25  # and a quarter of the count (an eighth of it placed in the wrong areas).
 
-KEY_ERROR_COLUMNS = ("key", "basis", "level", "p50", "p90", "total_abs_error_share",
+KEY_ERROR_COLUMNS = ("key", "basis", "level", "scope", "p50", "p90", "total_abs_error_share",
                      "max_rel_error", "n_areas", "n_rated", "source")
 
 
@@ -96,6 +100,13 @@ class AccuracyResult:
         The census counts tested.
     notes : list of str
         What was left out or fell back.
+    scoped_errors : DataFrame
+        ``level``, ``scope_type``, ``quantity``, ``key``, ``area_id``, ``truth``,
+        ``estimate``, ``error``, ``abs_error``, ``rel_error``: every area at every scope
+        (:attr:`oa_errors`, :attr:`estate_errors` and :attr:`worst` hold the ward scope).
+    scope_pence : dict
+        ``scope_type`` -> pence apportioned over that scope in the store the weights came from
+        (``'estate'``: direct, no key); empty when no store was read.
     """
 
     oa_errors: pd.DataFrame
@@ -108,20 +119,41 @@ class AccuracyResult:
     estate_names: dict[str, str]
     quantities: tuple[str, ...]
     notes: list[str] = field(default_factory=list)
+    scoped_errors: pd.DataFrame = field(default_factory=pd.DataFrame)
+    scope_pence: dict[str, int] = field(default_factory=dict)
+    split: pd.DataFrame = field(default_factory=pd.DataFrame)
+    calibration: pd.DataFrame = field(default_factory=pd.DataFrame)
+    distributions: pd.DataFrame = field(default_factory=pd.DataFrame)
 
-    def figure(self, key: str, basis: str, level: str = "oa") -> pd.Series:
+    def figure(self, key: str, basis: str, level: str = "oa",
+               scope: str = DEFAULT_SCOPE) -> pd.Series:
         """One row of :attr:`summary`."""
         s = self.summary
-        return s[(s["key"] == key) & (s["basis"] == basis) & (s["level"] == level)].iloc[0]
+        return s[(s["key"] == key) & (s["basis"] == basis) & (s["level"] == level)
+                 & (s["scope_type"] == scope)].iloc[0]
+
+    def weighted_share(self, key: str, basis: str, level: str = "oa") -> float:
+        """Total absolute error share weighted by the pounds each scope carries.
+
+        :math:`\\sum_s w_s E_s(k, q) / \\sum_s w_s`, with :math:`w_s` the pence shared over
+        scope :math:`s` in the store (:attr:`scope_pence`) and :math:`E_{\\text{estate}} = 0`
+        (an estate's own contract is not shared out). NaN when no weights were read.
+        """
+        total = sum(self.scope_pence.values())
+        if not total:
+            return float("nan")
+        return sum(w * float(self.figure(key, basis, level, s)["total_abs_error_share"])
+                   for s, w in self.scope_pence.items() if s in SCOPES) / total
 
     def key_errors(self) -> pd.DataFrame:
         """The summary in the shape of ``key_errors.csv`` (fractions rounded to 4 places)."""
-        out = self.summary.assign(source=SOURCE)
+        out = self.summary.rename(columns={"scope_type": "scope"}).assign(source=SOURCE)
         for col in ("p50", "p90", "total_abs_error_share", "max_rel_error"):
             out[col] = out[col].astype(float).round(4)
         order = {"level": {v: i for i, v in enumerate(LEVELS)},
+                 "scope": {v: i for i, v in enumerate(SCOPES)},
                  "key": {k: i for i, k in enumerate(KEYS)}}
-        out = out.sort_values(["level", "key", "basis"],
+        out = out.sort_values(["level", "scope", "key", "basis"],
                               key=lambda c: c.map(order[c.name]) if c.name in order else c)
         return out[list(KEY_ERROR_COLUMNS)].reset_index(drop=True)
 
@@ -153,8 +185,8 @@ class KeyError_:
                 f"(9 in 10 areas; median {self.p50:.0%}) — {self.source}")
 
 
-def run_accuracy(boundaries: Boundaries | None = None, *, n_worst: int = N_WORST
-                 ) -> AccuracyResult:
+def run_accuracy(boundaries: Boundaries | None = None, *, n_worst: int = N_WORST,
+                 scope_pence: Mapping[str, int] | None = None) -> AccuracyResult:
     """Test every key against census truth at output-area and estate level.
 
     Parameters
@@ -164,6 +196,9 @@ def run_accuracy(boundaries: Boundaries | None = None, *, n_worst: int = N_WORST
         counts (a count the file lacks is not tested).
     n_worst : int
         How many worst areas to keep per level, count and key.
+    scope_pence : mapping, optional
+        Pence shared over each scope (``'borough'``, ``'ward'``, ``'estate'``), to weight the
+        headline error by where the money is (:func:`store_scope_pence` reads a store's).
 
     Returns
     -------
@@ -195,14 +230,23 @@ def run_accuracy(boundaries: Boundaries | None = None, *, n_worst: int = N_WORST
     quantities = tested_counts(b, table)
     estate_oas = estate_core_oas(table.atoms, b.estates)
     frames = _run_sql(table, _truth(b.small_areas, quantities), estate_oas, quantities, n_worst)
+    scoped = _scoped(frames)
+    frames = {name: _ward_scope(f) if name != "accuracy_summary" else f
+              for name, f in frames.items()}
     tobler_est = tobler_estimates(b, table, frames["accuracy_ward_totals"],
                                   frames["accuracy_oa_errors"])
     notes = _notes(table, b, frames, estate_oas)
+    split, calib, dists = _interval_tests(b, table, scoped)
     return AccuracyResult(
+        split=split,
+        calibration=calib,
+        distributions=dists,
         oa_errors=frames["accuracy_oa_errors"],
         estate_errors=frames["accuracy_estate_errors"],
         summary=frames["accuracy_summary"],
         worst=frames["accuracy_worst"],
+        scoped_errors=scoped,
+        scope_pence=dict(scope_pence or {}),
         tobler=tobler_check(tobler_est, frames["accuracy_oa_errors"]),
         tobler_estimates=tobler_est,
         estate_oas=estate_oas,
@@ -210,6 +254,54 @@ def run_accuracy(boundaries: Boundaries | None = None, *, n_worst: int = N_WORST
         quantities=quantities,
         notes=notes,
     )
+
+
+def _interval_tests(b: Boundaries, table: AtomTable, scoped: pd.DataFrame
+                    ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """The within-OA split test, the interval's calibration and its distributions (empty
+    when the small areas are not the 2011 OAs the shipped zone table knows)."""
+    from placespend import intervals
+
+    oas = intervals.oa_frame(b, table, intervals.load_zones())
+    if oas.empty:
+        empty = pd.DataFrame()
+        return empty, empty, empty
+    test = intervals.split_test(oas)
+    samples = intervals.stand_in_samples(scoped, oas)
+    return (intervals.split_summary(test), intervals.calibration(test, samples),
+            intervals.distributions(test, samples, intervals.drift_ratios(oas)))
+
+
+def _ward_scope(frame: pd.DataFrame) -> pd.DataFrame:
+    if "scope_type" not in frame.columns:
+        return frame
+    return frame[frame["scope_type"] == DEFAULT_SCOPE].reset_index(drop=True)
+
+
+def _scoped(frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    cols = ["scope_type", "quantity", "key", "area_id", "truth", "estimate", "error",
+            "abs_error", "rel_error"]
+    oa = frames["accuracy_oa_errors"].rename(columns={"area_code": "area_id"})
+    est = frames["accuracy_estate_errors"].rename(columns={"estate_id": "area_id"})
+    return pd.concat([oa[cols].assign(level="oa"), est[cols].assign(level="estate")],
+                     ignore_index=True)[["level", *cols]]
+
+
+def store_scope_pence(db_file: Path | str | None = None) -> dict[str, int]:
+    """Pence shared over each scope in a built store (default: the default store).
+
+    ``'borough'`` and ``'ward'``: apportioned groups; ``'estate'``: an estate's own contracts
+    (direct). Signed totals, absolute values summed, so refunds do not cancel spend. Empty when
+    there is no store.
+    """
+    path = Path(db_file) if db_file is not None else paths.db_path()
+    if not path.exists():
+        return {}
+    with duckdb.connect(str(path), read_only=True) as con:
+        rows = con.execute(
+            "select scope_type, sum(abs(total_pence))::bigint from spend_groups "
+            "where basis in ('apportioned', 'direct') group by scope_type").fetchall()
+    return {str(s): int(p) for s, p in rows}
 
 
 def tested_counts(b: Boundaries, table: AtomTable) -> tuple[str, ...]:
@@ -329,6 +421,8 @@ def tobler_estimates(b: Boundaries, table: AtomTable, ward_totals: pd.DataFrame,
     """
     from tobler.area_weighted import area_interpolate
 
+    if "scope_type" in ward_totals.columns:
+        ward_totals = ward_totals[ward_totals["scope_type"] == DEFAULT_SCOPE]
     wide = ward_totals.pivot(index="ward_code", columns="quantity", values="ward_total")
     quantities = list(wide.columns)
     source = b.wards[["ward_code", "geometry"]].join(wide, on="ward_code")
@@ -406,7 +500,8 @@ def _notes(table: AtomTable, b: Boundaries, frames: dict[str, pd.DataFrame],
 
 def summary_lines(result: AccuracyResult, level: str = "oa") -> list[str]:
     """One line per key, best first, for the command line: residents and population error."""
-    s = result.summary[result.summary["level"] == level]
+    s = result.summary[(result.summary["level"] == level)
+                       & (result.summary["scope_type"] == DEFAULT_SCOPE)]
     pop = s[s["basis"] == HEADLINE_BASIS].set_index("key").sort_values("total_abs_error_share")
     res = s[s["basis"] == "residents"].set_index("key")
     return [f"{k:<22} residents TAE {res.loc[k, 'total_abs_error_share']:>5.0%}   "
@@ -446,7 +541,7 @@ def _load(path: str) -> pd.DataFrame:
 
 
 def key_error(key: str, basis: str = HEADLINE_BASIS, level: str = "oa", *,
-              errors: pd.DataFrame | None = None) -> KeyError_:
+              errors: pd.DataFrame | None = None, scope: str = DEFAULT_SCOPE) -> KeyError_:
     """How far ``key`` has missed census truth.
 
     Parameters
@@ -462,6 +557,8 @@ def key_error(key: str, basis: str = HEADLINE_BASIS, level: str = "oa", *,
         ``"oa"`` (output areas, about 125 households each) or ``"estate"`` (census clusters).
     errors : DataFrame, optional
         A key error table; the shipped ``key_errors.csv`` by default.
+    scope : str
+        The scope the count was shared over: ``"ward"`` (default) or ``"borough"``.
 
     Returns
     -------
@@ -473,6 +570,8 @@ def key_error(key: str, basis: str = HEADLINE_BASIS, level: str = "oa", *,
         If the table has no such row, naming what it does have.
     """
     table = errors if errors is not None else load_key_errors()
+    if "scope" in table.columns:
+        table = table[table["scope"] == scope]
     row = table[(table["key"] == key) & (table["basis"] == basis) & (table["level"] == level)]
     if row.empty:
         msg = (f"key error table: no row for key '{key}', basis '{basis}', level '{level}'. "
@@ -496,11 +595,42 @@ def service_quantity(service: Service) -> str | None:
     ``residents``; ``None`` when the main key measures an asset (green space, trees, roads,
     bins): that spend follows the asset, which census truth cannot judge.
     """
-    if service.key in CENSUS_KEYS:
-        return service.key
-    if service.key in ASSET_KEYS:
+    return stands_for(service.key, service.alt_keys)
+
+
+def stands_for(key: str, alt_keys: tuple[str, ...] | list[str] = ()) -> str | None:
+    """What a service keyed on ``key`` (alternatives ``alt_keys``) follows: see
+    :func:`service_quantity`, which this is for a service known only by its keys."""
+    if key in CENSUS_KEYS:
+        return key
+    if key in ASSET_KEYS:
         return None
-    return next((k for k in service.alt_keys if k in CENSUS_KEYS), "residents")
+    return next((k for k in alt_keys if k in CENSUS_KEYS), "residents")
+
+
+def key_sentence(key: str, quantity: str | None, level: str = "estate", *,
+                 errors: pd.DataFrame | None = None) -> str:
+    """What census truth says of ``key`` used for a service that follows ``quantity``.
+
+    Each key is scored only against what it stands for, as ``docs/ACCURACY.md`` does: a census
+    key on its own count is that count (exact per output area; the split inside an output area
+    is tested on its own); another key is scored on the count it stands in for; an asset key
+    (``quantity`` None) is not judged by census truth at all.
+    """
+    label = "age groups" if quantity == "age_groups" else (quantity or "")
+    if quantity is None:
+        return (f"key {key} follows an asset (mapped in OpenStreetMap): census truth cannot "
+                "test it. See docs/ACCURACY.md.")
+    if key == quantity:
+        return (f"key {key} is the count the service stands for "
+                f"({KEYS[key].label.lower()}): exact per output area on 2011 Census; inside an "
+                "output area an estate edge cuts, it is split by residential footprint "
+                "(tested in docs/ACCURACY.md).")
+    e = key_error(key, quantity, level, errors=errors)
+    where = "output area" if level == "oa" else "estate"
+    return (f"key {key} stands in for {label}: on 2011 Census it missed them by a total "
+            f"absolute error of {e.total_abs_error_share:.0%} of the count per {where} "
+            f"(9 {where}s in 10 within {e.p90:.0%}) — {e.source}")
 
 
 def key_warnings(catalogue: Catalogue, errors: pd.DataFrame | None = None, *,
@@ -520,7 +650,7 @@ def key_warnings(catalogue: Catalogue, errors: pd.DataFrame | None = None, *,
         stand for teenagers: ``"age_groups"`` tests residents as a stand-in for an age group).
         Default: :func:`service_quantity`.
     include_alt : bool
-        Also check the alternative keys (their spread feeds the low/high range). Off by
+        Also check the alternative keys (they give the figures 'with another key'). Off by
         default: an alternative is often a deliberately different population (dwellings
         beside council households), which this test would call weak.
     level : str
@@ -548,6 +678,8 @@ def key_warnings(catalogue: Catalogue, errors: pd.DataFrame | None = None, *,
     """
     table = errors if errors is not None else load_key_errors()
     table = table[table["level"] == level]
+    if "scope" in table.columns:
+        table = table[table["scope"] == DEFAULT_SCOPE]
     chosen = dict(stands_for or {})
     out = []
     for s in catalogue.services:
@@ -580,7 +712,8 @@ def _warning(s: Service, role: str, row: pd.Series, q: str, best: str, best_shar
 def refresh_accuracy(report_path: Path | str = REPORT_PATH,
                      key_errors_path: Path | str = KEY_ERRORS_PATH,
                      boundaries: Boundaries | None = None,
-                     catalogue: Catalogue | None = None) -> AccuracyResult:
+                     catalogue: Catalogue | None = None,
+                     store: Path | str | None = None) -> AccuracyResult:
     """Run the test, then write the key error table and the report (+ chart).
 
     This is what ``placespend accuracy`` does.
@@ -595,9 +728,16 @@ def refresh_accuracy(report_path: Path | str = REPORT_PATH,
         Defaults to the shipped Camden layers.
     catalogue : Catalogue, optional
         Whose key warnings the report lists; the shipped catalogue by default.
+    store : Path or str, optional
+        The built store whose spend weights the headline by scope (the default store when
+        omitted; no weighting when it does not exist).
     """
-    result = run_accuracy(boundaries)
+    from placespend import intervals
+
+    result = run_accuracy(boundaries, scope_pence=store_scope_pence(store))
     write_key_errors(result, key_errors_path)
+    if not result.distributions.empty and boundaries is None:
+        intervals.write_distributions(result.distributions)
     write_report(result, report_path, catalogue)
     return result
 

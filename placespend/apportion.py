@@ -78,6 +78,7 @@ def apportion(
         Called before each step (for progress display).
     """
     params = {"borough_code": borough_code, "fallback_key": FALLBACK_KEY}
+    _default_intervals(con)
     counts: dict[str, int] = {}
     for step in steps():
         if on_step is not None:
@@ -86,6 +87,16 @@ def apportion(
             match_rules(con)
         counts[step.table] = run_step(con, step, params)
     return counts
+
+
+def _default_intervals(con: duckdb.DuckDBPyConnection) -> None:
+    """Empty interval tables where the caller wrote none: every range is then the figure
+    itself (a build always writes them, see ``placespend.intervals``)."""
+    con.execute("create table if not exists service_quantities "
+                "(service_id varchar, quantity varchar)")
+    con.execute("create table if not exists target_intervals (target_type varchar, "
+                "target_id varchar, scope_type varchar, key varchar, quantity varchar, "
+                "kind varchar, error_group varchar, low_ratio double, high_ratio double)")
 
 
 def match_rules(con: duckdb.DuckDBPyConnection, directory: Path = paths.PIPELINES_DIR) -> int:

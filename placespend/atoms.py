@@ -18,6 +18,7 @@ from placespend.boundaries import Boundaries
 from placespend.keys import CENSUS_KEYS, FALLBACK_KEY, KEYS
 
 MIN_ATOM_M2 = 0.01  # overlay pieces smaller than this are numerical dust
+EDGE_TOLERANCE_M = 0.001  # lines this close on an atom edge are one stretch
 VEHICULAR_HIGHWAYS = (
     "motorway", "trunk", "primary", "secondary", "tertiary", "unclassified", "residential",
     "living_street", "service", "motorway_link", "trunk_link", "primary_link",
@@ -126,7 +127,7 @@ def measure_keys(atoms: gpd.GeoDataFrame, b: Boundaries) -> pd.DataFrame:
         "residential_footprint": overlap_amount(b.buildings.geometry, atoms, shapely.area),
         "green_space": overlap_amount(_parts(green), atoms, shapely.area),
         "trees": count_points(b.trees.geometry, atoms),
-        "road_length": overlap_amount(roads.geometry, atoms, shapely.length),
+        "road_length": line_length(roads.geometry, atoms),
         "waste_points": count_points(waste.geometry, atoms),
     }, index=atoms.index)
 
@@ -142,6 +143,47 @@ def overlap_amount(geoms: gpd.GeoSeries, atoms: gpd.GeoDataFrame, measure) -> pd
         return pd.Series(0.0, index=atoms.index)
     src, dst = atoms.sindex.query(geoms.to_numpy(), predicate="intersects")
     amount = measure(shapely.intersection(geoms.to_numpy()[src], atoms.geometry.to_numpy()[dst]))
+    summed = np.bincount(dst, weights=amount, minlength=len(atoms))
+    return pd.Series(summed, index=atoms.index)
+
+
+def line_length(lines: gpd.GeoSeries, atoms: gpd.GeoDataFrame,
+                tolerance: float = EDGE_TOLERANCE_M) -> pd.Series:
+    """Length of ``lines`` inside each atom, a stretch along a shared atom edge counted once.
+
+    A line running along the edge between two atoms (a road the estate outline follows)
+    intersects both closed polygons, so a plain overlay would count it in each. Such a
+    stretch goes to the first of the atoms it lies on (lowest index, so the result does not
+    depend on the order the lines come in); everything else is measured as
+    :func:`overlap_amount` does.
+
+    Notes
+    -----
+    For line :math:`r` and atom :math:`a`, the length counted is
+    :math:`|r \\cap a| - |e_{ra} \\cap \\bigcup_{b < a} e_{rb}|`, with
+    :math:`e_{ra} = r \\cap a \\cap \\partial a` the part of the line on the atom's edge and the
+    union taken within ``tolerance`` metres (coordinates on a shared edge can differ in the last
+    digits). Summed over atoms, every metre of line inside the atoms counts once.
+    """
+    if lines.empty:
+        return pd.Series(0.0, index=atoms.index)
+    geoms, polys = lines.to_numpy(), atoms.geometry.to_numpy()
+    src, dst = atoms.sindex.query(geoms, predicate="intersects")
+    order = np.lexsort((dst, src))
+    src, dst = src[order], dst[order]
+    pieces = shapely.intersection(geoms[src], polys[dst])
+    amount = shapely.length(pieces)
+    edges = shapely.intersection(pieces, shapely.boundary(polys[dst]))
+    on_edge = shapely.length(edges) > 0
+    shared = on_edge & (pd.Series(src).where(on_edge).duplicated(keep=False).to_numpy())
+    for line in np.unique(src[shared]):
+        claimed = None
+        for i in np.flatnonzero(shared & (src == line)):
+            if claimed is not None:
+                amount[i] -= shapely.length(shapely.intersection(edges[i], claimed))
+                claimed = shapely.union(claimed, shapely.buffer(edges[i], tolerance))
+            else:
+                claimed = shapely.buffer(edges[i], tolerance)
     summed = np.bincount(dst, weights=amount, minlength=len(atoms))
     return pd.Series(summed, index=atoms.index)
 

@@ -31,6 +31,7 @@ from placespend import (
     catalogue,
     demo,
     ingest,
+    intervals,
     paths,
     store,
 )
@@ -215,6 +216,10 @@ def _write_reference(con: duckdb.DuckDBPyConnection, cat, bounds, atom_table) ->
     write_table(con, "atoms", pd.DataFrame(atom_table.atoms.drop(columns="geometry")))
     write_table(con, "atom_keys", atom_table.long_keys())
     write_table(con, "key_errors", accuracy.load_key_errors())
+    write_table(con, "target_intervals", intervals.target_intervals(atom_table))
+    write_table(con, "service_quantities", pd.DataFrame(
+        [(s.id, accuracy.service_quantity(s) or "") for s in cat.services],
+        columns=["service_id", "quantity"]))
     write_table(con, "estates", _with_wkb(bounds.estates))
     write_table(con, "wards", _with_wkb(bounds.wards))
 

@@ -223,7 +223,7 @@ def estates(
     out.print(
         f"{len(shown)} of {len(totals)} estates. 'derived' boundaries are census clusters made "
         "by placespend, not official estate boundaries. Homes = estimated households. Range = "
-        "least and most over the services' alternative keys."
+        "calibrated interval (nominally 80%, measured on census truth; docs/ACCURACY.md)."
     )
 
 

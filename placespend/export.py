@@ -38,6 +38,8 @@ EXPORT_COLUMNS = [
     "amount_gbp",
     "low_gbp",
     "high_gbp",
+    "another_key_low_gbp",
+    "another_key_high_gbp",
 ]
 
 
@@ -242,6 +244,8 @@ def export_table(rows: pd.DataFrame, data_label: str) -> pd.DataFrame:
     out = rows.copy()
     for col in ("amount", "low", "high"):
         out[f"{col}_gbp"] = out[f"{col}_pence"].map(gbp)
+    out["another_key_low_gbp"] = out["alt_low_pence"].map(gbp)
+    out["another_key_high_gbp"] = out["alt_high_pence"].map(gbp)
     out = out[EXPORT_COLUMNS]
     out["data"] = data_label
     return neutralise(out)

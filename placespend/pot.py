@@ -49,7 +49,7 @@ from decimal import ROUND_HALF_UP, Decimal
 import duckdb
 import pandas as pd
 
-from placespend import _texts
+from placespend import _texts, intervals
 from placespend._pdf import Document
 from placespend._sql import query
 from placespend.demo import DEMO_LABEL
@@ -65,7 +65,8 @@ from placespend.export import (
 SCHEMA_NAME = "placespend.pot_brief"
 SCHEMA_VERSION = 1
 
-LINE_COLUMNS = ["service_id", "service", "amount_pence", "low_pence", "high_pence"]
+LINE_COLUMNS = ["service_id", "service", "amount_pence", "low_pence", "high_pence",
+                "alt_low_pence", "alt_high_pence", "error_group"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -74,7 +75,8 @@ class Pot:
 
     ``share = total_pence / estate_total_pence`` (0 when the estate has no spend);
     ``per_household_pence = round(total_pence / households_est)`` (``None`` without
-    households); ``low_pence``/``high_pence`` are the sums of the lines' lows and highs.
+    households); ``low_pence``/``high_pence`` combine the lines' calibrated intervals
+    (:func:`placespend.intervals.combine`: errors of one count add, counts in quadrature).
     """
 
     estate_id: str
@@ -158,6 +160,7 @@ def size_pot(
     chosen = list(dict.fromkeys(service_ids))
     lines = _lines(con, estate_id, year, chosen)
     total = int(lines["amount_pence"].sum())
+    combined = intervals.combine(lines)  # the services' errors need not all go one way
     estate_total = _estate_total(con, estate_id, year)
     households = _number(profile["households_est"])
     previous = _previous_year(year)
@@ -171,8 +174,8 @@ def size_pot(
         financial_year=year,
         lines=lines,
         total_pence=total,
-        low_pence=int(lines["low_pence"].sum()),
-        high_pence=int(lines["high_pence"].sum()),
+        low_pence=combined[0],
+        high_pence=combined[1],
         estate_total_pence=estate_total,
         share=total / estate_total if estate_total else 0.0,
         households_est=households,
@@ -516,7 +519,7 @@ def _lines(con, estate_id: str, year: str, service_ids: list[str]) -> pd.DataFra
             "placespend/data/catalogue.yaml (or your --catalogue)."
         )
         raise PlacespendError(msg)
-    for col in ("amount_pence", "low_pence", "high_pence"):
+    for col in ("amount_pence", "low_pence", "high_pence", "alt_low_pence", "alt_high_pence"):
         lines[col] = lines[col].astype("int64")
     return lines[LINE_COLUMNS].reset_index(drop=True)
 

@@ -26,7 +26,7 @@ from shapely import wkb
 from placespend import __version__, _texts, export
 from placespend._pdf import Document
 from placespend._sql import query
-from placespend.accuracy import key_error
+from placespend.accuracy import key_sentence, stands_for
 from placespend.build import read_build_info
 from placespend.errors import PlacespendError
 from placespend.reconcile import reconcile
@@ -352,7 +352,7 @@ def _round_or_none(value: object) -> int | None:
 
 def _by_service_sheet(ws: WriteOnlyWorksheet, facts: _Facts) -> None:
     columns = [*export.EXPORT_COLUMNS, "data"]
-    _widths(ws, (18, 28, 12, 40, 30, 10, 22, 20, 14, 14, 14, 40))
+    _widths(ws, (18, 28, 12, 40, 30, 10, 22, 20, 14, 14, 14, 18, 18, 40))
     ws.freeze_panes = "A2"
     _header(ws, columns)
     for r in facts.rows.itertuples():
@@ -360,7 +360,8 @@ def _by_service_sheet(ws: WriteOnlyWorksheet, facts: _Facts) -> None:
                   bool(r.delegable), r.basis, r.key]
         cells = [_cell(ws, v) for v in values]
         cells += [_cell(ws, _pounds(v), money=True)
-                  for v in (r.amount_pence, r.low_pence, r.high_pence)]
+                  for v in (r.amount_pence, r.low_pence, r.high_pence, r.alt_low_pence,
+                            r.alt_high_pence)]
         cells.append(_cell(ws, facts.label))
         ws.append(cells)
 
@@ -399,14 +400,15 @@ def _method_sheet(ws: WriteOnlyWorksheet, facts: _Facts, con) -> None:
     notes += [
         ("basis", "direct = paid under this estate's own contract; apportioned (borough) / "
                   "apportioned (ward) = shared out from a borough- or ward-wide group."),
-        ("key", "what the group was shared out by (see docs/METHOD.md); low and high use the "
-                "service's alternative keys."),
+        ("key", "what the group was shared out by (see docs/METHOD.md); low and high are the "
+                "calibrated interval; the service's alternative keys give the figures with "
+                "another key, a sensitivity shown apart from it."),
         ("source lines", "every payment line in a group reaching the estate, payee as "
                          "published (REDACTED stays REDACTED). estate_share_gbp_approx = the "
                          "line x the group's share reaching the estate: for tracing only; the "
                          "exact figures are on 'by service'."),
     ]
-    notes += [(f"key {k}", s) for k, s in _key_sentences(con, facts.rows["key"])]
+    notes += [(f"key {k}", s) for k, s in _key_sentences(con, facts.rows)]
     notes += [(f"licence {i}", line) for i, line in enumerate(_texts.LICENCES, start=1)]
     info = read_build_info(con)
     notes.append(("build", f"placespend {info.get('placespend_version')}, built "
@@ -415,15 +417,27 @@ def _method_sheet(ws: WriteOnlyWorksheet, facts: _Facts, con) -> None:
         ws.append([_cell(ws, topic, bold=True), _cell(ws, note, wrap=True)])
 
 
-def _key_sentences(con, keys: pd.Series) -> list[tuple[str, str]]:
-    """The measured estate-level error of each key used (where the self-test has one)."""
+def _key_sentences(con, rows: pd.DataFrame) -> list[tuple[str, str]]:
+    """What census truth says of each key used, scored against what it stands for there.
+
+    A key serving services that follow different counts gets one sentence per count.
+    """
     errors = query(con, "key_errors")
+    keys = con.sql("select service_id, key, is_main from service_keys").df()
+    main = keys[keys["is_main"]].set_index("service_id")["key"]
+    alts = keys[~keys["is_main"]].groupby("service_id")["key"].agg(tuple)
+    pairs = {}
+    for service_id, key in rows[["service_id", "key"]].itertuples(index=False, name=None):
+        if key and service_id in main.index:
+            q = stands_for(main[service_id], alts.get(service_id, ()))
+            pairs.setdefault((key, q), []).append(service_id)
     out = []
-    for key in sorted({k for k in keys if k}):
+    for (key, q), services in sorted(pairs.items(), key=lambda kv: (kv[0][0], str(kv[0][1]))):
         try:
-            out.append((key, key_error(key, level="estate", errors=errors).sentence()))
+            text = key_sentence(key, q, "estate", errors=errors)
         except PlacespendError:
-            out.append((key, "not measured by the census self-test (not a census-like key)."))
+            text = f"key {key} is not measured by the census self-test for {q}."
+        out.append((key, f"{text} Used for: {', '.join(sorted(set(services)))}."))
     return out
 
 

@@ -20,7 +20,7 @@ import duckdb
 import pandas as pd
 
 from placespend import build as build_mod
-from placespend import export, maps, paths, store
+from placespend import export, intervals, maps, paths, store
 from placespend._sql import query
 from placespend.errors import PlacespendError
 from placespend.keys import KEYS
@@ -322,7 +322,10 @@ def map_table(
     all_total = rows.groupby("estate_id")["amount_pence"].sum()
     if service_ids is not None:
         rows = rows[rows["service_id"].isin(list(service_ids))]
-    sums = rows.groupby("estate_id")[["amount_pence", "low_pence", "high_pence"]].sum()
+    sums = rows.groupby("estate_id")[["amount_pence"]].sum()
+    ranges = {e: intervals.combine(g) for e, g in rows.groupby("estate_id")}
+    sums["low_pence"] = [ranges[e][0] for e in sums.index]
+    sums["high_pence"] = [ranges[e][1] for e in sums.index]
     out = shapes.merge(sums, left_on="estate_id", right_index=True, how="left")
     for col in ("amount_pence", "low_pence", "high_pence"):
         out[col] = out[col].fillna(0).astype("int64")

@@ -27,7 +27,9 @@ from placespend import accuracy
 from placespend.accuracy import (
     KeyError_,
     key_error,
+    key_sentence,
     key_warnings,
+    load_key_errors,
     refresh_accuracy,
     run_accuracy,
     service_quantity,
@@ -252,3 +254,46 @@ def test_command_writes_report_chart_and_table(tmp_path):
     assert (report.parent / accuracy.CHART_NAME).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     written = pd.read_csv(table)
     assert set(written["key"]) == set(KEYS) and (written["source"] == accuracy.SOURCE).all()
+
+
+def test_key_sentence_scores_a_key_against_what_it_stands_for():
+    errors = load_key_errors()
+    own = key_sentence("council_households", "council_households", errors=errors)
+    assert "is the count the service stands for" in own and "%" not in own
+    stand_in = key_sentence("area", "residents", "oa", errors=errors)
+    tae = key_error("area", "residents", "oa", errors=errors).total_abs_error_share
+    assert f"{tae:.0%}" in stand_in and "stands in for residents" in stand_in
+    assert "cannot test" in key_sentence("trees", None)
+
+
+def test_one_ward_borough_scope_equals_ward_scope_by_hand(boxed):
+    s = boxed.summary.set_index(["level", "basis", "key", "scope_type"])["total_abs_error_share"]
+    ward = s.xs("ward", level="scope_type")
+    borough = s.xs("borough", level="scope_type")
+    pd.testing.assert_series_equal(ward, borough.reindex(ward.index))
+    assert boxed.figure("area", "residents", "oa", "borough")["total_abs_error_share"] == \
+        pytest.approx(0.5)
+
+
+def test_borough_scope_conserves_the_borough_total(shipped):
+    e = shipped.scoped_errors
+    e = e[(e["level"] == "oa") & (e["scope_type"] == "borough")]
+    sums = e.groupby(["quantity", "key"])[["truth", "estimate"]].sum()
+    np.testing.assert_allclose(sums["estimate"], sums["truth"], rtol=1e-9)
+    assert e.groupby(["quantity", "key"]).size().eq(749).all()
+
+
+def test_borough_scope_misses_more_than_ward_scope(shipped):
+    for key, q in (("area", "residents"), ("households", "council_households")):
+        assert (shipped.figure(key, q, "oa", "borough")["total_abs_error_share"]
+                > shipped.figure(key, q, "oa", "ward")["total_abs_error_share"])
+
+
+def test_headline_is_weighted_by_the_pounds_each_scope_carries(shipped):
+    weights = {"borough": 3, "ward": 1, "estate": 1}
+    r = accuracy.AccuracyResult(**{**shipped.__dict__, "scope_pence": weights})
+    b = r.figure("area", "residents", "oa", "borough")["total_abs_error_share"]
+    w = r.figure("area", "residents", "oa", "ward")["total_abs_error_share"]
+    assert r.weighted_share("area", "residents") == pytest.approx((3 * b + w) / 5)
+    assert math.isnan(shipped.__class__(**{**shipped.__dict__, "scope_pence": {}})
+                      .weighted_share("area", "residents"))

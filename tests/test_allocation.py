@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 from conftest import BOROUGH, contract_rows, payment_rows
 
@@ -14,9 +15,10 @@ def _run(con, payments, contracts=None):
     apportion(con, borough_code=BOROUGH)
 
 
-def _place(con, service_id, scope_type=None):
-    sql = """
-        select target_id, sum(amount_pence), sum(low_pence), sum(high_pence)
+def _place(con, service_id, scope_type=None, *, alt=False):
+    lo, hi = ("alt_low_pence", "alt_high_pence") if alt else ("low_pence", "high_pence")
+    sql = f"""
+        select target_id, sum(amount_pence), sum({lo}), sum({hi})
         from place_spend where service_id = ? and (? is null or scope_type = ?)
         group by target_id order by target_id
     """
@@ -32,14 +34,32 @@ def test_borough_wide_spend_is_shared_by_households(two_ward_con):
     assert amounts == {"E1": 30_000, "W1": 10_000, "E2": 20_000, "W2": 40_000}
 
 
-def test_alternative_key_gives_low_and_high(two_ward_con):
+def test_alternative_key_gives_the_figures_with_another_key(two_ward_con):
     _run(two_ward_con, payment_rows([("Acme", "Caretaking", 100_000)]))
-    got = _place(two_ward_con, "caretaking")
+    got = _place(two_ward_con, "caretaking", alt=True)
     # by area 100 : 300 : 100 : 100 of 600 -> 16666.67 each for E1, E2, W2 (ties to estates first)
     assert got["E1"] == (30_000, 16_667, 30_000)
     assert got["W1"] == (10_000, 10_000, 50_000)
     assert got["E2"] == (20_000, 16_667, 20_000)
     assert got["W2"] == (40_000, 16_666, 40_000)
+
+
+def test_interval_is_the_figure_times_its_ratios_and_apart_from_another_key(two_ward_con):
+    ratios = pd.DataFrame([(t_type, t, "borough", "households", "households", "split",
+                            "households", 0.75, 1.5)
+                           for t_type, t in (("estate", "E1"), ("estate", "E2"),
+                                             ("residual", "W1"), ("residual", "W2"))],
+                          columns=["target_type", "target_id", "scope_type", "key",
+                                   "quantity", "kind", "error_group", "low_ratio",
+                                   "high_ratio"])
+    two_ward_con.execute("drop table if exists target_intervals")
+    write_table(two_ward_con, "target_intervals", ratios)
+    _run(two_ward_con, payment_rows([("Acme", "Caretaking", 100_000)]))
+    got = _place(two_ward_con, "caretaking")
+    # households 30 : 10 : 20 : 40 of 100 -> 30,000 etc.; interval x0.75 and x1.5
+    assert got["E1"] == (30_000, 22_500, 45_000)
+    assert got["W2"] == (40_000, 30_000, 60_000)
+    assert _place(two_ward_con, "caretaking", alt=True)["E1"] == (30_000, 16_667, 30_000)
 
 
 def test_partly_covered_ward_sends_only_covered_share_to_estates(two_ward_con):

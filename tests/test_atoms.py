@@ -6,13 +6,14 @@ import time
 
 import numpy as np
 import pytest
+import shapely
 from _geo_fixtures import COUNTS_A, COUNTS_B, boundaries, gdf, small_areas
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from shapely import box
+from shapely import LineString, box
 
 from placespend import paths
-from placespend.atoms import build_atoms, estate_estimates, estate_totals
+from placespend.atoms import VEHICULAR_HIGHWAYS, build_atoms, estate_estimates, estate_totals
 from placespend.boundaries import empty_layer as empty
 from placespend.boundaries import load_boundaries
 from placespend.keys import CENSUS_KEYS, KEYS
@@ -143,3 +144,36 @@ def test_shipped_atoms_conserve_census_totals_quickly():
     est = estate_estimates(b, table).set_index("estate_id")
     shipped = b.estates.set_index("estate_id")["households_est"]
     assert np.allclose(est["households_est"], shipped.loc[est.index], atol=0.1)
+
+
+def test_road_along_a_shared_atom_edge_is_counted_once():
+    # Edge Road runs along x=50, the edge between E1 and the rest of A, for its whole 100 m;
+    # Cross Road crosses that edge (50 m each side) and is not affected.
+    roads = gdf([{"name": "Edge Road", "highway": "residential",
+                  "geometry": LineString([(50, 0), (50, 100)])},
+                 {"name": "Cross Road", "highway": "residential",
+                  "geometry": LineString([(0, 50), (100, 50)])}])
+    table = build_atoms(boundaries(roads=roads))
+    pieces = _by_piece(table)
+    assert pieces["road_length"].sum() == pytest.approx(200.0)
+    assert pieces.loc[("A", "W1", "E1"), "road_length"] + pieces.loc[
+        ("A", "W1", "-"), "road_length"] == pytest.approx(200.0)
+    # the shared stretch goes whole to one atom, never split or doubled
+    assert sorted(pieces.loc[[("A", "W1", "E1"), ("A", "W1", "-")], "road_length"]) == \
+        pytest.approx([50.0, 150.0])
+
+
+def test_road_along_a_ward_edge_with_float_noise_is_counted_once():
+    # along x=150 (the W1/W2 edge), off by a micrometre: still the same stretch
+    roads = gdf([{"name": "Ward Road", "highway": "residential",
+                  "geometry": LineString([(150.000001, 0), (150.000001, 100)])}])
+    pieces = _by_piece(build_atoms(boundaries(roads=roads)))
+    assert pieces["road_length"].sum() == pytest.approx(100.0, abs=1e-3)
+
+
+def test_shipped_road_length_sums_to_the_boroughs_roads_within_a_metre():
+    b = load_boundaries()
+    table = build_atoms(b)
+    roads = b.roads[b.roads["highway"].isin(VEHICULAR_HIGHWAYS)]
+    inside = shapely.intersection(roads.geometry.to_numpy(), table.atoms.union_all())
+    assert table.keys["road_length"].sum() == pytest.approx(shapely.length(inside).sum(), abs=1.0)

@@ -66,7 +66,7 @@ def test_export_of_one_estate_equals_its_total_in_the_store(default_home, tmp_pa
     assert result.exit_code == 0
     (csv_path,) = tmp_path.glob("SYNTHETIC_DEMO_*.csv")
     rows = pd.read_csv(csv_path, dtype={"amount_gbp": str})
-    assert list(rows.columns[:11]) == export.EXPORT_COLUMNS
+    assert list(rows.columns[:13]) == export.EXPORT_COLUMNS
     exported = sum(Decimal(v) for v in rows["amount_gbp"])
     with store.connect(db_path(default_home)) as con:
         totals = export.estate_totals(con, "2024-25").set_index("estate_id")

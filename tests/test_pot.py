@@ -13,7 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pypdf import PdfReader
 
-from placespend import export, pot, store
+from placespend import export, intervals, pot, store
 from placespend.catalogue import load_catalogue
 from placespend.demo import DEMO_LABEL
 from placespend.errors import PlacespendError
@@ -59,13 +59,16 @@ def test_pot_equals_the_sum_of_those_services_rows_in_the_export(con, hilgrove, 
     rows = export.estate_rows(con, hilgrove, YEAR)
     chosen = rows[rows["service_id"].isin(pot.delegable_services(con))]
     assert hilgrove_pot.total_pence == int(chosen["amount_pence"].sum()) > 0
-    assert hilgrove_pot.low_pence == int(chosen["low_pence"].sum())
-    assert hilgrove_pot.high_pence == int(chosen["high_pence"].sum())
+    # the pot's interval combines the services' (errors of one count add, counts in quadrature)
+    assert (hilgrove_pot.low_pence, hilgrove_pot.high_pence) == intervals.combine(chosen)
+    assert int(chosen["low_pence"].sum()) < hilgrove_pot.low_pence < hilgrove_pot.total_pence
+    assert hilgrove_pot.total_pence < hilgrove_pot.high_pence < int(chosen["high_pence"].sum())
     by_service = chosen.groupby("service_id")["amount_pence"].sum()
     lines = hilgrove_pot.lines.set_index("service_id")["amount_pence"]
     assert lines.to_dict() == {k: int(v) for k, v in by_service.items()}
     assert list(hilgrove_pot.lines.columns) == [
-        "service_id", "service", "amount_pence", "low_pence", "high_pence"]
+        "service_id", "service", "amount_pence", "low_pence", "high_pence", "alt_low_pence",
+        "alt_high_pence", "error_group"]
 
 
 def test_share_and_per_household_arithmetic(con, hilgrove, hilgrove_pot):

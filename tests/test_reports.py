@@ -4,6 +4,7 @@ carry the licences and the data label, and never let a payee or a name run as a 
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from decimal import Decimal
 
@@ -111,8 +112,9 @@ def test_by_service_sums_to_the_estate_total_to_the_penny(con, hilgrove, workboo
     rows = _frame(book["by service"])
     totals = export.estate_totals(con, year).set_index("estate_id").loc[hilgrove]
     assert _pence(rows["amount_gbp"]) == int(totals["total_pence"]) > 0
-    assert _pence(rows["low_gbp"]) == int(totals["low_pence"])
-    assert _pence(rows["high_gbp"]) == int(totals["high_pence"])
+    # the estate's interval is narrower than its lines' lows and highs added up
+    assert _pence(rows["low_gbp"]) < int(totals["low_pence"]) < int(totals["total_pence"])
+    assert int(totals["total_pence"]) < int(totals["high_pence"]) < _pence(rows["high_gbp"])
     summary = dict(book["summary"].iter_rows(min_row=2, values_only=True))
     assert _pence([summary["total_gbp"]]) == int(totals["total_pence"])
     assert summary["financial_year"] == (year or "all years")
@@ -296,3 +298,15 @@ def test_outline_draws_polygons_and_survives_an_empty_geometry():
     assert right == pytest.approx(doc.pdf.l_margin + 50)
     doc.outline(Polygon(), 50, "empty")
     assert doc.output().startswith(b"%PDF")
+
+
+def test_method_sheet_scores_each_key_only_against_what_it_stands_for(workbook):
+    notes = {str(r[0]): str(r[1]) for r in workbook["method"].iter_rows(values_only=True)
+             if r[0] and str(r[0]).startswith("key ")}
+    council = [n for t, n in notes.items() if t == "key council_households"]
+    assert council and all("is the count the service stands for" in n for n in council)
+    assert not any("population counts" in n for n in notes.values())
+    for n in notes.values():
+        if "stands in for" in n:
+            key, quantity = re.match(r"key (\w+) stands in for ([\w ]+):", n).groups()
+            assert key != quantity.replace(" ", "_")

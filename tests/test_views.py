@@ -87,9 +87,11 @@ def test_overview_provenance_and_services_agree_to_the_penny(con, estate_id):
     ov = views.estate_overview(con, estate_id, YEAR)
     rows = views.provenance(con, estate_id, YEAR)
     assert rows["amount_pence"].sum() == ov.total_pence
-    assert rows["low_pence"].sum() == ov.low_pence
+    # the estate's interval combines its lines without making every error go the same way:
+    # narrower than the lines' lows and highs added up, around the same central figure
+    assert rows["low_pence"].sum() < ov.low_pence < ov.total_pence
+    assert ov.total_pence < ov.high_pence < rows["high_pence"].sum()
     assert views.by_service(rows)["amount_pence"].sum() == ov.total_pence
-    assert ov.low_pence <= ov.total_pence <= ov.high_pence
     assert ov.wards == "South Hampstead"
     assert "not an official" in ov.boundary
     assert all(h.startswith(("by ", "the estate's own contract")) for h in rows["how"])

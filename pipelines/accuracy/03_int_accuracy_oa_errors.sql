@@ -1,7 +1,7 @@
 -- 03_int_accuracy_oa_errors: each estimate against the census count of its output area.
 -- inputs : accuracy_oa_estimates, accuracy_truth
 -- output : accuracy_oa_errors
--- grain  : one row per (quantity, key, area_code)
+-- grain  : one row per (quantity, key, scope_type, area_code)
 -- units  : truth, estimate, error, abs_error in the count's own unit; rel_error a fraction
 --          (|estimate - truth| / truth), NULL where the truth is 0 (undefined)
 create or replace table accuracy_oa_errors as
@@ -11,6 +11,7 @@ joined as (
     select
         e.quantity,
         e.key,
+        e.scope_type,
         e.area_code,
         t.truth,
         e.estimate,
@@ -24,6 +25,7 @@ final as (
     select
         quantity,
         key,
+        scope_type,
         area_code,
         truth,
         estimate,

@@ -2,7 +2,7 @@
 -- up each tested estate (census clusters: the areas mostly inside them), then compared.
 -- inputs : accuracy_oa_errors, accuracy_estate_oas
 -- output : accuracy_estate_errors
--- grain  : one row per (quantity, key, estate_id)
+-- grain  : one row per (quantity, key, scope_type, estate_id)
 -- units  : truth, estimate, error, abs_error in the count's own unit; rel_error a fraction,
 --          NULL where the truth is 0
 create or replace table accuracy_estate_errors as
@@ -12,6 +12,7 @@ summed as (
     select
         e.quantity,
         e.key,
+        e.scope_type,
         m.estate_id,
         count(*) as n_oas,
         sum(e.truth) as truth,
@@ -20,13 +21,14 @@ summed as (
     from accuracy_oa_errors as e
     inner join accuracy_estate_oas as m
         on m.area_code = e.area_code
-    group by e.quantity, e.key, m.estate_id
+    group by e.quantity, e.key, e.scope_type, m.estate_id
 ),
 
 final as (
     select
         quantity,
         key,
+        scope_type,
         estate_id,
         n_oas,
         truth,

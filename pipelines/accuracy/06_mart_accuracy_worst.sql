@@ -2,7 +2,8 @@
 -- inputs : accuracy_oa_errors, accuracy_estate_errors
 -- params : $n_worst (how many areas to keep per level, count and key)
 -- output : accuracy_worst
--- grain  : one row per (level, quantity, key, area_id), at most n_worst per (level, quantity, key)
+-- grain  : one row per (level, scope_type, quantity, key, area_id), at most n_worst per
+--          (level, scope_type, quantity, key)
 -- units  : truth, estimate, error in the count's own unit; rel_error a fraction (NULL if truth 0)
 -- Ranked by absolute error (people or households misplaced), not by relative error, which is
 -- loudest on areas with a handful of people.
@@ -10,12 +11,14 @@ create or replace table accuracy_worst as
 with
 
 errors as (
-    select 'oa' as level, quantity, key, area_code as area_id, truth, estimate, error,
-           abs_error, rel_error
+    select
+        'oa' as level, scope_type, quantity, key, area_code as area_id, truth, estimate,
+        error, abs_error, rel_error
     from accuracy_oa_errors
     union all
-    select 'estate' as level, quantity, key, estate_id as area_id, truth, estimate, error,
-           abs_error, rel_error
+    select
+        'estate' as level, scope_type, quantity, key, estate_id as area_id, truth, estimate,
+        error, abs_error, rel_error
     from accuracy_estate_errors
 ),
 
@@ -23,17 +26,17 @@ ranked as (
     select
         *,
         row_number() over (
-            partition by level, quantity, key
+            partition by level, scope_type, quantity, key
             order by abs_error desc, area_id
         ) as rank
     from errors
 ),
 
 final as (
-    select level, quantity, key, rank, area_id, truth, estimate, error, rel_error
+    select level, scope_type, quantity, key, rank, area_id, truth, estimate, error, rel_error
     from ranked
     where rank <= $n_worst
 )
 
 select * from final
-order by level, quantity, key, rank
+order by level, scope_type, quantity, key, rank

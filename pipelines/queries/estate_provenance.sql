@@ -15,7 +15,9 @@ spend as (
         key,
         sum(amount_pence)::bigint as amount_pence,
         sum(low_pence)::bigint as low_pence,
-        sum(high_pence)::bigint as high_pence
+        sum(high_pence)::bigint as high_pence,
+        sum(alt_low_pence)::bigint as alt_low_pence,
+        sum(alt_high_pence)::bigint as alt_high_pence
     from place_spend
     where target_type = 'estate'
         and target_id = $estate_id
@@ -41,7 +43,9 @@ final as (
         coalesce(s.key, '') as key,
         s.amount_pence,
         s.low_pence,
-        s.high_pence
+        s.high_pence,
+        s.alt_low_pence,
+        s.alt_high_pence
     from spend as s
     inner join services as v using (service_id)
     left join wards as w on s.scope_type = 'ward' and w.ward_code = s.scope_code

@@ -13,9 +13,12 @@ spend as (
         basis,
         scope_type,
         key,
+        error_group,
         sum(amount_pence)::bigint as amount_pence,
         sum(low_pence)::bigint as low_pence,
-        sum(high_pence)::bigint as high_pence
+        sum(high_pence)::bigint as high_pence,
+        sum(alt_low_pence)::bigint as alt_low_pence,
+        sum(alt_high_pence)::bigint as alt_high_pence
     from place_spend
     where target_type = 'estate'
         and (cast($estate_id as varchar) is null or target_id = $estate_id)
@@ -37,7 +40,10 @@ final as (
         coalesce(s.key, '') as key,
         s.amount_pence,
         s.low_pence,
-        s.high_pence
+        s.high_pence,
+        s.alt_low_pence,
+        s.alt_high_pence,
+        s.error_group
     from spend as s
     inner join estates as e using (estate_id)
     inner join services as v using (service_id)

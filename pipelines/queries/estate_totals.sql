@@ -3,14 +3,40 @@
 -- params : $financial_year (NULL = every year, summed)
 -- grain  : one row per estate
 -- units  : *_pence integer pence; households_est households
+-- The range combines the lines' intervals without assuming every error goes the same way:
+-- lines of one error_group (one count, or one asset key) err together, so their distances to
+-- low and high add; groups are taken as independent, so those sums add in quadrature
+--     high = total + floor(sqrt(sum_g up_g^2)),  low = total - floor(sqrt(sum_g down_g^2)),
+-- as placespend.intervals.combine does. alt_low/alt_high: the sums "with another key".
 with
+
+grouped as (
+    select
+        target_id as estate_id,
+        error_group,
+        sum(high_pence - amount_pence)::double as up,
+        sum(amount_pence - low_pence)::double as down
+    from place_spend
+    where target_type = 'estate'
+        and (cast($financial_year as varchar) is null or financial_year = $financial_year)
+    group by target_id, error_group
+),
+
+spread as (
+    select
+        estate_id,
+        floor(sqrt(sum(up * up)))::bigint as up_pence,
+        floor(sqrt(sum(down * down)))::bigint as down_pence
+    from grouped
+    group by estate_id
+),
 
 spend as (
     select
         p.target_id as estate_id,
         sum(p.amount_pence)::bigint as total_pence,
-        sum(p.low_pence)::bigint as low_pence,
-        sum(p.high_pence)::bigint as high_pence,
+        sum(p.alt_low_pence)::bigint as alt_low_pence,
+        sum(p.alt_high_pence)::bigint as alt_high_pence,
         sum(case when p.basis = 'direct' then p.amount_pence else 0 end)::bigint as direct_pence,
         sum(case when v.delegable then p.amount_pence else 0 end)::bigint as delegable_pence
     from place_spend as p
@@ -29,14 +55,17 @@ final as (
         e.households_est,
         e.council_households_est,
         coalesce(s.total_pence, 0) as total_pence,
-        coalesce(s.low_pence, 0) as low_pence,
-        coalesce(s.high_pence, 0) as high_pence,
+        coalesce(s.total_pence - r.down_pence, 0) as low_pence,
+        coalesce(s.total_pence + r.up_pence, 0) as high_pence,
+        coalesce(s.alt_low_pence, 0) as alt_low_pence,
+        coalesce(s.alt_high_pence, 0) as alt_high_pence,
         coalesce(s.direct_pence, 0) as direct_pence,
         coalesce(s.delegable_pence, 0) as delegable_pence,
         case when e.households_est > 0
              then coalesce(s.total_pence, 0) / e.households_est end as per_household_pence
     from estates as e
     left join spend as s using (estate_id)
+    left join spread as r using (estate_id)
 )
 
 select * from final

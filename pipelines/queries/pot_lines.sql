@@ -17,7 +17,10 @@ spend as (
         service_id,
         sum(amount_pence)::bigint as amount_pence,
         sum(low_pence)::bigint as low_pence,
-        sum(high_pence)::bigint as high_pence
+        sum(high_pence)::bigint as high_pence,
+        sum(alt_low_pence)::bigint as alt_low_pence,
+        sum(alt_high_pence)::bigint as alt_high_pence,
+        max(error_group) as error_group
     from place_spend
     where target_type = 'estate'
         and target_id = $estate_id
@@ -32,7 +35,10 @@ final as (
         c.service,
         coalesce(s.amount_pence, 0)::bigint as amount_pence,
         coalesce(s.low_pence, 0)::bigint as low_pence,
-        coalesce(s.high_pence, 0)::bigint as high_pence
+        coalesce(s.high_pence, 0)::bigint as high_pence,
+        coalesce(s.alt_low_pence, 0)::bigint as alt_low_pence,
+        coalesce(s.alt_high_pence, 0)::bigint as alt_high_pence,
+        s.error_group
     from chosen as c
     left join spend as s using (service_id)
 )
