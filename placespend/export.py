@@ -5,7 +5,6 @@ Amounts stay integer pence until the edge, where they become exact decimal strin
 
 from __future__ import annotations
 
-import difflib
 import re
 from decimal import Decimal
 from pathlib import Path
@@ -15,10 +14,10 @@ import geopandas as gpd
 import pandas as pd
 from shapely import wkb
 
+from placespend import estate_names
 from placespend._sql import query
 from placespend.build import read_build_info
 from placespend.demo import DEMO_LABEL
-from placespend.errors import PlacespendError
 
 EXPORT_COLUMNS = [
     "estate_id",
@@ -122,22 +121,22 @@ def estate_totals(con: duckdb.DuckDBPyConnection, financial_year: str | None) ->
     return query(con, "estate_totals", financial_year=financial_year)
 
 
+def estate_index(con: duckdb.DuckDBPyConnection) -> estate_names.EstateIndex:
+    """The search index over the store's estates: ids, display names and aliases."""
+    estates = con.execute("select * exclude (geometry_wkb) from estates").df()
+    return estate_names.EstateIndex.from_frame(estates)
+
+
 def resolve_estate(con: duckdb.DuckDBPyConnection, text: str) -> str:
-    """An estate id from an id or a unique part of a name (case-insensitive)."""
-    estates = con.execute("select estate_id, name from estates").df()
-    if text in set(estates["estate_id"]):
-        return text
-    hits = estates[estates["name"].str.contains(text, case=False, regex=False)]
-    if len(hits) == 1:
-        return str(hits["estate_id"].iloc[0])
-    if len(hits) > 1:
-        listed = "; ".join(f"{r.estate_id} ({r.name})" for r in hits.itertuples())
-        msg = f"'{text}' matches {len(hits)} estates: {listed}. Give one estate id."
-        raise PlacespendError(msg)
-    close = difflib.get_close_matches(text, estates["name"].tolist(), n=3, cutoff=0.5)
-    hint = f" Did you mean: {', '.join(close)}?" if close else ""
-    msg = f"No estate matches '{text}'.{hint} Run `placespend estates` to list them."
-    raise PlacespendError(msg)
+    """An estate id from its id, name or any alias, ignoring case and punctuation (see
+    :mod:`placespend.estate_names`); a unique part of a name also works.
+
+    Raises
+    ------
+    PlacespendError
+        Naming every match when several estates fit, or the nearest names when none does.
+    """
+    return estate_index(con).resolve(text)
 
 
 def estate_rows(
