@@ -9,9 +9,9 @@ only). The steps, each a function below:
    (``council_households / households``).
 2. **Groups**: blocks in output areas with at least ``GROW_SHARE`` council renting, linked when
    they stand within ``ADJACENT_M`` of each other, or within ``SAME_STREET_M`` on the same
-   addressed street, never across a through road (``SPLITTING_ROADS``). A group is kept when it holds a block in an
-   output area where council renting is well above the borough's 23% (``SEED_SHARE``), or
-   when its blocks' footprint-weighted share is at least ``GROUP_SHARE``.
+   addressed street, never across a through road (``SPLITTING_ROADS``). A group is kept when
+   it holds a block in an output area where council renting is well above the borough's 23%
+   (``SEED_SHARE``), or when its blocks' footprint-weighted share is at least ``GROUP_SHARE``.
 3. **Outlines**: the land within ``PAD_M`` of the group's blocks, plus the residential land use
    closing the gaps between them (courtyards, paths, estate greens), minus non-residential land
    (but for the group's own footprints), OSM estates, main-road carriageways and every home

@@ -243,7 +243,7 @@ def estate_core_oas(atoms: gpd.GeoDataFrame, estates: gpd.GeoDataFrame,
     if "source" not in estates.columns:
         return pd.DataFrame({"estate_id": pd.Series(dtype=object),
                              "area_code": pd.Series(dtype=object)})
-    clusters = set(estates.loc[estates["source"] == "census_cluster", "estate_id"])
+    clusters = set(estates.loc[estates["source"] == "derived_from_blocks", "estate_id"])
     area = atoms.geometry.area
     oa_area = area.groupby(atoms["area_code"]).sum()
     on = atoms["estate_id"].isin(clusters)
@@ -395,12 +395,13 @@ def _notes(table: AtomTable, b: Boundaries, frames: dict[str, pd.DataFrame],
     tested = frames["accuracy_oa_errors"]["area_code"].nunique()
     if tested < n_oa:
         notes.append(f"{n_oa - tested} small area(s) lie outside every ward and are not tested")
-    clusters = int((b.estates.get("source", pd.Series(dtype=object)) == "census_cluster").sum())
+    source = b.estates.get("source", pd.Series(dtype=object))
+    clusters = int((source == "derived_from_blocks").sum())
     kept = estate_oas["estate_id"].nunique()
     if clusters > kept:
-        notes.append(f"{clusters - kept} of {clusters} census clusters keep no OA with at "
-                     f"least {ESTATE_CORE_SHARE:.0%} of its area inside them (trimmed by OSM "
-                     "estates) and are not tested at estate level")
+        notes.append(f"{clusters - kept} of {clusters} derived estates hold no OA with at "
+                     f"least {ESTATE_CORE_SHARE:.0%} of its area inside them and are not "
+                     "tested at estate level")
     return notes
 
 

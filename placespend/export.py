@@ -14,7 +14,7 @@ import geopandas as gpd
 import pandas as pd
 from shapely import wkb
 
-from placespend import estate_names
+from placespend import estate_names, maps
 from placespend._sql import query
 from placespend.build import read_build_info
 from placespend.demo import DEMO_LABEL
@@ -191,6 +191,8 @@ def estates_geodataframe(
     shapes = con.execute("select estate_id, boundary_note, geometry_wkb from estates").df()
     totals = estate_totals(con, financial_year)
     merged = totals.merge(shapes, on="estate_id")
+    merged.insert(merged.columns.get_loc("boundary_note"), "boundary",
+                  merged["source"].map(maps.source_label))
     geometry = [wkb.loads(bytes(b)) for b in merged.pop("geometry_wkb")]
     return gpd.GeoDataFrame(merged, geometry=geometry, crs="EPSG:27700")
 

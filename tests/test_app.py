@@ -18,7 +18,7 @@ from placespend.demo import DEMO_LABEL
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 PAGES = ("Map", "Estate", "PB pot", "Exports", "Method", "Your own data")
-HILGROVE = "Hilgrove Road (census cluster)"
+HILGROVE = "Dorman Way (derived)"  # the Hilgrove estate, named after its main street
 
 
 @pytest.fixture(scope="module")

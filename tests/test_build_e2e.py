@@ -57,7 +57,7 @@ def test_default_build_has_the_named_estates(default_home):
     names = " | ".join(estates["name"])
     assert "Chalcots" in names and "Maitland Park" in names
     source = estates.set_index("estate_id").loc[hilgrove, "source"]
-    assert source == "census_cluster"
+    assert source == "derived_from_blocks"
 
 
 def test_export_of_one_estate_equals_its_total_in_the_store(default_home, tmp_path):

@@ -29,7 +29,7 @@ from placespend import export, maps, paths, pot, store, views
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "test-artifacts"
 YEAR = "2024-25"
-HILGROVE = "Hilgrove Road (census cluster)"
+HILGROVE = "Dorman Way (derived)"  # the Hilgrove estate, named after its main street
 
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason=NO_CHROMIUM)
 sync_api = pytest.importorskip("playwright.sync_api")
