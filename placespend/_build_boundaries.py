@@ -352,6 +352,6 @@ def format_summary(summary: BuildSummary) -> str:
         top = est.sort_values("council_households_est", ascending=False).head(8)
         lines += [f"    {r.name:<58} {r.council_households_est:>7,.0f} council households"
                   for r in top.itertuples()]
-        hil = est[est["name"].str.contains("Hilgrove")]
+        hil = est[est["aliases"].str.contains("Hilgrove")]
         lines.append("  Hilgrove: " + ("; ".join(hil["name"]) if len(hil) else "NOT FOUND"))
     return "\n".join(lines)

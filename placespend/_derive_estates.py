@@ -136,11 +136,14 @@ def outline_groups(
     groups: pd.Series,
     residential_land: shapely.Geometry,
     excluded: shapely.Geometry,
+    over_shops: shapely.Geometry,
 ) -> gpd.GeoDataFrame:
     """One polygon per group: its blocks, padded, gaps closed inside residential land.
 
-    ``excluded`` (non-residential land, OSM estates, main-road carriageways) is cut out, and so
-    is every residential footprint outside the group, so no group takes another's homes.
+    ``excluded`` (railway, campus, park and water land, OSM estates, main-road carriageways)
+    is cut out, and so is ``over_shops`` (retail and commercial land) but for the group's own
+    footprints, and every residential footprint outside the group, so no group takes
+    another's homes.
     Overlaps between neighbouring groups' padding go to the group with more footprint.
     """
     member = blocks[groups.notna()].assign(group=groups.dropna().astype(int))
@@ -158,8 +161,9 @@ def outline_groups(
         idx = blocks.sindex.query(out.geometry.iloc[i], predicate="intersects")
         mine = (groups.iloc[idx] == g).to_numpy()
         # homes over shops: the group keeps its own footprints, never the land around them
-        cut = shapely.union_all([shapely.difference(excluded, shapely.union_all(others[idx[mine]])),
-                                 *others[idx[~mine]]])
+        cut = shapely.union_all([
+            excluded, shapely.difference(over_shops, shapely.union_all(others[idx[mine]])),
+            *others[idx[~mine]]])
         out.loc[i, "geometry"] = shapely.difference(out.geometry.iloc[i], cut)
     out = _disjoint(out)
     out["geometry"] = drop_slivers(out.geometry)
@@ -224,9 +228,11 @@ def derive_estates(
     osm_land = osm.geometry.union_all()
     blocks = residential_blocks(buildings, small_areas, shapely.union(hard, osm_land))
     groups = group_blocks(blocks, splitting)
-    excluded = shapely.union_all([nonres, osm_land, carriageway])
-    residential_land = shapely.difference(landuse.geometry.union_all(), excluded)
-    shapes = outline_groups(blocks, groups, residential_land, excluded)
+    excluded = shapely.union_all([hard, osm_land, carriageway])
+    over_shops = shapely.difference(nonres, excluded)
+    residential_land = shapely.difference(landuse.geometry.union_all(),
+                                          shapely.union(excluded, nonres))
+    shapes = outline_groups(blocks, groups, residential_land, excluded, over_shops)
     # an estate mostly over shops would break the limit: it keeps none of that land
     over = nonresidential_share(shapes, nonresidential) > MAX_NONRESIDENTIAL_SHARE
     shapes.loc[over, "geometry"] = shapely.difference(shapes.geometry[over].to_numpy(), nonres)
