@@ -251,3 +251,25 @@ def test_an_upload_with_no_file_says_why_and_names_the_size_limit(home):
     at.button[0].click().run()
     (shown,) = [e.value for e in at.error]
     assert "No file arrived" in shown and "200 MB" in shown
+
+
+@pytest.mark.parametrize("text", ["Hilgrove", "hilgrove estate", "HILGROVE RD"])
+def test_sidebar_search_finds_the_estate_on_hilgrove_road_by_any_name(home, con, text):
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.session_state["estate"] = text  # what the search box holds after typing and Enter
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    box = at.sidebar.selectbox(key="estate")
+    assert box.value == export.resolve_estate(con, "Hilgrove Road")
+    assert "Hilgrove" in box.format_func(box.value)
+    assert not [w for w in at.sidebar.warning if "Did you mean" in w.value]
+
+
+def test_sidebar_search_says_did_you_mean_when_nothing_matches(home):
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.session_state["estate"] = "Chalcotts"
+    at.run()
+    assert not at.exception
+    assert at.sidebar.selectbox(key="estate").value is None
+    assert any("Did you mean" in w.value and "Chalcots Estate" in w.value
+               for w in at.sidebar.warning)

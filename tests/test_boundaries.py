@@ -15,8 +15,8 @@ from placespend.boundaries import (
     load_boundaries,
     nonresidential_share,
 )
-from placespend.estate_names import EstateIndex
 from placespend.errors import BoundaryError
+from placespend.estate_names import EstateIndex
 
 SHIPPED = paths.BOUNDARIES_DIR / "estates.parquet"
 needs_shipped = pytest.mark.skipif(not SHIPPED.exists(), reason="shipped boundaries not built")

@@ -226,3 +226,21 @@ def test_quarantine_command_lists_rows_with_file_line_and_reason(tmp_path):
     listed = _cli("quarantine", home=home)
     assert "a totals line" in listed.stdout
     assert "3167" in listed.stdout  # the Total line of the real file
+
+
+@pytest.mark.parametrize("text", ["Hilgrove", "hilgrove estate", "HILGROVE RD"])
+def test_export_estate_accepts_any_name_people_use(default_home, tmp_path, text):
+    result = _cli("export", "--estate", text, "--format", "csv", "--out", str(tmp_path),
+                  home=default_home)
+    assert result.exit_code == 0, result.output
+    with store.connect(db_path(default_home)) as con:
+        hilgrove = export.resolve_estate(con, "Hilgrove Road")
+    (csv_path,) = tmp_path.glob("*.csv")
+    assert hilgrove in csv_path.name
+    assert set(pd.read_csv(csv_path)["estate_id"]) == {hilgrove}
+
+
+def test_export_estate_suggests_near_names(default_home, tmp_path):
+    result = _cli("export", "--estate", "Chalcotts", "--out", str(tmp_path), home=default_home)
+    assert result.exit_code != 0
+    assert "Did you mean" in result.output and "Chalcots Estate" in result.output
