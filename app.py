@@ -168,7 +168,6 @@ def _sidebar(facts: dict) -> dict:
     sb = st.sidebar
     page = sb.radio("Page", PAGES, key="page", bind="query-params")
     options = facts["estates"]
-    labels = views.estate_search_labels(facts["estate_search"], options)
     typed = st.session_state.get("estate")
     if typed not in (None, *options):  # a name, alias or street typed (or from a link)
         found, st.session_state["_estate_hint"] = views.find_estate(facts["estate_search"], typed)
@@ -177,7 +176,7 @@ def _sidebar(facts: dict) -> dict:
         "Find an estate by name",
         list(options),
         index=None,
-        format_func=lambda k: labels.get(k, k),
+        format_func=lambda k: options.get(k, k),
         placeholder="Type an estate or street name…",
         key="estate",
         bind="query-params",
@@ -186,7 +185,10 @@ def _sidebar(facts: dict) -> dict:
         on_change=_on_search,
         accept_new_options=True,
     )
-    hint = st.session_state.pop("_estate_hint", "")
+    if estate is not None and estate not in options:  # typed, or a name in a shared link
+        estate, hint = views.find_estate(facts["estate_search"], estate)
+    else:
+        hint = st.session_state.pop("_estate_hint", "")
     if hint:
         sb.warning(md(hint))
     years = [*facts["years"], ALL_YEARS]

@@ -29,7 +29,7 @@ BUILD_STEPS = build_mod.STEPS
 UPLOADS_DIRNAME = "uploads"
 UPLOAD_KINDS = ("spend", "contracts", "estates", "mapping")
 METRICS = ("Total £", "£ per household")
-SEARCH_LABEL_ALIASES = 3  # aliases shown after an estate's name in the search list
+SEARCH_LABEL_ALIASES = 4  # aliases shown after an estate's name in the search list
 NONRESIDENTIAL_LIMIT = 0.10  # no estate should hold more of its area in non-residential land
 
 
@@ -287,10 +287,14 @@ def estate_search(con: duckdb.DuckDBPyConnection) -> estate_names.EstateIndex:
 def estate_search_labels(index: estate_names.EstateIndex, options: dict[str, str],
                          max_aliases: int = SEARCH_LABEL_ALIASES) -> dict[str, str]:
     """Estate id -> its picker label followed by a few aliases, so that typing any of them
-    filters the list to it: ``"Dorman Way (derived) · Hilgrove Road, Hilgrove"``."""
+    filters the list to it: the streets it sits on beyond the one in its name,
+    ``"Dorman Way (derived) · Alexandra Road, Hilgrove Road, Loudoun Road, Boundary Road"``."""
     out = {}
     for eid, label in options.items():
-        extra = [a for a in index.aliases(eid)
+        implied = {estate_names.normalise(a) for a in estate_names.name_aliases(label)}
+        streets = [a for a in index.aliases(eid) if estate_names.normalise(a) not in implied
+                   and not a.endswith(" Estate") and len(a.split()) > 1]
+        extra = [a for a in streets
                  if estate_names.normalise(a) not in estate_names.normalise(label)]
         out[eid] = label + (" · " + ", ".join(extra[:max_aliases]) if extra else "")
     return out
@@ -317,13 +321,10 @@ def estate_coverage(con: duckdb.DuckDBPyConnection) -> tuple[pd.DataFrame, dict[
     ``max_nonresidential_share`` and ``estates_over_limit`` (estates with more than 10% of
     their area in railway, commercial, retail, campus, park or water land).
     """
-    table = query(con, "estate_coverage")
-    on = table[table["estate_id"].notna()]
-    total = table["council_households"].sum()
+    on = query(con, "estate_coverage")
     nonres = on["nonresidential_share"].astype(float)
     overall = {
-        "council_households_covered": float(on["council_households"].sum() / total)
-        if total else 0.0,
+        "council_households_covered": float(on["share_of_council_households"].sum()),
         "max_nonresidential_share": float(nonres.max()) if nonres.notna().any() else float("nan"),
         "estates_over_limit": int((nonres > NONRESIDENTIAL_LIMIT).sum()),
     }

@@ -245,7 +245,7 @@ def test_the_three_users_journeys(server, home, page, tmp_path):
     other.close()
 
     assert not [u for u in pg.outside_requests if "cartocdn" in u or "mapbox" in u]
-    assert len(totals) == 71
+    assert len(totals) == con.execute("select count(*) from estates").fetchone()[0] >= 60
     con.close()
 
 
