@@ -238,7 +238,7 @@ def estate_core_oas(atoms: gpd.GeoDataFrame, estates: gpd.GeoDataFrame,
     Returns
     -------
     DataFrame
-        ``estate_id``, ``area_code`` (empty when there are no census clusters).
+        ``estate_id``, ``area_code`` (empty when there are no derived estates).
     """
     if "source" not in estates.columns:
         return pd.DataFrame({"estate_id": pd.Series(dtype=object),
@@ -460,7 +460,7 @@ def key_error(key: str, basis: str = HEADLINE_BASIS, level: str = "oa", *,
         population), ``"age_groups"`` (children 0–4 and residents 65+, own count left out), or
         one count such as ``"council_households"`` (a census key on its own count gives 0).
     level : str
-        ``"oa"`` (output areas, about 125 households each) or ``"estate"`` (census clusters).
+        ``"oa"`` (output areas, about 125 households each) or ``"estate"`` (derived estates).
     errors : DataFrame, optional
         A key error table; the shipped ``key_errors.csv`` by default.
 
