@@ -68,6 +68,7 @@ def _facts(db: str, _con) -> dict:
         "years": views.financial_years(_con),
         "default_year": views.default_year(_con) if views.financial_years(_con) else None,
         "estates": views.estate_options(_con),
+        "estate_search": views.estate_search(_con),
         "services": views.services(_con),
         "outcomes": views.outcomes(_con),
         "links": views.links(_con),
@@ -168,19 +169,29 @@ def _sidebar(facts: dict) -> dict:
     sb = st.sidebar
     page = sb.radio("Page", PAGES, key="page", bind="query-params")
     options = facts["estates"]
-    if st.session_state.get("estate") not in (None, *options):
-        st.session_state["estate"] = None
+    typed = st.session_state.get("estate")
+    if typed not in (None, *options):  # a name, alias or street typed (or from a link)
+        found, st.session_state["_estate_hint"] = views.find_estate(facts["estate_search"], typed)
+        st.session_state["estate"] = st.session_state["_map_focus"] = found
     estate = sb.selectbox(
         "Find an estate by name",
         list(options),
         index=None,
-        format_func=lambda k: options[k],
-        placeholder="Type an estate name…",
+        format_func=lambda k: options.get(k, k),
+        placeholder="Type an estate or street name…",
         key="estate",
         bind="query-params",
-        help="Or click an estate on the map.",
+        help="Any name, alias or street, e.g. Hilgrove or Hilgrove Rd; press Enter to search. "
+        "Or click an estate on the map.",
         on_change=_on_search,
+        accept_new_options=True,
     )
+    if estate is not None and estate not in options:  # typed, or a name in a shared link
+        estate, hint = views.find_estate(facts["estate_search"], estate)
+    else:
+        hint = st.session_state.pop("_estate_hint", "")
+    if hint:
+        sb.warning(md(hint))
     years = [*facts["years"], ALL_YEARS]
     default = facts["default_year"]
     year = sb.selectbox(

@@ -106,14 +106,14 @@ it be, and which key should be trusted for which service? To find out, this page
 that the 2011 Census gives exactly for each of Camden's {n_oa} output areas (OAs, about 125
 households each), adds each up to its ward as if it were the value of a ward-wide contract,
 shares it back out with every key, and compares the result with the truth: per output area,
-and per estate for the {n_est} census-cluster estates (each compared on the whole OAs it was
+and per estate for the {n_est} derived estates (each compared on the whole OAs it was
 built from). The sharing-out runs in DuckDB over the engine's own atoms and keys; area
 weighting is also run through PySAL's `tobler.area_interpolate` as an outside reference.
 """
 
 
 def _cluster_oa_share(result: acc.AccuracyResult, key: str, q: str) -> float:
-    """The OA-by-OA error share over only the OAs the census clusters are tested on."""
+    """The OA-by-OA error share over only the OAs the derived estates are tested on."""
     e = result.oa_errors
     e = e[(e["key"] == key) & (e["quantity"] == q)
           & e["area_code"].isin(result.estate_oas["area_code"])]
@@ -137,7 +137,7 @@ def _estate_bullet(result: acc.AccuracyResult) -> str:
     bias = _net_bias(result, "area", "residents")
     direction, density = ("fewer", "more") if bias < 0 else ("more", "fewer")
     return f"""
-- **Estates: errors partly cancel over a cluster's OAs.** On the OAs the census clusters are
+- **Estates: errors partly cancel over a cluster's OAs.** On the OAs the derived estates are
   tested on, TAE for residents OA by OA → per cluster: {change}. Area weighting puts
   {pct(abs(bias))} {direction} residents on the clusters than live there, net: they house
   {density} people than their share of the land."""
@@ -490,7 +490,7 @@ def _per_count(result: acc.AccuracyResult) -> str:
 def _estates(result: acc.AccuracyResult) -> str:
     n = result.estate_oas["estate_id"].nunique()
     if n == 0:
-        return "## Estates\n\nNo census-cluster estates to test."
+        return "## Estates\n\nNo derived estates to test."
     per = result.estate_oas.groupby("estate_id").size()
     rows = []
     for k in _ordered_keys(result):
@@ -504,9 +504,9 @@ def _estates(result: acc.AccuracyResult) -> str:
               "population: p90", "council households: TAE", "council households: p90",
               "worst estates (residents)"]
     return f"""
-## Estates (census clusters)
+## Estates (derived from homes)
 
-{n} census-cluster estates, each compared on the whole output areas at least
+{n} derived estates, each compared on the whole output areas at least
 {acc.ESTATE_CORE_SHARE:.0%} inside it ({per.median():.0f} at the median, {per.max()} at most);
 see *How the test works* for why not on the trimmed estate itself. p90 is over {n} estates,
 so read it as rough.
@@ -559,12 +559,10 @@ holds none of a key (no mapped trees), it falls back to `area`, as the engine do
 - **Own count is exact.** The atoms split each OA's count by footprint and add back to it, so a
   census key used on its own count gives Ĉ_i = C_i: a zero in every table above (up to
   floating-point rounding).
-- **Estates.** Census clusters were built as unions of OAs with at least half their homes
-  rented from the council, then trimmed where an OSM estate overlaps them. A trimmed cluster
-  has no exact truth (its count is itself a footprint split), so each is compared on the whole
-  OAs at least {acc.ESTATE_CORE_SHARE:.0%} of whose area lies inside it (the OAs it was built
-  from, less any an OSM estate took more than half of), summing truth and estimate over those
-  whole OAs. OSM estates cut across OAs and have no
+- **Estates.** Derived estates are groups of residential blocks, not unions of OAs, so they
+  have no exact census truth (their counts are themselves a footprint split); each is compared
+  on the whole OAs at least {acc.ESTATE_CORE_SHARE:.0%} of whose area lies inside it,
+  summing truth and estimate over those whole OAs. OSM estates cut across OAs and have no
   exact truth; they are not tested.
 - **Relative error** is left out where the truth is 0 (it is undefined); those areas still
   count in the TAE. The TAE of a pooled basis is the mean of its counts' TAEs, so each count
@@ -620,7 +618,7 @@ def chart(result: acc.AccuracyResult, path: Path) -> Path:
     left.barh([i + 0.2 for i in y], [v * 100 for v in oa], height=0.4, label="output areas",
               color="#3b6ea5")
     left.barh([i - 0.2 for i in y], [v * 100 for v in est], height=0.4,
-              label="estates (census clusters)", color="#9cc3e6")
+              label="estates (derived from homes)", color="#9cc3e6")
     for value, label, style in ((ZANDBERGEN["areal_weighting"], "Zandbergen: areal weighting",
                                  "--"),
                                 (ZANDBERGEN["residential_address_points"],

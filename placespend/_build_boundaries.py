@@ -25,7 +25,7 @@ from placespend.errors import BoundaryError
 CRS = "EPSG:27700"
 PRECISION_M = _build_estates.PRECISION_M
 SIMPLIFY_CONTEXT_M = 0.5
-MIN_CLUSTER_COUNCIL = 10.0  # census clusters estimated to hold fewer council households are dropped
+MIN_DERIVED_COUNCIL = 10.0  # derived estates estimated to hold fewer council households are dropped
 
 SOURCE = {
     "oa": "camden_census2011_cdrc/shapefiles/Camden_oa11.shp",
@@ -38,6 +38,7 @@ SOURCE = {
     "trees": "camden_osm_2021/camden_trees_osm.geojson",
     "waste": "camden_osm_2021/camden_street_furniture_waste_osm.geojson",
     "highways": "camden_osm_2021/camden_highways_osm.geojson",
+    "osm_pbf": "camden_osm_2021/camden.osm.pbf",
 }
 
 # census column -> (table, variables summed)
@@ -56,6 +57,8 @@ RESIDENTIAL_BUILDING_TAGS = (
     "flats", "dormitory", "bungalow",
 )
 WASTE_AMENITIES = ("waste_basket", "recycling", "waste_disposal")
+BUILDING_COLUMNS = ["building", "footprint_m2", "geometry"]  # what the shipped layer keeps
+CAMPUS_AMENITIES = ("university", "college")
 
 
 @dataclass
@@ -112,7 +115,10 @@ def build_layers(source: Path) -> dict[str, gpd.GeoDataFrame]:
     wards = dissolve_wards(small_areas, wards_display)
     landuse = _read(source, "landuse")
     roads = read_roads(source, borough)
-    estates = _build_estates.build_estates(landuse, small_areas, wards, roads, borough)
+    buildings = _round(read_buildings(source, borough, landuse))
+    nonresidential = _round(read_nonresidential(source, borough))
+    estates = _build_estates.build_estates(landuse, small_areas, wards, roads, borough,
+                                           buildings, nonresidential)
     layers = {
         "borough": borough,
         "wards_display": wards_display,
@@ -123,7 +129,8 @@ def build_layers(source: Path) -> dict[str, gpd.GeoDataFrame]:
         "trees": read_points(source, "trees", borough, ["species"]),
         "roads": roads,
         "waste_points": read_waste_points(source, borough),
-        "buildings": read_buildings(source, borough, landuse),
+        "buildings": buildings[BUILDING_COLUMNS],
+        "nonresidential_land": nonresidential,
     }
     # estates are already on the grid where it is safe (see _build_estates.PRECISION_M)
     return {name: gdf if name == "estates" else _round(gdf) for name, gdf in layers.items()}
@@ -134,20 +141,21 @@ def _finish_estates(layers: dict[str, gpd.GeoDataFrame]) -> gpd.GeoDataFrame:
     b = Boundaries(**layers)
     est = estate_estimates(b, build_atoms(b))
     est["area_m2"] = est.area.round(1)
-    # a cluster left with (almost) no council homes once OSM estates are cut out is an
-    # OA remnant, not housing; dropping it leaves every other estate's atoms unchanged
-    few = est["council_households_est"] < MIN_CLUSTER_COUNCIL
-    remnant = (est["source"] == "census_cluster") & few
+    # a derived estate left with (almost) no council homes once its outline is cut is a
+    # remnant, not housing; dropping it leaves every other estate's atoms unchanged
+    few = est["council_households_est"] < MIN_DERIVED_COUNCIL
+    remnant = (est["source"] == "derived_from_blocks") & few
     est = est[~remnant].reset_index(drop=True)
     return gpd.GeoDataFrame(est[_build_estates.ESTATE_COLUMNS], geometry="geometry", crs=CRS)
 
 
-def _read(source: Path, key: str, columns: list[str] | None = None) -> gpd.GeoDataFrame:
+def _read(source: Path, key: str, columns: list[str] | None = None,
+          layer: str | None = None) -> gpd.GeoDataFrame:
     path = source / SOURCE[key]
     if not path.exists():
         msg = f"{path}: source file not found; pass --source pointing at the shared data folder"
         raise BoundaryError(msg)
-    gdf = gpd.read_file(path, columns=columns)
+    gdf = gpd.read_file(path, columns=columns, layer=layer)
     if gdf.crs is None or key == "oa":
         # the CDRC .prj is an unnamed OSGB36 Transverse Mercator: British National Grid
         gdf = gdf.set_crs(CRS, allow_override=True)
@@ -256,8 +264,12 @@ def read_roads(source: Path, borough: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 
 
 def read_buildings(source: Path, borough: gpd.GeoDataFrame, landuse: gpd.GeoDataFrame):
-    """Residential footprints: residential tags, plus ``yes`` inside residential landuse."""
-    gdf = _read(source, "buildings", ["building"])
+    """Residential footprints: residential tags, plus ``yes`` inside residential landuse.
+
+    Keeps ``osm_type``, ``osm_ref`` and ``addr_street`` for deriving estates; the shipped layer
+    keeps :data:`BUILDING_COLUMNS`.
+    """
+    gdf = _read(source, "buildings", ["osm_type", "osm_ref", "building", "addr_street"])
     tagged = gdf["building"].isin(RESIDENTIAL_BUILDING_TAGS)
     rep = gpd.GeoDataFrame(geometry=gdf.representative_point(), crs=CRS)
     in_landuse = rep.sjoin(landuse[["geometry"]], predicate="within").index.unique()
@@ -267,7 +279,40 @@ def read_buildings(source: Path, borough: gpd.GeoDataFrame, landuse: gpd.GeoData
     gdf = _clip(gdf, borough)
     gdf["footprint_m2"] = gdf.area.round(1)
     gdf = gdf[gdf.footprint_m2 > 0]
-    return gdf[["building", "footprint_m2", "geometry"]].reset_index(drop=True)
+    cols = ["osm_type", "osm_ref", "addr_street", *BUILDING_COLUMNS]
+    return gdf.sort_values(["osm_type", "osm_ref"])[cols].reset_index(drop=True)
+
+
+def nonresidential_kind(gdf: pd.DataFrame) -> pd.Series:
+    """The kind of land an estate must not take, per OSM multipolygon (None for others).
+
+    Water (``natural=water``, any ``water=*`` or ``waterway=*``) wins over park, park over
+    campus (``amenity`` university or college), campus over ``landuse`` railway, commercial
+    and retail.
+    """
+    tags = gdf["other_tags"].fillna("")
+    kind = pd.Series(None, index=gdf.index, dtype=object)
+    landuse = gdf["landuse"].where(gdf["landuse"].isin(["railway", "commercial", "retail"]))
+    kind = kind.fillna(landuse)
+    kind[gdf["amenity"].isin(CAMPUS_AMENITIES)] = "campus"
+    kind[gdf["leisure"] == "park"] = "park"
+    water = (gdf["natural"] == "water") | tags.str.contains('"water"=>|"waterway"=>')
+    kind[water] = "water"
+    return kind
+
+
+def read_nonresidential(source: Path, borough: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Railway, commercial, retail, campus, park and water land from the raw OSM extract,
+    dissolved per ``kind`` and clipped to the borough (``area_m2`` per kind)."""
+    gdf = _read(source, "osm_pbf", ["landuse", "amenity", "leisure", "natural", "other_tags"],
+                layer="multipolygons")
+    gdf["kind"] = nonresidential_kind(gdf)
+    gdf = gdf[gdf["kind"].notna()].copy()
+    gdf["geometry"] = polygonal(gdf.geometry.simplify(SIMPLIFY_CONTEXT_M))
+    gdf = gdf[["kind", "geometry"]].dissolve("kind").reset_index()
+    gdf = _clip(gdf, borough)
+    gdf["area_m2"] = gdf.area.round(1)
+    return gdf.sort_values("kind", ignore_index=True)[["kind", "area_m2", "geometry"]]
 
 
 def polygonal(geoms: gpd.GeoSeries) -> gpd.GeoSeries:
@@ -303,10 +348,10 @@ def format_summary(summary: BuildSummary) -> str:
     if est is not None:
         by = est["source"].value_counts().to_dict()
         lines.append(f"  estates: {len(est)} ({by.get('osm', 0)} OSM, "
-                     f"{by.get('census_cluster', 0)} census clusters)")
+                     f"{by.get('derived_from_blocks', 0)} derived from blocks)")
         top = est.sort_values("council_households_est", ascending=False).head(8)
         lines += [f"    {r.name:<58} {r.council_households_est:>7,.0f} council households"
                   for r in top.itertuples()]
-        hil = est[est["name"].str.contains("Hilgrove")]
+        hil = est[est["aliases"].str.contains("Hilgrove")]
         lines.append("  Hilgrove: " + ("; ".join(hil["name"]) if len(hil) else "NOT FOUND"))
     return "\n".join(lines)

@@ -2,10 +2,17 @@
 
 Two sources, never overlapping in the output:
 
-1. OpenStreetMap residential areas named "… Estate" inside Camden (ODbL).
-2. Census clusters: contiguous 2011 output areas where at least half of households rent from
-   the council, minus what the OSM estates already cover, slivers dropped. These are a
-   placespend derivation, not official estate boundaries, and say so in ``boundary_note``.
+1. OpenStreetMap residential areas named "… Estate" inside Camden (ODbL), kept as mapped
+   (only land an estate must not take, such as a park or railway, is cut out of one that would
+   otherwise hold more than ``MAX_NONRESIDENTIAL_SHARE`` of it).
+2. Estates derived from homes (:mod:`placespend._derive_estates`): groups of residential blocks
+   where census counts say council renting dominates, outlined by the residential land around
+   them. These are a placespend derivation, not official estate boundaries, and say so in
+   ``boundary_note``.
+
+Every estate carries ``aliases`` (the names people search for, see
+:mod:`placespend.estate_names`) and ``nonresidential_share`` (the share of its area in
+railway, commercial, retail, campus, park or water land).
 """
 
 from __future__ import annotations
@@ -15,32 +22,28 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from placespend.boundaries import ward_codes
+from placespend import _derive_estates, estate_names
+from placespend._derive_estates import snap
+from placespend.boundaries import nonresidential_share, ward_codes
 
 CRS = "EPSG:27700"
 ESTATE_COLUMNS = [
-    "estate_id", "name", "source", "ward_codes", "area_m2", "households_est",
-    "council_households_est", "boundary_note", "osm_ref", "geometry",
+    "estate_id", "name", "source", "aliases", "ward_codes", "area_m2", "households_est",
+    "council_households_est", "nonresidential_share", "boundary_note", "osm_ref", "geometry",
 ]
-PRECISION_M = 0.1  # OSM estates are snapped to this grid first; later differences are exact so
-# that no slivers of overlap appear (snap-rounding a difference would shift shared edges)
-MIN_COUNCIL_SHARE = 0.5
-MIN_PART_M2 = 1_500.0  # parts of a cluster smaller than this are slivers
-MIN_WIDTH_M = 8.0  # parts narrower than this everywhere are slivers
+PRECISION_M = _derive_estates.PRECISION_M
+MAX_NONRESIDENTIAL_SHARE = 0.10
 MAJOR_HIGHWAYS = ("motorway", "trunk", "primary", "motorway_link", "trunk_link", "primary_link")
 NAMING_SKIP = r"towpath|underpass|tunnel"  # named ways that are not streets people live on
-MIN_STREET_M = 20.0  # a street names a cluster only if this much of it lies inside
-NEAR_STREET_M = 30.0  # a cluster whose own streets are taken looks this far out
-MIN_ADJOIN_SHARE = 0.4  # share of a cluster's edge along one OSM estate to be named "by" it
+MIN_STREET_M = 20.0  # a street names an estate only if this much of it lies inside
+NEAR_STREET_M = 30.0  # an estate whose own streets are taken looks this far out
+MIN_ADJOIN_SHARE = 0.4  # share of an estate's edge along one OSM estate to be named "by" it
+MAX_STREETS = 6  # streets kept as aliases
 OSM_NOTE = (
     "OpenStreetMap residential area named '{name}' ({osm_ref}; © OpenStreetMap contributors, "
     "ODbL), clipped to the borough"
 )
-CLUSTER_NOTE = (
-    "Derived by placespend from 2011 Census output areas where at least half of households "
-    "rent from the council; not an official estate boundary. Output areas {codes}; named after "
-    "{named_after}. OSM-mapped estates and slivers removed"
-)
+OSM_TRIMMED = "; its {kinds} land cut out (it held {share:.0%} of the area)"
 
 
 def build_estates(
@@ -49,22 +52,39 @@ def build_estates(
     wards: gpd.GeoDataFrame,
     roads: gpd.GeoDataFrame,
     borough: gpd.GeoDataFrame,
+    buildings: gpd.GeoDataFrame,
+    nonresidential: gpd.GeoDataFrame,
 ) -> gpd.GeoDataFrame:
-    """All estates (OSM and census clusters), key estimates left empty for the atoms step."""
-    osm = osm_estates(landuse, borough)
-    clusters = census_clusters(small_areas, osm)
-    clusters = name_clusters(clusters, osm, roads, wards)
-    est = pd.concat([osm, clusters], ignore_index=True)
+    """All estates (OSM and derived from blocks), key estimates left empty for the atoms step.
+
+    ``buildings`` are the residential footprints with their OSM ids and ``addr_street``;
+    ``nonresidential`` the land an estate must not take, with ``kind``.
+    """
+    osm = osm_estates(landuse, borough, nonresidential, roads)
+    derived = _derive_estates.derive_estates(buildings, small_areas, landuse, nonresidential,
+                                             roads, osm)
+    derived = name_derived(derived, osm, roads, wards)
+    est = pd.concat([osm, derived], ignore_index=True)
     est = gpd.GeoDataFrame(est, geometry="geometry", crs=CRS)
     est["ward_codes"] = ward_codes(est, wards)
     est["area_m2"] = est.area.round(1)
     est["households_est"] = np.nan
     est["council_households_est"] = np.nan
+    est["nonresidential_share"] = nonresidential_share(est, nonresidential).round(4)
     return est[ESTATE_COLUMNS]
 
 
-def osm_estates(landuse: gpd.GeoDataFrame, borough: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """OSM residential polygons named "… Estate" in Camden, clipped, overlaps resolved."""
+def osm_estates(
+    landuse: gpd.GeoDataFrame,
+    borough: gpd.GeoDataFrame,
+    nonresidential: gpd.GeoDataFrame,
+    roads: gpd.GeoDataFrame,
+) -> gpd.GeoDataFrame:
+    """OSM residential polygons named "… Estate" in Camden, clipped, overlaps resolved.
+
+    One holding more than ``MAX_NONRESIDENTIAL_SHARE`` of non-residential land loses that land
+    (its note says which kinds).
+    """
     named = landuse["name"].fillna("").str.strip().str.endswith("Estate")
     gdf = landuse[named & landuse["in_camden"].fillna(False).astype(bool)].copy()
     gdf["geometry"] = gdf.geometry.make_valid()  # estates are polygons; clip keeps polygons
@@ -76,18 +96,25 @@ def osm_estates(landuse: gpd.GeoDataFrame, borough: gpd.GeoDataFrame) -> gpd.Geo
     gdf["boundary_note"] = [
         OSM_NOTE.format(name=n, osm_ref=r) for n, r in zip(gdf["name"], gdf["osm_ref"], strict=True)
     ]
-    gdf = resolve_overlaps(gdf.reset_index(drop=True))
-    return gdf[["estate_id", "name", "source", "boundary_note", "osm_ref", "geometry"]]
+    gdf = resolve_overlaps(gdf.sort_values("estate_id").reset_index(drop=True))
+    gdf = trim_nonresidential(gdf, nonresidential)
+    streets = street_lists(street_candidates(gdf, roads), gdf.index)
+    gdf["aliases"] = [estate_names.join([*estate_names.name_aliases(n), *s])
+                      for n, s in zip(gdf["name"], streets, strict=True)]
+    return gdf[["estate_id", "name", "source", "aliases", "boundary_note", "osm_ref", "geometry"]]
 
 
-def snap(geoms: np.ndarray) -> np.ndarray:
-    """Round coordinates to ``PRECISION_M`` and drop the precision model again.
-
-    Shapely keeps a grid on the geometry after ``set_precision`` and snap-rounds every later
-    overlay to it, which shifts shared edges; resetting to floating precision keeps later
-    differences exact.
-    """
-    return shapely.set_precision(shapely.set_precision(geoms, PRECISION_M), 0.0)
+def trim_nonresidential(gdf: gpd.GeoDataFrame, land: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Cut non-residential land out of the estates holding more than the limit of it."""
+    gdf = gdf.copy()
+    share = nonresidential_share(gdf, land)
+    for i in gdf.index[share > MAX_NONRESIDENTIAL_SHARE]:
+        geom = gdf.geometry.loc[i]
+        hit = land[land.intersects(geom)]
+        kinds = ", ".join(sorted(set(hit["kind"])))
+        gdf.loc[i, "geometry"] = geom.difference(hit.geometry.union_all())
+        gdf.loc[i, "boundary_note"] += OSM_TRIMMED.format(kinds=kinds, share=share.loc[i])
+    return gdf
 
 
 def resolve_overlaps(gdf: gpd.GeoDataFrame, id_col: str = "estate_id") -> gpd.GeoDataFrame:
@@ -113,86 +140,65 @@ def resolve_overlaps(gdf: gpd.GeoDataFrame, id_col: str = "estate_id") -> gpd.Ge
     return gdf.drop(columns="_rank")
 
 
-def census_clusters(small_areas: gpd.GeoDataFrame, osm: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """Contiguous council-majority OAs, minus OSM estates, slivers dropped.
-
-    Returns one row per cluster with ``estate_id`` (``cc-`` + lowest OA code), ``oa_codes``,
-    ``full_geometry`` (before OSM estates were removed) and ``geometry``.
-    """
-    sa = small_areas
-    share = sa["council_households"] / sa["households"].where(sa["households"] > 0)
-    council = sa[share >= MIN_COUNCIL_SHARE][["area_code", "geometry"]]
-    parts = gpd.GeoDataFrame(geometry=[council.geometry.union_all()], crs=CRS).explode(
-        ignore_index=True)
-    reps = gpd.GeoDataFrame(council[["area_code"]], geometry=council.representative_point(),
-                            crs=CRS)
-    member = reps.sjoin(parts, predicate="within")[["area_code", "index_right"]]
-    codes = member.groupby("index_right")["area_code"].agg(lambda s: sorted(s))
-    out = gpd.GeoDataFrame({"oa_codes": codes}, geometry=parts.geometry.loc[codes.index].to_numpy(),
-                           crs=CRS)
-    out["estate_id"] = "cc-" + out["oa_codes"].str[0]
-    out["full_geometry"] = out.geometry
-    out["geometry"] = shapely.difference(out.geometry.to_numpy(), osm.geometry.union_all())
-    out["geometry"] = drop_slivers(out.geometry)
-    return out[~out.geometry.is_empty].reset_index(drop=True)
-
-
-def drop_slivers(geoms: gpd.GeoSeries) -> gpd.GeoSeries:
-    """Remove polygon parts that are small or everywhere narrower than ``MIN_WIDTH_M``."""
-    parts = geoms.explode(index_parts=False)
-    parts = parts[parts.geom_type == "Polygon"]
-    thick = ~parts.buffer(-MIN_WIDTH_M / 2).is_empty
-    keep = parts[(parts.area >= MIN_PART_M2) & thick]
-    merged = keep.groupby(level=0).agg(lambda s: shapely.union_all(s.to_numpy()))
-    return gpd.GeoSeries(merged.reindex(geoms.index), crs=CRS).fillna(shapely.Polygon())
-
-
-def name_clusters(
-    clusters: gpd.GeoDataFrame,
+def name_derived(
+    derived: gpd.GeoDataFrame,
     osm: gpd.GeoDataFrame,
     roads: gpd.GeoDataFrame,
     wards: gpd.GeoDataFrame,
 ) -> gpd.GeoDataFrame:
-    """Name each cluster after its main street and the OSM estate it mainly adjoins; unique.
+    """Name each derived estate after its main street and the OSM estate it adjoins; unique.
 
-    ``"<street> (census cluster)"``, or ``"<street>, by <OSM estate> (census cluster)"`` when
-    the cluster held exactly one OSM estate before it was cut out, or shares at least
-    ``MIN_ADJOIN_SHARE`` of its edge with one. The main street is the named street with the
-    longest length inside the cluster (major through roads only when there is nothing else);
-    when two clusters would share a name, the one with less of that street takes its next
-    street; remaining clashes get the ward name.
+    ``"<street> (derived)"``, or ``"<street>, by <OSM estate> (derived)"`` when it shares at
+    least ``MIN_ADJOIN_SHARE`` of its edge with one OSM estate. The main street is the named
+    street with the longest length inside (major through roads only when there is nothing
+    else); when two estates would share a name, the one with less of that street takes its next
+    street; remaining clashes get the ward name. Also sets ``aliases`` (the name's own, then
+    the streets it sits on) and ``boundary_note``.
     """
-    clusters = clusters.copy()
-    inside = street_candidates(clusters, roads).assign(near=False)
-    # OA edges often run down the middle of a street: streets just outside come next
-    near = street_candidates(clusters.set_geometry(clusters.buffer(NEAR_STREET_M)), roads)
+    derived = derived.copy()
+    inside = street_candidates(derived, roads).assign(near=False)
+    # outlines stop short of main roads: streets just outside come next
+    near = street_candidates(derived.set_geometry(derived.buffer(NEAR_STREET_M)), roads)
     candidates = pd.concat([inside, near.assign(near=True)], ignore_index=True)
     candidates = candidates.sort_values(["idx", "near", "major", "len", "name"],
                                         ascending=[True, True, True, False, True])
-    street = pick_unique(candidates, clusters.index)
-    estate = adjoining_estate(clusters, osm)
+    street = pick_unique(candidates, derived.index)
+    estate = adjoining_estate(derived, osm)
     by = estate.map(lambda n: f", by {n}" if isinstance(n, str) else "")
     base = street.fillna(estate).fillna("Unnamed area")
-    clusters["main_ward"] = main_ward(clusters, wards)
-    names = base + by.where(street.notna(), "") + " (census cluster)"
-    clusters["name"] = unique_names(names, clusters["main_ward"])
-    clusters["source"] = "census_cluster"
-    clusters["osm_ref"] = None
+    names = base + by.where(street.notna(), "") + estate_names.DERIVED_SUFFIX
+    derived["name"] = unique_names(names, main_ward(derived, wards))
+    derived["source"] = "derived_from_blocks"
+    derived["osm_ref"] = None
+    streets = street_lists(candidates, derived.index)
+    # a derived estate has no name but its streets': each street also gives "<stem> Estate"
+    derived["aliases"] = [
+        estate_names.join([*estate_names.name_aliases(n),
+                           *(a for street in s for a in estate_names.name_aliases(street))])
+        for n, s in zip(derived["name"], streets, strict=True)
+    ]
     named_after = np.where(street.notna(), "its main street, " + street.fillna(""),
                            "the OSM estate it adjoins")
-    clusters["boundary_note"] = [
-        CLUSTER_NOTE.format(codes=", ".join(c), named_after=a)
-        for c, a in zip(clusters["oa_codes"], named_after, strict=True)
+    derived["boundary_note"] = [
+        _derive_estates.derived_note(r, a)
+        for r, a in zip(derived.itertuples(), named_after, strict=True)
     ]
-    return clusters[["estate_id", "name", "source", "boundary_note", "osm_ref", "geometry"]]
+    return derived[["estate_id", "name", "source", "aliases", "boundary_note", "osm_ref",
+                    "geometry"]]
 
 
-def street_candidates(clusters: gpd.GeoDataFrame, roads: gpd.GeoDataFrame) -> pd.DataFrame:
-    """Named streets inside each cluster: ``idx``, ``name``, ``len``, best first."""
+def street_lists(candidates: pd.DataFrame, index: pd.Index) -> list[list[str]]:
+    """Each estate's streets, inside first then near, longest first (at most ``MAX_STREETS``)."""
+    by = candidates.groupby("idx")["name"].agg(lambda s: list(dict.fromkeys(s))[:MAX_STREETS])
+    return [by.get(i, []) for i in index]
+
+
+def street_candidates(estates: gpd.GeoDataFrame, roads: gpd.GeoDataFrame) -> pd.DataFrame:
+    """Named streets inside each estate: ``idx``, ``name``, ``len``, best first."""
     named = roads[roads["name"].notna() & ~roads["name"].str.contains(NAMING_SKIP, case=False)]
-    pairs = named[["name", "highway", "geometry"]].sjoin(clusters[["geometry"]],
+    pairs = named[["name", "highway", "geometry"]].sjoin(estates[["geometry"]],
                                                           predicate="intersects")
-    geoms = clusters.geometry.loc[pairs["index_right"]].to_numpy()
+    geoms = estates.geometry.loc[pairs["index_right"]].to_numpy()
     pairs["len"] = shapely.length(shapely.intersection(pairs.geometry.to_numpy(), geoms))
     pairs["major"] = pairs["highway"].isin(MAJOR_HIGHWAYS)
     by = pairs.groupby(["index_right", "name"]).agg(len=("len", "sum"), major=("major", "all"))
@@ -201,7 +207,7 @@ def street_candidates(clusters: gpd.GeoDataFrame, roads: gpd.GeoDataFrame) -> pd
 
 
 def pick_unique(candidates: pd.DataFrame, index: pd.Index) -> pd.Series:
-    """Each cluster's best street, the longer holder keeping a contested name."""
+    """Each estate's best street, the longer holder keeping a contested name."""
     chosen = pd.Series(np.nan, index=index, dtype=object)
     pool = candidates
     while len(pool):
@@ -213,9 +219,9 @@ def pick_unique(candidates: pd.DataFrame, index: pd.Index) -> pd.Series:
     return chosen
 
 
-def adjoining_estate(clusters: gpd.GeoDataFrame, osm: gpd.GeoDataFrame) -> pd.Series:
-    """The OSM estate a cluster mainly adjoins or held (NaN if none does so clearly)."""
-    edges = gpd.GeoDataFrame(geometry=clusters.boundary, crs=CRS)
+def adjoining_estate(estates: gpd.GeoDataFrame, osm: gpd.GeoDataFrame) -> pd.Series:
+    """The OSM estate an estate mainly adjoins (NaN if none does so clearly)."""
+    edges = gpd.GeoDataFrame(geometry=estates.boundary, crs=CRS)
     grown = osm[["name", "geometry"]].set_geometry(osm.buffer(1.0))
     pairs = edges.sjoin(grown, predicate="intersects")
     pairs["len"] = shapely.length(shapely.intersection(
@@ -223,17 +229,7 @@ def adjoining_estate(clusters: gpd.GeoDataFrame, osm: gpd.GeoDataFrame) -> pd.Se
     pairs["share"] = pairs["len"] / edges.length.loc[pairs.index]
     best = pairs.sort_values("len").reset_index().drop_duplicates("index", keep="last")
     adjoins = best[best["share"] >= MIN_ADJOIN_SHARE].set_index("index")["name"]
-    held = _held_estate(clusters, osm)
-    return held.fillna(adjoins.reindex(clusters.index))
-
-
-def _held_estate(clusters: gpd.GeoDataFrame, osm: gpd.GeoDataFrame) -> pd.Series:
-    """The OSM estate inside a cluster's full footprint, where there is exactly one."""
-    reps = gpd.GeoDataFrame(osm[["name"]], geometry=osm.representative_point(), crs=CRS)
-    full = clusters.set_geometry("full_geometry")[["full_geometry"]]
-    inside = reps.sjoin(full, predicate="within")
-    single = inside.groupby("index_right")["name"].agg(lambda s: s.iloc[0] if len(s) == 1 else None)
-    return single.reindex(clusters.index)
+    return adjoins.reindex(estates.index)
 
 
 def main_ward(gdf: gpd.GeoDataFrame, wards: gpd.GeoDataFrame) -> pd.Series:

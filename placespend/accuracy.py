@@ -330,12 +330,12 @@ def estate_core_oas(atoms: gpd.GeoDataFrame, estates: gpd.GeoDataFrame,
     Returns
     -------
     DataFrame
-        ``estate_id``, ``area_code`` (empty when there are no census clusters).
+        ``estate_id``, ``area_code`` (empty when there are no derived estates).
     """
     if "source" not in estates.columns:
         return pd.DataFrame({"estate_id": pd.Series(dtype=object),
                              "area_code": pd.Series(dtype=object)})
-    clusters = set(estates.loc[estates["source"] == "census_cluster", "estate_id"])
+    clusters = set(estates.loc[estates["source"] == "derived_from_blocks", "estate_id"])
     area = atoms.geometry.area
     oa_area = area.groupby(atoms["area_code"]).sum()
     on = atoms["estate_id"].isin(clusters)
@@ -489,12 +489,13 @@ def _notes(table: AtomTable, b: Boundaries, frames: dict[str, pd.DataFrame],
     tested = frames["accuracy_oa_errors"]["area_code"].nunique()
     if tested < n_oa:
         notes.append(f"{n_oa - tested} small area(s) lie outside every ward and are not tested")
-    clusters = int((b.estates.get("source", pd.Series(dtype=object)) == "census_cluster").sum())
+    source = b.estates.get("source", pd.Series(dtype=object))
+    clusters = int((source == "derived_from_blocks").sum())
     kept = estate_oas["estate_id"].nunique()
     if clusters > kept:
-        notes.append(f"{clusters - kept} of {clusters} census clusters keep no OA with at "
-                     f"least {ESTATE_CORE_SHARE:.0%} of its area inside them (trimmed by OSM "
-                     "estates) and are not tested at estate level")
+        notes.append(f"{clusters - kept} of {clusters} derived estates hold no OA with at "
+                     f"least {ESTATE_CORE_SHARE:.0%} of its area inside them and are not "
+                     "tested at estate level")
     return notes
 
 
@@ -554,7 +555,7 @@ def key_error(key: str, basis: str = HEADLINE_BASIS, level: str = "oa", *,
         population), ``"age_groups"`` (children 0–4 and residents 65+, own count left out), or
         one count such as ``"council_households"`` (a census key on its own count gives 0).
     level : str
-        ``"oa"`` (output areas, about 125 households each) or ``"estate"`` (census clusters).
+        ``"oa"`` (output areas, about 125 households each) or ``"estate"`` (derived estates).
     errors : DataFrame, optional
         A key error table; the shipped ``key_errors.csv`` by default.
     scope : str

@@ -12,14 +12,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
+import shapely
 
-from placespend import _validate, paths
+from placespend import _validate, estate_names, paths
 from placespend.errors import BoundaryError, collected
 from placespend.keys import CENSUS_KEYS
 
 CRS = "EPSG:27700"
-ESTATE_SOURCES = ("osm", "census_cluster", "user")
+ESTATE_SOURCES = ("osm", "derived_from_blocks", "user")
+NONRESIDENTIAL_KINDS = ("railway", "commercial", "retail", "campus", "park", "water")
 SUFFIXES = (".parquet", ".gpkg", ".geojson", ".json", ".shp", ".fgb")
 
 
@@ -47,6 +50,7 @@ LAYERS: dict[str, LayerSpec] = {
         LayerSpec("roads", "line", ("highway",)),
         LayerSpec("waste_points", "point"),
         LayerSpec("buildings", "polygon"),
+        LayerSpec("nonresidential_land", "polygon"),
     )
 }
 
@@ -75,6 +79,7 @@ class Boundaries:
     roads: gpd.GeoDataFrame = field(default_factory=empty_layer)
     waste_points: gpd.GeoDataFrame = field(default_factory=empty_layer)
     buildings: gpd.GeoDataFrame = field(default_factory=empty_layer)
+    nonresidential_land: gpd.GeoDataFrame = field(default_factory=empty_layer)
     sources: dict[str, str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
 
@@ -138,7 +143,8 @@ def load_boundaries(
     if problems:
         raise collected(BoundaryError, "Boundary files are not usable", problems)
     user_file = Path(estates).name if estates else None
-    frames["estates"] = complete_estates(frames["estates"], frames["wards"], user_file)
+    frames["estates"] = complete_estates(frames["estates"], frames["wards"], user_file,
+                                         frames["nonresidential_land"])
     return Boundaries(**frames, sources=sources, notes=notes)
 
 
@@ -151,12 +157,17 @@ def _find(directory: Path, name: str) -> Path | None:
 
 
 def complete_estates(
-    estates: gpd.GeoDataFrame, wards: gpd.GeoDataFrame, user_file: str | None = None
+    estates: gpd.GeoDataFrame,
+    wards: gpd.GeoDataFrame,
+    user_file: str | None = None,
+    nonresidential_land: gpd.GeoDataFrame | None = None,
 ) -> gpd.GeoDataFrame:
     """Fill the estate attributes a user file may lack (``source``, ``ward_codes``, …).
 
     Estates from ``user_file`` get ``source='user'`` and, unless they carry one, a
-    ``boundary_note`` naming the file. Key estimates (``households_est``,
+    ``boundary_note`` naming the file. ``aliases`` default to those the name implies (see
+    :func:`placespend.estate_names.name_aliases`); ``nonresidential_share`` is measured on
+    ``nonresidential_land`` when given (NaN otherwise). Key estimates (``households_est``,
     ``council_households_est``) stay empty for user estates until
     :func:`placespend.atoms.estate_estimates` fills them.
     """
@@ -174,6 +185,15 @@ def complete_estates(
     est["boundary_note"] = est["boundary_note"].fillna(note).astype(str)
     if "osm_ref" not in est.columns:
         est["osm_ref"] = None
+    if "aliases" not in est.columns:
+        est["aliases"] = None
+    implied = est["name"].astype(str).map(lambda n: estate_names.join(estate_names.name_aliases(n)))
+    est["aliases"] = est["aliases"].where(est["aliases"].notna() & (est["aliases"] != ""),
+                                          implied).astype(str)
+    if nonresidential_land is not None and len(nonresidential_land):
+        est["nonresidential_share"] = nonresidential_share(est, nonresidential_land).round(4)
+    elif "nonresidential_share" not in est.columns:
+        est["nonresidential_share"] = float("nan")
     est["estate_id"] = est["estate_id"].astype(str)
     return est
 
@@ -196,3 +216,18 @@ def ward_codes(
     ov = ov[(ov["a"] >= min_area_m2) | (ov["a"] >= min_share * ov["total"])]
     joined = ov.sort_values("ward_code").groupby("idx")["ward_code"].agg(";".join)
     return joined.reindex(gdf.index).fillna("")
+
+
+def nonresidential_share(gdf: gpd.GeoDataFrame, land: gpd.GeoDataFrame) -> pd.Series:
+    """Share of each polygon's area lying in ``land`` (railway, commercial, retail, campus,
+    park or water), counting ground covered by several such polygons once.
+
+    .. math:: s_e = |E_e \\cap \\bigcup_k L_k| \\,/\\, |E_e|
+    """
+    if not len(land) or not len(gdf):
+        return pd.Series(0.0, index=gdf.index)
+    union = land.geometry.union_all()
+    inside = shapely.area(shapely.intersection(gdf.geometry.to_numpy(), union))
+    area = gdf.area.to_numpy()
+    return pd.Series(np.where(area > 0, inside / np.where(area > 0, area, 1.0), 0.0),
+                     index=gdf.index)

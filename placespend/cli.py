@@ -212,7 +212,7 @@ def estates(
         per_home = "" if pd.isna(r.per_household_pence) else _money(r.per_household_pence)
         table.add_row(
             _plain(r.estate_name),
-            "derived" if r.source == "census_cluster" else r.source,
+            "derived" if r.source == "derived_from_blocks" else r.source,
             f"{r.households_est:,.0f}",
             _money(r.total_pence),
             f"{_money(r.low_pence)}–{_money(r.high_pence)}",
@@ -221,9 +221,10 @@ def estates(
         )
     out.print(table)
     out.print(
-        f"{len(shown)} of {len(totals)} estates. 'derived' boundaries are census clusters made "
-        "by placespend, not official estate boundaries. Homes = estimated households. Range = "
-        "calibrated interval (nominally 80%, measured on census truth; docs/ACCURACY.md)."
+        f"{len(shown)} of {len(totals)} estates. 'derived' boundaries are made by placespend "
+        "from homes and census tenure, not official estate boundaries. Homes = estimated "
+        "households. Range = calibrated interval (nominally 80%, measured on census truth; "
+        "docs/ACCURACY.md)."
     )
 
 

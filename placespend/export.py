@@ -5,7 +5,6 @@ Amounts stay integer pence until the edge, where they become exact decimal strin
 
 from __future__ import annotations
 
-import difflib
 import json
 import os
 import re
@@ -20,7 +19,7 @@ import geopandas as gpd
 import pandas as pd
 from shapely import wkb
 
-from placespend import _folders
+from placespend import _folders, estate_names, maps
 from placespend._sql import query
 from placespend.build import read_build_info
 from placespend.demo import DEMO_LABEL
@@ -195,22 +194,22 @@ def estate_totals(con: duckdb.DuckDBPyConnection, financial_year: str | None) ->
     return query(con, "estate_totals", financial_year=financial_year)
 
 
+def estate_index(con: duckdb.DuckDBPyConnection) -> estate_names.EstateIndex:
+    """The search index over the store's estates: ids, display names and aliases."""
+    estates = con.execute("select * exclude (geometry_wkb) from estates").df()
+    return estate_names.EstateIndex.from_frame(estates)
+
+
 def resolve_estate(con: duckdb.DuckDBPyConnection, text: str) -> str:
-    """An estate id from an id or a unique part of a name (case-insensitive)."""
-    estates = con.execute("select estate_id, name from estates").df()
-    if text in set(estates["estate_id"]):
-        return text
-    hits = estates[estates["name"].str.contains(text, case=False, regex=False)]
-    if len(hits) == 1:
-        return str(hits["estate_id"].iloc[0])
-    if len(hits) > 1:
-        listed = "; ".join(f"{r.estate_id} ({r.name})" for r in hits.itertuples())
-        msg = f"'{text}' matches {len(hits)} estates: {listed}. Give one estate id."
-        raise PlacespendError(msg)
-    close = difflib.get_close_matches(text, estates["name"].tolist(), n=3, cutoff=0.5)
-    hint = f" Did you mean: {', '.join(close)}?" if close else ""
-    msg = f"No estate matches '{text}'.{hint} Run `placespend estates` to list them."
-    raise PlacespendError(msg)
+    """An estate id from its id, name or any alias, ignoring case and punctuation (see
+    :mod:`placespend.estate_names`); a unique part of a name also works.
+
+    Raises
+    ------
+    PlacespendError
+        Naming every match when several estates fit, or the nearest names when none does.
+    """
+    return estate_index(con).resolve(text)
 
 
 def estate_rows(
@@ -348,6 +347,8 @@ def estates_geodataframe(
     shapes = con.execute("select estate_id, boundary_note, geometry_wkb from estates").df()
     totals = estate_totals(con, financial_year)
     merged = totals.merge(shapes, on="estate_id")
+    merged.insert(merged.columns.get_loc("boundary_note"), "boundary",
+                  merged["source"].map(maps.source_label))
     geometry = [wkb.loads(bytes(b)) for b in merged.pop("geometry_wkb")]
     return gpd.GeoDataFrame(merged, geometry=geometry, crs="EPSG:27700")
 

@@ -52,20 +52,22 @@ MAP_ROAD_CLASSES = frozenset(
 )
 SOURCE_LABELS = {
     "osm": "OpenStreetMap estate boundary",
-    "census_cluster": "derived by placespend from census areas (not an official boundary)",
+    "derived_from_blocks": "derived by placespend from homes (OSM building footprints) and "
+    "2011 census tenure: not an official estate boundary",
     "user": "your own estates file",
 }
 
 
 SOURCE_SHORT = {
     "osm": "OpenStreetMap",
-    "census_cluster": "derived from census areas",
+    "derived_from_blocks": "derived from homes (not official)",
     "user": "your estates file",
 }
 
 
 def source_label(source: str, *, short: bool = False) -> str:
-    """How an estate's boundary was made, in words (derived cluster, OSM or the user's file)."""
+    """How an estate's boundary was made, in words (derived from homes, OSM or the user's
+    file); a derived one always says it is not an official boundary."""
     return (SOURCE_SHORT if short else SOURCE_LABELS).get(source, source)
 
 

@@ -219,8 +219,9 @@ def _figures(facts: _Facts) -> list[tuple[str, str]]:
 
 def _boundary_caption(facts: _Facts) -> str:
     source = str(facts.profile["source"])
-    if source == "census_cluster":
-        return "Boundary derived by placespend from census output areas (not an official one)."
+    if source == "derived_from_blocks":
+        return ("Boundary derived by placespend from homes (OpenStreetMap building footprints) "
+                "and 2011 census tenure: not an official estate boundary.")
     if source == "osm":
         return "Boundary from OpenStreetMap."
     return f"Boundary: {source}."

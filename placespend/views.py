@@ -20,7 +20,7 @@ import duckdb
 import pandas as pd
 
 from placespend import build as build_mod
-from placespend import export, intervals, maps, paths, store
+from placespend import estate_names, export, intervals, maps, paths, store
 from placespend._sql import query
 from placespend.errors import PlacespendError
 from placespend.keys import KEYS
@@ -29,6 +29,8 @@ BUILD_STEPS = build_mod.STEPS
 UPLOADS_DIRNAME = "uploads"
 UPLOAD_KINDS = ("spend", "contracts", "estates", "mapping")
 METRICS = ("Total £", "£ per household")
+SEARCH_LABEL_ALIASES = 4  # aliases shown after an estate's name in the search list
+NONRESIDENTIAL_LIMIT = 0.10  # no estate should hold more of its area in non-residential land
 
 
 # ---- formatting ----------------------------------------------------------------------------
@@ -282,6 +284,73 @@ def estate_options(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
         ~dup, shapes["estate_name"] + " [" + shapes["estate_id"] + "]"
     )
     return dict(zip(shapes["estate_id"], labels, strict=True))
+
+
+def estate_search(con: duckdb.DuckDBPyConnection) -> estate_names.EstateIndex:
+    """The search index over the store's estates (ids, display names, aliases), for the
+    app's estate search; the CLI's ``--estate`` uses the same resolver."""
+    return export.estate_index(con)
+
+
+def estate_search_labels(index: estate_names.EstateIndex, options: dict[str, str],
+                         max_aliases: int = SEARCH_LABEL_ALIASES) -> dict[str, str]:
+    """Estate id -> its picker label followed by a few aliases, so that typing any of them
+    filters the list to it: the streets it sits on beyond the one in its name,
+    ``"Dorman Way (derived) · Alexandra Road, Hilgrove Road, Loudoun Road, Boundary Road"``."""
+    out = {}
+    for eid, label in options.items():
+        implied = {estate_names.normalise(a) for a in estate_names.name_aliases(label)}
+        streets = [a for a in index.aliases(eid) if estate_names.normalise(a) not in implied
+                   and not a.endswith(" Estate") and len(a.split()) > 1]
+        extra = [a for a in streets
+                 if estate_names.normalise(a) not in estate_names.normalise(label)]
+        out[eid] = label + (" · " + ", ".join(extra[:max_aliases]) if extra else "")
+    return out
+
+
+def find_estate(index: estate_names.EstateIndex, text: str | None) -> tuple[str | None, str]:
+    """What a search for ``text`` finds: ``(estate_id, "")``, or ``(None, message)`` with the
+    matches or the nearest names ("did you mean")."""
+    if text is None or not str(text).strip():
+        return None, ""
+    try:
+        return index.resolve(str(text)), ""
+    except PlacespendError as err:
+        return None, str(err).replace(" Run `placespend estates` to list them.", "")
+
+
+def estate_coverage(con: duckdb.DuckDBPyConnection) -> tuple[pd.DataFrame, dict[str, float]]:
+    """How well the estates cover council homes, per estate and overall (for the Method page).
+
+    Returns the per-estate table (``estate_name``, ``source``, ``council_households``,
+    ``share_of_council_households``, ``nonresidential_share``, ``area_m2``) and the overall
+    figures: ``council_households_covered`` (share of the borough's council-renting households,
+    2011, split inside each output area by residential footprint, that lie in an estate),
+    ``max_nonresidential_share`` and ``estates_over_limit`` (estates with more than 10% of
+    their area in railway, commercial, retail, campus, park or water land).
+    """
+    on = query(con, "estate_coverage")
+    nonres = on["nonresidential_share"].astype(float)
+    overall = {
+        "council_households_covered": float(on["share_of_council_households"].sum()),
+        "max_nonresidential_share": float(nonres.max()) if nonres.notna().any() else float("nan"),
+        "estates_over_limit": int((nonres > NONRESIDENTIAL_LIMIT).sum()),
+    }
+    return on.reset_index(drop=True), overall
+
+
+def estate_coverage_display(table: pd.DataFrame) -> pd.DataFrame:
+    """The coverage table in words and percentages (the Method page shows this)."""
+    return pd.DataFrame({
+        "Estate": table["estate_name"],
+        "Boundary": table["source"].map(lambda v: maps.source_label(v, short=True)),
+        "Council households (2011, est.)": table["council_households"].round(0),
+        "Share of borough's council households": (table["share_of_council_households"] * 100
+                                                  ).round(2),
+        "Non-residential land (% of area)": (table["nonresidential_share"].astype(float) * 100
+                                             ).round(1),
+        "Area (m²)": table["area_m2"].round(0),
+    })
 
 
 def filtered_services(

@@ -1,24 +1,30 @@
 """Build the shipped ``boundaries/`` layers from the shared source data.
 
-Usage: ``.venv/bin/python scripts/build_boundaries.py [--source /work/shared/data]``.
-Re-runnable; the logic lives in :mod:`placespend._build_boundaries`.
+Usage: ``.venv/bin/python scripts/build_boundaries.py [--source DIR] [--out DIR]``. The source
+folder is ``--source``, else ``$PLACESPEND_SOURCE_DATA``, else ``../shared/data`` next to the
+repository. Re-runnable and reproducible (two runs write identical files); the logic lives in
+:mod:`placespend._build_boundaries`.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 
 from placespend import _build_boundaries, paths
 
-DEFAULT_SOURCE = Path("/work/shared/data")
+SOURCE_ENV = "PLACESPEND_SOURCE_DATA"
+DEFAULT_SOURCE = paths.REPO_DIR.parent / "shared" / "data"
 
 
 def main() -> None:
     """Parse arguments, build, print a summary."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--source", type=Path, default=DEFAULT_SOURCE,
-                        help="shared source-data folder (default: %(default)s)")
+    default = Path(os.environ.get(SOURCE_ENV) or DEFAULT_SOURCE)
+    parser.add_argument("--source", type=Path, default=default,
+                        help=f"shared source-data folder (default: ${SOURCE_ENV}, else "
+                             "../shared/data beside the repository; now %(default)s)")
     parser.add_argument("--out", type=Path, default=paths.BOUNDARIES_DIR,
                         help="output folder (default: the package's boundaries/)")
     args = parser.parse_args()

@@ -8,8 +8,15 @@ from _geo_fixtures import estates, gdf, small_areas, wards, write_dir
 from shapely import GeometryCollection, Point, Polygon, box
 
 from placespend import paths
-from placespend.boundaries import LAYERS, load_boundaries
+from placespend.atoms import build_atoms, estate_totals
+from placespend.boundaries import (
+    LAYERS,
+    NONRESIDENTIAL_KINDS,
+    load_boundaries,
+    nonresidential_share,
+)
 from placespend.errors import BoundaryError
+from placespend.estate_names import EstateIndex
 
 SHIPPED = paths.BOUNDARIES_DIR / "estates.parquet"
 needs_shipped = pytest.mark.skipif(not SHIPPED.exists(), reason="shipped boundaries not built")
@@ -190,12 +197,14 @@ def test_shipped_estates_are_many_findable_and_disjoint(shipped):
     est = shipped.estates
     assert len(est) >= 60
     assert est["estate_id"].is_unique and est["name"].is_unique
-    assert set(est["source"]) == {"osm", "census_cluster"}
+    assert set(est["source"]) == {"osm", "derived_from_blocks"}
     names = est["name"]
     assert names.eq("Chalcots Estate").any() and names.eq("Maitland Park Estate").any()
-    hilgrove = est[names.str.contains("Hilgrove")]
-    assert hilgrove["source"].tolist() == ["census_cluster"]
-    assert hilgrove["council_households_est"].iloc[0] > 50
+    index = EstateIndex.from_frame(est)
+    hilgrove = est.set_index("estate_id").loc[index.resolve("Hilgrove")]
+    assert hilgrove["source"] == "derived_from_blocks"
+    assert "Hilgrove Road" in hilgrove["aliases"].split("; ")
+    assert hilgrove["council_households_est"] > 50
     geoms = est.geometry.to_numpy()
     left, right = est.sindex.query(geoms, predicate="intersects")
     pair = left < right
@@ -208,13 +217,33 @@ def test_shipped_estates_are_many_findable_and_disjoint(shipped):
 def test_shipped_estates_carry_their_provenance(shipped):
     est = shipped.estates
     osm = est[est["source"] == "osm"]
-    cc = est[est["source"] == "census_cluster"]
+    cc = est[est["source"] == "derived_from_blocks"]
     assert osm["boundary_note"].str.startswith("OpenStreetMap residential area named").all()
     assert osm["boundary_note"].str.contains("ODbL").all()
     assert osm["estate_id"].str.match(r"osm-(way|relation)-\d+$").all()
     assert cc["boundary_note"].str.contains("not an official estate boundary").all()
-    assert cc["estate_id"].str.match(r"cc-E00\d{6}$").all()
+    assert cc["estate_id"].str.match(r"db-(way|relation)-\d+$").all()
+    assert cc["boundary_note"].str.contains("building footprints").all()
+    assert not est["boundary_note"].str.contains("\n").any()
     readme = (paths.BOUNDARIES_DIR / "README.md").read_text(encoding="utf-8")
     assert "© OpenStreetMap contributors" in readme
     assert "Open Government Licence v3.0" in readme
     assert all(f"`{name}.parquet`" in readme for name in LAYERS)
+
+
+@needs_shipped
+def test_shipped_estates_hold_85_percent_of_council_households_and_little_other_land(shipped):
+    est, land = shipped.estates, shipped.nonresidential_land
+    total = shipped.small_areas["council_households"].sum()
+    table = build_atoms(shipped)
+    inside = estate_totals(table, ["council_households"])["council_households"].sum()
+    assert inside / total >= 0.85
+    assert est["council_households_est"].sum() == pytest.approx(inside, abs=1.0)
+    assert set(land["kind"]) == set(NONRESIDENTIAL_KINDS)
+    share = nonresidential_share(est, land)
+    assert share.max() <= 0.10
+    assert share.to_numpy() == pytest.approx(est["nonresidential_share"].to_numpy(), abs=1e-4)
+    readme = (paths.BOUNDARIES_DIR / "README.md").read_text(encoding="utf-8")
+    assert f"({inside / total:.1%})" in readme
+    assert f"at most {share.max():.1%} in any estate" in readme
+    assert all(f"| {name} |" in readme for name in est["name"])

@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 
 from placespend import export, store
 from placespend.cli import app
+from placespend.errors import PlacespendError
 from placespend.paths import db_path
 
 runner = CliRunner()
@@ -57,7 +58,7 @@ def test_default_build_has_the_named_estates(default_home):
     names = " | ".join(estates["name"])
     assert "Chalcots" in names and "Maitland Park" in names
     source = estates.set_index("estate_id").loc[hilgrove, "source"]
-    assert source == "census_cluster"
+    assert source == "derived_from_blocks"
 
 
 def test_export_of_one_estate_equals_its_total_in_the_store(default_home, tmp_path):
@@ -227,3 +228,21 @@ def test_quarantine_command_lists_rows_with_file_line_and_reason(tmp_path):
     listed = _cli("quarantine", home=home)
     assert "a totals line" in listed.stdout
     assert "3167" in listed.stdout  # the Total line of the real file
+
+
+@pytest.mark.parametrize("text", ["Hilgrove", "hilgrove estate", "HILGROVE RD"])
+def test_export_estate_accepts_any_name_people_use(default_home, tmp_path, text):
+    result = _cli("export", "--estate", text, "--format", "csv", "--out", str(tmp_path),
+                  home=default_home)
+    assert result.exit_code == 0, result.output
+    with store.connect(db_path(default_home)) as con:
+        hilgrove = export.resolve_estate(con, "Hilgrove Road")
+    (csv_path,) = tmp_path.glob("*.csv")
+    assert hilgrove in csv_path.name
+    assert set(pd.read_csv(csv_path)["estate_id"]) == {hilgrove}
+
+
+def test_export_estate_suggests_near_names(default_home, tmp_path):
+    # the CLI's main() prints a PlacespendError as "error: …" with exit status 2
+    with pytest.raises(PlacespendError, match="Did you mean: Chalcots Estate"):
+        _cli("export", "--estate", "Chalcotts", "--out", str(tmp_path), home=default_home)

@@ -178,5 +178,6 @@ def test_selected_estate_reads_the_picked_object():
 
 
 def test_source_labels_say_derived_boundaries_are_not_official():
-    assert "not an official" in maps.source_label("census_cluster")
+    assert "not an official" in maps.source_label("derived_from_blocks")
+    assert "not official" in maps.source_label("derived_from_blocks", short=True)
     assert maps.source_label("osm").startswith("OpenStreetMap")

@@ -46,7 +46,7 @@ def test_money_and_pounds_formats():
 def test_map_table_totals_equal_the_estates_command(con):
     table = views.map_table(con, YEAR).set_index("estate_id")
     totals = export.estate_totals(con, YEAR).set_index("estate_id")
-    assert len(table) == len(totals) == 71
+    assert len(table) == len(totals) == con.execute("select count(*) from estates").fetchone()[0]
     pd.testing.assert_series_equal(
         table["total_pence"].sort_index(), totals["total_pence"].sort_index(),
         check_dtype=False,
@@ -78,9 +78,40 @@ def test_outcome_filter_keeps_services_serving_it(con):
 
 def test_estate_options_are_unique_names(con):
     options = views.estate_options(con)
-    assert len(options) == 71
-    assert len(set(options.values())) == 71
-    assert "Hilgrove Road (census cluster)" in options.values()
+    n = con.execute("select count(*) from estates").fetchone()[0]
+    assert len(options) == n >= 60
+    assert len(set(options.values())) == n
+    assert options[export.resolve_estate(con, "Hilgrove")] == "Dorman Way (derived)"
+
+
+@pytest.mark.parametrize("text", ["Hilgrove", "hilgrove estate", "HILGROVE RD"])
+def test_estate_search_finds_hilgrove_by_any_name_people_use(con, text):
+    index = views.estate_search(con)
+    found, message = views.find_estate(index, text)
+    assert message == ""
+    assert "Hilgrove Road" in index.aliases(found)
+    labels = views.estate_search_labels(index, views.estate_options(con))
+    assert "Hilgrove" in labels[found]
+
+
+def test_estate_search_suggests_near_names_when_nothing_matches(con):
+    found, message = views.find_estate(views.estate_search(con), "hilgrov")
+    assert found == export.resolve_estate(con, "Hilgrove") and message == ""  # part of an alias
+    found, message = views.find_estate(views.estate_search(con), "Chalcotts")
+    assert found is None and "Did you mean" in message and "Chalcots Estate" in message
+
+
+def test_estate_coverage_meets_the_targets_on_the_shipped_estates(con):
+    table, overall = views.estate_coverage(con)
+    assert overall["council_households_covered"] >= 0.85
+    assert overall["estates_over_limit"] == 0
+    assert overall["max_nonresidential_share"] <= 0.10
+    total = con.execute("select sum(weight) from atom_keys where key = 'council_households'"
+                        ).fetchone()[0]
+    assert table["council_households"].sum() / total == pytest.approx(
+        overall["council_households_covered"])
+    shown = views.estate_coverage_display(table)
+    assert len(shown) == len(table) and shown["Non-residential land (% of area)"].max() <= 10
 
 
 def test_overview_provenance_and_services_agree_to_the_penny(con, estate_id):
@@ -179,7 +210,7 @@ def test_geojson_download_equals_the_cli_export(con, home, tmp_path):
     ours = json.loads(views.export_geojson(con, YEAR))
     theirs = json.loads((tmp_path / f"{stem}.geojson").read_text())
     assert ours == theirs
-    assert len(ours["features"]) == 71
+    assert len(ours["features"]) == con.execute("select count(*) from estates").fetchone()[0]
 
 
 def test_map_geometry_is_in_wgs84_over_camden(con):

