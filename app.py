@@ -437,8 +437,9 @@ def _tab_lines(db, estate_id, services, year, con) -> None:
 def page_pot(db: str, con, facts: dict, state: dict) -> None:
     st.header("Participatory budgeting: size the pot")
     st.caption(
-        "The Hilgrove estate pilot delegated about £100k a year of caretaking, non-essential "
-        "repairs and green space to residents: about a quarter of the estate's spend."
+        "The Hilgrove estate pilot delegated about £100k a year of repairs, green spaces and "
+        "outdoor cleaning to residents: about a quarter of its estate-services budget. The "
+        "panel under the pot sets its lines beside this tool's."
     )
     if pot is None:
         st.warning("PB pot sizing (placespend.pot) is not installed in this version.")
@@ -467,8 +468,12 @@ def page_pot(db: str, con, facts: dict, state: dict) -> None:
     cols = st.columns(4)
     cols[0].metric("Pot per year", views.pounds(brief.total_pence))
     cols[0].caption(f"Range {views.pounds(brief.low_pence)} – {views.pounds(brief.high_pence)}")
-    cols[1].metric("Share of the estate's spend", f"{brief.share:.1%}",
-                   help=f"Of {views.pounds(brief.estate_total_pence)} placed on the estate.")
+    cols[1].metric("Share of estate-services spend", f"{brief.estate_services_share:.1%}",
+                   help=f"Of {views.pounds(brief.estate_services_pence)}: the Housing "
+                   "landlord services the catalogue marks as estate services (the pilot's "
+                   "denominator).")
+    cols[1].caption(f"{brief.share:.1%} of all place-based spend on the estate "
+                    f"({views.pounds(brief.estate_total_pence)})")
     cols[2].metric("Per household", views.money(brief.per_household_pence))
     if brief.change_share is not None:
         cols[3].metric(
@@ -482,6 +487,7 @@ def page_pot(db: str, con, facts: dict, state: dict) -> None:
                          "£ per year": (brief.lines["amount_pence"] / 100).round(2),
                          "Low £": (brief.lines["low_pence"] / 100).round(2),
                          "High £": (brief.lines["high_pence"] / 100).round(2)}))
+    _pilot_panel(con, brief)
     _scenarios(brief, chosen, year)
     stem = f"pot_{estate_id}_{year}"
     d1, d2, d3 = st.columns(3)
@@ -494,6 +500,21 @@ def page_pot(db: str, con, facts: dict, state: dict) -> None:
     d3.download_button("Pot brief (PDF)", lambda: pot.pot_brief_pdf(brief),
                        file_name=f"{stem}.pdf", mime="application/pdf", on_click="ignore",
                        key="dl_pot_pdf")
+
+
+def _pilot_panel(con, brief) -> None:
+    ref = pot.pilot_reference(con, brief)
+    with st.expander("The Hilgrove pilot's lines beside this estate's", expanded=False):
+        _table(pd.DataFrame({
+            "The pilot's line": ref.table["pilot_line"],
+            "Pilot £ per year": ref.table["pilot_pence"] / 100,
+            "Service here": ref.table["service"],
+            "Here £ per year": (ref.table["tool_pence"] / 100).round(2),
+        }))
+        st.caption(md(f"Source: {ref.source}"))
+        st.markdown("**Why the figures differ**")
+        for note in ref.notes:
+            st.markdown("- " + md(note))
 
 
 def _scenarios(brief, chosen: list[str], year: str) -> None:

@@ -45,8 +45,11 @@ _SERVICE_FIELDS = {
     "delegable": bool,
     "place_based": bool,
     "description": str,
+    "estate_service": bool,
+    "unit": str,
+    "unit_cost_pence": int,
 }
-_SERVICE_OPTIONAL = {"alt_keys"}
+_SERVICE_OPTIONAL = {"alt_keys", "estate_service", "unit", "unit_cost_pence"}
 _RULE_FIELDS = {"service": str, "org_unit": str, "purpose": str, "payee": str}
 _LINK_FIELDS = {"from": str, "to": str, "relation": str, "outcome": str, "rationale": str}
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -74,6 +77,9 @@ class Service:
     delegable: bool
     place_based: bool
     description: str
+    estate_service: bool = False
+    unit: str | None = None
+    unit_cost_pence: int | None = None
 
 
 @dataclass(frozen=True)
@@ -365,7 +371,8 @@ class _Checker:
                         ok = False
                     continue
                 if not isinstance(value, kind) or (kind is str and not value.strip()):
-                    want = {str: "non-empty text", bool: "true or false", list: "a list"}[kind]
+                    want = {str: "non-empty text", bool: "true or false", list: "a list",
+                            int: "a whole number"}[kind]
                     self.problem(section, i, label, f"field {name!r} must be {want}, not {value!r}")
                     ok = False
             yield item if ok else None
@@ -422,6 +429,7 @@ class _Checker:
                 self._say(
                     "a delegable service must be place_based (residents control spend in a place)"
                 )
+            self._check_pb_fields(item)
             if len(self.problems) == bad:
                 services.append(
                     Service(
@@ -435,9 +443,25 @@ class _Checker:
                         delegable=item["delegable"],
                         place_based=item["place_based"],
                         description=item["description"].strip(),
+                        estate_service=bool(item.get("estate_service")),
+                        unit=item.get("unit"),
+                        unit_cost_pence=item.get("unit_cost_pence"),
                     )
                 )
         return services
+
+    def _check_pb_fields(self, item: dict[str, Any]) -> None:
+        """The participatory budgeting fields: landlord services and unit costs."""
+        if item.get("estate_service") and item["directorate"] != "Housing":
+            self._say(
+                "estate_service marks a landlord service of the Housing directorate; set it "
+                "to false or move the service to directorate Housing"
+            )
+        cost, unit = item.get("unit_cost_pence"), item.get("unit")
+        if isinstance(cost, bool) or (cost is not None and cost <= 0):
+            self._say(f"unit_cost_pence must be a whole number of pence above 0, not {cost!r}")
+        if (cost is None) != (unit is None):
+            self._say("unit and unit_cost_pence go together: give both or neither")
 
     def _known_service(self, role: str, sid: Any, service_ids: list[str]) -> bool:
         if sid in service_ids:
@@ -601,6 +625,9 @@ def _services_frame(services: tuple[Service, ...]) -> pd.DataFrame:
                 s.key,
                 s.delegable,
                 s.place_based,
+                s.estate_service,
+                s.unit,
+                s.unit_cost_pence,
             )
             for s in services
         ],
@@ -613,5 +640,8 @@ def _services_frame(services: tuple[Service, ...]) -> pd.DataFrame:
             "key": str,
             "delegable": bool,
             "place_based": bool,
+            "estate_service": bool,
+            "unit": str,
+            "unit_cost_pence": "Int64",
         },
     )

@@ -301,3 +301,46 @@ def test_pdf_uses_the_dejavu_font_matplotlib_ships():
 
     regular, bold = _pdf.font_files()
     assert regular.name == "DejaVuSans.ttf" and bold.name == "DejaVuSans-Bold.ttf"
+
+
+# ---- the pilot's terms ------------------------------------------------------------------------
+
+
+def test_two_denominators_all_place_based_and_estate_services(con, hilgrove, hilgrove_pot):
+    rows = export.estate_rows(con, hilgrove, YEAR)
+    landlord = pot.estate_service_ids(con)
+    assert {"caretaking", "repairs_non_essential", "housing_management"} <= set(landlord)
+    attrs = pot.service_attributes(con).set_index("service_id")
+    assert set(attrs.loc[landlord, "directorate"]) == {"Housing"}
+    expected = int(rows[rows["service_id"].isin(landlord)]["amount_pence"].sum())
+    assert hilgrove_pot.estate_services_pence == expected > 0
+    assert hilgrove_pot.estate_services_share == pytest.approx(
+        hilgrove_pot.total_pence / expected)
+    assert hilgrove_pot.share < hilgrove_pot.estate_services_share
+    brief = json.loads(pot.pot_brief_json(hilgrove_pot))["pot"]
+    assert Decimal(brief["estate_services_gbp"]) * 100 == expected
+
+
+def test_unit_costs_come_from_the_catalogue(con):
+    attrs = pot.service_attributes(con).set_index("service_id")
+    assert attrs.loc["caretaking", "unit"] == "caretaker hour"
+    assert attrs.loc["caretaking", "unit_cost_pence"] == 3000
+    assert attrs.loc["adult_social_care", "unit_cost_pence"] is None
+
+
+def test_pilot_reference_sets_the_published_lines_beside_the_tools(con, hilgrove, hilgrove_pot):
+    ref = pot.pilot_reference(con, hilgrove_pot)
+    assert list(ref.table["pilot_pence"]) == [4_200_000, 1_600_000, 4_200_000]
+    assert ref.pilot_total_pence == 10_000_000
+    assert "Mission-led procurement" in ref.source and "March 2023" in ref.source
+    by_service = hilgrove_pot.lines.set_index("service_id")["amount_pence"]
+    for row in ref.table.itertuples():
+        assert row.tool_pence == int(by_service[row.service_id])
+    words = " ".join(ref.notes)
+    for reason in ("Boundary", "synthetic", "Key", "Denominator", "estate-services"):
+        assert reason in words
+
+
+def test_pdf_brief_states_both_denominators(hilgrove_pot):
+    text = _text(pot.pot_brief_pdf(hilgrove_pot))
+    assert "estate-services spend" in text and "all place-based spend" in text
