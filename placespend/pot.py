@@ -8,7 +8,8 @@ a PB facilitator takes into a meeting or loads into a participation platform.
 
 Platform mapping (also written into every JSON brief under ``"schema"``)
 ------------------------------------------------------------------------
-Decidim, budgets component (``Decidim::Budgets``), one budget per scope:
+Decidim 0.28, budgets component (``Decidim::Budgets``), one budget per scope (the fields of
+its budget form and of ``Decidim::Budgets::ProjectSerializer``, the projects export):
 
 - ``budget.title``/``description`` (translatable, ``{"en": ...}``; description is rich text,
   so names are HTML-escaped inside ``<p>``), ``budget.total_budget`` = the pot in whole
@@ -17,7 +18,8 @@ Decidim, budgets component (``Decidim::Budgets``), one budget per scope:
   pounds (integer). Decidim wants a positive ``budget_amount``: lines under £1 are left out
   of ``projects`` (they stay in ``lines``).
 
-CONSUL Democracy (``Budget`` -> ``Budget::Group`` -> ``Budget::Heading``):
+CONSUL Democracy 2.x (``Budget`` -> ``Budget::Group`` -> ``Budget::Heading``; its GraphQL
+API is read-only, so an administrator enters these):
 
 - ``budget.name``, ``currency_symbol`` "£"; one group "Estates" holding one ``heading`` per
   estate with ``name``, ``price`` = the pot in whole pounds (integer) and ``population`` =
@@ -484,6 +486,11 @@ SCHEMA: dict[str, object] = {
         "investments. Figures are apportioned estimates with a low-high range (see caveats)."
     ),
     "decidim": {
+        "version": (
+            "Decidim 0.28 (decidim-budgets): a Budget's title, description, total_budget and "
+            "scope as its admin form takes them; each Project's title, description and "
+            "budget_amount as Decidim::Budgets::ProjectSerializer exports them"
+        ),
         "component": "budgets",
         "budget": {
             "title": "translatable text {locale: text}",
@@ -498,6 +505,11 @@ SCHEMA: dict[str, object] = {
         },
     },
     "consul": {
+        "version": (
+            "CONSUL Democracy 2.x: Budget (name, currency_symbol) -> Budget::Group -> "
+            "Budget::Heading (name, price, population) and Budget::Investment (title, "
+            "description, price), entered by an administrator (CONSUL's API is read-only)"
+        ),
         "budget": "name, currency_symbol; groups[] -> headings[]",
         "group": "name = 'Estates'",
         "heading": {
