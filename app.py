@@ -543,7 +543,7 @@ def _open_scenario(book, estate_id: str, year: str, key: str, names: dict):
         st.session_state["scenario"] = None
     name = st.selectbox(
         "Saved scenario", saved, index=None, key="scenario", bind="query-params",
-        format_func=md, placeholder="None opened: the pot as it is now",
+        placeholder="None opened: the pot as it is now",
         help="Scenarios are saved with this data set, so a link naming one reopens it.",
     )
     if name is None:
@@ -584,7 +584,7 @@ def _trade_offs(con, brief, opened):
         c1.markdown(f"{md(row.service)}  \n{views.pounds(row.amount_pence)} a year now")
         by = c2.radio("By", ["%", "£"], key=f"chg_by::{row.service_id}", horizontal=True,
                       label_visibility="collapsed")
-        value = c3.number_input(f"Change to {row.service} ({by})", value=0.0, step=1.0,
+        value = c3.number_input(f"Change to {md(row.service)} ({by})", value=0.0, step=1.0,
                                 key=f"chg::{row.service_id}", format="%.2f")
         if value:
             changes.append(scenarios.Change(row.service_id, "pct" if by == "%" else "gbp",
@@ -679,8 +679,7 @@ def _scenarios(con, book, brief, plan, year: str) -> None:
     if st.session_state.get("compare"):
         st.session_state["compare"] = [n for n in st.session_state["compare"] if n in by_name]
     picked = st.multiselect("Compare side by side (2 to 4)", list(by_name), key="compare",
-                            bind="query-params", max_selections=scenarios.COMPARE_MAX,
-                            format_func=md)
+                            bind="query-params", max_selections=scenarios.COMPARE_MAX)
     if len(picked) >= 2:
         shown = [by_name[n] for n in picked]
         _table(meeting.comparison_display(shown))
