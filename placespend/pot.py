@@ -13,7 +13,8 @@ its budget form and of ``Decidim::Budgets::ProjectSerializer``, the projects exp
 
 - ``budget.title``/``description`` (translatable, ``{"en": ...}``; description is rich text,
   so names are HTML-escaped inside ``<p>``), ``budget.total_budget`` = the pot in whole
-  pounds (integer), ``budget.scope`` = the estate (``code`` = estate id, ``name``);
+  pounds (integer), ``budget.weight`` 0, ``budget.scope`` = the estate (``code`` = estate
+  id, ``name``);
 - ``projects[]`` = the pot's lines: ``title``, ``description``, ``budget_amount`` in whole
   pounds (integer). Decidim wants a positive ``budget_amount``: lines under £1 are left out
   of ``projects`` (they stay in ``lines``).
@@ -25,8 +26,9 @@ API is read-only, so an administrator enters these):
   estate with ``name``, ``price`` = the pot in whole pounds (integer) and ``population`` =
   the estate's residents (2011 Census, split by residential footprint; whole people, or
   ``null`` when unknown, as CONSUL wants a positive number or none);
-- ``investments[]`` = the pot's lines with ``title``, ``description``, ``price`` in whole
-  pounds (integer) and ``heading`` = the heading's name (lines under £1 left out).
+- ``investments[]`` = the pot's lines with ``title`` (cut to CONSUL's 80 characters),
+  ``description``, ``price`` in whole pounds (integer) and ``heading`` = the heading's name
+  (lines under £1 left out).
 
 Whole pounds are rounded so the lines add up to the total exactly (the total is rounded half
 up, the lines by largest remainder); the exact pounds and pence are kept alongside every
@@ -65,6 +67,7 @@ from placespend.export import (
 )
 
 SCHEMA_NAME = "placespend.pot_brief"
+CONSUL_TITLE_MAX = 80  # Budget::Investment's title length limit
 SCHEMA_VERSION = 1
 
 LINE_COLUMNS = ["service_id", "service", "amount_pence", "low_pence", "high_pence"]
@@ -553,6 +556,7 @@ def _decidim(pot: Pot, whole_total: int, lines: list[dict]) -> dict[str, object]
             "title": {"en": _budget_title(pot)},
             "description": {"en": _html_description(pot)},
             "total_budget": whole_total,
+            "weight": 0,
             "scope": {"code": pot.estate_id, "name": {"en": pot.estate_name}},
         },
         "projects": [
@@ -586,7 +590,7 @@ def _consul(pot: Pot, whole_total: int, lines: list[dict]) -> dict[str, object]:
         },
         "investments": [
             {
-                "title": line["title"],
+                "title": line["title"][:CONSUL_TITLE_MAX],
                 "description": _html_line(line, pot),
                 "price": line["amount_whole_gbp"],
                 "price_gbp": line["amount_gbp"],

@@ -344,3 +344,58 @@ def test_pilot_reference_sets_the_published_lines_beside_the_tools(con, hilgrove
 def test_pdf_brief_states_both_denominators(hilgrove_pot):
     text = _text(pot.pot_brief_pdf(hilgrove_pot))
     assert "estate-services spend" in text and "all place-based spend" in text
+
+
+# ---- the platforms' own rules -----------------------------------------------------------------
+# Written from Decidim 0.28's decidim-budgets admin forms (BudgetForm: title translatable and
+# present, description translatable, total_budget and weight integers >= 0; ProjectForm: title
+# and description translatable and present, budget an integer > 0) and CONSUL Democracy 2.x's
+# models (Budget::Heading: name present, price an integer, population > 0 or none;
+# Budget::Investment: title present and at most 80 characters, description present, price).
+PRESENT = {"type": "object", "required": ["en"],
+           "properties": {"en": {"type": "string", "pattern": r"\S"}}}
+DECIDIM_028 = {
+    "type": "object",
+    "required": ["budget", "projects"],
+    "properties": {
+        "budget": {"type": "object", "required": ["title", "description", "total_budget"],
+                   "properties": {"title": PRESENT, "description": PRESENT,
+                                  "total_budget": {"type": "integer", "minimum": 0},
+                                  "weight": {"type": "integer", "minimum": 0}}},
+        "projects": {"type": "array", "items": {
+            "type": "object", "required": ["title", "description", "budget_amount"],
+            "properties": {"title": PRESENT, "description": PRESENT,
+                           "budget_amount": {"type": "integer", "exclusiveMinimum": 0}}}},
+    },
+}
+CONSUL_2 = {
+    "type": "object",
+    "required": ["budget", "investments"],
+    "properties": {
+        "budget": {"type": "object", "required": ["name", "groups"], "properties": {
+            "groups": {"type": "array", "minItems": 1, "items": {
+                "type": "object", "required": ["name", "headings"], "properties": {
+                    "headings": {"type": "array", "minItems": 1, "items": {
+                        "type": "object", "required": ["name", "price"], "properties": {
+                            "name": {"type": "string", "pattern": r"\S"},
+                            "price": {"type": "integer"},
+                            "population": {"anyOf": [{"type": "null"},
+                                                     {"type": "integer", "minimum": 1}]}}}}}}}}},
+        "investments": {"type": "array", "items": {
+            "type": "object", "required": ["title", "description", "price", "heading"],
+            "properties": {"title": {"type": "string", "pattern": r"\S", "maxLength": 80},
+                           "description": {"type": "string", "pattern": r"\S"},
+                           "price": {"type": "integer", "minimum": 0}}}},
+    },
+}
+
+
+@pytest.mark.parametrize("make", ["hilgrove", "hostile"])
+def test_decidim_and_consul_shapes_pass_the_platforms_own_rules(hilgrove_pot, make):
+    jsonschema = pytest.importorskip("jsonschema")
+    sized = hilgrove_pot if make == "hilgrove" else _hostile_pot()
+    if make == "hostile":
+        sized.lines.loc[0, "service"] = "A very long service name " * 10
+    brief = pot.brief_dict(sized)
+    jsonschema.validate(brief["decidim"], DECIDIM_028)
+    jsonschema.validate(brief["consul"], CONSUL_2)
