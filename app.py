@@ -589,11 +589,12 @@ def _trade_offs(con, brief, opened):
         if value:
             changes.append(scenarios.Change(row.service_id, "pct" if by == "%" else "gbp",
                                             f"{value:.2f}"))
+    ideas = _ideas_editor(opened)
     scenario = scenarios.Scenario(
         name=opened.name if opened else "Now", estate_id=brief.estate_id,
         financial_year=brief.financial_year, service_ids=tuple(brief.lines["service_id"]),
         changes=tuple(changes), cut_pct=f"{cut:g}", raise_pct=f"{rise:g}", years=int(years),
-        uprating_pct=f"{uprating:g}", ideas=opened.ideas if opened else ())
+        uprating_pct=f"{uprating:g}", ideas=ideas)
     attrs = pot.service_attributes(con).set_index("service_id")
     lines = brief.lines.assign(
         unit=[attrs["unit"].get(s) for s in brief.lines["service_id"]],
@@ -608,6 +609,11 @@ def _trade_offs(con, brief, opened):
     m2.metric("Ideas pot", views.pounds(plan.ideas_pence),
               help="The pot less the service lines, to the penny.")
     m3.metric("Pot", views.pounds(plan.pot_pence))
+    if plan.scenario.ideas:
+        asked = sum(c for _, c in plan.scenario.ideas)
+        st.caption(f"{len(plan.scenario.ideas)} ideas put forward, costing "
+                   f"{views.pounds(asked)} together, for an ideas pot of "
+                   f"{views.pounds(plan.ideas_pence)}: the vote decides which are funded.")
     _table(pd.DataFrame({
         "Service": plan.lines["service"],
         "Now £": plan.lines["base_pence"] / 100,
@@ -626,6 +632,25 @@ def _trade_offs(con, brief, opened):
             "Pot £": plan.years["pot_pence"] / 100,
         }))
     return plan
+
+
+def _ideas_editor(opened) -> tuple[tuple[str, int], ...]:
+    """Residents' own ideas with their costs (optional): projects in the ballot file."""
+    start = pd.DataFrame(
+        [(t, c / 100) for t, c in (opened.ideas if opened else ())], columns=["Idea", "Cost £"])
+    with st.expander("Residents' ideas for the ideas pot (optional; they go in the ballot "
+                     "file)"):
+        st.caption("In the Hilgrove pilot ideas cost £250 to £25,000 each and the whole "
+                   "estate voted on a shortlist.")
+        edited = st.data_editor(
+            start, num_rows="dynamic", hide_index=True, width="stretch",
+            key=f"ideas::{opened.name if opened else ''}",
+            column_config={"Idea": st.column_config.TextColumn(max_chars=120),
+                           "Cost £": st.column_config.NumberColumn(min_value=0.01,
+                                                                    format="%.2f")})
+    rows = edited.dropna(subset=["Idea", "Cost £"])
+    return tuple((str(r["Idea"]), round(float(r["Cost £"]) * 100)) for _, r in rows.iterrows()
+                 if str(r["Idea"]).strip())
 
 
 def _scenarios(con, book, brief, plan, year: str) -> None:
