@@ -451,12 +451,10 @@ class _Checker:
         return services
 
     def _check_pb_fields(self, item: dict[str, Any]) -> None:
-        """The participatory budgeting fields: landlord services and unit costs."""
-        if item.get("estate_service") and item["directorate"] != "Housing":
-            self._say(
-                "estate_service marks a landlord service of the Housing directorate; set it "
-                "to false or move the service to directorate Housing"
-            )
+        """The participatory budgeting fields: unit costs come in pairs and are positive.
+
+        ``estate_service`` is not tied to a directorate's name: councils name theirs
+        differently, and the flag says what the service is (a landlord service)."""
         cost, unit = item.get("unit_cost_pence"), item.get("unit")
         if isinstance(cost, bool) or (cost is not None and cost <= 0):
             self._say(f"unit_cost_pence must be a whole number of pence above 0, not {cost!r}")

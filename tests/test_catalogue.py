@@ -306,10 +306,3 @@ def test_estate_services_are_housing_landlord_services_and_unit_costs_are_paired
 def test_bad_unit_costs_are_named(tmp_path, change, message):
     msg = _error(write(tmp_path, _break(shipped_data(), "services", 0, **change)))
     assert "services[0] (id 'caretaking')" in msg and message in msg
-
-
-def test_an_estate_service_outside_housing_is_refused(tmp_path):
-    data = shipped_data()
-    index = next(i for i, s in enumerate(data["services"]) if s["id"] == "green_space")
-    msg = _error(write(tmp_path, _break(data, "services", index, estate_service=True)))
-    assert "estate_service" in msg and "Housing" in msg
