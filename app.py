@@ -491,8 +491,12 @@ def page_pot(db: str, con, facts: dict, state: dict) -> None:
     else:
         cols[3].metric("Year on year", "–", help="No previous year in the data.")
     _pilot_panel(con, brief)
-    plan = _trade_offs(con, brief, opened)
-    _scenarios(con, book, brief, plan, year)
+    # Each section in its own container: the number of lines inside varies, and the elements
+    # after them (the downloads) keep their place while a rerun is drawn.
+    with st.container():
+        plan = _trade_offs(con, brief, opened)
+    with st.container():
+        _scenarios(con, book, brief, plan, year)
     stem = f"pot_{export.safe_filename(estate_id)}_{year}"
     d1, d2, d3, d4 = st.columns(4)
     d1.download_button("Pot brief (CSV: Decidim / CONSUL)", pot.pot_brief_csv(brief),
