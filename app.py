@@ -8,6 +8,7 @@ A thin layer over the library: widgets, layout, cached calls into ``placespend.v
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import logging
 import uuid
@@ -34,6 +35,10 @@ try:
     from placespend import reports
 except ImportError:  # pragma: no cover
     reports = None
+try:  # residents' trade-offs, saved scenarios and ballot files, next to the pot
+    from placespend import meeting, pb_files, scenarios
+except ImportError:  # pragma: no cover
+    meeting = pb_files = scenarios = None
 
 LOG = logging.getLogger("placespend.app")
 PAGES = ("Map", "Estate", "PB pot", "Exports", "Method", "Your own data")
@@ -454,8 +459,9 @@ def _tab_lines(db, estate_id, services, year, con) -> None:
 def page_pot(db: str, con, facts: dict, state: dict) -> None:
     st.header("Participatory budgeting: size the pot")
     st.caption(
-        "The Hilgrove estate pilot delegated about £100k a year of caretaking, non-essential "
-        "repairs and green space to residents: about a quarter of the estate's spend."
+        "The Hilgrove estate pilot delegated about £100k a year of repairs, green spaces and "
+        "outdoor cleaning to residents: about a quarter of its estate-services budget. The "
+        "panel under the pot sets its lines beside this tool's."
     )
     if pot is None:
         st.warning("PB pot sizing (placespend.pot) is not installed in this version.")
@@ -467,11 +473,13 @@ def page_pot(db: str, con, facts: dict, state: dict) -> None:
     year = state["year"] or facts["years"][0]
     if state["year"] is None:
         st.caption(f"A pot is per year: sizing on {year}, the latest.")
+    book = _book(db)
     services = views.by_service(_provenance(db, estate_id, year, con))
     st.subheader(f"{md(facts['estates'][estate_id])}, {year}")
     names = dict(zip(services["service_id"], services["service"], strict=True))
     amounts = dict(zip(services["service_id"], services["amount_pence"], strict=True))
     key = f"pot::{estate_id}::{year}"
+    opened = _open_scenario(book, estate_id, year, key, names)
     if key not in st.session_state:
         st.session_state[key] = [s for s in pot.delegable_services(con) if s in names]
     chosen = st.multiselect(
@@ -484,8 +492,12 @@ def page_pot(db: str, con, facts: dict, state: dict) -> None:
     cols = st.columns(4)
     cols[0].metric("Pot per year", views.pounds(brief.total_pence))
     cols[0].caption(f"Range {views.pounds(brief.low_pence)} – {views.pounds(brief.high_pence)}")
-    cols[1].metric("Share of the estate's spend", f"{brief.share:.1%}",
-                   help=f"Of {views.pounds(brief.estate_total_pence)} placed on the estate.")
+    cols[1].metric("Share of estate-services spend", f"{brief.estate_services_share:.1%}",
+                   help=f"Of {views.pounds(brief.estate_services_pence)}: the Housing "
+                   "landlord services the catalogue marks as estate services (the pilot's "
+                   "denominator).")
+    cols[1].caption(f"{brief.share:.1%} of all place-based spend on the estate "
+                    f"({views.pounds(brief.estate_total_pence)})")
     cols[2].metric("Per household", views.money(brief.per_household_pence))
     if brief.change_share is not None:
         cols[3].metric(
@@ -495,13 +507,15 @@ def page_pot(db: str, con, facts: dict, state: dict) -> None:
         )
     else:
         cols[3].metric("Year on year", "–", help="No previous year in the data.")
-    _table(pd.DataFrame({"Service": brief.lines["service"],
-                         "£ per year": (brief.lines["amount_pence"] / 100).round(2),
-                         "Low £": (brief.lines["low_pence"] / 100).round(2),
-                         "High £": (brief.lines["high_pence"] / 100).round(2)}))
-    _scenarios(brief, chosen, year)
-    stem = f"pot_{estate_id}_{year}"
-    d1, d2, d3 = st.columns(3)
+    _pilot_panel(con, brief)
+    # Each section in its own container: the number of lines inside varies, and the elements
+    # after them (the downloads) keep their place while a rerun is drawn.
+    with st.container():
+        plan = _trade_offs(con, brief, opened)
+    with st.container():
+        _scenarios(con, book, brief, plan, year)
+    stem = f"pot_{export.safe_filename(estate_id)}_{year}"
+    d1, d2, d3, d4 = st.columns(4)
     d1.download_button("Pot brief (CSV: Decidim / CONSUL)", pot.pot_brief_csv(brief),
                        file_name=f"{stem}.csv", mime="text/csv", on_click="ignore",
                        key="dl_pot_csv")
@@ -511,24 +525,218 @@ def page_pot(db: str, con, facts: dict, state: dict) -> None:
     d3.download_button("Pot brief (PDF)", lambda: pot.pot_brief_pdf(brief),
                        file_name=f"{stem}.pdf", mime="application/pdf", on_click="ignore",
                        key="dl_pot_pdf")
+    if plan is not None and pb_files is not None:
+        d4.download_button("Ballot file (pabulib .pb)", lambda: pb_files.pabulib(plan),
+                           file_name=f"{stem}.pb", mime="text/plain", on_click="ignore",
+                           key="dl_pot_pb", help="The ideas pot as the budget, the service "
+                           "lines as projects: read by pabutools and the Method of Equal "
+                           "Shares tools.")
 
 
-def _scenarios(brief, chosen: list[str], year: str) -> None:
-    saved = st.session_state.setdefault("scenarios", [])
+def _book(db: str):
+    # ``db`` is the cache key "<store path>:<mtime>"; scenarios live beside the store.
+    return scenarios.ScenarioBook(db.rsplit(":", 1)[0])
+
+
+def _pilot_panel(con, brief) -> None:
+    ref = pot.pilot_reference(con, brief)
+    with st.expander("The Hilgrove pilot's lines beside this estate's", expanded=False):
+        _table(pd.DataFrame({
+            "The pilot's line": ref.table["pilot_line"],
+            "Pilot £ per year": ref.table["pilot_pence"] / 100,
+            "Service here": ref.table["service"],
+            "Here £ per year": (ref.table["tool_pence"] / 100).round(2),
+        }))
+        st.caption(md(f"Source: {ref.source}"))
+        st.markdown("**Why the figures differ**")
+        for note in ref.notes:
+            st.markdown("- " + md(note))
+
+
+def _open_scenario(book, estate_id: str, year: str, key: str, names: dict):
+    """Put the scenario the URL names into the widgets, once per choice; returns it."""
+    pending = st.session_state.pop("_pending_scenario", None)
+    if pending is not None:
+        st.session_state["scenario"] = pending
+        st.session_state["_opened_scenario"] = pending
+    saved = [s.name for s in book.list(estate_id) if s.financial_year == year]
+    if st.session_state.get("scenario") not in (None, *saved):
+        st.session_state["scenario"] = None
+    name = st.selectbox(
+        "Saved scenario", saved, index=None, key="scenario", bind="query-params",
+        placeholder="None opened: the pot as it is now",
+        help="Scenarios are saved with this data set, so a link naming one reopens it.",
+    )
+    if name is None:
+        st.session_state.pop("_opened_scenario", None)
+        return None
+    scenario = book.get(name)
+    if st.session_state.get("_opened_scenario") != name:
+        st.session_state["_opened_scenario"] = name
+        st.session_state[key] = [s for s in scenario.service_ids if s in names]
+        changes = {c.service_id: c for c in scenario.changes}
+        for sid in names:
+            change = changes.get(sid)
+            st.session_state[f"chg_by::{sid}"] = "£" if change and change.kind == "gbp" else "%"
+            st.session_state[f"chg::{sid}"] = float(change.value) if change else 0.0
+        st.session_state["pot_cut"] = float(scenario.cut_pct)
+        st.session_state["pot_raise"] = float(scenario.raise_pct)
+        st.session_state["pot_years"] = scenario.years
+        st.session_state["pot_uprating"] = float(scenario.uprating_pct)
+    return scenario
+
+
+def _trade_offs(con, brief, opened):
+    """Residents' changes to each line within the bounds: the plan, or ``None`` if refused."""
+    st.markdown("**Residents' trade-offs.** Cut or raise a service line; what is cut goes "
+                "into the ideas pot for residents' own ideas, what is raised comes out of it.")
+    b1, b2, b3, b4 = st.columns(4)
+    cut = b1.number_input("Most a line may be cut (%)", 0.0, 100.0, 50.0, 5.0, key="pot_cut",
+                          help="The facilitator's bound.")
+    rise = b2.number_input("Most a line may be raised (%)", 0.0, 1000.0, 50.0, 5.0,
+                           key="pot_raise", help="The facilitator's bound.")
+    years = b3.number_input("Years of the pilot", 1, scenarios.MAX_YEARS, 1, key="pot_years")
+    uprating = b4.number_input("Uprating per year (%)", -50.0, 50.0, 0.0, 0.5,
+                               key="pot_uprating", help="Applied to every line and the ideas "
+                               "pot from the second year on, rounded to the penny.")
+    changes = []
+    for row in brief.lines.itertuples():
+        c1, c2, c3 = st.columns([3, 1, 2])
+        c1.markdown(f"{md(row.service)}  \n{views.pounds(row.amount_pence)} a year now")
+        by = c2.radio("By", ["%", "£"], key=f"chg_by::{row.service_id}", horizontal=True,
+                      label_visibility="collapsed")
+        value = c3.number_input(f"Change to {md(row.service)} ({by})", value=0.0, step=1.0,
+                                key=f"chg::{row.service_id}", format="%.2f")
+        if value:
+            changes.append(scenarios.Change(row.service_id, "pct" if by == "%" else "gbp",
+                                            f"{value:.2f}"))
+    ideas = _ideas_editor(opened)
+    scenario = scenarios.Scenario(
+        name=opened.name if opened else "Now", estate_id=brief.estate_id,
+        financial_year=brief.financial_year, service_ids=tuple(brief.lines["service_id"]),
+        changes=tuple(changes), cut_pct=f"{cut:g}", raise_pct=f"{rise:g}", years=int(years),
+        uprating_pct=f"{uprating:g}", ideas=ideas)
+    attrs = pot.service_attributes(con).set_index("service_id")
+    lines = brief.lines.assign(
+        unit=[attrs["unit"].get(s) for s in brief.lines["service_id"]],
+        unit_cost_pence=[attrs["unit_cost_pence"].get(s) for s in brief.lines["service_id"]])
+    try:
+        plan = scenarios.plan_from(scenario, brief, lines)
+    except PlacespendError as exc:
+        st.error(md(exc, 2000))
+        return None
+    m1, m2, m3 = st.columns(3)
+    m1.metric("Service lines", views.pounds(plan.services_pence))
+    m2.metric("Ideas pot", views.pounds(plan.ideas_pence),
+              help="The pot less the service lines, to the penny.")
+    m3.metric("Pot", views.pounds(plan.pot_pence))
+    if plan.scenario.ideas:
+        asked = sum(c for _, c in plan.scenario.ideas)
+        st.caption(f"{len(plan.scenario.ideas)} ideas put forward, costing "
+                   f"{views.pounds(asked)} together, for an ideas pot of "
+                   f"{views.pounds(plan.ideas_pence)}: the vote decides which are funded.")
+    _table(pd.DataFrame({
+        "Service": plan.lines["service"],
+        "Now £": plan.lines["base_pence"] / 100,
+        "Change £": plan.lines["change_pence"] / 100,
+        "Planned £": plan.lines["planned_pence"] / 100,
+        "In units": [scenarios.unit_words(r) for r in plan.lines.itertuples()],
+    }))
+    st.caption("Units use the catalogue's unit costs (placespend's assumed £30.00 an hour for "
+               "a caretaker or a gardener unless the catalogue says otherwise).")
+    if plan.scenario.years > 1:
+        st.markdown(f"**Over {plan.scenario.years} years**, uprated {md(plan.uprating)}")
+        _table(pd.DataFrame({
+            "Year": plan.years["financial_year"],
+            "Service lines £": plan.years["services_pence"] / 100,
+            "Ideas pot £": plan.years["ideas_pence"] / 100,
+            "Pot £": plan.years["pot_pence"] / 100,
+        }))
+    return plan
+
+
+def _ideas_editor(opened) -> tuple[tuple[str, int], ...]:
+    """Residents' own ideas with their costs (optional): projects in the ballot file."""
+    start = pd.DataFrame(
+        [(t, c / 100) for t, c in (opened.ideas if opened else ())], columns=["Idea", "Cost £"])
+    with st.expander("Residents' ideas for the ideas pot (optional; they go in the ballot "
+                     "file)"):
+        st.caption("In the Hilgrove pilot ideas cost £250 to £25,000 each and the whole "
+                   "estate voted on a shortlist.")
+        edited = st.data_editor(
+            start, num_rows="dynamic", hide_index=True, width="stretch",
+            key=f"ideas::{opened.name if opened else ''}",
+            column_config={"Idea": st.column_config.TextColumn(max_chars=120),
+                           "Cost £": st.column_config.NumberColumn(min_value=0.01,
+                                                                    format="%.2f")})
+    rows = edited.dropna(subset=["Idea", "Cost £"])
+    return tuple((str(r["Idea"]), round(float(r["Cost £"]) * 100)) for _, r in rows.iterrows()
+                 if str(r["Idea"]).strip())
+
+
+def _scenarios(con, book, brief, plan, year: str) -> None:
+    st.markdown("**Scenarios** (saved with this data set; the link names the open one)")
     with st.form("save_scenario", clear_on_submit=True, border=False):
-        name = st.text_input("Scenario name", placeholder="e.g. caretaking and green space only")
-        if st.form_submit_button("Save scenario"):
-            saved.append({
-                "Scenario": name or f"Scenario {len(saved) + 1}",
-                "Estate": brief.estate_name,
-                "Year": year,
-                "Services": ", ".join(brief.lines["service"]),
-                "Pot £/year": round(brief.total_pence / 100, 2),
-                "Share of estate": f"{brief.share:.1%}",
-            })
-    if saved:
-        st.markdown("**Saved scenarios** (this browser session)")
-        _table(pd.DataFrame(saved))
+        name = st.text_input("Scenario name", placeholder="e.g. cut caretaking by 10%",
+                             key="scenario_name")
+        over = st.checkbox("Save over a scenario of that name", key="scenario_over")
+        if st.form_submit_button("Save scenario", disabled=plan is None):
+            try:
+                saved = book.save(dataclasses.replace(plan.scenario, name=name),
+                                  overwrite=over)
+            except PlacespendError as exc:
+                st.error(md(exc, 2000))
+            else:
+                st.session_state["_pending_scenario"] = saved.name
+                st.rerun()
+    current = st.session_state.get("scenario")
+    if current:
+        r1, r2, r3 = st.columns([3, 1, 1])
+        new = r1.text_input("Rename the open scenario to", key="scenario_rename")
+        if r2.button("Rename", key="scenario_rename_go") and new:
+            try:
+                st.session_state["_pending_scenario"] = book.rename(current, new).name
+            except PlacespendError as exc:
+                st.error(md(exc, 2000))
+            else:
+                st.rerun()
+        if r3.button("Delete", key="scenario_delete"):
+            book.delete(current)
+            st.session_state["_pending_scenario"] = None
+            st.session_state.pop("_opened_scenario", None)
+            st.rerun()
+    saved = [s for s in book.list(brief.estate_id) if s.financial_year == year]
+    if not saved:
+        return
+    plans = []
+    for s in saved:
+        try:
+            plans.append(scenarios.plan(con, s))
+        except PlacespendError as exc:
+            st.warning(md(exc, 2000))
+    _table(pd.DataFrame({
+        "Scenario": [p.scenario.name for p in plans],
+        "Service lines £": [p.services_pence / 100 for p in plans],
+        "Ideas pot £": [p.ideas_pence / 100 for p in plans],
+        "Pot £": [p.pot_pence / 100 for p in plans],
+        "Years": [p.scenario.years for p in plans],
+    }))
+    by_name = {p.scenario.name: p for p in plans}
+    if st.session_state.get("compare"):
+        st.session_state["compare"] = [n for n in st.session_state["compare"] if n in by_name]
+    picked = st.multiselect("Compare side by side (2 to 4)", list(by_name), key="compare",
+                            bind="query-params", max_selections=scenarios.COMPARE_MAX)
+    if len(picked) >= 2:
+        shown = [by_name[n] for n in picked]
+        _table(meeting.comparison_display(shown))
+        st.plotly_chart(meeting.comparison_chart(shown), key="compare_chart", width="stretch")
+    pack = [by_name[n] for n in picked] if len(picked) >= 2 else plans
+    st.download_button(
+        f"Meeting pack (PDF, {len(pack)} scenario{'s' if len(pack) > 1 else ''})",
+        lambda: meeting.meeting_pack_pdf(pack), file_name=f"meeting_pack_{year}.pdf",
+        mime="application/pdf", on_click="ignore", key="dl_meeting_pack",
+        help="The compared scenarios (or every saved one) in plain words, printable in black "
+        "and white.")
 
 
 def page_exports(db: str, con, facts: dict, state: dict) -> None:

@@ -25,6 +25,18 @@ HILGROVE_REFERENCE = (
     "Camden, 'Mission-led procurement', March 2023)."
 )
 
+# The Hilgrove pilot's service lines as its organisers published them (same source as above,
+# section "Participatory budgeting pilot"): (service id here, the pilot's words, £ a year).
+HILGROVE_LINES: tuple[tuple[str, str, int], ...] = (
+    ("repairs_non_essential", "Repairs: a discretionary budget for outdoor improvements", 42_000),
+    ("green_space", "Green spaces (the grounds contractor)", 16_000),
+    ("caretaking", "Outdoor cleaning (caretakers' time)", 42_000),
+)
+HILGROVE_SOURCE = (
+    "UCL IIPP and Camden, 'Mission-led procurement', March 2023: the Hilgrove estate pilot "
+    "(North Camden Zone community budget), £100k a year over two years."
+)
+
 METHOD: tuple[str, ...] = (
     "1. Read and check the spend: every row of every spend file is accepted or quarantined "
     "with its file, line and reason; rows read = accepted + quarantined, to the penny. "

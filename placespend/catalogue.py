@@ -47,8 +47,11 @@ _SERVICE_FIELDS = {
     "delegable": bool,
     "place_based": bool,
     "description": str,
+    "estate_service": bool,
+    "unit": str,
+    "unit_cost_pence": int,
 }
-_SERVICE_OPTIONAL = {"alt_keys"}
+_SERVICE_OPTIONAL = {"alt_keys", "estate_service", "unit", "unit_cost_pence"}
 _RULE_FIELDS = {"service": str, "org_unit": str, "purpose": str, "payee": str}
 _LINK_FIELDS = {"from": str, "to": str, "relation": str, "outcome": str, "rationale": str}
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -76,6 +79,9 @@ class Service:
     delegable: bool
     place_based: bool
     description: str
+    estate_service: bool = False
+    unit: str | None = None
+    unit_cost_pence: int | None = None
 
 
 @dataclass(frozen=True)
@@ -305,7 +311,7 @@ def _known(value: object, choices: list[str] | tuple[str, ...]) -> str:
     return f"{hint}; known: {shown}"
 
 
-_WANT = {str: "non-empty text", bool: "true or false", list: "a list"}
+_WANT = {str: "non-empty text", bool: "true or false", list: "a list", int: "a whole number"}
 
 
 class _Checker:
@@ -466,6 +472,7 @@ class _Checker:
                 self._say(
                     "a delegable service must be place_based (residents control spend in a place)"
                 )
+            self._check_pb_fields(item)
             if len(self.problems) == bad:
                 services.append(
                     Service(
@@ -479,9 +486,23 @@ class _Checker:
                         delegable=item["delegable"],
                         place_based=item["place_based"],
                         description=item["description"].strip(),
+                        estate_service=bool(item.get("estate_service")),
+                        unit=item.get("unit"),
+                        unit_cost_pence=item.get("unit_cost_pence"),
                     )
                 )
         return services
+
+    def _check_pb_fields(self, item: dict[str, Any]) -> None:
+        """The participatory budgeting fields: unit costs come in pairs and are positive.
+
+        ``estate_service`` is not tied to a directorate's name: councils name theirs
+        differently, and the flag says what the service is (a landlord service)."""
+        cost, unit = item.get("unit_cost_pence"), item.get("unit")
+        if isinstance(cost, bool) or (cost is not None and cost <= 0):
+            self._say(f"unit_cost_pence must be a whole number of pence above 0, not {cost!r}")
+        if (cost is None) != (unit is None):
+            self._say("unit and unit_cost_pence go together: give both or neither")
 
     def _known_service(self, role: str, sid: Any, service_ids: list[str]) -> bool:
         if sid in service_ids:
@@ -668,6 +689,9 @@ def _services_frame(services: tuple[Service, ...]) -> pd.DataFrame:
                 s.key,
                 s.delegable,
                 s.place_based,
+                s.estate_service,
+                s.unit,
+                s.unit_cost_pence,
             )
             for s in services
         ],
@@ -680,5 +704,8 @@ def _services_frame(services: tuple[Service, ...]) -> pd.DataFrame:
             "key": str,
             "delegable": bool,
             "place_based": bool,
+            "estate_service": bool,
+            "unit": str,
+            "unit_cost_pence": "Int64",
         },
     )

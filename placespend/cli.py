@@ -1,4 +1,4 @@
-"""The ``placespend`` command line: build, reconcile, estates, export, coverage.
+"""The ``placespend`` command line: build, reconcile, estates, export, coverage, pot.
 
 This is the only place (with ``app.py``) where errors become messages for people: a
 :class:`~placespend.errors.PlacespendError` prints its message and exits with status 2; any
@@ -409,6 +409,69 @@ def mapping_suggest(
         msg = (f"{spend_file}: no column found for {', '.join(guess.missing)}; name them in the "
                "mapping by hand (the guesses above are a start).")
         raise PlacespendError(msg)
+
+
+POT_FORMATS = ("csv", "json", "pb", "pdf")
+
+
+@app.command("pot")
+def pot_cmd(
+    estate: Annotated[str, typer.Option(help="Estate id or a unique part of its name.")],
+    home: Home = None,
+    year: Year = None,
+    scenario: Annotated[
+        str | None,
+        typer.Option(help="A scenario saved with this data set (from the PB page); default: "
+                     "the catalogue's delegable services as they are now."),
+    ] = None,
+    fmt: Annotated[
+        str, typer.Option("--format", help="csv, json, pb, pdf, comma-separated, or all.")
+    ] = "all",
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder to write into.")] = Path("."),
+) -> None:
+    """Write a participatory budgeting pot: the brief (CSV, JSON with Decidim and CONSUL
+    shapes), the pabulib ballot file (.pb) and a PDF (the meeting pack with --scenario)."""
+    from placespend import meeting, pb_files, pot, scenarios
+
+    asked = {p.strip().lower() for p in fmt.split(",") if p.strip()}
+    asked = set(POT_FORMATS) if "all" in asked else asked
+    if not asked or asked - set(POT_FORMATS):
+        msg = (f"--format must be csv, json, pb, pdf (comma-separated for several) or all, "
+               f"not '{fmt}'.")
+        raise PlacespendError(msg)
+    with _open(home) as con:
+        estate_id = export.resolve_estate(con, estate)
+        if scenario is None:
+            chosen = scenarios.Scenario(
+                name="As now", estate_id=estate_id,
+                financial_year=year or export.latest_year(con),
+                service_ids=tuple(pot.delegable_services(con)))
+        else:
+            chosen = scenarios.ScenarioBook(paths.db_path(home)).get(scenario)
+            if chosen.estate_id != estate_id or (year and chosen.financial_year != year):
+                msg = (f"Scenario '{scenario}' is for {chosen.estate_id}, "
+                       f"{chosen.financial_year}: give that --estate and --year, or another "
+                       "scenario.")
+                raise PlacespendError(msg)
+        plan = scenarios.plan(con, chosen)
+    writers = {
+        "csv": lambda: pot.pot_brief_csv(plan.pot),
+        "json": lambda: pot.pot_brief_json(plan.pot),
+        "pb": lambda: pb_files.pabulib(plan),
+        "pdf": lambda: (meeting.meeting_pack_pdf([plan]) if scenario
+                        else pot.pot_brief_pdf(plan.pot)),
+    }
+    out_dir.mkdir(parents=True, exist_ok=True)
+    stem = f"pot_{estate_id}_{plan.pot.financial_year}" + (f"_{scenario}" if scenario else "")
+    if plan.pot.is_demo:
+        out.print(f"[bold yellow]⚠ {DEMO_LABEL}[/]")
+    for kind in (k for k in POT_FORMATS if k in asked):
+        path = _inside(out_dir, f"{stem}.{kind}")
+        path.write_bytes(writers[kind]())
+        out.print(_plain(f"Wrote {path}"))
+    out.print(_plain(f"Pot {pot._money(plan.pot_pence)}: service lines "
+                     f"{pot._money(plan.services_pence)}, ideas pot "
+                     f"{pot._money(plan.ideas_pence)}."))
 
 
 def main() -> None:

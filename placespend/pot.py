@@ -8,23 +8,27 @@ a PB facilitator takes into a meeting or loads into a participation platform.
 
 Platform mapping (also written into every JSON brief under ``"schema"``)
 ------------------------------------------------------------------------
-Decidim, budgets component (``Decidim::Budgets``), one budget per scope:
+Decidim 0.28, budgets component (``Decidim::Budgets``), one budget per scope (the fields of
+its budget form and of ``Decidim::Budgets::ProjectSerializer``, the projects export):
 
 - ``budget.title``/``description`` (translatable, ``{"en": ...}``; description is rich text,
   so names are HTML-escaped inside ``<p>``), ``budget.total_budget`` = the pot in whole
-  pounds (integer), ``budget.scope`` = the estate (``code`` = estate id, ``name``);
+  pounds (integer), ``budget.weight`` 0, ``budget.scope`` = the estate (``code`` = estate
+  id, ``name``);
 - ``projects[]`` = the pot's lines: ``title``, ``description``, ``budget_amount`` in whole
   pounds (integer). Decidim wants a positive ``budget_amount``: lines under £1 are left out
   of ``projects`` (they stay in ``lines``).
 
-CONSUL Democracy (``Budget`` -> ``Budget::Group`` -> ``Budget::Heading``):
+CONSUL Democracy 2.x (``Budget`` -> ``Budget::Group`` -> ``Budget::Heading``; its GraphQL
+API is read-only, so an administrator enters these):
 
 - ``budget.name``, ``currency_symbol`` "£"; one group "Estates" holding one ``heading`` per
   estate with ``name``, ``price`` = the pot in whole pounds (integer) and ``population`` =
   the estate's residents (2011 Census, split by residential footprint; whole people, or
   ``null`` when unknown, as CONSUL wants a positive number or none);
-- ``investments[]`` = the pot's lines with ``title``, ``description``, ``price`` in whole
-  pounds (integer) and ``heading`` = the heading's name (lines under £1 left out).
+- ``investments[]`` = the pot's lines with ``title`` (cut to CONSUL's 80 characters),
+  ``description``, ``price`` in whole pounds (integer) and ``heading`` = the heading's name
+  (lines under £1 left out).
 
 Whole pounds are rounded so the lines add up to the total exactly (the total is rounded half
 up, the lines by largest remainder); the exact pounds and pence are kept alongside every
@@ -63,6 +67,7 @@ from placespend.export import (
 )
 
 SCHEMA_NAME = "placespend.pot_brief"
+CONSUL_TITLE_MAX = 80  # Budget::Investment's title length limit
 SCHEMA_VERSION = 1
 
 LINE_COLUMNS = ["service_id", "service", "amount_pence", "low_pence", "high_pence",
@@ -94,6 +99,13 @@ class Pot:
     data_label: str
     previous_financial_year: str | None = None
     residents_est: float | None = None
+    estate_services_pence: int = 0
+
+    @property
+    def estate_services_share(self) -> float:
+        """The pot over the estate-services spend (0 when there is none)."""
+        denominator = self.estate_services_pence
+        return self.total_pence / denominator if denominator else 0.0
 
     @property
     def is_demo(self) -> bool:
@@ -184,6 +196,111 @@ def size_pot(
         data_label=data_label(con),
         previous_financial_year=previous if previous in years else None,
         residents_est=_number(profile["residents_est"]),
+        estate_services_pence=_services_total(
+            con, estate_id, year, estate_service_ids(con)),
+    )
+
+
+# ---- the pilot's terms ------------------------------------------------------------------------
+
+
+def service_attributes(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Each service's PB attributes: ``service_id``, ``service``, ``directorate``,
+    ``estate_service`` (bool), ``unit`` and ``unit_cost_pence`` (``None`` where not given).
+
+    A store built before the catalogue carried these fields takes them from the shipped
+    catalogue, matched by service id.
+    """
+    frame = query(con, "service_attributes")
+    wanted = ["estate_service", "unit", "unit_cost_pence"]
+    if not set(wanted) <= set(frame.columns):
+        from placespend.catalogue import load_catalogue
+
+        shipped = {s.id: s for s in load_catalogue().services}
+        for col in wanted:
+            frame[col] = [getattr(shipped.get(sid), col, None) for sid in frame["service_id"]]
+    frame["estate_service"] = frame["estate_service"].fillna(False).astype(bool)
+    frame["unit_cost_pence"] = pd.Series(
+        [None if pd.isna(v) else int(v) for v in frame["unit_cost_pence"]], dtype=object)
+    frame["unit"] = pd.Series([None if pd.isna(v) else str(v) for v in frame["unit"]],
+                              dtype=object)
+    out = frame.rename(columns={"name": "service"})
+    return out[["service_id", "service", "directorate", *wanted]].reset_index(drop=True)
+
+
+def estate_service_ids(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """The landlord services of the Housing directorate (catalogue ``estate_service``)."""
+    attrs = service_attributes(con)
+    return attrs.loc[attrs["estate_service"], "service_id"].tolist()
+
+
+@dataclass(frozen=True)
+class PilotReference:
+    """The Hilgrove pilot's published lines beside the tool's, and why they differ.
+
+    ``table``: ``pilot_line``, ``pilot_pence`` (a year), ``service_id``, ``service``,
+    ``tool_pence`` (the same service on the chosen estate and year); ``notes``: plain
+    sentences on the differences (boundary, spend, key, denominator); ``source``.
+    """
+
+    table: pd.DataFrame
+    notes: tuple[str, ...]
+    source: str = _texts.HILGROVE_SOURCE
+
+    @property
+    def pilot_total_pence(self) -> int:
+        return int(self.table["pilot_pence"].sum())
+
+    @property
+    def tool_total_pence(self) -> int:
+        return int(self.table["tool_pence"].sum())
+
+
+def pilot_reference(con: duckdb.DuckDBPyConnection, sized: Pot) -> PilotReference:
+    """The pilot's lines (``_texts.HILGROVE_LINES``) beside the same services on ``sized``'s
+    estate and year, with the reasons the figures differ, in words."""
+    ids = [sid for sid, _, _ in _texts.HILGROVE_LINES]
+    tool = _lines(con, sized.estate_id, sized.financial_year, ids).set_index("service_id")
+    table = pd.DataFrame(
+        {
+            "pilot_line": [words for _, words, _ in _texts.HILGROVE_LINES],
+            "pilot_pence": [pounds * 100 for _, _, pounds in _texts.HILGROVE_LINES],
+            "service_id": ids,
+            "service": [str(tool.loc[sid, "service"]) for sid in ids],
+            "tool_pence": [int(tool.loc[sid, "amount_pence"]) for sid in ids],
+        }
+    )
+    profile = _profile(con, sized.estate_id)
+    return PilotReference(table=table, notes=_reference_notes(sized, profile, table))
+
+
+def _reference_notes(sized: Pot, profile: pd.Series, table: pd.DataFrame) -> tuple[str, ...]:
+    from placespend.maps import source_label
+
+    boundary = source_label(str(profile["source"]))
+    households = _count(sized.households_est)
+    spend = (
+        "The spend here is synthetic demo data in Camden's format, not Camden's ledger, so no "
+        "figure here can match a real budget."
+        if sized.is_demo
+        else f"The spend here is {sized.data_label}; the pilot's lines are Camden's own budgets."
+    )
+    tool_total = _money(int(table["tool_pence"].sum()))
+    return (
+        f"Boundary: the tool's estate is {sized.estate_name} ({boundary}, about {households} "
+        "households); the pilot's was Camden's own Hilgrove estate, whose outline the tool "
+        "does not have exactly.",
+        spend,
+        "Key: the tool shares borough- and ward-wide spend out to the estate by a key "
+        "(caretaking and repairs by council households, green space by its area); the pilot's "
+        "lines are budgets set for the estate itself.",
+        f"Denominator: the pilot's 'about a quarter' is of the estate-services budget. Here "
+        f"the pot is {sized.share:.1%} of all place-based spend on the estate "
+        f"({_money(sized.estate_total_pence)}, which includes shares of social care, schools "
+        f"and capital works) and {sized.estate_services_share:.1%} of its estate-services "
+        f"spend ({_money(sized.estate_services_pence)}, the Housing landlord services).",
+        f"The same three services come to {tool_total} a year here against the pilot's "
+        f"{_money(int(table['pilot_pence'].sum()))}.",
     )
 
 
@@ -232,6 +349,8 @@ def brief_dict(pot: Pot) -> dict[str, object]:
             "high_gbp": gbp(pot.high_pence),
             "estate_total_gbp": gbp(pot.estate_total_pence),
             "share_of_estate": round(pot.share, 4),
+            "estate_services_gbp": gbp(pot.estate_services_pence),
+            "share_of_estate_services": round(pot.estate_services_share, 4),
             "per_household_gbp": _gbp_or_none(pot.per_household_pence),
             "previous_year": pot.previous_financial_year,
             "previous_year_gbp": _gbp_or_none(pot.previous_year_total_pence),
@@ -300,7 +419,10 @@ def pot_brief_pdf(pot: Pot) -> bytes:
     figures = [
         ("Pot (central estimate)", _money(pot.total_pence)),
         ("Range (low to high)", f"{_money(pot.low_pence)} to {_money(pot.high_pence)}"),
-        ("Share of the estate's spend", f"{pot.share:.1%} of {_money(pot.estate_total_pence)}"),
+        ("Share of all place-based spend on the estate",
+         f"{pot.share:.1%} of {_money(pot.estate_total_pence)}"),
+        ("Share of the estate-services spend (Housing landlord services)",
+         f"{pot.estate_services_share:.1%} of {_money(pot.estate_services_pence)}"),
         ("Households (estimated)", _count(pot.households_est)),
         ("Per household", _money_or_dash(pot.per_household_pence)),
     ]
@@ -370,6 +492,11 @@ SCHEMA: dict[str, object] = {
         "investments. Figures are apportioned estimates with a low-high range (see caveats)."
     ),
     "decidim": {
+        "version": (
+            "Decidim 0.28 (decidim-budgets): a Budget's title, description, total_budget and "
+            "scope as its admin form takes them; each Project's title, description and "
+            "budget_amount as Decidim::Budgets::ProjectSerializer exports them"
+        ),
         "component": "budgets",
         "budget": {
             "title": "translatable text {locale: text}",
@@ -384,6 +511,11 @@ SCHEMA: dict[str, object] = {
         },
     },
     "consul": {
+        "version": (
+            "CONSUL Democracy 2.x: Budget (name, currency_symbol) -> Budget::Group -> "
+            "Budget::Heading (name, price, population) and Budget::Investment (title, "
+            "description, price), entered by an administrator (CONSUL's API is read-only)"
+        ),
         "budget": "name, currency_symbol; groups[] -> headings[]",
         "group": "name = 'Estates'",
         "heading": {
@@ -427,6 +559,7 @@ def _decidim(pot: Pot, whole_total: int, lines: list[dict]) -> dict[str, object]
             "title": {"en": _budget_title(pot)},
             "description": {"en": _html_description(pot)},
             "total_budget": whole_total,
+            "weight": 0,
             "scope": {"code": pot.estate_id, "name": {"en": pot.estate_name}},
         },
         "projects": [
@@ -460,7 +593,7 @@ def _consul(pot: Pot, whole_total: int, lines: list[dict]) -> dict[str, object]:
         },
         "investments": [
             {
-                "title": line["title"],
+                "title": line["title"][:CONSUL_TITLE_MAX],
                 "description": _html_line(line, pot),
                 "price": line["amount_whole_gbp"],
                 "price_gbp": line["amount_gbp"],
@@ -522,6 +655,12 @@ def _lines(con, estate_id: str, year: str, service_ids: list[str]) -> pd.DataFra
     for col in ("amount_pence", "low_pence", "high_pence", "alt_low_pence", "alt_high_pence"):
         lines[col] = lines[col].astype("int64")
     return lines[LINE_COLUMNS].reset_index(drop=True)
+
+
+def _services_total(con, estate_id: str, year: str, service_ids: list[str]) -> int:
+    if not service_ids:
+        return 0
+    return int(_lines(con, estate_id, year, service_ids)["amount_pence"].sum())
 
 
 def _estate_total(con, estate_id: str, year: str) -> int:

@@ -167,13 +167,28 @@ def test_pot_page_pre_ticks_delegable_services_and_sizes_the_pot(home, con):
     box.set_value(["caretaking"]).run()
     only = pot.size_pot(con, eid, "2024-25", ["caretaking"])
     assert metric(at, "Pot per year") == f"£{only.total_pence / 100:,.2f}"
-    at.text_input[0].input("caretaking only")
-    at.button[0].click().run()
-    saved = at.dataframe[-1].value
-    assert saved["Scenario"].tolist() == ["caretaking only"]
-    assert saved["Pot £/year"].tolist() == [only.total_pence / 100]
     labels = [b.label for b in at.get("download_button")]
     assert any("CSV" in x for x in labels) and any("PDF" in x for x in labels)
+    assert any(".pb" in x for x in labels)
+
+
+def test_pot_page_cuts_a_line_into_the_ideas_pot_and_saves_the_scenario(home, con):
+    eid = export.resolve_estate(con, "Hilgrove")
+    at = run(page="PB pot", estate=HILGROVE)
+    sized = pot.size_pot(con, eid, "2024-25", pot.delegable_services(con))
+    caretaking = int(sized.lines.set_index("service_id").loc["caretaking", "amount_pence"])
+    at.number_input(key="chg::caretaking").set_value(-10.0).run()
+    cut = round(caretaking / 10)
+    assert metric(at, "Ideas pot") == f"£{cut / 100:,.2f}"
+    assert metric(at, "Service lines") == f"£{(sized.total_pence - cut) / 100:,.2f}"
+    assert metric(at, "Share of estate-services spend").endswith("%")
+    at.text_input(key="scenario_name").input("app test cut")
+    next(b for b in at.button if b.label == "Save scenario").click().run()
+    assert not at.exception
+    assert at.selectbox(key="scenario").value == "app test cut"
+    again = run(page="PB pot", estate=HILGROVE, scenario="app test cut")
+    assert again.number_input(key="chg::caretaking").value == -10.0
+    assert metric(again, "Ideas pot") == f"£{cut / 100:,.2f}"
 
 
 def test_exports_page_offers_every_format(home):

@@ -112,6 +112,9 @@ def test_frames_match_the_architecture_tables(catalogue):
         "key",
         "delegable",
         "place_based",
+        "estate_service",
+        "unit",
+        "unit_cost_pence",
     ]
     assert list(frames["rules"].columns) == [
         "rule_no",
@@ -394,3 +397,26 @@ def test_any_value_anywhere_is_a_catalogue_or_one_catalogue_error(tmp_path, plac
         assert "catalogue.yaml" in str(exc) and len(str(exc)) < 10_000
     else:
         assert catalogue.services
+
+
+def test_estate_services_are_housing_landlord_services_and_unit_costs_are_paired(catalogue):
+    marked = {s.id for s in catalogue.services if s.estate_service}
+    assert {"caretaking", "repairs_non_essential", "estate_management"} <= marked
+    assert all(s.directorate == "Housing" for s in catalogue.services if s.estate_service)
+    caretaking = next(s for s in catalogue.services if s.id == "caretaking")
+    assert (caretaking.unit, caretaking.unit_cost_pence) == ("caretaker hour", 3000)
+    assert all((s.unit is None) == (s.unit_cost_pence is None) for s in catalogue.services)
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"unit_cost_pence": 0}, "above 0"),
+        ({"unit_cost_pence": True}, "above 0"),
+        ({"unit": None}, "give both or neither"),
+        ({"unit_cost_pence": "30"}, "must be a whole number"),
+    ],
+)
+def test_bad_unit_costs_are_named(tmp_path, change, message):
+    msg = _error(write(tmp_path, _break(shipped_data(), "services", 0, **change)))
+    assert "services[0] (id 'caretaking')" in msg and message in msg

@@ -304,3 +304,101 @@ def test_pdf_uses_the_dejavu_font_matplotlib_ships():
 
     regular, bold = _pdf.font_files()
     assert regular.name == "DejaVuSans.ttf" and bold.name == "DejaVuSans-Bold.ttf"
+
+
+# ---- the pilot's terms ------------------------------------------------------------------------
+
+
+def test_two_denominators_all_place_based_and_estate_services(con, hilgrove, hilgrove_pot):
+    rows = export.estate_rows(con, hilgrove, YEAR)
+    landlord = pot.estate_service_ids(con)
+    assert {"caretaking", "repairs_non_essential", "housing_management"} <= set(landlord)
+    attrs = pot.service_attributes(con).set_index("service_id")
+    assert set(attrs.loc[landlord, "directorate"]) == {"Housing"}
+    expected = int(rows[rows["service_id"].isin(landlord)]["amount_pence"].sum())
+    assert hilgrove_pot.estate_services_pence == expected > 0
+    assert hilgrove_pot.estate_services_share == pytest.approx(
+        hilgrove_pot.total_pence / expected)
+    assert hilgrove_pot.share < hilgrove_pot.estate_services_share
+    brief = json.loads(pot.pot_brief_json(hilgrove_pot))["pot"]
+    assert Decimal(brief["estate_services_gbp"]) * 100 == expected
+
+
+def test_unit_costs_come_from_the_catalogue(con):
+    attrs = pot.service_attributes(con).set_index("service_id")
+    assert attrs.loc["caretaking", "unit"] == "caretaker hour"
+    assert attrs.loc["caretaking", "unit_cost_pence"] == 3000
+    assert attrs.loc["adult_social_care", "unit_cost_pence"] is None
+
+
+def test_pilot_reference_sets_the_published_lines_beside_the_tools(con, hilgrove, hilgrove_pot):
+    ref = pot.pilot_reference(con, hilgrove_pot)
+    assert list(ref.table["pilot_pence"]) == [4_200_000, 1_600_000, 4_200_000]
+    assert ref.pilot_total_pence == 10_000_000
+    assert "Mission-led procurement" in ref.source and "March 2023" in ref.source
+    by_service = hilgrove_pot.lines.set_index("service_id")["amount_pence"]
+    for row in ref.table.itertuples():
+        assert row.tool_pence == int(by_service[row.service_id])
+    words = " ".join(ref.notes)
+    for reason in ("Boundary", "synthetic", "Key", "Denominator", "estate-services"):
+        assert reason in words
+
+
+def test_pdf_brief_states_both_denominators(hilgrove_pot):
+    text = _text(pot.pot_brief_pdf(hilgrove_pot))
+    assert "estate-services spend" in text and "all place-based spend" in text
+
+
+# ---- the platforms' own rules -----------------------------------------------------------------
+# Written from Decidim 0.28's decidim-budgets admin forms (BudgetForm: title translatable and
+# present, description translatable, total_budget and weight integers >= 0; ProjectForm: title
+# and description translatable and present, budget an integer > 0) and CONSUL Democracy 2.x's
+# models (Budget::Heading: name present, price an integer, population > 0 or none;
+# Budget::Investment: title present and at most 80 characters, description present, price).
+PRESENT = {"type": "object", "required": ["en"],
+           "properties": {"en": {"type": "string", "pattern": r"\S"}}}
+DECIDIM_028 = {
+    "type": "object",
+    "required": ["budget", "projects"],
+    "properties": {
+        "budget": {"type": "object", "required": ["title", "description", "total_budget"],
+                   "properties": {"title": PRESENT, "description": PRESENT,
+                                  "total_budget": {"type": "integer", "minimum": 0},
+                                  "weight": {"type": "integer", "minimum": 0}}},
+        "projects": {"type": "array", "items": {
+            "type": "object", "required": ["title", "description", "budget_amount"],
+            "properties": {"title": PRESENT, "description": PRESENT,
+                           "budget_amount": {"type": "integer", "exclusiveMinimum": 0}}}},
+    },
+}
+CONSUL_2 = {
+    "type": "object",
+    "required": ["budget", "investments"],
+    "properties": {
+        "budget": {"type": "object", "required": ["name", "groups"], "properties": {
+            "groups": {"type": "array", "minItems": 1, "items": {
+                "type": "object", "required": ["name", "headings"], "properties": {
+                    "headings": {"type": "array", "minItems": 1, "items": {
+                        "type": "object", "required": ["name", "price"], "properties": {
+                            "name": {"type": "string", "pattern": r"\S"},
+                            "price": {"type": "integer"},
+                            "population": {"anyOf": [{"type": "null"},
+                                                     {"type": "integer", "minimum": 1}]}}}}}}}}},
+        "investments": {"type": "array", "items": {
+            "type": "object", "required": ["title", "description", "price", "heading"],
+            "properties": {"title": {"type": "string", "pattern": r"\S", "maxLength": 80},
+                           "description": {"type": "string", "pattern": r"\S"},
+                           "price": {"type": "integer", "minimum": 0}}}},
+    },
+}
+
+
+@pytest.mark.parametrize("make", ["hilgrove", "hostile"])
+def test_decidim_and_consul_shapes_pass_the_platforms_own_rules(hilgrove_pot, make):
+    jsonschema = pytest.importorskip("jsonschema")
+    sized = hilgrove_pot if make == "hilgrove" else _hostile_pot()
+    if make == "hostile":
+        sized.lines.loc[0, "service"] = "A very long service name " * 10
+    brief = pot.brief_dict(sized)
+    jsonschema.validate(brief["decidim"], DECIDIM_028)
+    jsonschema.validate(brief["consul"], CONSUL_2)
