@@ -36,3 +36,12 @@ def test_the_labels_cover_almost_all_of_each_files_money(figures):
 def test_the_classification_page_is_current(figures):
     text = _evaluate.REPORT_PATH.read_text(encoding="utf-8")
     assert text == _evaluate.report(), "run: python -m placespend._evaluate"
+
+
+def test_the_default_rules_meet_the_targets_on_the_labelled_files(figures):
+    pooled = figures[-1]
+    assert pooled.right >= _evaluate.TARGET_RIGHT
+    assert pooled.precision >= _evaluate.TARGET_PRECISION
+    for f in figures[:-1]:  # and no single council carries the others
+        assert f.right >= 0.8, f.name
+        assert f.precision >= _evaluate.TARGET_PRECISION, f.name
