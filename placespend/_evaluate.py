@@ -240,7 +240,8 @@ def report(cat: catalogue_mod.Catalogue | None = None) -> str:
         "",
         f"The labels cover {len(labels)} combinations "
         f"({_pct(_share(total.labelled_pence, total.total_pence))} of the three files' £): "
-        f"{n_services} name a place-based service, {n_excluded} say `excluded` (levies, precepts, overheads, treasury, "
+        f"{n_services} name a place-based service, {n_excluded} say `excluded` (levies, "
+        "precepts, overheads, treasury, "
         f"transfers), and {n_unknown} say `unknown`, where the words do not say which service "
         "(energy bills, generic works, fees in a broad directorate). Unknown lines are left out "
         "of *right* and *precision*; the last column shows how much of them the rules classify "
