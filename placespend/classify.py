@@ -320,3 +320,38 @@ def _insert_rule(text: str, rule: str) -> str:
     if not head.endswith("\n"):
         head += "\n"
     return head + rule + "".join(lines[end:])
+
+
+# ---- rebuilding with the user's catalogue -----------------------------------------------------
+
+
+def rebuild_inputs(con: duckdb.DuckDBPyConnection, catalogue: Path):
+    """The inputs the store was built from, with ``catalogue`` in place of its catalogue.
+
+    The demo's spend is generated again (from the same seed), so it is left out; a user's
+    spend files must still be where they were.
+    """
+    from placespend.build import BuildInputs, read_build_info
+
+    info = read_build_info(con)
+    given = info.get("inputs") or {}
+    spend = () if info.get("is_demo") else tuple(Path(p) for p in info.get("spend_files", []))
+    missing = [str(p) for p in spend if not p.exists()]
+    if missing:
+        msg = (f"cannot rebuild: the spend files this store was built from are gone "
+               f"({', '.join(missing)}); build again with --spend and --catalogue {catalogue}.")
+        raise PlacespendError(msg)
+    optional = {k: Path(given[k]) for k in ("contracts", "boundaries", "estates", "wards",
+                                             "small_areas", "mapping") if k in given}
+    return BuildInputs(spend=spend, catalogue=Path(catalogue), **optional)
+
+
+def rebuild(db_path: Path, catalogue: Path, home: Path | None = None) -> Coverage:
+    """Rebuild the store at ``db_path`` with the user's ``catalogue``; its new coverage."""
+    from placespend import build, store
+
+    with store.connect(db_path) as con:
+        inputs = rebuild_inputs(con, catalogue)
+    build.build(home or db_path.parent, inputs, db_path=db_path)
+    with store.connect(db_path) as con:
+        return coverage(con)
