@@ -102,3 +102,21 @@ def test_coverage_of_the_demo_says_it_is_measured_on_its_own_labels(default_home
 @pytest.fixture(scope="module")
 def default_home(demo_home):
     return demo_home
+
+
+def test_rebuilding_the_demo_with_a_confirmed_rule_raises_its_coverage(demo_home_copy):
+    home = demo_home_copy("classify_rebuild")
+    db = paths.db_path(home)
+    shipped = _digest(paths.CATALOGUE_PATH)
+    with store.connect(db) as con:
+        before = classify.coverage(con)
+        first = classify.unclassified(con, limit=1).iloc[0]
+    mine = home / "my_catalogue.yaml"
+    # the demo's unmatched labels are like nothing classified, so nothing is suggested: the
+    # officer names a service
+    assert first["suggestions"] == []
+    classify.add_rule(mine, "corporate_it", first["org_unit"], first["purpose"], "test")
+    after = classify.rebuild(db, mine)
+    assert after.is_demo
+    assert after.classified_gross_pence - before.classified_gross_pence == first["gross_pence"]
+    assert _digest(paths.CATALOGUE_PATH) == shipped
