@@ -759,6 +759,13 @@ def page_classify(db: str, con, facts: dict, state: dict) -> None:
                                   f"Confirmed on the Classify page: {label} is {choice}.")
                 with st.spinner("Rebuilding with your catalogue…"):
                     after = classify.rebuild(db_path, mine)
+                # DuckDB hands a new connection to a path the open instance on the replaced
+                # file while that instance lives: close it so the next run reads the rebuild.
+                held = st.session_state.pop("_cursor", None)
+                if held is not None:
+                    held[1].close()
+                _connection(str(db_path), float(db.rsplit(":", 1)[1])).close()
+                _connection.clear()
                 st.cache_data.clear()
                 st.session_state["_notice"] = (
                     "success", md(f"Rule added to {mine}; rules now classify "
