@@ -41,7 +41,7 @@ except ImportError:  # pragma: no cover
     meeting = pb_files = scenarios = None
 
 LOG = logging.getLogger("placespend.app")
-PAGES = ("Map", "Estate", "PB pot", "Exports", "Method", "Your own data")
+PAGES = ("Map", "Estate", "PB pot", "Exports", "Method", "Your own data", "Classify")
 ALL_YEARS = "All years"
 
 
@@ -939,6 +939,59 @@ def _show_unexpected(exc: Exception) -> None:
     )
 
 
+def page_classify(db: str, con, facts: dict, state: dict) -> None:
+    from pathlib import Path
+
+    from placespend import catalogue, classify
+
+    st.header("Classify")
+    cov = classify.coverage(con)
+    st.metric("Share of spend (£) the rules classify", f"{cov.share:.1%}")
+    if cov.is_demo:
+        st.caption(md(classify.DEMO_COVERAGE_NOTE))
+    db_path = Path(db.rsplit(":", 1)[0])
+    mine = db_path.parent / "my_catalogue.yaml"
+    st.markdown(md(
+        f"Confirm a service for the largest labels no rule matches. Each choice is written as a "
+        f"rule to this data set's own catalogue ({mine}; the shipped catalogue is never "
+        f"edited), and the data set is rebuilt with it."))
+    todo = classify.unclassified(con, limit=10)
+    if todo.empty:
+        st.success("Every label is classified.")
+        return
+    ids = [s.id for s in catalogue.load_catalogue(mine if mine.exists() else None).services]
+    for i, row in enumerate(todo.itertuples()):
+        label = " / ".join(v if isinstance(v, str) else "(blank)"
+                           for v in (row.org_unit, row.purpose))
+        with st.container(border=True):
+            st.markdown(md(f"**{label}**: £{row.gross_pence / 100:,.0f} in {row.lines:,} lines"))
+            st.caption(md(f"Top payees: {row.payees or '(redacted or blank)'}"))
+            offered = [sid for sid, _ in row.suggestions]
+            options = offered + [sid for sid in ids if sid not in offered]
+            hints = {sid: f" (suggested, {score:.0%} alike)" for sid, score in row.suggestions}
+            choice = st.selectbox("Service", options, key=f"classify_choice_{i}",
+                                  format_func=lambda sid, h=hints: f"{sid}{h.get(sid, '')}")
+            if st.button("Confirm and rebuild", key=f"classify_confirm_{i}"):
+                org = row.org_unit if isinstance(row.org_unit, str) else None
+                purpose = row.purpose if isinstance(row.purpose, str) else None
+                classify.add_rule(mine, choice, org, purpose,
+                                  f"Confirmed on the Classify page: {label} is {choice}.")
+                with st.spinner("Rebuilding with your catalogue…"):
+                    after = classify.rebuild(db_path, mine)
+                # DuckDB hands a new connection to a path the open instance on the replaced
+                # file while that instance lives: close it so the next run reads the rebuild.
+                held = st.session_state.pop("_cursor", None)
+                if held is not None:
+                    held[1].close()
+                _connection(str(db_path), float(db.rsplit(":", 1)[1])).close()
+                _connection.clear()
+                st.cache_data.clear()
+                st.session_state["_notice"] = (
+                    "success", md(f"Rule added to {mine}; rules now classify "
+                                  f"{after.share:.1%} of spend (was {cov.share:.1%})."))
+                st.rerun()
+
+
 RENDER = {
     "Map": page_map,
     "Estate": page_estate,
@@ -946,6 +999,7 @@ RENDER = {
     "Exports": page_exports,
     "Method": page_method,
     "Your own data": page_upload,
+    "Classify": page_classify,
 }
 
 

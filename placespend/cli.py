@@ -21,6 +21,7 @@ from rich.text import Text
 
 from placespend import accuracy as accuracy_mod
 from placespend import build as build_mod
+from placespend import classify as classify_mod
 from placespend import export, paths, safe_text, store
 from placespend._sql import query
 from placespend.demo import DEMO_LABEL
@@ -321,19 +322,85 @@ def coverage(
 ) -> None:
     """How much spend the catalogue classifies, and the largest labels it does not."""
     with _open(home) as con:
-        cov = query(con, "coverage").iloc[0]
+        cov = classify_mod.coverage(con)
         top = query(con, "unclassified_labels", limit=limit)
-    share = cov.classified_gross_pence / cov.gross_pence if cov.gross_pence else 1.0
-    out.print(
-        f"Rules classify {share:.1%} of spend by £ ({cov.classified_lines:,} of "
-        f"{cov.lines:,} lines)."
-    )
+    out.print(_plain(cov.sentence()))
     table = Table("organisational unit", "purpose", "lines", "£ (gross)",
                   title="Largest unclassified labels")
     for r in top.itertuples():
         table.add_row(_plain(r.org_unit), _plain(r.purpose), f"{r.lines:,}",
                       f"{r.gross_pence/100:,.0f}")
     out.print(table)
+
+
+@app.command()
+def classify(
+    home: Home = None,
+    limit: Annotated[int, typer.Option(help="How many unclassified labels to list.")] = 20,
+    explain: Annotated[
+        str | None,
+        typer.Option("--explain", help="Say which rule classifies lines whose org unit or "
+                     "purpose contains this text ('ORG UNIT / PURPOSE' narrows to both)."),
+    ] = None,
+    accept: Annotated[
+        int | None,
+        typer.Option("--accept", help="Write a rule for label number N of the list."),
+    ] = None,
+    service: Annotated[
+        str | None,
+        typer.Option("--service", help="With --accept: this service instead of the first "
+                     "suggestion."),
+    ] = None,
+    catalogue: Annotated[
+        Path | None,
+        typer.Option("--catalogue", help="With --accept: your own catalogue file, which gains "
+                     "the rule (created as a copy of the shipped one if missing; the shipped "
+                     "one is never edited)."),
+    ] = None,
+) -> None:
+    """The largest unclassified labels with their payees and suggested services; write a
+    confirmed choice as a rule to your own catalogue, or explain a label's rule."""
+    with _open(home) as con:
+        if explain is not None:
+            for e in classify_mod.explain(con, explain):
+                out.print(_plain(f"{e.sentence()} ({_money(e.gross_pence)})"))
+            return
+        cov = classify_mod.coverage(con)
+        todo = classify_mod.unclassified(con, limit)
+    if accept is not None:
+        _accept(todo, accept, service, catalogue)
+        return
+    out.print(_plain(cov.sentence()))
+    table = Table("#", "organisational unit", "purpose", "£ (gross)", "top payees",
+                  "suggested services", title="Largest unclassified labels")
+    for i, r in enumerate(todo.itertuples(), start=1):
+        hints = ", ".join(f"{sid} ({score:.0%})" for sid, score in r.suggestions) or "-"
+        table.add_row(str(i), _plain(r.org_unit), _plain(r.purpose), _money(r.gross_pence),
+                      _plain(r.payees or ""), _plain(hints))
+    out.print(table)
+    out.print(_plain("Accept one with: placespend classify --accept N [--service ID] "
+                     "--catalogue my_catalogue.yaml, then rebuild with --catalogue."))
+
+
+def _accept(todo: pd.DataFrame, number: int, service: str | None, path: Path | None) -> None:
+    if path is None:
+        msg = "--accept needs --catalogue FILE: your own catalogue, which gains the rule."
+        raise PlacespendError(msg)
+    if not 1 <= number <= len(todo):
+        msg = f"--accept {number}: the list has labels 1 to {len(todo)}; run classify to see it."
+        raise PlacespendError(msg)
+    row = todo.iloc[number - 1]
+    org_unit = None if pd.isna(row.org_unit) else row.org_unit
+    purpose = None if pd.isna(row.purpose) else row.purpose
+    chosen = service or (row.suggestions[0][0] if row.suggestions else None)
+    if chosen is None:
+        raise PlacespendError(f"label {number} has no suggestion; name one with --service.")
+    why = (f"Confirmed with placespend classify: {org_unit or '(blank)'} / "
+           f"{purpose or '(blank)'} is {chosen}.")
+    written = classify_mod.add_rule(path, chosen, org_unit, purpose, why)
+    out.print(_plain(f"Added a rule giving {chosen} to {org_unit or '(blank)'} / "
+                     f"{purpose or '(blank)'} in {written}. Rebuild with: placespend build "
+                     f"--catalogue {written} (and your spend files)."))
 
 
 @app.command()
