@@ -55,7 +55,7 @@ def box_boundaries() -> Boundaries:
             {"area_code": "B", "ward_code": "W", **COUNTS["B"],
              "geometry": box(100, 0, 200, 100)},
         ]),
-        estates=gdf([{"estate_id": "E", "name": "Box Estate", "source": "census_cluster",
+        estates=gdf([{"estate_id": "E", "name": "Box Estate", "source": "derived_from_blocks",
                       "geometry": box(0, 0, 100, 100)}]),
         buildings=gdf([{"building": "house", "geometry": box(10, 10, 20, 20)},
                        {"building": "house", "geometry": box(110, 10, 140, 20)}]),
