@@ -72,9 +72,10 @@ def test_the_installed_command_builds_reconciles_and_exports(installed, tmp_path
                               capture_output=True, text=True, timeout=600,
                               env={"PATH": f"{bin_dir}:/usr/bin:/bin", "HOME": str(tmp_path)})
 
+    clean = {"PATH": f"{bin_dir}:/usr/bin:/bin", "HOME": str(tmp_path)}  # no PYTHONPATH
     where = subprocess.run([str(bin_dir / "python"), "-c", "import placespend.paths as p; "
                             "print(p.PIPELINES_DIR); print(p.default_home())"],
-                           cwd=elsewhere, capture_output=True, text=True, check=True)
+                           cwd=elsewhere, capture_output=True, text=True, check=True, env=clean)
     pipelines, default_home = where.stdout.split()
     assert Path(pipelines).is_relative_to(installed), pipelines
     assert not Path(default_home).is_relative_to(installed), "the store is kept per user"
