@@ -31,6 +31,9 @@ STAGES = ("floor", "ingest", "classify", "link", "boundaries", "atoms", "allocat
 COMPARED = ("floor", "spend_pipeline", "build")  # interleaved in one set of rounds
 
 
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     """Run the benchmark; return the results written to ``results.json``."""
     args = _parser().parse_args(argv)
@@ -61,7 +64,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         results["london"] = _london(args)
     results["meta"]["finished"] = _now()
     results["meta"]["load_avg_end"] = os.getloadavg()[0]
-    (out / "results.json").write_text(json.dumps(results, indent=1, default=str))
+    (out / "results.json").write_text(_portable(json.dumps(results, indent=1, default=str)))
     baseline = _baseline(args.baseline)
     (out / "RESULTS.md").write_text(report.render(results, baseline))
     _say(f"wrote {out / 'RESULTS.md'} and {out / 'results.json'}")
@@ -178,6 +181,11 @@ def _meta(args) -> dict[str, Any]:
         "first_label": labels[0],
         "labels": labels,
     }
+
+
+def _portable(text: str) -> str:
+    """Results with paths inside the repository written relative to it (no machine's folder)."""
+    return text.replace(json.dumps(str(REPO_ROOT) + "/")[1:-1], "")
 
 
 def _baseline(path: str) -> dict[str, Any] | None:
