@@ -1,7 +1,8 @@
 """Write ``placespend/data/census_zones.csv``: each 2011 output area's LSOA and MSOA, and each
 LSOA's mid-2020 population estimate (maintainers only; the output is committed).
 
-Sources (see /work/shared/data/README.md): the CDRC 2011 Census Geodata pack for Camden
+Sources (see ../shared/data/README.md beside the repository): the CDRC 2011 Census
+Geodata pack for Camden
 (``Camden_{oa11,lsoa11,msoa11}.shp``, OGL v3) and ONS small-area population estimates for
 mid-2020 by LSOA (``london-mid2020-pop.csv`` from ``jamesdamillington/london-data``, OGL v3;
 they overstate Camden's total, so placespend uses them as relative weights only). An OA is put
@@ -12,6 +13,7 @@ Run: ``python scripts/build_census_zones.py [SHARED_DATA_DIR]``.
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -42,4 +44,6 @@ def main(data: Path) -> Path:
 
 
 if __name__ == "__main__":
-    print(main(Path(sys.argv[1] if len(sys.argv) > 1 else "/work/shared/data")))
+    # the source folder: the first argument, else $PLACESPEND_SOURCE_DATA, else ../shared/data
+    default = os.environ.get("PLACESPEND_SOURCE_DATA") or paths.REPO_DIR.parent / "shared" / "data"
+    print(main(Path(sys.argv[1] if len(sys.argv) > 1 else default)))
