@@ -496,7 +496,7 @@ def shipped_ids() -> dict[str, list[str]]:
             "wards": column("wards", "ward_code"), "estates": column("estates", "estate_id")}
 
 
-@pytest.mark.parametrize("case", params("contracts"))
+@pytest.mark.parametrize("case", params("contracts", "error"))
 def test_contract_registers_are_refused_by_the_library_too(case, shipped_ids):
     con = duckdb.connect()
     try:
