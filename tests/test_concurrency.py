@@ -181,6 +181,8 @@ async def _run(base: str, home: Path, estates: list[str]) -> tuple[list[Session]
             # (its own websocket and script runs); the tabs share the browser's cache.
             context = await browser.new_context(viewport={"width": 1100, "height": 800},
                                                 accept_downloads=True)
+            # Twenty tabs share two cores: a click waits as long as a page load may.
+            context.set_default_timeout(PAGE_TIMEOUT_MS)
             await _warm_up(context, base)
             rebuild = asyncio.create_task(_rebuild(home, sessions, rebuilt))
             await asyncio.wait_for(
