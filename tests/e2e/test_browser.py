@@ -61,6 +61,7 @@ def browser():
 @pytest.fixture
 def page(browser):
     context = browser.new_context(viewport={"width": 1500, "height": 1100}, accept_downloads=True)
+    context.set_default_timeout(60_000)  # two cores: a download under load can take >30 s
     pg = context.new_page()
     outside: list[str] = []
     pg.on("request", lambda r: outside.append(r.url) if "127.0.0.1" not in r.url else None)
@@ -138,8 +139,32 @@ def _estate_pixel(con, canvas_box: dict, estate_id: str) -> tuple[float, float]:
             canvas_box["y"] + canvas_box["height"] / 2 + py - cy)
 
 
-@pytest.mark.xfail(strict=False, reason="issue 12 regression, open: a click on the largest "
-                   "derived estate shows its tooltip but does not select it")
+@pytest.mark.xfail(strict=False, reason=(
+    "issue 14, open: under software rendering (Chromium --disable-gpu) deck.gl's synchronous "
+    "pick on pointerdown takes longer than its tap recogniser's 250 ms, so the click is not a "
+    "click and Streamlit never sends the selection; the tooltip (hover) still works"))
+def test_a_click_on_an_estate_selects_it(server, home, page):
+    pg = page
+    con = store.connect(paths.db_path(home))
+    pg.goto(server)
+    pg.get_by_text("Total £").first.wait_for(timeout=60000)
+    canvas = pg.locator("[data-testid='stDeckGlJsonChart'] canvas").first
+    canvas.wait_for(timeout=30000)
+    biggest = con.execute(
+        "select estate_id, name from estates order by area_m2 desc limit 1"
+    ).fetchone()
+    x, y = _estate_pixel(con, canvas.bounding_box(), biggest[0])
+    pg.mouse.move(x, y)
+    pg.wait_for_timeout(800)
+    pg.mouse.click(x, y)
+    _wait_idle(pg)
+    pg.wait_for_timeout(1500)
+    _shot(pg, "03_map_clicked")
+    assert urllib.parse.quote_plus(biggest[1]) in pg.url
+    card = pg.get_by_test_id("stColumn").filter(has_text="Open the estate page")
+    assert biggest[1] in card.inner_text()
+
+
 def test_the_three_users_journeys(server, home, page, tmp_path):
     pg = page
     con = store.connect(paths.db_path(home))
@@ -152,7 +177,7 @@ def test_the_three_users_journeys(server, home, page, tmp_path):
     assert pg.get_by_text("SYNTHETIC DEMO DATA").first.is_visible()
     _shot(pg, "01_map")
 
-    # Hover and click the largest estate: tooltip, then it is selected everywhere.
+    # Hover the largest estate: its tooltip names it (the click has its own test).
     totals = export.estate_totals(con, YEAR)
     biggest = con.execute(
         "select estate_id, name from estates order by area_m2 desc limit 1"
@@ -162,21 +187,12 @@ def test_the_three_users_journeys(server, home, page, tmp_path):
     pg.wait_for_timeout(800)
     _shot(pg, "02_map_hover")
     assert pg.get_by_text(biggest[1]).count() >= 1  # the tooltip names it
-    pg.mouse.click(x, y)
-    _wait_idle(pg)
-    pg.wait_for_function(
-        "name => document.body.innerText.includes(name)", arg=biggest[1], timeout=15000
-    )
-    _shot(pg, "03_map_clicked")
-    assert urllib.parse.quote_plus(biggest[1]) in pg.url
-    card = pg.get_by_test_id("stColumn").filter(has_text="Open the estate page")
-    assert biggest[1] in card.inner_text()
 
     # 2. Find Hilgrove by name: the total equals `placespend export` to the penny.
     _pick_estate(pg, "Hilgrove")
     expected = _cli_total(home, tmp_path, "Hilgrove")
     assert _metric(pg, "Total (shown services)", expected) == expected
-    assert "estate=Hilgrove" in pg.url
+    assert f"estate={urllib.parse.quote_plus(HILGROVE)}" in pg.url  # the estate found, by name
     _shot(pg, "04_map_hilgrove")
 
     pg.get_by_role("button", name="Open the estate page").click()
