@@ -93,6 +93,11 @@ def _map_table(db: str, year: str | None, services: tuple[str, ...] | None, _con
 
 
 @st.cache_data(show_spinner=False)
+def _coverage(db: str, _con):
+    return views.estate_coverage(_con)
+
+
+@st.cache_data(show_spinner=False)
 def _overview(db: str, estate_id: str, year: str | None, _con):
     return views.estate_overview(_con, estate_id, year)
 
@@ -804,6 +809,17 @@ def page_method(db: str, con, facts: dict, state: dict) -> None:
     else:
         st.error("Money is NOT conserved: rebuild the store and report this.")
     st.dataframe(views.reconciliation_table(rec), hide_index=True, width="stretch")
+    st.subheader("How well the estates cover council homes")
+    coverage, overall = _coverage(db, con)
+    st.markdown(
+        f"The estates hold **{overall['council_households_covered']:.0%}** of the borough's "
+        "council-renting households (2011 census, split inside each output area by residential "
+        f"footprint). {overall['estates_over_limit']} estate(s) have more than "
+        f"{views.NONRESIDENTIAL_LIMIT:.0%} of their area in railway, commercial, campus, park or "
+        "water land. Boundaries marked *derived from homes* are drawn by placespend, not the "
+        "council's."
+    )
+    st.dataframe(views.estate_coverage_display(coverage), hide_index=True, width="stretch")
     st.subheader("Keys")
     st.dataframe(views.keys_table(), hide_index=True, width="stretch")
     st.markdown("Which key each service uses:")

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from placespend import export, paths, pot, safe_text, store
+from placespend import export, paths, pot, safe_text, store, views
 from placespend.demo import DEMO_LABEL
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
@@ -198,12 +198,19 @@ def test_exports_page_offers_every_format(home):
         assert fmt in labels
 
 
-def test_method_page_shows_reconciliation_and_keys(home):
+def test_method_page_shows_reconciliation_coverage_and_keys(home, con):
     at = run(page="Method")
+    assert not at.exception
     assert any("conserved to the penny" in s.value for s in at.success)
     assert len(at.expander) >= 3
-    keys = at.dataframe[1].value
+    tables = [d.value for d in at.dataframe]
+    keys = next(t for t in tables if "key" in t.columns)
     assert "households" in set(keys["key"])
+    coverage = next(t for t in tables if "Estate" in t.columns)
+    expected, overall = views.estate_coverage(con)
+    estates = con.execute("select count(*) from estates").fetchone()[0]
+    assert len(coverage) == len(expected) == estates
+    assert any(f"{overall['council_households_covered']:.0%}" in m.value for m in at.markdown)
 
 
 def test_upload_page_has_a_form_with_every_input(home):
