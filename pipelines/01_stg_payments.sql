@@ -1,7 +1,8 @@
 -- 01_stg_payments: parse and validate every spend row read, and say why a row is refused.
 -- inputs : raw_spend (all files of this load, text as read; see 00a..00d), totals_lines
 --          (00f, 00g), the macros of 00_ingest_macros
--- params : $date_formats (VARCHAR[], strptime formats tried in order),
+-- params : $date_formats (VARCHAR[], strptime formats tried in order), $fallback_formats
+--          (VARCHAR[], the day-first layouts tried when those do not read a date in range),
 --          $earliest_date, $latest_date (DATE: the payment dates allowed, from 1990 to the end
 --          of the financial year after the current one),
 --          $longest_text (characters: a longer payee, purpose, unit or id is a broken line)
@@ -39,12 +40,36 @@ cleaned as not materialized (
     from raw_spend
 ),
 
-parsed as (
+stated as (
     select
         *,
         ps_amount_problem(amount_clean) as amount_problem,
-        cast(try_strptime(date_clean, $date_formats) as date) as payment_date
+        cast(try_strptime(date_clean, $date_formats) as date) as stated_date
     from cleaned
+),
+
+-- A date the mapping's formats do not read into the allowed range is tried in the common
+-- day-first layouts ($fallback_formats); date_by_fallback marks the rows read so (the build
+-- notes how many, per file).
+guessed as (
+    select
+        *,
+        case when date_clean is not null
+                and stated_date is distinct from greatest(least(stated_date, $latest_date),
+                                                          $earliest_date)
+            then cast(try_strptime(date_clean, $fallback_formats) as date)
+        end as fallback_date
+    from stated
+),
+
+parsed as (
+    select
+        * exclude (stated_date, fallback_date),
+        case when fallback_date between $earliest_date and $latest_date
+            then fallback_date else stated_date end as payment_date,
+        coalesce(fallback_date between $earliest_date and $latest_date, false)
+            as date_by_fallback
+    from guessed
 ),
 
 -- Redaction and the matching key depend only on the payee (two regular expressions each):
@@ -65,7 +90,8 @@ checked as (
         case
             when date_clean is null then 'date is blank'
             when payment_date is null then format(
-                'date ''{}'' is not a valid date in format {}',
+                'date ''{}'' is not a valid date in format {} or another common day-first '
+                || 'layout',
                 date_clean, array_to_string($date_formats, ' or '))
             when payment_date not between $earliest_date and $latest_date then format(
                 'date ''{}'' is outside the allowed range, {} to {} (1990 to the end of the '
@@ -221,6 +247,7 @@ final as (
         r.repair_note,
         r.row_key,
         r.repeats_file,
+        case when r.date_by_fallback then r.date_clean end as fallback_date_text,
         cast(null as varchar) as raw  -- refused rows': 01_stg_payments_raw*
     from reasons as r
     left join payees as y using (payee_clean)

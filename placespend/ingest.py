@@ -311,7 +311,7 @@ def load_spend(
         rows_before = sum(o.rows for o in outcomes)
         outcomes.append(_read_file(con, i, names[i], layout, rows_before))
     _stage(con, names, layouts, outcomes)
-    report = _report(con, paths, layouts, outcomes, _repeat_notes(con))
+    report = _report(con, paths, layouts, outcomes, _repeat_notes(con) + _date_notes(con))
     _check_invariant(con, {o.source_file: o.rows for o in outcomes})
     for table in ("raw_read_totals", "totals_lines", "stg_payments"):
         con.execute(f"drop table if exists {table}")  # temporary working tables, fixed names
@@ -583,6 +583,7 @@ def _stage(con: duckdb.DuckDBPyConnection, names: list[str], layouts: list[_pars
         con,
         "01_stg_payments",
         date_formats=formats,
+        fallback_formats=list(_parse.FALLBACK_DATE_FORMATS),
         earliest_date=earliest,
         latest_date=latest,
         longest_text=_parse.LONGEST_TEXT,
@@ -633,6 +634,17 @@ def _repeat_notes(con: duckdb.DuckDBPyConnection) -> tuple[str, ...]:
         f"rows of {r.repeats_file} and were quarantined, not counted twice: the files' periods "
         "overlap. Load each period once (`placespend quarantine` lists the rows)"
         for r in query(con, "repeated_rows").itertuples()
+    )
+
+
+def _date_notes(con: duckdb.DuckDBPyConnection) -> tuple[str, ...]:
+    """One note per file whose dates the mapping's formats did not read, for the summary."""
+    return tuple(
+        f"{r.source_file}: {r.n_rows:,} date{'' if r.n_rows == 1 else 's'} (e.g. "
+        f"'{r.example}') {'is' if r.n_rows == 1 else 'are'} not in the mapping's "
+        "date formats and were read as a common day-first layout; to be sure of them, add "
+        "their format to the mapping's date_formats"
+        for r in query(con, "dates_by_fallback").itertuples()
     )
 
 

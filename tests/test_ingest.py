@@ -131,7 +131,8 @@ def test_duplicate_transaction_id_quarantined_naming_first_row(con):
 def test_impossible_date_quarantined_keeping_its_amount(con):
     load_spend(con, [CAMDEN_SAMPLE])
     reason, _, pence, _ = quarantine(con)[10]
-    assert reason == "date '31/02/2024' is not a valid date in format %d/%m/%Y"
+    assert reason == ("date '31/02/2024' is not a valid date in format %d/%m/%Y or another "
+                      "common day-first layout")
     assert pence == 80000
 
 
@@ -655,3 +656,49 @@ def test_a_quote_left_open_is_cut_at_the_longest_row_and_reading_goes_on(con, tm
     assert q[3][3].startswith("London Borough of Camden") and q[3][3].endswith(" …")
     assert f.rows_read == f.rows_accepted + f.rows_quarantined
     assert f.rows_accepted > 1 + 20  # rows after the cut are read again
+
+
+DAY_FIRST_LAYOUTS = [  # (as a council writes 2 August 2022, its strptime format)
+    ("02/08/2022", "%d/%m/%Y"), ("02/08/22", "%d/%m/%y"), ("2022-08-02", "%Y-%m-%d"),
+    ("02/08/2022 00:00:00", "%d/%m/%Y %H:%M:%S"), ("02/08/2022 13:45", "%d/%m/%Y %H:%M"),
+    ("2022-08-02T00:00:00", "%Y-%m-%dT%H:%M:%S"), ("02-Aug-2022", "%d-%b-%Y"),
+    ("02-Aug-22", "%d-%b-%y"), ("02 August 2022", "%d %B %Y"), ("02.08.2022", "%d.%m.%Y"),
+]
+
+
+@pytest.mark.parametrize(("text", "fmt"), DAY_FIRST_LAYOUTS)
+def test_common_date_layouts_are_read_without_a_format_in_the_mapping(tmp_path, text, fmt):
+    """A mapping without date_formats still reads the layouts councils publish, says so in a
+    note per file, and keeps impossible dates in the quarantine with their pence."""
+    path = tmp_path / "spend.csv"
+    path.write_text("Date,Amount,Supplier\n"
+                    f"{text},100.00,Acme Ltd\n31/02/2022,5.00,Acme Ltd\n", encoding="utf-8")
+    mapping = ColumnMapping(name="plain", date="Date", amount="Amount", payee="Supplier")
+    con = duckdb.connect()
+    report = load_spend(con, [path], mapping)
+    assert con.execute("select payment_date, amount_pence from payments").fetchall() == [
+        (dt.datetime.strptime(text, fmt).date(), 10000)]
+    assert [(r[0], r[2]) for r in quarantine(con).values()] == [("date '31/02/2022' is not a "
+        "valid date in format %d/%m/%Y or another common day-first layout", 500)]
+    noted = [n for n in report.notes if "date formats" in n]
+    if fmt == "%d/%m/%Y":  # the mapping's own format: nothing to say
+        assert noted == []
+    else:
+        assert noted == [f"spend.csv: 1 date (e.g. '{text}') is not in the mapping's date "
+                         "formats and were read as a common day-first layout; to be sure of "
+                         "them, add their format to the mapping's date_formats"]
+
+
+def test_the_mappings_own_date_format_comes_before_the_common_layouts(tmp_path):
+    """A month-first file read with its own format: 08/02/2022 is 2 August, as the mapping
+    says, not 8 February; with no format given it is read day-first."""
+    path = tmp_path / "us.csv"
+    path.write_text("Date,Amount,Supplier\n08/02/2022,1.00,Acme Ltd\n", encoding="utf-8")
+    for formats, expected in ((("%m/%d/%Y",), dt.date(2022, 8, 2)),
+                              (("%d/%m/%Y",), dt.date(2022, 2, 8))):
+        mapping = ColumnMapping(name="us", date="Date", amount="Amount", payee="Supplier",
+                                date_formats=formats)
+        con = duckdb.connect()
+        report = load_spend(con, [path], mapping)
+        assert con.execute("select payment_date from payments").fetchall() == [(expected,)]
+        assert not [n for n in report.notes if "date formats" in n]
