@@ -157,10 +157,13 @@ class CarefulReader:
             self._saw_date(row.fields)
             return row, False
         row.raw = "".join(record.lines).rstrip("\r\n")
-        extra = row.fields[self._width:]
-        if extra and not any(f.strip(_WS) for f in extra):
+        extra = [f.strip(_WS) for f in row.fields[self._width:]]
+        if extra and all(not f or f.upper() in SPREADSHEET_ERRORS for f in extra):
             row.fields = row.fields[: self._width]
-            row.note = f"dropped {len(extra)} empty trailing field(s)"
+            errors = sorted({f for f in extra if f})
+            row.note = (f"dropped {len(extra)} empty trailing field(s)" if not errors else
+                        f"dropped {len(extra)} trailing field(s) past the header holding only "
+                        f"blanks or a spreadsheet's error value ({', '.join(errors)})")
             self._noted(row)
             self._saw_date(row.fields)
             return row, False
@@ -235,6 +238,13 @@ class CarefulReader:
                 continue
             shapes.add(shape(text))
         return frozenset(shapes)
+
+
+# What a spreadsheet writes for a formula that failed: past the header's last column such a
+# field is the residue of a lookup column, not data, and is dropped with a note.
+SPREADSHEET_ERRORS = frozenset(
+    {"#N/A", "#N/A N/A", "#REF!", "#VALUE!", "#DIV/0!", "#NAME?", "#NULL!", "#NUM!",
+     "#SPILL!", "#CALC!", "#GETTING_DATA"})
 
 
 class _Held:

@@ -702,3 +702,22 @@ def test_the_mappings_own_date_format_comes_before_the_common_layouts(tmp_path):
         report = load_spend(con, [path], mapping)
         assert con.execute("select payment_date from payments").fetchall() == [(expected,)]
         assert not [n for n in report.notes if "date formats" in n]
+
+
+@pytest.mark.parametrize("extra", [",#N/A", ",#REF!", ", ,#N/A", ",#n/a", ",#DIV/0!,"])
+def test_trailing_spreadsheet_errors_past_the_header_are_dropped_with_a_note(tmp_path, extra):
+    """A lookup column left past the header (``#N/A`` on every row) is not a misread line: the
+    rows are kept whole with a repair note; a real value there still quarantines the row."""
+    path = tmp_path / "spend.csv"
+    path.write_text("Date,Amount,Supplier\n"
+                    f"02/08/2022,100.00,Acme Ltd{extra}\n03/08/2022,50.00,Beta Ltd{extra}\n"
+                    "04/08/2022,7.00,Gamma Ltd,Camden Town\n", encoding="utf-8")
+    mapping = ColumnMapping(name="plain", date="Date", amount="Amount", payee="Supplier")
+    con = duckdb.connect()
+    report = load_spend(con, [path], mapping)
+    assert con.execute("select sum(amount_pence) from payments").fetchone()[0] == 15000
+    assert [line for line, _ in report.files[0].repaired_rows] == [2, 3]
+    assert all(note.startswith("dropped") for _, note in report.files[0].repaired_rows)
+    reasons = quarantine(con)
+    assert list(reasons) == [4] and reasons[4][3].endswith("Gamma Ltd,Camden Town")
+    assert "expected 3 fields, found 4" in reasons[4][0]
