@@ -639,13 +639,15 @@ def _repeat_notes(con: duckdb.DuckDBPyConnection) -> tuple[str, ...]:
 
 def _date_notes(con: duckdb.DuckDBPyConnection) -> tuple[str, ...]:
     """One note per file whose dates the mapping's formats did not read, for the summary."""
-    return tuple(
-        f"{r.source_file}: {r.n_rows:,} date{'' if r.n_rows == 1 else 's'} (e.g. "
-        f"'{r.example}') {'is' if r.n_rows == 1 else 'are'} not in the mapping's "
-        "date formats and were read as a common day-first layout; to be sure of them, add "
-        "their format to the mapping's date_formats"
-        for r in query(con, "dates_by_fallback").itertuples()
-    )
+    notes = []
+    for r in query(con, "dates_by_fallback").itertuples():
+        one = r.n_rows == 1
+        notes.append(
+            f"{r.source_file}: {r.n_rows:,} date{'' if one else 's'} (e.g. '{r.example}') "
+            f"{'is' if one else 'are'} not in the mapping's date formats and "
+            f"{'was' if one else 'were'} read as a common day-first layout; to be sure, add "
+            "the format to the mapping's date_formats")
+    return tuple(notes)
 
 
 # Every pence total in the store is a BIGINT (at most 2^63 - 1); the absolute amounts of a load

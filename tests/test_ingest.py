@@ -685,8 +685,8 @@ def test_common_date_layouts_are_read_without_a_format_in_the_mapping(tmp_path, 
         assert noted == []
     else:
         assert noted == [f"spend.csv: 1 date (e.g. '{text}') is not in the mapping's date "
-                         "formats and were read as a common day-first layout; to be sure of "
-                         "them, add their format to the mapping's date_formats"]
+                         "formats and was read as a common day-first layout; to be sure, add "
+                         "the format to the mapping's date_formats"]
 
 
 def test_the_mappings_own_date_format_comes_before_the_common_layouts(tmp_path):
