@@ -54,9 +54,8 @@ stated as (
 guessed as (
     select
         *,
-        case when date_clean is not null
-                and stated_date is distinct from greatest(least(stated_date, $latest_date),
-                                                          $earliest_date)
+        case when date_clean is not null and (stated_date is null
+                or stated_date not between $earliest_date and $latest_date)
             then cast(try_strptime(date_clean, $fallback_formats) as date)
         end as fallback_date
     from stated

@@ -49,6 +49,11 @@ _BATCH_ROWS = 50_000
 _RAW_KEPT_CHARS = 10_000  # of a row too long to read: its start, kept as its raw text
 _DATE_TEXTS = 100_000  # distinct date texts kept to learn the file's date shapes
 _HELD_IN_MEMORY_CHARS = 4 * 2**20  # held rows past this go to a temporary file
+# What a spreadsheet writes for a formula that failed: past the header's last column such a
+# field is the residue of a lookup column, not data, and is dropped with a note.
+SPREADSHEET_ERRORS = frozenset(
+    {"#N/A", "#N/A N/A", "#REF!", "#VALUE!", "#DIV/0!", "#NAME?", "#NULL!", "#NUM!",
+     "#SPILL!", "#CALC!", "#GETTING_DATA"})
 
 
 @dataclass
@@ -238,13 +243,6 @@ class CarefulReader:
                 continue
             shapes.add(shape(text))
         return frozenset(shapes)
-
-
-# What a spreadsheet writes for a formula that failed: past the header's last column such a
-# field is the residue of a lookup column, not data, and is dropped with a note.
-SPREADSHEET_ERRORS = frozenset(
-    {"#N/A", "#N/A N/A", "#REF!", "#VALUE!", "#DIV/0!", "#NAME?", "#NULL!", "#NUM!",
-     "#SPILL!", "#CALC!", "#GETTING_DATA"})
 
 
 class _Held:

@@ -139,6 +139,26 @@ def _estate_pixel(con, canvas_box: dict, estate_id: str) -> tuple[float, float]:
             canvas_box["y"] + canvas_box["height"] / 2 + py - cy)
 
 
+def _open_map(pg, server: str):
+    """The map page, loaded: its deck.gl canvas."""
+    pg.goto(server)
+    pg.get_by_text("Total £").first.wait_for(timeout=60000)
+    canvas = pg.locator("[data-testid='stDeckGlJsonChart'] canvas").first
+    canvas.wait_for(timeout=30000)
+    return canvas
+
+
+def _hover_the_largest_estate(pg, con, canvas) -> tuple[tuple[str, str], tuple[float, float]]:
+    """Rest the pointer on the largest estate: its (id, name) and where it is drawn."""
+    biggest = con.execute(
+        "select estate_id, name from estates order by area_m2 desc limit 1"
+    ).fetchone()
+    x, y = _estate_pixel(con, canvas.bounding_box(), biggest[0])
+    pg.mouse.move(x, y)
+    pg.wait_for_timeout(800)
+    return biggest, (x, y)
+
+
 @pytest.mark.xfail(strict=False, reason=(
     "issue 14, open: under software rendering (Chromium --disable-gpu) deck.gl's synchronous "
     "pick on pointerdown takes longer than its tap recogniser's 250 ms, so the click is not a "
@@ -146,16 +166,7 @@ def _estate_pixel(con, canvas_box: dict, estate_id: str) -> tuple[float, float]:
 def test_a_click_on_an_estate_selects_it(server, home, page):
     pg = page
     con = store.connect(paths.db_path(home))
-    pg.goto(server)
-    pg.get_by_text("Total £").first.wait_for(timeout=60000)
-    canvas = pg.locator("[data-testid='stDeckGlJsonChart'] canvas").first
-    canvas.wait_for(timeout=30000)
-    biggest = con.execute(
-        "select estate_id, name from estates order by area_m2 desc limit 1"
-    ).fetchone()
-    x, y = _estate_pixel(con, canvas.bounding_box(), biggest[0])
-    pg.mouse.move(x, y)
-    pg.wait_for_timeout(800)
+    biggest, (x, y) = _hover_the_largest_estate(pg, con, _open_map(pg, server))
     pg.mouse.click(x, y)
     _wait_idle(pg)
     pg.wait_for_timeout(1500)
@@ -170,21 +181,13 @@ def test_the_three_users_journeys(server, home, page, tmp_path):
     con = store.connect(paths.db_path(home))
 
     # 1. The map loads offline: canvas, legend, demo banner, no web basemap requested.
-    pg.goto(server)
-    pg.get_by_text("Total £").first.wait_for(timeout=60000)
-    canvas = pg.locator("[data-testid='stDeckGlJsonChart'] canvas").first
-    canvas.wait_for(timeout=30000)
+    canvas = _open_map(pg, server)
     assert pg.get_by_text("SYNTHETIC DEMO DATA").first.is_visible()
     _shot(pg, "01_map")
 
     # Hover the largest estate: its tooltip names it (the click has its own test).
     totals = export.estate_totals(con, YEAR)
-    biggest = con.execute(
-        "select estate_id, name from estates order by area_m2 desc limit 1"
-    ).fetchone()
-    x, y = _estate_pixel(con, canvas.bounding_box(), biggest[0])
-    pg.mouse.move(x, y)
-    pg.wait_for_timeout(800)
+    biggest, _ = _hover_the_largest_estate(pg, con, canvas)
     _shot(pg, "02_map_hover")
     assert pg.get_by_text(biggest[1]).count() >= 1  # the tooltip names it
 
