@@ -4,7 +4,8 @@
 -- grain  : one row per data row read (file_index, source_row); read_row numbers them all,
 --          1, 2, ... in file order over every file of the load
 -- units  : all text: amount_text and fields (every field of the row, in file order) as read;
---          the mapped fields trimmed of surrounding whitespace, NULL when blank
+--          the mapped fields trimmed of surrounding whitespace, NULL when blank; unique_key
+--          the values of the mapping's declared unique key (NULL when it declares none)
 create or replace temp table raw_spend (
     file_index integer,
     source_file varchar,
@@ -18,6 +19,7 @@ create or replace temp table raw_spend (
     payee_clean varchar,
     purpose varchar,
     org_unit varchar,
+    unique_key varchar[],
     fields varchar[],
     raw varchar,
     read_problem varchar,

@@ -6,7 +6,9 @@
 -- params : $file_index, $source_file, $delimiter; $rows_before (rows read from the load's
 --          earlier files); $row_offset (lines before the first data row, plus one);
 --          $<field>_name = raw_csv column of the mapped field (f000, f001, ...; NULL when the
---          file has none); $<field>_const = constant used when the column is absent
+--          file has none); $<field>_const = constant used when the column is absent;
+--          $unique_n = how many columns the declared unique key has (0: none), $unique_1 ..
+--          $unique_4 their raw_csv names
 -- output : rows appended to raw_spend. fields is kept only for rows with a blank date (the
 --          candidates for a totals line); 01_stg_payments_raw_csv writes the raw text of the
 --          file's refused rows back from raw_csv, which placespend.ingest keeps until then
@@ -26,6 +28,9 @@ select
     ps_clean(coalesce(record[$payee_name], $payee_const)),
     ps_clean(coalesce(record[$purpose_name], $purpose_const)),
     ps_clean(coalesce(record[$org_unit_name], $org_unit_const)),
+    case when $unique_n > 0
+        then [ps_clean(record[$unique_1]), ps_clean(record[$unique_2]),
+              ps_clean(record[$unique_3]), ps_clean(record[$unique_4])][1:$unique_n] end,
     case when blank_date then list_value(*columns('^f[0-9]+$')) end,
     null,
     null,

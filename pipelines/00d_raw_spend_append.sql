@@ -5,7 +5,8 @@
 -- params : $file_index, $source_file, $delimiter; $rows_before (rows read from the load's
 --          earlier files, so read_row runs on across files); $<field>_col = 1-based position
 --          of the mapped column (NULL when the file has none); $<field>_const = constant used
---          when the column is absent (NULL otherwise)
+--          when the column is absent (NULL otherwise); $unique_n = how many columns the
+--          declared unique key has (0: none), $unique_1 .. $unique_4 their 1-based positions
 -- output : rows appended to raw_spend; the mapped fields trimmed here, as they are copied (once,
 --          and not again by each step of 01_stg_payments that reads them)
 -- grain  : one row per raw_file row
@@ -26,6 +27,9 @@ select
         then ps_clean(coalesce(fields[$purpose_col], $purpose_const)) end,
     case when read_problem is null
         then ps_clean(coalesce(fields[$org_unit_col], $org_unit_const)) end,
+    case when read_problem is null and $unique_n > 0
+        then [ps_clean(fields[$unique_1]), ps_clean(fields[$unique_2]),
+              ps_clean(fields[$unique_3]), ps_clean(fields[$unique_4])][1:$unique_n] end,
     fields,
     raw,
     read_problem,

@@ -5,14 +5,17 @@
 --          (VARCHAR[], the day-first layouts tried when those do not read a date in range),
 --          $earliest_date, $latest_date (DATE: the payment dates allowed, from 1990 to the end
 --          of the financial year after the current one),
---          $longest_text (characters: a longer payee, purpose, unit or id is a broken line)
+--          $longest_text (characters: a longer payee, purpose, unit or id is a broken line),
+--          $key_columns (VARCHAR[], per file in load order: the columns of its mapping's
+--          declared unique key, as the reasons name them; '' when it declares none)
 -- output : stg_payments (temporary); raw, the text of a refused row as read, is filled in
 --          after it by 01_stg_payments_raw and 01_stg_payments_raw_csv
 -- grain  : one row per raw_spend row (file_index, source_row; read_row numbers them in order)
 -- units  : amount_pence integer pence, signed (NULL when the amount does not parse);
 --          payment_date DATE; financial_year UK April-March, e.g. 2024-25; row_key a hash
 -- A row is accepted when reason is NULL. Quarantined rows keep amount_pence when the amount
--- itself parsed, so read sum = accepted + quarantined pence. Duplicate transaction ids: the
+-- itself parsed, so read sum = accepted + quarantined pence. A repeated unique key (declared by
+-- the mapping; a transaction id alone is not one, as the lines of an invoice share it): the
 -- first in file order wins; later ones are quarantined naming the first. A row repeated in a
 -- later file (the same date, amount, payee, purpose, unit and id: the files overlap) is
 -- quarantined there naming the first; repeats within one file are separate payments.
@@ -36,7 +39,9 @@ cleaned as not materialized (
         amount_clean,
         payee_clean,
         purpose,
-        org_unit
+        org_unit,
+        case when list_bool_or(list_transform(unique_key, lambda v: v is not null))
+            then unique_key end as unique_key  -- a key of blanks identifies nothing
     from raw_spend
 ),
 
@@ -117,37 +122,37 @@ checked as (
     from parsed
 ),
 
--- A repeated transaction id: the first row in file order keeps it (aggregate, not a window:
--- ids are nearly all distinct, so only the few repeats go on to the join below; the cheap
--- count finds them, and only their rows are ranked).
+-- A repeated unique key: the first row in file order keeps it (aggregate, not a window: keys
+-- are nearly all distinct, so only the few repeats go on to the join below; the cheap count
+-- finds them, and only their rows are ranked).
 repeated as (
-    select transaction_id
+    select unique_key
     from parsed
-    where transaction_id is not null
-    group by transaction_id
+    where unique_key is not null
+    group by unique_key
     having count(*) > 1
 ),
 
-repeated_ids as (
+repeated_keys as (
     select
-        transaction_id,
+        unique_key,
         arg_min(source_file, read_row) as first_file,
         arg_min(source_row, read_row) as first_row,
         min(read_row) as first_read_row
     from parsed
-    semi join repeated using (transaction_id)
-    group by transaction_id
+    semi join repeated using (unique_key)
+    group by unique_key
 ),
 
--- The row's mapped fields, normalised, as one hashed key: dates and amounts as parsed (so a copy
--- re-saved with 1/6/2024 for 01/06/2024 or 1234.5 for 1,234.50 has the same keys), the text
--- of those that do not parse.
+-- The row's mapped fields (and declared unique key), normalised, as one hashed key: dates and
+-- amounts as parsed (so a copy re-saved with 1/6/2024 for 01/06/2024 or 1234.5 for 1,234.50
+-- has the same keys), the text of those that do not parse.
 keyed as (
     select
         *,
         hash(payment_date, case when payment_date is null then date_clean end,
              amount_pence, case when amount_pence is null then amount_clean end,
-             payee_clean, purpose, org_unit, transaction_id) as row_key
+             payee_clean, purpose, org_unit, transaction_id, unique_key) as row_key
     from checked
 ),
 
@@ -215,13 +220,16 @@ reasons as (
                         p.first_file, p.first_row) end,
                 case when c.read_row <> r.first_read_row and p.read_row is null
                     then format(
-                        'duplicate transaction id ''{}'': first seen at {}, row {}',
-                        c.transaction_id, r.first_file, r.first_row) end
+                        'duplicate unique key ({}) {}: first seen at {}, row {}',
+                        $key_columns[c.file_index + 1],
+                        array_to_string(list_transform(c.unique_key,
+                            lambda v: coalesce('''' || v || '''', 'blank')), ', '),
+                        r.first_file, r.first_row) end
             ), '')
         end as reason,
         p.first_file as repeats_file
     from keyed as c
-    left join repeated_ids as r using (transaction_id)
+    left join repeated_keys as r using (unique_key)
     left join totals as t using (read_row)
     left join repeats as p using (read_row)
 ),

@@ -29,21 +29,28 @@ from placespend.errors import InputFileError, collected, quoted
 MAX_NAME_CHARS = 100
 MAX_FORMATS = 20
 MAX_CONSTANTS = 3  # payee, purpose, org_unit
+MAX_ALTERNATIVES = 10  # names one field may have across a council's files
+MAX_UNIQUE = 4  # placespend.ingest.MAX_UNIQUE_COLUMNS (checked there, with its own message)
 
 # field: (what it must be, an example). Kept as data, so every message about a field says
 # the same thing.
 FIELDS: dict[str, tuple[str, str]] = {
     "preset": ("the name of a built-in mapping (text), alone", "preset: lambeth"),
     "name": (f"a label of at most {MAX_NAME_CHARS} characters (text)", "name: hackney"),
-    "date": ("the name of the payment date column (text)", "date: Payment Date"),
-    "amount": ("the name of the amount column (text)", "amount: Amount GBP"),
-    "payee": ("the name of the supplier column (text)",
+    "date": ("the name of the payment date column (text), or a list of the names it has in "
+             "different files", "date: Payment Date, or date: [Payment Date, Date Paid]"),
+    "amount": ("the name of the amount column (text), or a list of the names it has in "
+               "different files", "amount: Amount GBP, or amount: [Net Amount, Amount]"),
+    "payee": ("the name of the supplier column (text), or a list of its names",
               "payee: Supplier Name, or constants: {payee: ...}"),
-    "purpose": ("the name of the column saying what was bought (text)",
+    "purpose": ("the name of the column saying what was bought (text), or a list of its names",
                 "purpose: Expense Type"),
-    "org_unit": ("the name of the column saying who bought it (text)", "org_unit: Service Area"),
-    "transaction_id": ("the name of the per-payment id column (text)",
-                       "transaction_id: Reference"),
+    "org_unit": ("the name of the column saying who bought it (text), or a list of its names",
+                 "org_unit: Service Area"),
+    "transaction_id": ("the name of the payment or invoice reference column (text), or a list "
+                       "of its names", "transaction_id: Reference"),
+    "unique": ("a column name, or a list of the columns whose values together identify one "
+               "payment line", "unique: [TransNo, Seq no], or unique: transaction_id"),
     "date_formats": ("a strptime format, or a list of them",
                      "date_formats: ['%d/%m/%Y', '%Y-%m-%d']"),
     "constants": ("a mapping of field: text", "constants: {org_unit: Housing}"),
@@ -64,6 +71,18 @@ def _short_name(value: str) -> str:
 
 
 _Text = Annotated[str, AfterValidator(_not_blank)]
+_Names = list[_Text]  # one name is read as a list of one (see MappingFile._one_name)
+COLUMN_FIELDS = ("date", "amount", "payee", "purpose", "org_unit", "transaction_id")
+
+
+def _as_list(value: Any, most: int, *, empty_too: bool = False) -> Any:
+    """Text as a list of one; a list longer than ``most`` (or empty) as one problem."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list) and (len(value) > most or (empty_too and not value)):
+        raise PydanticCustomError("too_many" if value else "empty_list",
+                                  "too many" if value else "empty")
+    return value
 
 
 class _Fields(BaseModel):
@@ -89,21 +108,30 @@ class MappingFile(_Fields):
     """A council's own layout (see :class:`placespend.ingest.ColumnMapping` for the fields)."""
 
     name: Annotated[_Text, AfterValidator(_short_name)] | None = None
-    date: _Text
-    amount: _Text
-    payee: _Text | None = None
-    purpose: _Text | None = None
-    org_unit: _Text | None = None
-    transaction_id: _Text | None = None
+    date: _Names
+    amount: _Names
+    payee: _Names | None = None
+    purpose: _Names | None = None
+    org_unit: _Names | None = None
+    transaction_id: _Names | None = None
+    unique: list[_Text] | None = None
     date_formats: list[_Text] | None = None
     constants: dict[str, _Text] | None = None
+
+    @field_validator(*COLUMN_FIELDS, mode="before")
+    @classmethod
+    def _one_name(cls, value: Any) -> Any:
+        return _as_list(value, MAX_ALTERNATIVES, empty_too=True)
+
+    @field_validator("unique", mode="before")
+    @classmethod
+    def _one_column(cls, value: Any) -> Any:
+        return _as_list(value, MAX_UNIQUE, empty_too=True)
 
     @field_validator("date_formats", mode="before")
     @classmethod
     def _one_format(cls, value: Any) -> Any:
-        if isinstance(value, list) and len(value) > MAX_FORMATS:
-            raise PydanticCustomError("too_many", "too many")  # one problem, not one per item
-        return [value] if isinstance(value, str) else value
+        return _as_list(value, MAX_FORMATS)  # too many: one problem, not one per item
 
     @field_validator("constants", mode="before")
     @classmethod
@@ -144,6 +172,8 @@ def _problems(doc: Document, exc: ValidationError, model: type[_Fields]) -> list
     unknown: list[Any] = []
     for error in exc.errors(include_url=False):
         loc = error["loc"]
+        if len(loc) > 1 and isinstance(doc.data.get(loc[0]), str):
+            loc = loc[:1]  # one text read as a list of one: the problem is the text's
         if error["type"] == "extra_forbidden":
             unknown.append(loc[0])
             continue
@@ -171,10 +201,15 @@ def _says(error: dict[str, Any], loc: tuple[str | int, ...]) -> str:
     if kind == "too_long":
         return f"'{name}' is {len(value):,} characters long; give {want}, e.g. {example}"
     if kind == "too_many":
-        most = MAX_FORMATS if field == "date_formats" else MAX_CONSTANTS
+        most = {"date_formats": MAX_FORMATS, "constants": MAX_CONSTANTS,
+                "unique": MAX_UNIQUE}.get(field, MAX_ALTERNATIVES)
         return f"'{name}' holds {len(value):,} entries, more than {most}; e.g. {example}"
+    if kind == "empty_list":
+        return f"'{name}' is an empty list; give {want}, e.g. {example}"
     if field == "date_formats" and len(loc) > 1:
         want = "a strptime format (text)"
+    elif field in (*COLUMN_FIELDS, "unique") and len(loc) > 1:
+        want = "a column name (text)"
     elif field == "constants" and len(loc) > 1:
         want = "text"
     shown = "empty (null)" if value is None else quoted(value)

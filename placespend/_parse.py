@@ -409,9 +409,19 @@ DELIMITERS = (",", ";", "\t", "|")
 HEADER_SEARCH_LINES = 60
 
 
+_MOJIBAKE_BOM = "\u00ef\u00bb\u00bf"  # a UTF-8 byte-order mark decoded as Windows-1252
+
+
 def norm_header(name: str) -> str:
-    """Normalise a column name for matching: no BOM, case-folded, single spaces."""
-    return " ".join(name.replace("\ufeff", "").split()).casefold()
+    """Normalise a column name for matching: no byte-order mark (nor one encoded twice),
+    case-folded, single spaces."""
+    return " ".join(name.replace("\ufeff", "").replace(_MOJIBAKE_BOM, "").split()).casefold()
+
+
+def header_names(fields: Sequence[str]) -> list[str]:
+    """A header's column names as read, a blank one named ``column_<n>`` (1-based) so that a
+    mapping can name it and messages can show it."""
+    return [f if f.strip() else f"column_{i}" for i, f in enumerate(fields, 1)]
 
 
 def split_lines(text: str) -> list[str]:
@@ -556,8 +566,9 @@ class MappingLike(Protocol):
     name: str
     date_formats: tuple[str, ...]
     constants: Mapping[str, str]
+    unique: tuple[str, ...]
 
-    def columns(self) -> dict[str, str]: ...
+    def alternatives(self) -> dict[str, tuple[str, ...]]: ...
 
 
 @dataclass(frozen=True)
@@ -571,6 +582,7 @@ class Layout:
     header_line: int  # 1-based line of the header row
     header: list[str]
     positions: dict[str, int]  # field name -> 0-based column index
+    unique_positions: tuple[int, ...]  # 0-based columns of the declared unique key, if any
     line_count: int  # lines up to the last non-blank one
     fast_candidate: bool  # clean enough to try DuckDB's reader first
     has_rows: bool = True  # anything but blank lines after the header
@@ -613,7 +625,8 @@ def sniff_file(path: Path, mappings: Sequence[MappingLike], fix: str = SPEND_HEA
     if found is None:
         raise InputFileError(_no_header_message(path, text, mappings, fix))
     line, delimiter, mapping, header, positions = found
-    _refuse_duplicated_columns(path, line, header, mapping)
+    _refuse_duplicated_columns(path, line, header, positions)
+    unique_positions = tuple(positions.get(c, positions.get(_UNIQUE + c)) for c in mapping.unique)
     after_header = any(rest.strip() for rest in split_lines(text)[line:])
     return Layout(
         path=path,
@@ -622,7 +635,8 @@ def sniff_file(path: Path, mappings: Sequence[MappingLike], fix: str = SPEND_HEA
         delimiter=delimiter,
         header_line=line,
         header=header,
-        positions=positions,
+        positions={f: p for f, p in positions.items() if not f.startswith(_UNIQUE)},
+        unique_positions=unique_positions,
         line_count=line_count,
         fast_candidate=encoding in ("utf-8", "utf-8-sig"),
         has_rows=after_header or len(head) < path.stat().st_size,
@@ -630,16 +644,16 @@ def sniff_file(path: Path, mappings: Sequence[MappingLike], fix: str = SPEND_HEA
 
 
 def _refuse_duplicated_columns(
-    path: Path, line: int, header: list[str], mapping: MappingLike
+    path: Path, line: int, header: list[str], positions: dict[str, int]
 ) -> None:
     """A mapped column named twice: which one holds the data cannot be known, so refuse."""
     normed = [norm_header(h) for h in header]
     problems = []
-    for column in mapping.columns().values():
-        places = [i + 1 for i, h in enumerate(normed) if h == norm_header(column)]
+    for position in sorted(set(positions.values())):
+        places = [i + 1 for i, h in enumerate(normed) if h == normed[position]]
         if len(places) > 1:
             problems.append(
-                f"column {column!r} appears {len(places)} times (columns "
+                f"column {header[position].strip()!r} appears {len(places)} times (columns "
                 f"{', '.join(map(str, places))})"
             )
     if problems:
@@ -702,7 +716,7 @@ def find_header(
         for delimiter in DELIMITERS:
             if delimiter not in line:
                 continue
-            header = split_fields(line, delimiter)
+            header = header_names(split_fields(line, delimiter))
             normed = [norm_header(h) for h in header]
             for mapping in mappings:
                 positions = _positions(normed, mapping)
@@ -711,13 +725,26 @@ def find_header(
     return None
 
 
+_UNIQUE = "unique:"  # prefix of a declared unique key's columns among the found positions
+
+
 def _positions(normed: list[str], mapping: MappingLike) -> dict[str, int] | None:
+    """Field -> column of the first of its names the header has (and ``unique:<name>`` ->
+    column for the declared key's columns that are not fields); ``None`` unless every mapped
+    field and key column is there."""
     positions = {}
-    for name, column in mapping.columns().items():
+    for name, columns in mapping.alternatives().items():
+        found = next((normed.index(k) for k in map(norm_header, columns) if k in normed), None)
+        if found is None:
+            return None
+        positions[name] = found
+    for column in mapping.unique:
         key = norm_header(column)
+        if column in positions:
+            continue
         if key not in normed:
             return None
-        positions[name] = normed.index(key)
+        positions[_UNIQUE + column] = normed.index(key)
     return positions
 
 
@@ -729,9 +756,7 @@ def _no_header_message(path: Path, text: str, mappings: Sequence[MappingLike], f
             fields = [f.strip() for f in split_fields(line, delimiter)]
             if len([f for f in fields if f]) > len([f for f in widest[2] if f]):
                 widest = (i + 1, len(fields), fields)
-    wanted = "; ".join(
-        f"{m.name}: " + ", ".join(quoted(c) for c in m.columns().values()) for m in mappings
-    )
+    wanted = "; ".join(f"{m.name}: " + ", ".join(_wanted(m)) for m in mappings)
     found = (
         f"line {widest[0]} looks most like a header, with columns {_shown_columns(widest[2])}"
         if widest[2]
@@ -741,6 +766,12 @@ def _no_header_message(path: Path, text: str, mappings: Sequence[MappingLike], f
         f"{where(path)}no header row with the mapped columns in the first {HEADER_SEARCH_LINES} "
         f"lines (looked for {wanted}); {found}. Fix: {fix}."
     )
+
+
+def _wanted(mapping: MappingLike) -> list[str]:
+    """Each mapped column as ``'Amount'`` or ``'Net Amount' or 'Amount'``, and the key's."""
+    wanted = [" or ".join(map(quoted, names)) for names in mapping.alternatives().values()]
+    return wanted + [quoted(c) for c in mapping.unique if c not in mapping.alternatives()]
 
 
 _SHOWN_COLUMNS = 20

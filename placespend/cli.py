@@ -407,8 +407,14 @@ def _accept(todo: pd.DataFrame, number: int, service: str | None, path: Path | N
 def quarantine(
     home: Home = None,
     limit: Annotated[int, typer.Option(help="How many rows to list.")] = 50,
+    suspects: Annotated[bool, typer.Option(
+        "--suspects", help="List instead the accepted lines that repeat an earlier line of "
+                           "their file in every mapped field (possible duplicates).")] = False,
 ) -> None:
     """The spend rows that were not accepted: file, line, reason, amount as written."""
+    if suspects:
+        _suspects(home, limit)
+        return
     with _open(home) as con:
         reasons = query(con, "quarantine_reasons")
         rows = query(con, "quarantine_rows", limit=limit)
@@ -423,6 +429,25 @@ def quarantine(
     for r in rows.itertuples():
         listing.add_row(_plain(r.source_file), str(r.source_row), _plain(r.reason),
                         _plain(r.amount_text or ""))
+    out.print(listing)
+
+
+def _suspects(home: Path | None, limit: int) -> None:
+    with _open(home) as con:
+        by_file = query(con, "possible_duplicates_by_file")
+        rows = query(con, "possible_duplicates_rows", limit=limit)
+    if by_file.empty:
+        out.print("No accepted line repeats an earlier line of its file in every field.")
+        return
+    out.print(f"{int(by_file.n_rows.sum()):,} accepted lines (£{by_file.pence.sum() / 100:,.2f}) "
+              "repeat an earlier line of their file in every mapped field. They are counted "
+              "as payments; check them against the council's ledger.")
+    listing = Table("file", "line", "same as line", "date", "payee", "purpose", "£",
+                    title=f"First {limit} possible duplicates")
+    for r in rows.itertuples():
+        listing.add_row(_plain(r.source_file), str(r.source_row), str(r.first_row),
+                        str(r.payment_date), _plain(r.payee or ""), _plain(r.purpose or ""),
+                        f"{r.amount_pence / 100:,.2f}")
     out.print(listing)
 
 

@@ -46,13 +46,23 @@ _CONSTANT_FIELDS = ("payee", "purpose", "org_unit")
 # -- column mappings ---------------------------------------------------------------------------
 
 
+Columns = str | tuple[str, ...]
+"""A mapped field's column: one name, or alternatives tried in order (a column renamed between
+years: ``("Net Amount", "Amount")``)."""
+
+MAX_UNIQUE_COLUMNS = 4
+"""The most columns a declared unique key may have (the append steps' ``$unique_<n>`` slots)."""
+
+
 @dataclass(frozen=True)
 class ColumnMapping:
     """Which columns of a council's spend file hold what placespend needs.
 
-    Column names are matched case-insensitively and ignoring repeated spaces. ``payee``,
-    ``purpose`` and ``org_unit`` may instead be given a constant in ``constants`` (a file of
-    one department, say); ``purpose``, ``org_unit`` and ``transaction_id`` may be absent.
+    Column names are matched case-insensitively and ignoring repeated spaces. A field may list
+    alternative names, matched per file (the first the header has), so one mapping reads a
+    council's files across years that renamed a column. ``payee``, ``purpose`` and
+    ``org_unit`` may instead be given a constant in ``constants`` (a file of one department,
+    say); ``purpose``, ``org_unit`` and ``transaction_id`` may be absent.
 
     Parameters
     ----------
@@ -67,32 +77,54 @@ class ColumnMapping:
     org_unit
         Who bought it (department, service area, ``Organisational Unit``).
     transaction_id
-        A per-payment identifier; repeats of one id are quarantined.
+        A payment or invoice reference, shown beside each line. Repeats are normal (the lines
+        of one invoice) unless ``unique`` says otherwise.
+    unique
+        Columns whose values together identify one payment line (``("TransNo", "Seq no")``),
+        or a mapped field's name (``("transaction_id",)``): a row repeating an earlier row's
+        key is quarantined, naming it. Empty: no key is declared, and nothing is refused as a
+        repeat within a file (rows repeating every mapped field are listed as possible
+        duplicates instead).
     date_formats
-        ``strptime`` formats tried in order (``%d/%m/%Y`` also reads ``7/9/2020``).
+        ``strptime`` formats tried first, in order (``%d/%m/%Y`` also reads ``7/9/2020``);
+        other common day-first layouts are tried after them.
     constants
         Field name → constant value for ``payee``, ``purpose`` or ``org_unit``.
     """
 
     name: str
-    date: str
-    amount: str
-    payee: str | None = None
-    purpose: str | None = None
-    org_unit: str | None = None
-    transaction_id: str | None = None
+    date: Columns
+    amount: Columns
+    payee: Columns | None = None
+    purpose: Columns | None = None
+    org_unit: Columns | None = None
+    transaction_id: Columns | None = None
+    unique: tuple[str, ...] = ()
     date_formats: tuple[str, ...] = ("%d/%m/%Y",)
     constants: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        for f in _MAPPED_FIELDS:  # one name is a str, several a tuple: equal however given
+            value = getattr(self, f)
+            if isinstance(value, list | tuple):
+                object.__setattr__(self, f, value[0] if len(value) == 1 else tuple(value))
+        if isinstance(self.unique, str):
+            object.__setattr__(self, "unique", (self.unique,))
+        object.__setattr__(self, "unique", tuple(self.unique))
         problems = _mapping_problems(self)
         if problems:
             raise collected(InputFileError, f"Column mapping {quoted(self.name)} is invalid",
                             problems)
 
+    def alternatives(self) -> dict[str, tuple[str, ...]]:
+        """Field name → the column names it may have, in order, for every mapped field."""
+        found = {f: getattr(self, f) for f in _MAPPED_FIELDS if getattr(self, f)}
+        return {f: (v,) if isinstance(v, str) else tuple(v) for f, v in found.items()}
+
     def columns(self) -> dict[str, str]:
-        """Field name → source column name, for every field mapped to a column."""
-        return {f: getattr(self, f) for f in _MAPPED_FIELDS if getattr(self, f)}
+        """Field name → source column name (the first of its alternatives), for every field
+        mapped to a column."""
+        return {f: names[0] for f, names in self.alternatives().items()}
 
     @classmethod
     def from_file(cls, path: Path | str) -> ColumnMapping:
@@ -118,16 +150,40 @@ def _mapping_problems(m: ColumnMapping) -> list[str]:
     if not m.payee and "payee" not in m.constants:
         problems.append("'payee' must name a column or be given in 'constants'")
     by_column: dict[str, list[str]] = {}
-    for name, column in m.columns().items():
-        by_column.setdefault(_parse.norm_header(column), []).append(name)
-    for names in by_column.values():
+    written: dict[str, str] = {}  # normalised name -> as first written
+    for name, columns in m.alternatives().items():
+        for column in columns:
+            key = _parse.norm_header(column)
+            written.setdefault(key, column)
+            by_column.setdefault(key, []).append(name)
+    for key, names in by_column.items():
+        names = list(dict.fromkeys(names))  # a field listing one name twice is not two fields
         if len(names) > 1:
             listed = ", ".join(f"'{n}'" for n in names[:-1]) + f" and '{names[-1]}'"
             problems.append(
                 f"{listed} {'both' if len(names) == 2 else 'all'} name the column "
-                f"{quoted(getattr(m, names[0]))}, but a column can feed only one field; map "
+                f"{quoted(written[key])}, but a column can feed only one field; map "
                 "each to its own column, or give one of them in 'constants'"
             )
+    problems += _unique_problems(m)
+    return problems
+
+
+def _unique_problems(m: ColumnMapping) -> list[str]:
+    if len(m.unique) > MAX_UNIQUE_COLUMNS:
+        return [f"'unique' names {len(m.unique)} columns, more than {MAX_UNIQUE_COLUMNS}; a key "
+                "of a few columns (e.g. unique: [TransNo, Seq no]) identifies a line"]
+    problems = []
+    normed = [_parse.norm_header(c) for c in m.unique]
+    for column, times in Counter(normed).items():
+        if times > 1:
+            problems.append(f"'unique' names the column {quoted(column)} {times} times; name it "
+                            "once")
+    for column in m.unique:
+        if column in _MAPPED_FIELDS and not getattr(m, column):
+            problems.append(f"'unique' names the field '{column}', which the mapping does not "
+                            f"map to a column; give '{column}: <column name>' or name the "
+                            "column itself in 'unique'")
     return problems
 
 
@@ -139,9 +195,11 @@ CAMDEN = ColumnMapping(
     purpose="Purpose",
     org_unit="Organisational Unit",
     transaction_id="Unique Identifier",
+    unique=("transaction_id",),
     date_formats=("%d/%m/%Y",),
 )
-"""Camden's "Spend Over 500 GBP" export, exactly as published (15 columns)."""
+"""Camden's "Spend Over 500 GBP" export, exactly as published (15 columns): its ``Unique
+Identifier`` is one per payment line."""
 
 LAMBETH = ColumnMapping(
     name="lambeth",
@@ -311,7 +369,8 @@ def load_spend(
         rows_before = sum(o.rows for o in outcomes)
         outcomes.append(_read_file(con, i, names[i], layout, rows_before))
     _stage(con, names, layouts, outcomes)
-    report = _report(con, paths, layouts, outcomes, _repeat_notes(con) + _date_notes(con))
+    notes = _repeat_notes(con) + _date_notes(con) + _suspect_notes(con)
+    report = _report(con, paths, layouts, outcomes, notes)
     _check_invariant(con, {o.source_file: o.rows for o in outcomes})
     for table in ("raw_read_totals", "totals_lines", "stg_payments"):
         con.execute(f"drop table if exists {table}")  # temporary working tables, fixed names
@@ -565,6 +624,12 @@ def _append_params(index: int, name: str, layout: _parse.Layout, rows_before: in
             params[f"{f}_col"] = None if col is None else col + 1
     for f in _CONSTANT_FIELDS:
         params[f"{f}_const"] = layout.mapping.constants.get(f)
+    key = layout.unique_positions
+    params["unique_n"] = len(key)
+    for slot in range(MAX_UNIQUE_COLUMNS):
+        col = key[slot] if slot < len(key) else None
+        params[f"unique_{slot + 1}"] = (None if col is None
+                                        else f"f{col:03d}" if by_name else col + 1)
     return params
 
 
@@ -587,6 +652,7 @@ def _stage(con: duckdb.DuckDBPyConnection, names: list[str], layouts: list[_pars
         earliest_date=earliest,
         latest_date=latest,
         longest_text=_parse.LONGEST_TEXT,
+        key_columns=[_key_columns(layout) for layout in layouts],
     )
     _refuse_copies(con, {n: layout.path for n, layout in zip(names, layouts, strict=True)})
     _run_step(con, "01_stg_payments_raw")
@@ -600,6 +666,7 @@ def _stage(con: duckdb.DuckDBPyConnection, names: list[str], layouts: list[_pars
     _refuse_unsummable(con)
     _run_step(con, "01a_payments")
     _run_step(con, "01b_spend_quarantine")
+    _run_step(con, "01i_possible_duplicates")
     con.register(
         "spend_files",
         pa.table(
@@ -611,6 +678,11 @@ def _stage(con: duckdb.DuckDBPyConnection, names: list[str], layouts: list[_pars
     )
     _run_step(con, "01c_ingest_summary")
     con.unregister("spend_files")
+
+
+def _key_columns(layout: _parse.Layout) -> str:
+    """The declared unique key's columns as the file names them (``TransNo, Seq no``)."""
+    return ", ".join(" ".join(layout.header[p].split()) for p in layout.unique_positions)
 
 
 def _refuse_copies(con: duckdb.DuckDBPyConnection, paths: Mapping[str, Path]) -> None:
@@ -647,6 +719,22 @@ def _date_notes(con: duckdb.DuckDBPyConnection) -> tuple[str, ...]:
             f"{'is' if one else 'are'} not in the mapping's date formats and "
             f"{'was' if one else 'were'} read as a common day-first layout; to be sure, add "
             "the format to the mapping's date_formats")
+    return tuple(notes)
+
+
+def _suspect_notes(con: duckdb.DuckDBPyConnection) -> tuple[str, ...]:
+    """One note per file with accepted lines that repeat an earlier line in every field."""
+    notes = []
+    for r in query(con, "possible_duplicates_by_file").itertuples():
+        one = r.n_rows == 1
+        notes.append(
+            f"{r.source_file}: {r.n_rows:,} accepted line{'' if one else 's'} (£"
+            f"{r.pence / 100:,.2f}) repeat{'s' if one else ''} an earlier line of the file in "
+            "every mapped field (date, amount, payee, purpose, unit and id): kept as separate "
+            "payments, since one supplier can be paid the same twice, but possible duplicates; "
+            "`placespend quarantine --suspects` lists them. If a column of the file tells "
+            "lines apart (a line number), declare it in the mapping's unique key, e.g. "
+            "unique: [transaction_id, Line No]")
     return tuple(notes)
 
 
@@ -845,9 +933,10 @@ class _ContractHeader:
     name: str = "contracts register"
     date_formats: tuple[str, ...] = CONTRACT_DATE_FORMATS
     constants: Mapping[str, str] = field(default_factory=dict)
+    unique: tuple[str, ...] = ()
 
-    def columns(self) -> dict[str, str]:
-        return {c: c for c in CONTRACT_COLUMNS}
+    def alternatives(self) -> dict[str, tuple[str, ...]]:
+        return {c: (c,) for c in CONTRACT_COLUMNS}
 
 
 _CONTRACT_HEADER = _ContractHeader()

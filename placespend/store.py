@@ -276,7 +276,8 @@ def _open(db_file: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
 # What every reader of a store queries; a store lacking any of them is not one this version of
 # placespend can show.
 TABLES = (
-    "build_info", "payments", "spend_quarantine", "ingest_summary", "contracts", "classified",
+    "build_info", "payments", "spend_quarantine", "possible_duplicates", "ingest_summary",
+    "contracts", "classified",
     "linked", "spend_lines", "spend_groups", "target_weights", "allocation", "place_spend",
     "excluded_spend", "reconciliation", "services", "service_keys", "rules", "links",
     "outcomes", "atoms", "atom_keys", "key_errors", "estates", "wards",

@@ -174,19 +174,25 @@ def suggest_mapping(path: Path | str, sample_rows: int = SAMPLE_ROWS) -> Suggest
     formats: tuple[str, ...] = ()
     notes: list[str] = []
     if "transaction_id" in guesses:
-        ids = [v for v in values[columns.index(guesses["transaction_id"].column)] if v]
-        repeated = len(ids) - len(set(ids))
-        if repeated:
-            column = guesses.pop("transaction_id").column
-            notes.append(
-                f"'{column}' repeats in {repeated:,} of {len(ids):,} sampled rows (one invoice, "
-                "several lines), so it is not mapped as transaction_id: every repeat would be "
-                "quarantined as a duplicate")
+        notes.append(_uniqueness(guesses["transaction_id"].column,
+                                 values[columns.index(guesses["transaction_id"].column)]))
     if "date" in guesses:
         formats, note = date_formats(values[columns.index(guesses["date"].column)])
         notes.extend([note] if note else [])
     return Suggestion(path, index + 1, delimiter, tuple(columns), guesses, formats, len(rows),
                       tuple(notes))
+
+
+def _uniqueness(column: str, values: Sequence[str]) -> str:
+    """Whether the id column could be declared the file's unique key, in words."""
+    ids = [v for v in values if v]
+    repeated = len(ids) - len(set(ids))
+    if repeated:
+        return (f"'{column}' repeats in {repeated:,} of {len(ids):,} sampled rows (one invoice, "
+                "several lines): it is shown beside each line, but it is not a unique key, so "
+                "repeats are accepted")
+    return (f"'{column}' did not repeat in {len(ids):,} sampled rows; if it is one per payment "
+            "line, add 'unique: [transaction_id]' so that a repeated line is quarantined")
 
 
 def date_formats(values: Sequence[str]) -> tuple[tuple[str, ...], str | None]:

@@ -122,7 +122,7 @@ def test_quoted_amount_with_thousands_comma_and_parentheses(con):
 def test_duplicate_transaction_id_quarantined_naming_first_row(con):
     load_spend(con, [CAMDEN_SAMPLE])
     reason, amount_text, pence, raw = quarantine(con)[9]
-    assert reason == "duplicate transaction id 'sep-25-1': first seen at camden_sample.csv, row 2"
+    assert reason == "duplicate unique key (Unique Identifier) 'sep-25-1': first seen at camden_sample.csv, row 2"
     assert (amount_text, pence) == ("500.00", 50000)
     assert raw.endswith("500.00,0,2026/27,2026,Aug,sep-25-1")
     assert payments(con)[2][5] == 194099807  # the first one stays
@@ -167,7 +167,7 @@ def test_row_ids_unique_and_duplicates_caught_across_files(con, tmp_path):
     reason = con.execute(
         "select reason from spend_quarantine where source_file = 'later.csv'"
     ).fetchone()[0]
-    assert reason == "duplicate transaction id 'sep-25-1': first seen at camden_sample.csv, row 2"
+    assert reason == "duplicate unique key (Unique Identifier) 'sep-25-1': first seen at camden_sample.csv, row 2"
 
 
 def test_truncated_line_quarantined_at_its_editor_line(con, tmp_path):
@@ -602,10 +602,12 @@ def test_rows_repeated_in_a_later_file_are_quarantined_and_noted(con, tmp_path):
     assert "the same payment as a.csv, row 4" in refused[0][2]
     assert "the same payment as a.csv, row 2" in refused[1][2]
     assert "the same payment as a.csv, row 3" in refused[2][2]
-    assert report.notes == (
+    repeated, suspect = report.notes
+    assert repeated == (
         "b.csv: 3 rows (£400.00) are the same payments as rows of a.csv and were quarantined, "
         "not counted twice: the files' periods overlap. Load each period once "
-        "(`placespend quarantine` lists the rows)",)
+        "(`placespend quarantine` lists the rows)")
+    assert suspect.startswith("a.csv: 1 accepted line (£100.00) repeats an earlier line")
 
 
 @pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "utf-16", "utf-16-le", "utf-16-be",

@@ -37,19 +37,25 @@ def problems(tmp_path: Path, data, name: str = "m.yaml") -> str:
 @pytest.mark.parametrize(
     ("field", "value", "expect"),
     [
-        ("date", ["Payment Date", "Date"], "'date' must be the name of the payment date column "
-                                           "(text), not ['Payment Date', 'Date']"),
+        ("date", ["Payment Date", 5], "'date item 2' must be a column name (text), not 5"),
+        ("amount", [], "'amount' is an empty list; give the name of the amount column (text), or "
+                       "a list of the names it has in different files"),
+        ("amount", [f"A{i}" for i in range(11)], "'amount' holds 11 entries, more than 10"),
+        ("unique", ["a", "b", "c", "d", "e"], "'unique' holds 5 entries, more than 4"),
+        ("unique", {"TransNo": 1}, "'unique' must be a column name, or a list of the columns"),
         ("amount", 2024, "not 2024 (put it in quotes to keep it as text: '2024')"),
-        ("payee", 1.5, "'payee' must be the name of the supplier column (text), not 1.5"),
+        ("payee", 1.5, "'payee' must be the name of the supplier column (text), or a list of its "
+                     "names, not 1.5"),
         ("purpose", True, "'purpose' must be the name of the column saying what was bought "
-                          "(text), not True; e.g. purpose: Expense Type"),
+                          "(text), or a list of its names, not True; e.g. purpose: Expense Type"),
         ("org_unit", {"a": "b"}, "'org_unit' must be the name of the column saying who bought it "
-                                 "(text), not {'a': 'b'}"),
+                                 "(text), or a list of its names, not {'a': 'b'}"),
         ("transaction_id", None, "'transaction_id' is empty (null); give the name of the "
-                                 "per-payment id column (text), e.g. transaction_id: Reference, "
-                                 "or leave the key out"),
+                                 "payment or invoice reference column (text), or a list of its "
+                                 "names, e.g. transaction_id: Reference, or leave the key out"),
         ("date", None, "'date' is empty (null); give the name of the payment date column (text), "
-                       "e.g. date: Payment Date\n"),
+                       "or a list of the names it has in different files, e.g. date: Payment "
+                       "Date, or date: [Payment Date, Date Paid]\n"),
         ("date", "   ", "'date' is blank"),
         ("date_formats", 5, "'date_formats' must be a strptime format, or a list of them, not 5"),
         ("date_formats", {"a": "%d"}, "'date_formats' must be a strptime format, or a list of "
@@ -86,7 +92,7 @@ def test_every_problem_is_listed_at_once(tmp_path):
                               "amont": 2})
     assert "(7 problems)" in msg
     assert "unknown keys ['oops', 'amont']" in msg and "did you mean" not in msg
-    for field in ("'date'", "'amount'", "'payee'", "'purpose'", "'date_formats item 1'",
+    for field in ("'date item 1'", "'amount'", "'payee'", "'purpose'", "'date_formats item 1'",
                   "'constants.payee'"):
         assert field in msg
 
@@ -94,14 +100,14 @@ def test_every_problem_is_listed_at_once(tmp_path):
 def test_missing_fields_and_misspelt_keys_say_what_to_write(tmp_path):
     msg = problems(tmp_path, {"payee": "P", "ammount": "A"})
     assert "line 2: unknown keys ['ammount'] (did you mean 'amount'?); allowed keys are" in msg
-    assert "'date' is missing; give the name of the payment date column (text), e.g. date: " in msg
+    assert "'date' is missing; give the name of the payment date column (text), or a list" in msg
     assert "'amount' is missing" in msg
 
 
 def test_json_mappings_get_the_same_schema(tmp_path):
-    msg = problems(tmp_path, {**GOOD, "date": ["x"], "constants": {"org_unit": None}}, "m.json")
+    msg = problems(tmp_path, {**GOOD, "date": [["x"]], "constants": {"org_unit": None}}, "m.json")
     assert "(2 problems)" in msg and "line " not in msg  # JSON carries no lines
-    assert "'date' must be the name of the payment date column (text), not ['x']" in msg
+    assert "'date item 1' must be a column name (text), not ['x']" in msg
     assert "'constants.org_unit' must be text, not empty (null)" in msg
 
 

@@ -40,10 +40,12 @@ def test_real_files_get_the_right_column_for_every_field(path):
     assert not guess.missing
 
 
-def test_an_invoice_number_repeated_over_lines_is_not_offered_as_a_unique_id():
+def test_an_invoice_number_repeated_over_lines_is_mapped_but_not_offered_as_a_unique_key():
     guess = suggest.suggest_mapping(MANCHESTER)
-    assert "transaction_id" not in guess.guesses
-    assert any("Transaction Number" in n and "repeats" in n for n in guess.notes)
+    assert guess.guesses["transaction_id"].column == "Transaction Number"
+    assert "unique" not in guess.mapping()
+    assert any("'Transaction Number' repeats" in n and "not a unique key" in n
+               for n in guess.notes)
 
 
 def _file_total_pence(path: Path, amount: str) -> int:

@@ -265,11 +265,11 @@ def mapping_files_round_two() -> None:
     write("mappings/key_given_twice.yaml",
           "name: twice\n" + CAMDEN_MAPPING + "date: Payment Month\n")
     write("mappings/wrong_types.yaml",
-          "name: wrong shape\ndate: [Payment Date, Payment Month]\namount: 10\n"
+          "name: wrong shape\ndate: [Payment Date, [Payment Month]]\namount: 10\n"
           "payee: Beneficiary Name\npurpose:\ndate_formats: {day: '%d'}\n"
           "constants: {org_unit: {name: Housing}}\n")
     write("mappings/wrong_types.json",
-          '{\n  "date": 2024,\n  "payee": ["Beneficiary Name"],\n'
+          '{\n  "date": 2024,\n  "payee": [],\n'
           '  "date_formats": ["%d/%m/%Y", 5],\n  "transaction_id": true\n}\n')
     write("mappings/key_given_twice.json",
           '{\n  "date": "Payment Date",\n  "amount": "Amount GBP",\n'
