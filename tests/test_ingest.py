@@ -122,7 +122,8 @@ def test_quoted_amount_with_thousands_comma_and_parentheses(con):
 def test_duplicate_transaction_id_quarantined_naming_first_row(con):
     load_spend(con, [CAMDEN_SAMPLE])
     reason, amount_text, pence, raw = quarantine(con)[9]
-    assert reason == "duplicate unique key (Unique Identifier) 'sep-25-1': first seen at camden_sample.csv, row 2"
+    assert reason == ("duplicate unique key (Unique Identifier) 'sep-25-1': "
+                      "first seen at camden_sample.csv, row 2")
     assert (amount_text, pence) == ("500.00", 50000)
     assert raw.endswith("500.00,0,2026/27,2026,Aug,sep-25-1")
     assert payments(con)[2][5] == 194099807  # the first one stays
@@ -167,7 +168,8 @@ def test_row_ids_unique_and_duplicates_caught_across_files(con, tmp_path):
     reason = con.execute(
         "select reason from spend_quarantine where source_file = 'later.csv'"
     ).fetchone()[0]
-    assert reason == "duplicate unique key (Unique Identifier) 'sep-25-1': first seen at camden_sample.csv, row 2"
+    assert reason == ("duplicate unique key (Unique Identifier) 'sep-25-1': "
+                      "first seen at camden_sample.csv, row 2")
 
 
 def test_truncated_line_quarantined_at_its_editor_line(con, tmp_path):
