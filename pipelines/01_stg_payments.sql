@@ -1,8 +1,13 @@
 -- 01_stg_payments: parse and validate every spend row read, and say why a row is refused.
 -- inputs : raw_spend (all files of this load, text as read; see 00a..00d), totals_lines
 --          (00f, 00g), the macros of 00_ingest_macros
--- params : $date_formats (VARCHAR[], strptime formats tried in order), $fallback_formats
---          (VARCHAR[], the day-first layouts tried when those do not read a date in range),
+-- params : $date_formats (VARCHAR[], strptime formats tried in order, for the files whose
+--          mappings declare formats: $declared_files, INTEGER[] of file_index),
+--          $fallback_formats (VARCHAR[], the common day-first layouts: every date of the other
+--          files, and a declared file's date those formats do not read in range),
+--          $month_first_files (INTEGER[]: undeclared files whose values prove month first)
+--          read with $month_first_formats (VARCHAR[]) instead, $date_readings (VARCHAR[] per
+--          file in load order: how its dates were read, as the reasons say it),
 --          $earliest_date, $latest_date (DATE: the payment dates allowed, from 1990 to the end
 --          of the financial year after the current one),
 --          $longest_text (characters: a longer payee, purpose, unit or id is a broken line),
@@ -49,18 +54,25 @@ stated as (
     select
         *,
         ps_amount_problem(amount_clean) as amount_problem,
-        cast(try_strptime(date_clean, $date_formats) as date) as stated_date
+        cast(case
+            when list_contains($month_first_files, file_index)
+                then try_strptime(date_clean, $month_first_formats)
+            when list_contains($declared_files, file_index)
+                then try_strptime(date_clean, $date_formats)
+            else try_strptime(date_clean, $fallback_formats)
+        end as date) as stated_date
     from cleaned
 ),
 
--- A date the mapping's formats do not read into the allowed range is tried in the common
--- day-first layouts ($fallback_formats); date_by_fallback marks the rows read so (the build
--- notes how many, per file).
+-- A date a mapping's declared formats do not read into the allowed range is tried in the
+-- common day-first layouts ($fallback_formats); date_by_fallback marks the rows read so (the
+-- build notes how many, per file).
 guessed as (
     select
         *,
-        case when date_clean is not null and (stated_date is null
-                or stated_date not between $earliest_date and $latest_date)
+        case when date_clean is not null and list_contains($declared_files, file_index)
+                and (stated_date is null
+                    or stated_date not between $earliest_date and $latest_date)
             then cast(try_strptime(date_clean, $fallback_formats) as date)
         end as fallback_date
     from stated
@@ -94,9 +106,7 @@ checked as (
         case
             when date_clean is null then 'date is blank'
             when payment_date is null then format(
-                'date ''{}'' is not a valid date in format {} or another common day-first '
-                || 'layout',
-                date_clean, array_to_string($date_formats, ' or '))
+                'date ''{}'' is not a valid date {}', date_clean, $date_readings[file_index + 1])
             when payment_date not between $earliest_date and $latest_date then format(
                 'date ''{}'' is outside the allowed range, {} to {} (1990 to the end of the '
                 || 'next financial year); check the year',

@@ -32,6 +32,7 @@ from placespend._parse import (
     _MAX_DATE_CHARS,
     _WS,
     DELIMITERS,
+    FALLBACK_DATE_FORMATS,
     Layout,
     _allow_long_fields,
     date_pattern,
@@ -218,7 +219,7 @@ class CarefulReader:
         if not held.count:
             return
         layout = self.layout
-        formats = layout.mapping.date_formats
+        formats = tuple(layout.mapping.date_formats) or FALLBACK_DATE_FORMATS
         shapes = self._date_shapes(formats)
         date_re = "|".join(f"(?:{date_pattern(f)})" for f in formats)
         date_col, amount_col = layout.positions["date"], layout.positions["amount"]

@@ -111,11 +111,13 @@ EARLIEST_YEAR = 1990  # before open spend data existed: a typo or a two-digit ye
 # The day-first layouts English councils publish dates in, tried (in this order, two-digit
 # years first: ``%d/%m/%y`` cannot read ``02/08/2022``, but ``%d/%m/%Y`` reads ``02/08/22`` as
 # the year 22) for a date that the mapping's own formats do not read into the allowed range.
-# A month-first (US) date is not among them: 08/02/2022 is 8 February, as the mapping reads it.
+# A month-first (US) numeric date is not among them: 08/02/2022 is 8 February unless the
+# file's values prove month first (placespend._dates); a month's name first reads one way.
 FALLBACK_DATE_FORMATS = (
     "%d/%m/%y", "%d/%m/%Y", "%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M",
     "%Y-%m-%d", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S.%f",
     "%d-%b-%y", "%d-%b-%Y", "%d %b %Y", "%d %B %Y", "%d.%m.%Y", "%d-%m-%Y", "%Y%m%d",
+    "%Y/%m/%d", "%b %d %Y", "%B %d %Y", "%b %d, %Y", "%B %d, %Y",  # one reading each
 )
 LATEST_YEAR = 2100
 # A payee, purpose, unit or transaction id longer than this is a broken line, not a name (and

@@ -32,7 +32,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from placespend import _careful, _mapping_file, _parse, _yaml
+from placespend import _careful, _dates, _mapping_file, _parse, _yaml
 from placespend._sql import query
 from placespend.errors import InputFileError, ReconciliationError, collected, quoted, where
 from placespend.paths import PIPELINES_DIR
@@ -87,7 +87,9 @@ class ColumnMapping:
         duplicates instead).
     date_formats
         ``strptime`` formats tried first, in order (``%d/%m/%Y`` also reads ``7/9/2020``);
-        other common day-first layouts are tried after them.
+        other common day-first layouts are tried after them. Empty (the default): the order
+        is found from each file's values, day first unless they prove month first (see
+        :mod:`placespend._dates`).
     constants
         Field name → constant value for ``payee``, ``purpose`` or ``org_unit``.
     """
@@ -100,7 +102,7 @@ class ColumnMapping:
     org_unit: Columns | None = None
     transaction_id: Columns | None = None
     unique: tuple[str, ...] = ()
-    date_formats: tuple[str, ...] = ("%d/%m/%Y",)
+    date_formats: tuple[str, ...] = ()
     constants: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -136,8 +138,6 @@ def _mapping_problems(m: ColumnMapping) -> list[str]:
     problems = []
     if not m.date or not m.amount:
         problems.append("'date' and 'amount' must name columns of the file")
-    if not m.date_formats:
-        problems.append("'date_formats' needs at least one strptime format, e.g. '%d/%m/%Y'")
     for fmt in m.date_formats:
         problem = _parse.date_format_problem(str(fmt))
         if problem:
@@ -368,8 +368,8 @@ def load_spend(
     for i, layout in enumerate(layouts):
         rows_before = sum(o.rows for o in outcomes)
         outcomes.append(_read_file(con, i, names[i], layout, rows_before))
-    _stage(con, names, layouts, outcomes)
-    notes = _repeat_notes(con) + _date_notes(con) + _suspect_notes(con)
+    date_notes = _stage(con, names, layouts, outcomes)
+    notes = _repeat_notes(con) + date_notes + _date_notes(con) + _suspect_notes(con)
     report = _report(con, paths, layouts, outcomes, notes)
     _check_invariant(con, {o.source_file: o.rows for o in outcomes})
     for table in ("raw_read_totals", "totals_lines", "stg_payments"):
@@ -634,11 +634,10 @@ def _append_params(index: int, name: str, layout: _parse.Layout, rows_before: in
 
 
 def _stage(con: duckdb.DuckDBPyConnection, names: list[str], layouts: list[_parse.Layout],
-           outcomes: list[_ReadOutcome]) -> None:
-    """Parse, validate and split into the output tables (``pipelines/01*.sql``)."""
-    formats: list[str] = []
-    for layout in layouts:
-        formats += [f for f in layout.mapping.date_formats if f not in formats]
+           outcomes: list[_ReadOutcome]) -> tuple[str, ...]:
+    """Parse, validate and split into the output tables (``pipelines/01*.sql``); the notes
+    on how the files' dates were read."""
+    dates = _dates.readings(con, names, layouts)
     _run_step(con, "00e_raw_read_totals")
     _run_step(con, "00f_totals_lines")
     if query(con, "unnamed_amounts").iloc[0, 0]:  # nearly never: spare most loads the sums
@@ -647,13 +646,15 @@ def _stage(con: duckdb.DuckDBPyConnection, names: list[str], layouts: list[_pars
     _run_step(
         con,
         "01_stg_payments",
-        date_formats=formats,
-        fallback_formats=list(_parse.FALLBACK_DATE_FORMATS),
+        **dates.params(),
         earliest_date=earliest,
         latest_date=latest,
         longest_text=_parse.LONGEST_TEXT,
         key_columns=[_key_columns(layout) for layout in layouts],
     )
+    unreadable = _dates.unreadable_problems(con, layouts)
+    if unreadable:
+        raise collected(InputFileError, "A file's dates cannot be read", unreadable)
     _refuse_copies(con, {n: layout.path for n, layout in zip(names, layouts, strict=True)})
     _run_step(con, "01_stg_payments_raw")
     con.execute("drop table raw_spend")  # read: free its memory for the steps that follow
@@ -678,6 +679,7 @@ def _stage(con: duckdb.DuckDBPyConnection, names: list[str], layouts: list[_pars
     )
     _run_step(con, "01c_ingest_summary")
     con.unregister("spend_files")
+    return dates.notes
 
 
 def _key_columns(layout: _parse.Layout) -> str:

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from placespend import _parse
+from placespend import _dates, _parse
 from placespend.errors import InputFileError, where
 
 FIELDS = ("date", "amount", "payee", "purpose", "org_unit", "transaction_id")
@@ -63,12 +63,8 @@ WORDS: dict[str, tuple[str, ...]] = {
 }
 
 # Candidate date formats, day first: all use only the codes a mapping accepts.
-DATE_FORMATS = (
-    "%d/%m/%Y", "%Y-%m-%d", "%d/%m/%y", "%d-%m-%Y", "%d.%m.%Y", "%d-%b-%Y", "%d-%b-%y",
-    "%d %b %Y", "%d %B %Y", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%d/%m/%Y %H:%M:%S",
-    "%d/%m/%Y %H:%M", "%Y/%m/%d",
-)
-MONTH_FIRST = ("%m/%d/%Y", "%m/%d/%y")
+DATE_FORMATS = _parse.FALLBACK_DATE_FORMATS  # day first, and those that read one way only
+MONTH_FIRST = _dates.MONTH_FIRST_NUMERIC
 
 SAMPLE_ROWS = 2000
 _READ_BYTES = 4 * 2**20
@@ -109,9 +105,16 @@ class Suggestion:
         for name in FIELDS:
             if name in self.guesses:
                 out[name] = self.guesses[name].column
-        if self.date_formats:
+        if self.date_formats and not self.dates_found_by_build:
             out["date_formats"] = list(self.date_formats)
         return out
+
+    @property
+    def dates_found_by_build(self) -> bool:
+        """Whether a build finds these date formats from the values itself (the common
+        day-first layouts, or month first when proven), so the mapping need not list them."""
+        found = set(self.date_formats)
+        return found <= set(DATE_FORMATS) or found <= set(_dates.MONTH_FIRST_FORMATS)
 
     def yaml(self) -> str:
         """A column mapping YAML with the evidence for each field in comments."""
@@ -129,7 +132,10 @@ class Suggestion:
                 continue
             lines.append(f"{name}: {json.dumps(guess.column, ensure_ascii=False)}"
                          f"  # confidence {guess.confidence:.0%}: {guess.why}")
-        if self.date_formats:
+        if self.date_formats and self.dates_found_by_build:
+            lines.append(f"# date_formats: {json.dumps(list(self.date_formats))}  # optional: "
+                         "the build finds these from the values")
+        elif self.date_formats:
             lines.append(f"date_formats: {json.dumps(list(self.date_formats))}")
         lines.extend(f"# note: {n}" for n in self.notes)
         return "\n".join(lines) + "\n"
@@ -196,27 +202,41 @@ def _uniqueness(column: str, values: Sequence[str]) -> str:
 
 
 def date_formats(values: Sequence[str]) -> tuple[tuple[str, ...], str | None]:
-    """The fewest formats (day first unless the values prove month first) that read every
-    non-blank value, and a note when some values fit none or the order was decided."""
+    """The fewest formats that read every non-blank value, in the order a build would read
+    them (day first unless some value can only be month first and none only day first; see
+    placespend._dates), and a note when the order was decided, is in doubt, or values fit
+    none."""
     present = [v for v in values if v]
     if not present:
         return (), None
+    day_first = [f for f in DATE_FORMATS if f.startswith("%d") and "%m" in f]
+    day_only = [v for v in present if _only(v, day_first, MONTH_FIRST)]
+    month_only = [v for v in present if _only(v, MONTH_FIRST, day_first)]
+    candidates = _dates.MONTH_FIRST_FORMATS if month_only and not day_only else DATE_FORMATS
     left = set(present)
     chosen: list[str] = []
-    for candidates in (DATE_FORMATS, MONTH_FIRST):
-        while left:
-            best = max(candidates, key=lambda fmt: sum(_fits(v, fmt) for v in left))
-            read = {v for v in left if _fits(v, best)}
-            if not read:
-                break
-            chosen.append(best)
-            left -= read
+    while left:
+        best = max(candidates, key=lambda fmt: sum(_fits(v, fmt) for v in left))
+        read = {v for v in left if _fits(v, best)}
+        if not read:
+            break
+        chosen.append(best)
+        left -= read
     note = None
-    if any(f in MONTH_FIRST for f in chosen):
-        note = "some dates only read month first (e.g. 12/31/2022): check the export's order"
     if left:
         note = f"{len(left):,} distinct date values fit no known format, e.g. {sorted(left)[0]!r}"
+    if month_only and day_only:
+        note = (f"some dates can only be day first (e.g. {day_only[0]!r}) and some only month "
+                f"first (e.g. {month_only[0]!r}): say which in date_formats")
+    elif month_only:
+        note = (f"dates are month first: e.g. {month_only[0]!r} can only be month first; "
+                "check the export's order")
     return tuple(chosen), note
+
+
+def _only(text: str, these: Sequence[str], not_those: Sequence[str]) -> bool:
+    """Whether ``text`` reads in one of ``these`` formats and in none of ``not_those``."""
+    return any(_fits(text, f) for f in these) and not any(_fits(text, f) for f in not_those)
 
 
 def _fits(text: str, fmt: str) -> bool:

@@ -95,7 +95,8 @@ def test_a_preamble_and_a_trailing_junk_column_do_not_hide_the_header(tmp_path):
     (["02-Aug-2022", "31-Aug-2022"], ("%d-%b-%Y",)),
     (["02/08/22", "31/08/22"], ("%d/%m/%y",)),
     (["02/08/2022", "2022-08-31"], ("%d/%m/%Y", "%Y-%m-%d")),
-    (["08/02/2022", "12/31/2022"], ("%d/%m/%Y", "%m/%d/%Y")),
+    (["08/02/2022", "12/31/2022"], ("%m/%d/%Y",)),  # proven month first: all of them
+    (["08/02/2022", "12/31/2022", "2022-08-31"], ("%m/%d/%Y", "%Y-%m-%d")),
 ])
 def test_date_formats_are_found_from_the_values_day_first(values, formats):
     found, _ = suggest.date_formats(values)
@@ -107,6 +108,8 @@ def test_date_formats_are_found_from_the_values_day_first(values, formats):
 def test_month_first_dates_are_flagged_and_unreadable_ones_counted():
     _, note = suggest.date_formats(["12/31/2022"])
     assert "month first" in note
+    formats, note = suggest.date_formats(["13/02/2022", "02/13/2022"])
+    assert "only be day first (e.g. '13/02/2022')" in note and "'02/13/2022'" in note
     _, note = suggest.date_formats(["02/08/2022", "yesterday"])
     assert "fit no known format" in note and "yesterday" in note
 
@@ -126,3 +129,21 @@ def test_the_command_prints_and_writes_a_mapping_that_loads(tmp_path):
     assert "date: \"Paid Date\"" in done.stdout and "confidence" in done.stdout
     mapping = ingest.load_mapping(out)
     assert mapping.columns()["payee"] == "Supplier Name"
+
+
+def test_dates_the_build_finds_itself_are_left_out_of_the_mapping(tmp_path):
+    """Day-first (or proven month-first) dates need no date_formats line: the guess shows the
+    formats as a comment, and the mapping it writes reads the file."""
+    for name, dates in (("plain", ("02/08/22", "2022-08-03")), ("named", ("Aug 2 2022",
+                        '"Sep 30, 2022"')), ("us", ("12/31/2022", "08/02/2022"))):
+        path = tmp_path / f"{name}.csv"
+        path.write_text("Date,Amount,Supplier\n" + "".join(
+            f"{d},{i}.00,Acme {i}\n" for i, d in enumerate(dates, 1)), encoding="utf-8")
+        guess = suggest.suggest_mapping(path)
+        assert guess.date_formats and "date_formats" not in guess.mapping(), name
+        assert "# date_formats:" in guess.yaml()
+        mapping = tmp_path / f"{name}.yaml"
+        mapping.write_text(guess.yaml(), encoding="utf-8")
+        con = ingest.duckdb.connect()
+        report = ingest.load_spend(con, [path], ingest.load_mapping(mapping))
+        assert report.rows_accepted == 2, name
