@@ -383,6 +383,8 @@ def _tab_by_service(rows, ov, db, year, con) -> None:
         "*How right is it?* on the Method page). The same spend shared by another key is a "
         "sensitivity, reported in the exports as *with another key*, never as the range."
     )
+    if caveat := views.accuracy_caveat(con):
+        st.caption(caveat)  # our own words, not a user's: safe as Markdown
     _table(views.provenance_display(rows, ov.total_pence))
     ex = _excluded(db, year, con)
     st.markdown(

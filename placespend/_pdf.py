@@ -196,9 +196,14 @@ class Document:
         self.pdf.set_font(self.family, "", 7)
         self.pdf.cell(20, 4, f"{metres} m   (north up)")
 
-    def licences(self) -> None:
+    def licences(self, lines: Sequence[str] = _texts.LICENCES,
+                 borough: str | None = None) -> None:
+        """The data and licence lines (the shipped ones by default), the borough when given
+        and the data label."""
         self.section("Data and licences")
-        for line in _texts.LICENCES:
+        if borough:
+            self.paragraph(f"Borough: {borough}.", size=8)
+        for line in lines:
             self.paragraph(line, size=8)
         self.paragraph(f"Data: {self.data_label}.", size=8)
 

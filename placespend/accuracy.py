@@ -610,8 +610,11 @@ def stands_for(key: str, alt_keys: tuple[str, ...] | list[str] = ()) -> str | No
 
 
 def key_sentence(key: str, quantity: str | None, level: str = "estate", *,
-                 errors: pd.DataFrame | None = None) -> str:
+                 errors: pd.DataFrame | None = None, measured: bool = True) -> str:
     """What census truth says of ``key`` used for a service that follows ``quantity``.
+
+    ``measured`` false (a store on another council's geography): the key errors were measured
+    on the shipped Camden boundaries only, so none is quoted; the sentence says so.
 
     Each key is scored only against what it stands for, as ``docs/ACCURACY.md`` does: a census
     key on its own count is that count (exact per output area; the split inside an output area
@@ -620,13 +623,17 @@ def key_sentence(key: str, quantity: str | None, level: str = "estate", *,
     """
     label = "age groups" if quantity == "age_groups" else (quantity or "")
     if quantity is None:
-        return (f"key {key} follows an asset (mapped in OpenStreetMap): census truth cannot "
-                "test it. See docs/ACCURACY.md.")
+        mapped = " (mapped in OpenStreetMap)" if measured else ""
+        return (f"key {key} follows an asset{mapped}: census truth cannot test it. See "
+                "docs/ACCURACY.md.")
     if key == quantity:
         return (f"key {key} is the count the service stands for "
                 f"({KEYS[key].label.lower()}): exact per output area on 2011 Census; inside an "
                 "output area an estate edge cuts, it is split by residential footprint "
                 "(tested in docs/ACCURACY.md).")
+    if not measured:
+        return (f"key {key} stands in for {label}: how far it misses was measured on 2011 "
+                "Census truth for the shipped boundaries only, not on this geography.")
     e = key_error(key, quantity, level, errors=errors)
     where = "output area" if level == "oa" else "estate"
     return (f"key {key} stands in for {label}: on 2011 Census it missed them by a total "

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from placespend.boundaries import Boundaries
+from placespend.boundaries import Boundaries, missing_key_layers
 from placespend.keys import CENSUS_KEYS, FALLBACK_KEY, KEYS
 
 MIN_ATOM_M2 = 0.01  # overlay pieces smaller than this are numerical dust
@@ -89,7 +89,7 @@ def build_atoms(b: Boundaries) -> AtomTable:
     census, notes, fallbacks = split_counts(atoms, b.small_areas, keys)
     keys = pd.concat([keys, census], axis=1)[list(KEYS)]
     keys.insert(0, "atom_id", atoms["atom_id"].to_numpy())
-    notes += _coverage_notes(atoms, b.small_areas, keys)
+    notes += _coverage_notes(atoms, b.small_areas, keys, missing_key_layers(b))
     return AtomTable(atoms=atoms, keys=keys.reset_index(drop=True), notes=b.notes + notes,
                      fallbacks=fallbacks)
 
@@ -214,8 +214,7 @@ def split_counts(atoms: gpd.GeoDataFrame, small_areas: gpd.GeoDataFrame,
         else:
             out[key] = keys[FALLBACK_KEY].to_numpy(dtype=float)
             fallbacks[key] = FALLBACK_KEY
-            notes.append(f"small areas file has no '{key}' counts: key {key} falls back to "
-                         f"{FALLBACK_KEY}")
+            notes.append(count_fallback_note(key))
     no_fp = code[fp_total.to_numpy() == 0].nunique()
     if no_fp:
         notes.append(f"{no_fp} small area(s) have no residential building footprint: their "
@@ -223,17 +222,23 @@ def split_counts(atoms: gpd.GeoDataFrame, small_areas: gpd.GeoDataFrame,
     return pd.DataFrame(out, index=atoms.index), notes, fallbacks
 
 
+def count_fallback_note(key: str) -> str:
+    """The note for a census count the small areas lack."""
+    return f"small areas file has no '{key}' counts: key {key} falls back to {FALLBACK_KEY}"
+
+
 def _coverage_notes(atoms: gpd.GeoDataFrame, small_areas: gpd.GeoDataFrame,
-                    keys: pd.DataFrame) -> list[str]:
+                    keys: pd.DataFrame, missing: Iterable[str] = ()) -> list[str]:
+    missing = set(missing)  # keys whose layer was not given: the build notes them by service
     notes = []
     lost = sorted(set(small_areas["area_code"]) - set(atoms["area_code"]))
     if lost:
         notes.append(f"{len(lost)} small area(s) lie outside every ward and are left out, "
                      f"e.g. {', '.join(map(str, lost[:5]))}")
-    zero = [k for k in KEYS if not keys[k].to_numpy().any()]
+    zero = [k for k in KEYS if not keys[k].to_numpy().any() and k not in missing]
     if zero:
         notes.append(f"key(s) {', '.join(zero)} are zero on every atom (no data inside the "
-                     "wards); spend on them cannot be placed")
+                     f"wards): spend keyed on them is shared by {FALLBACK_KEY} instead")
     return notes
 
 

@@ -8,6 +8,7 @@ reported at once in a :class:`~placespend.errors.BoundaryError`.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,7 +19,7 @@ import shapely
 
 from placespend import _validate, estate_names, paths
 from placespend.errors import BoundaryError, collected
-from placespend.keys import CENSUS_KEYS
+from placespend.keys import CENSUS_KEYS, LAYER_KEYS
 
 CRS = "EPSG:27700"
 ESTATE_SOURCES = ("osm", "derived_from_blocks", "user")
@@ -66,7 +67,9 @@ class Boundaries:
 
     ``wards``, ``small_areas`` and ``estates`` drive the atoms; the context layers feed the
     measured keys (an absent layer is an empty frame). ``sources`` maps each layer to the file
-    it came from; ``notes`` says what was missing or adjusted.
+    it came from; ``notes`` says what was missing or adjusted. ``user_geography`` is true when
+    the wards or small areas are not the shipped ones; ``shipped_layers`` names the layers read
+    from the shipped folder.
     """
 
     wards: gpd.GeoDataFrame
@@ -82,6 +85,8 @@ class Boundaries:
     nonresidential_land: gpd.GeoDataFrame = field(default_factory=empty_layer)
     sources: dict[str, str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    user_geography: bool = False
+    shipped_layers: tuple[str, ...] = ()
 
     @property
     def missing_counts(self) -> tuple[str, ...]:
@@ -90,23 +95,36 @@ class Boundaries:
 
 
 def load_boundaries(
-    directory: Path | str = paths.BOUNDARIES_DIR,
+    directory: Path | str | None = None,
     *,
     wards: Path | str | None = None,
     small_areas: Path | str | None = None,
     estates: Path | str | None = None,
+    layers: Mapping[str, Path | str | None] | None = None,
+    shipped: Path | str = paths.BOUNDARIES_DIR,
 ) -> Boundaries:
     """Read and validate the boundary layers.
 
+    Each layer comes from the first of: its own file (``wards``, ``small_areas``, ``estates``
+    or ``layers[name]``), ``<directory>/<layer>.<suffix>``, the shipped Camden folder. The
+    shipped folder supplies a context layer (borough, display wards, buildings, green spaces,
+    trees, roads, waste points, non-residential land) only while the wards and small areas are
+    the shipped ones too: with a council's own geography an absent context layer is empty, and
+    the keys measured on it fall back to area (see :func:`missing_key_layers`).
+
     Parameters
     ----------
-    directory : Path or str
-        Folder holding ``<layer>.parquet`` (or ``.gpkg``, ``.geojson``, …) for each layer;
-        defaults to the shipped Camden layers.
+    directory : Path or str, optional
+        A folder holding any subset of the layers as ``<layer>.parquet`` (or ``.gpkg``,
+        ``.geojson``, …); what it holds replaces the shipped layer.
     wards, small_areas, estates : Path or str, optional
-        A council's own file for that layer, overriding the one in ``directory``. User estates
-        get ``source='user'``; user small areas may lack census counts (those keys then fall
-        back to area, see :attr:`Boundaries.missing_counts`).
+        A council's own file for that layer. User estates get ``source='user'``; user small
+        areas may lack census counts (those keys then fall back to area, see
+        :attr:`Boundaries.missing_counts`).
+    layers : mapping, optional
+        Layer name (a key of :data:`LAYERS`) -> a file for it.
+    shipped : Path or str
+        The shipped layers (Camden's).
 
     Returns
     -------
@@ -115,24 +133,29 @@ def load_boundaries(
     Raises
     ------
     BoundaryError
-        Listing every problem found (file, feature, fix): missing or wrong CRS, invalid, empty
-        or wrongly typed geometry, duplicated ids, missing columns, overlapping wards or
-        estates, estates outside every ward or mostly (over half) outside the borough, an
-        estate covering over half the borough.
+        Listing every problem found (file, feature, fix): an unknown layer name, missing or
+        wrong CRS, invalid, empty or wrongly typed geometry, duplicated ids, missing columns,
+        overlapping wards or estates, estates outside every ward or mostly (over half) outside
+        the borough, an estate covering over half the borough.
     """
-    overrides = {"wards": wards, "small_areas": small_areas, "estates": estates}
-    problems: list[str] = []
+    shipped = Path(shipped)
+    paths_, from_shipped, problems = _resolve(directory, shipped, layers or {},
+                                              {"wards": wards, "small_areas": small_areas,
+                                               "estates": estates})
+    user_geography = not {"wards", "small_areas"} <= from_shipped
     frames: dict[str, gpd.GeoDataFrame] = {}
     sources: dict[str, str] = {}
-    notes: list[str] = []
+    left_empty = []
     for name, spec in LAYERS.items():
-        path = Path(overrides[name]) if overrides.get(name) else _find(Path(directory), name)
+        path = paths_.get(name)
+        if path is None and name in from_shipped and (spec.required or not user_geography):
+            path = _find(shipped, name)
         if path is None:
             if spec.required:
-                problems.append(f"{directory}: no '{name}' layer ({name}.parquet, .gpkg or "
-                                f".geojson); add it or pass {name}=<file>")
+                problems.append(f"{directory or shipped}: no '{name}' layer ({name}.parquet, "
+                                f".gpkg or .geojson); add it or pass --{name.replace('_', '-')}")
             else:
-                notes.append(f"no '{name}' layer in {directory}: treated as empty")
+                left_empty.append(name)
             frames[name] = empty_layer()
             continue
         sources[name] = str(path)
@@ -142,10 +165,43 @@ def load_boundaries(
         _validate.check_estates(frames["estates"], frames["wards"], sources["estates"], problems)
     if problems:
         raise collected(BoundaryError, "Boundary files are not usable", problems)
-    user_file = Path(estates).name if estates else None
+    notes = []
+    if user_geography and left_empty:
+        notes.append("With your own wards or small areas the shipped Camden context layers are "
+                     "not used; not given, so left empty: " + ", ".join(left_empty))
+    elif left_empty:
+        notes.append(f"no {', '.join(left_empty)} layer given: treated as empty")
+    user_file = Path(sources["estates"]).name if "estates" not in from_shipped else None
     frames["estates"] = complete_estates(frames["estates"], frames["wards"], user_file,
                                          frames["nonresidential_land"])
-    return Boundaries(**frames, sources=sources, notes=notes)
+    shipped_layers = tuple(n for n in LAYERS if n in sources and n in from_shipped)
+    return Boundaries(**frames, sources=sources, notes=notes, user_geography=user_geography,
+                      shipped_layers=shipped_layers)
+
+
+def _resolve(directory, shipped: Path, layers: Mapping[str, Path | str | None],
+             own: Mapping[str, Path | str | None]) -> tuple[dict[str, Path], set[str], list[str]]:
+    """Each layer's file from the user (own option, else ``directory``), the layers left to
+    the shipped folder, and the problems (an unknown layer name)."""
+    problems = [f"no boundary layer is called '{name}'; the layers are {', '.join(LAYERS)}"
+                for name in layers if name not in LAYERS]
+    given = {n: Path(p) for n, p in {**layers, **own}.items() if p and n in LAYERS}
+    folder = Path(directory) if directory is not None else None
+    if folder is not None and folder.resolve() == shipped.resolve():
+        folder = None
+    for name in LAYERS:
+        if name not in given and folder is not None:
+            found = _find(folder, name)
+            if found is not None:
+                given[name] = found
+    return given, set(LAYERS) - set(given), problems
+
+
+def missing_key_layers(b: Boundaries) -> dict[str, str]:
+    """Key -> the context layer it is measured on, for each layer with no file behind it (and
+    no features): those keys weigh nothing anywhere, so their spend is shared by area."""
+    return {key: layer for layer, key in LAYER_KEYS.items()
+            if layer not in b.sources and not len(getattr(b, layer))}
 
 
 def _find(directory: Path, name: str) -> Path | None:

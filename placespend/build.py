@@ -30,6 +30,7 @@ from placespend import (
     boundaries,
     catalogue,
     demo,
+    geography,
     ingest,
     intervals,
     paths,
@@ -37,6 +38,7 @@ from placespend import (
 )
 from placespend._sql import query
 from placespend.apportion import apportion, write_table
+from placespend.keys import CENSUS_KEYS, FALLBACK_KEY
 from placespend.reconcile import Reconciliation, check
 
 StepReporter = Callable[[str], None]
@@ -64,6 +66,21 @@ class BuildInputs:
     wards: Path | None = None
     small_areas: Path | None = None
     mapping: Path | None = None
+    borough: Path | None = None
+    wards_display: Path | None = None
+    buildings: Path | None = None
+    green_spaces: Path | None = None
+    trees: Path | None = None
+    roads: Path | None = None
+    waste_points: Path | None = None
+    nonresidential_land: Path | None = None
+    borough_code: str | None = None
+    borough_name: str | None = None
+
+    def layer_files(self) -> dict[str, Path]:
+        """The boundary layers given one by one (``wards``, ``trees``, …) -> their files."""
+        return {name: getattr(self, name) for name in boundaries.LAYERS
+                if getattr(self, name, None) is not None}
 
 
 @dataclass
@@ -102,18 +119,13 @@ def build(
         mapping = _mapping(inputs.mapping)
         ingest.check_spend_files(inputs.spend, mapping)  # a wrong file fails in a second
         cat = catalogue.load_catalogue(inputs.catalogue)
-        key_advice = accuracy.key_warnings(cat)
         report(STEPS[1])
-        bounds = boundaries.load_boundaries(
-            inputs.boundaries or paths.BOUNDARIES_DIR,
-            wards=inputs.wards,
-            small_areas=inputs.small_areas,
-            estates=inputs.estates,
-        )
+        bounds = boundaries.load_boundaries(inputs.boundaries, layers=inputs.layer_files())
+        geo = geography.from_boundaries(bounds, inputs.borough_code, inputs.borough_name)
         report(STEPS[2])
         atom_table = atoms.build_atoms(bounds)
         bounds.estates = atoms.estate_estimates(bounds, atom_table)
-        notes = [*bounds.notes, *atom_table.notes, *key_advice]
+        notes = [*bounds.notes, *_geography_notes(cat, bounds, atom_table, geo)]
         report(STEPS[3])
         spend, contracts, is_demo = _spend_files(home, inputs, cat, bounds)
         if is_demo:
@@ -130,11 +142,11 @@ def build(
                 con, bounds.wards["ward_code"], bounds.estates["estate_id"]
             )
             report(STEPS[5])
-            apportion(con, borough_code=_borough_code(bounds))
+            apportion(con, borough_code=geo.borough_code)
             notes += overlap_notes(con)
             report(STEPS[6])
             result = check(con)
-            _write_build_info(con, inputs, spend, is_demo, notes)
+            _write_build_info(con, inputs, spend, is_demo, notes, geo)
     return BuildResult(target, is_demo, result, notes)
 
 
@@ -202,11 +214,18 @@ def _mapping(path: Path | None):
     return None if path is None else ingest.ColumnMapping.from_file(path)
 
 
-def _borough_code(bounds) -> str:
-    """The borough's code, or a neutral one when a council brings no borough layer."""
-    if len(bounds.borough) and "borough_code" in bounds.borough.columns:
-        return str(bounds.borough["borough_code"].iloc[0])
-    return "BOROUGH"
+def _geography_notes(cat, bounds, atom_table, geo: geography.Geography) -> list[str]:
+    """The atoms' notes with every key fall-back named with its services, then the key
+    advice: measured errors where they were measured, else a note that they were not."""
+    counts = {k for k in atom_table.fallbacks if k in CENSUS_KEYS}
+    plain = {atoms.count_fallback_note(k) for k in counts}
+    notes = [n for n in atom_table.notes if n not in plain and n not in bounds.notes]
+    notes += geography.fallback_notes(cat.services, dict.fromkeys(counts, FALLBACK_KEY),
+                                      boundaries.missing_key_layers(bounds))
+    if geo.user_geography:
+        notes.append(f"Borough: {geo.borough_label}, from {geo.borough_source}.")
+        return [*notes, geography.NOT_MEASURED]
+    return [*notes, *accuracy.key_warnings(cat)]
 
 
 def _write_reference(con: duckdb.DuckDBPyConnection, cat, bounds, atom_table) -> None:
@@ -230,7 +249,8 @@ def _with_wkb(frame) -> pd.DataFrame:
     return out
 
 
-def _write_build_info(con, inputs: BuildInputs, spend, is_demo: bool, notes: list[str]) -> None:
+def _write_build_info(con, inputs: BuildInputs, spend, is_demo: bool, notes: list[str],
+                      geo: geography.Geography) -> None:
     info = {
         "placespend_version": __version__,
         "built_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
@@ -238,6 +258,7 @@ def _write_build_info(con, inputs: BuildInputs, spend, is_demo: bool, notes: lis
         "spend_files": [str(p) for p in spend],
         "inputs": {k: str(v) for k, v in vars(inputs).items() if v not in (None, ())},
         "notes": notes,
+        "geography": geography.to_info(geo),
     }
     frame = pd.DataFrame({"name": list(info), "value": [json.dumps(v) for v in info.values()]})
     write_table(con, "build_info", frame)

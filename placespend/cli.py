@@ -22,7 +22,7 @@ from rich.text import Text
 from placespend import accuracy as accuracy_mod
 from placespend import build as build_mod
 from placespend import classify as classify_mod
-from placespend import export, paths, safe_text, store
+from placespend import export, geography, paths, safe_text, store
 from placespend._sql import query
 from placespend.demo import DEMO_LABEL
 from placespend.errors import PlacespendError
@@ -96,8 +96,11 @@ def build(
         Path | None,
         typer.Option(
             "--boundaries",
-            help="Folder of boundary layers (wards, small_areas, estates, borough, context "
-            "layers) for another council; default: the shipped Camden layers.",
+            help="Folder holding any of the boundary layers as <layer>.parquet (.gpkg, "
+            ".geojson, ...): wards, small_areas, estates, borough, wards_display, buildings, "
+            "green_spaces, trees, roads, waste_points, nonresidential_land. What it holds "
+            "replaces the shipped Camden layer; with your own wards or small areas, Camden's "
+            "context layers are never used (a key whose layer is missing falls back to area).",
         ),
     ] = None,
     catalogue: Annotated[Path | None, typer.Option(help="Service catalogue (YAML).")] = None,
@@ -109,6 +112,30 @@ def build(
     mapping: Annotated[
         Path | None, typer.Option(help="Column mapping (YAML/JSON) for a non-Camden spend file.")
     ] = None,
+    borough: Annotated[Path | None, typer.Option(
+        help="Borough outline polygon (optional borough_code, borough_name).")] = None,
+    wards_display: Annotated[Path | None, typer.Option(
+        "--wards-display", help="Ward polygons drawn on maps (ward_code, ward_name).")] = None,
+    buildings: Annotated[Path | None, typer.Option(
+        help="Residential building footprints: key residential_footprint, and the split of "
+        "census counts inside a small area.")] = None,
+    green_spaces: Annotated[Path | None, typer.Option(
+        "--green-spaces", help="Green space polygons: key green_space.")] = None,
+    trees: Annotated[Path | None, typer.Option(help="Tree points: key trees.")] = None,
+    roads: Annotated[Path | None, typer.Option(
+        help="Road lines with highway (OSM classes): key road_length.")] = None,
+    waste_points: Annotated[Path | None, typer.Option(
+        "--waste-points", help="Litter bin / recycling points (amenity): key waste_points.")
+    ] = None,
+    nonresidential_land: Annotated[Path | None, typer.Option(
+        "--nonresidential-land", help="Land an estate must not take (kind): estates' "
+        "non-residential share.")] = None,
+    borough_code: Annotated[str | None, typer.Option(
+        "--borough-code", help="The borough's code for borough-wide scope and every export; "
+        "default: the borough layer's or wards file's borough_code, else BOROUGH.")] = None,
+    borough_name: Annotated[str | None, typer.Option(
+        "--borough-name", help="The borough's name for every export; default: the borough "
+        "layer's or wards file's borough_name, else named after the wards file.")] = None,
     memory_limit: Annotated[
         str | None,
         typer.Option("--memory-limit", envvar=store.MEMORY_ENV, metavar="SIZE",
@@ -126,6 +153,16 @@ def build(
         wards=wards,
         small_areas=small_areas,
         mapping=mapping,
+        borough=borough,
+        wards_display=wards_display,
+        buildings=buildings,
+        green_spaces=green_spaces,
+        trees=trees,
+        roads=roads,
+        waste_points=waste_points,
+        nonresidential_land=nonresidential_land,
+        borough_code=borough_code,
+        borough_name=borough_name,
     )
     columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn())
     with Progress(*columns, console=err, transient=False) as progress:
@@ -307,7 +344,7 @@ def _export_bytes(con, kind: str, stem: str, estate_id: str | None, year: str | 
                   label: str) -> bytes:
     if kind == "csv":
         return export.csv_bytes(export.export_table(export.estate_rows(con, estate_id, year),
-                                                    label))
+                                                    label, geography.read(con)))
     if kind == "geojson":
         return export.geojson_bytes(con, year, label, stem, estate_id)
     from placespend import reports  # openpyxl and fpdf2 only when asked for

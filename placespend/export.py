@@ -19,7 +19,7 @@ import geopandas as gpd
 import pandas as pd
 from shapely import wkb
 
-from placespend import _folders, estate_names, maps
+from placespend import _folders, estate_names, geography, maps
 from placespend._sql import query
 from placespend.build import read_build_info
 from placespend.demo import DEMO_LABEL
@@ -42,6 +42,7 @@ EXPORT_COLUMNS = [
 ]
 
 
+BOROUGH_COLUMNS = ["borough_code", "borough_name"]  # after the data label, in every table
 USER_DATA_LABEL = "user-supplied spend"
 DEMO_FILE_PREFIX = "SYNTHETIC_DEMO_"
 
@@ -238,8 +239,11 @@ def source_lines(
     )
 
 
-def export_table(rows: pd.DataFrame, data_label: str) -> pd.DataFrame:
-    """The CSV export: :data:`EXPORT_COLUMNS` with exact pounds, plus a ``data`` label column."""
+def export_table(rows: pd.DataFrame, data_label: str,
+                 geo: geography.Geography | None = None) -> pd.DataFrame:
+    """The CSV export: :data:`EXPORT_COLUMNS` with exact pounds, plus the ``data`` label and
+    :data:`BOROUGH_COLUMNS` of ``geo`` (read it with :func:`placespend.geography.read`; the
+    shipped Camden geography when omitted)."""
     out = rows.copy()
     for col in ("amount", "low", "high"):
         out[f"{col}_gbp"] = out[f"{col}_pence"].map(gbp)
@@ -247,7 +251,15 @@ def export_table(rows: pd.DataFrame, data_label: str) -> pd.DataFrame:
     out["another_key_high_gbp"] = out["alt_high_pence"].map(gbp)
     out = out[EXPORT_COLUMNS]
     out["data"] = data_label
-    return neutralise(out)
+    return neutralise(with_borough(out, geo or geography.Geography()))
+
+
+def with_borough(frame: pd.DataFrame, geo: geography.Geography) -> pd.DataFrame:
+    """``frame`` with the borough's code and name as its last columns (:data:`BOROUGH_COLUMNS`)."""
+    out = frame.copy()
+    out["borough_code"] = geo.borough_code
+    out["borough_name"] = geo.borough_name
+    return out
 
 
 def write_csv(frame: pd.DataFrame, path: Path) -> Path:
@@ -364,7 +376,8 @@ def write_geojson(
 
     Amounts are JSON numbers in pounds, so a GIS can colour by them: ``pence / 100`` written
     as the shortest decimal that reads back as the same double, which is the exact pounds and
-    pence for any amount below £90 trillion.
+    pence for any amount below £90 trillion. Every feature carries the borough's code and
+    name; the collection carries the licence lines of the layers the store was built on.
     """
     frame = estates_geodataframe(con, financial_year)
     if estate_id is not None:
@@ -374,8 +387,11 @@ def write_geojson(
         frame[f"{col}_gbp"] = (pence / 100).round(2).astype(float).where(pence.notna(), None)
     frame["financial_year"] = financial_year or "all years"
     frame["data"] = data_label
+    geo = geography.read(con)
+    frame = with_borough(frame, geo)
     collection = json.loads(frame.to_crs("EPSG:4326").to_json(drop_id=True, to_wgs84=False))
-    collection = {"type": "FeatureCollection", "name": path.stem, **collection}
+    collection = {"type": "FeatureCollection", "name": path.stem,
+                  "licences": list(geography.licence_lines(geo)), **collection}
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(collection, ensure_ascii=False), encoding="utf-8")
     return path

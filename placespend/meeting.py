@@ -111,7 +111,7 @@ def meeting_pack_pdf(plans: Sequence[Plan]) -> bytes:
     for caveat in _texts.CAVEATS:
         doc.paragraph(caveat)
     doc.paragraph(_texts.HILGROVE_REFERENCE)
-    doc.licences()
+    doc.licences(first.licences)
     return doc.output()
 
 

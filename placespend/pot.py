@@ -53,7 +53,7 @@ from decimal import ROUND_HALF_UP, Decimal
 import duckdb
 import pandas as pd
 
-from placespend import _texts, intervals
+from placespend import _texts, geography, intervals
 from placespend._pdf import Document
 from placespend._sql import query
 from placespend.demo import DEMO_LABEL
@@ -100,6 +100,7 @@ class Pot:
     previous_financial_year: str | None = None
     residents_est: float | None = None
     estate_services_pence: int = 0
+    licences: tuple[str, ...] = _texts.LICENCES  # of the layers the store was built on
 
     @property
     def estate_services_share(self) -> float:
@@ -194,6 +195,7 @@ def size_pot(
         per_household_pence=round(total / households) if households else None,
         previous_year_total_pence=previous_total,
         data_label=data_label(con),
+        licences=geography.licence_lines(geography.read(con)),
         previous_financial_year=previous if previous in years else None,
         residents_est=_number(profile["residents_est"]),
         estate_services_pence=_services_total(
@@ -456,7 +458,7 @@ def pot_brief_pdf(pot: Pot) -> bytes:
         "price and population; investments with price), in whole pounds that add up to the "
         "total, with the exact pounds and pence alongside."
     )
-    doc.licences()
+    doc.licences(pot.licences)
     return doc.output()
 
 

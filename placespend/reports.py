@@ -23,7 +23,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from shapely import wkb
 
-from placespend import __version__, _texts, export
+from placespend import __version__, _texts, export, geography
 from placespend._pdf import Document
 from placespend._sql import query
 from placespend.accuracy import key_sentence, stands_for
@@ -133,7 +133,7 @@ def estate_pdf(
         doc.paragraph(line, size=8)
     doc.section("Reconciliation")
     doc.paragraph(_reconciliation_sentence(con, facts), size=8)
-    doc.licences()
+    doc.licences(facts.licences, facts.geo.borough_label)
     return doc.output()
 
 
@@ -144,7 +144,10 @@ class _Facts:
     """One estate's figures for a year, read once."""
 
     def __init__(self, profile: pd.Series, totals: pd.Series, rows: pd.DataFrame,
-                 financial_year: str | None, label: str, is_demo: bool) -> None:
+                 financial_year: str | None, label: str, is_demo: bool,
+                 geo: geography.Geography | None = None) -> None:
+        self.geo = geo or geography.Geography()
+        self.licences = geography.licence_lines(self.geo)
         self.profile = profile
         self.totals = totals
         self.rows = rows
@@ -161,7 +164,8 @@ class _Facts:
         totals = export.estate_totals(con, financial_year)
         rows = export.estate_rows(con, estate_id, financial_year)
         return cls(found.iloc[0], totals[totals["estate_id"] == estate_id].iloc[0], rows,
-                   financial_year, export.data_label(con), export.is_demo(con))
+                   financial_year, export.data_label(con), export.is_demo(con),
+                   geography.read(con))
 
     @property
     def estate_id(self) -> str:
@@ -325,6 +329,8 @@ def _summary_sheet(ws: WriteOnlyWorksheet, facts: _Facts) -> None:
     rows: list[tuple[str, object, bool]] = [
         ("estate_id", facts.estate_id, False),
         ("estate_name", facts.name, False),
+        ("borough_code", facts.geo.borough_code, False),
+        ("borough_name", facts.geo.borough_name, False),
         ("financial_year", facts.financial_year or "all years", False),
         *((label, _pounds(facts.pence(name)), True) for label, name in money),
         ("per_household_gbp", _pounds(_round_or_none(facts.totals["per_household_pence"])),
@@ -343,7 +349,7 @@ def _summary_sheet(ws: WriteOnlyWorksheet, facts: _Facts) -> None:
         ws.append([_cell(ws, label), _cell(ws, value, money=is_money, wrap=True)])
     for i, caveat in enumerate(_texts.CAVEATS, start=1):
         ws.append([_cell(ws, f"caveat {i}"), _cell(ws, caveat, wrap=True)])
-    for i, line in enumerate(_texts.LICENCES, start=1):
+    for i, line in enumerate(facts.licences, start=1):
         ws.append([_cell(ws, f"licence {i}"), _cell(ws, line, wrap=True)])
 
 
@@ -352,7 +358,7 @@ def _round_or_none(value: object) -> int | None:
 
 
 def _by_service_sheet(ws: WriteOnlyWorksheet, facts: _Facts) -> None:
-    columns = [*export.EXPORT_COLUMNS, "data"]
+    columns = [*export.EXPORT_COLUMNS, "data", *export.BOROUGH_COLUMNS]
     _widths(ws, (18, 28, 12, 40, 30, 10, 22, 20, 14, 14, 14, 18, 18, 40))
     ws.freeze_panes = "A2"
     _header(ws, columns)
@@ -363,7 +369,8 @@ def _by_service_sheet(ws: WriteOnlyWorksheet, facts: _Facts) -> None:
         cells += [_cell(ws, _pounds(v), money=True)
                   for v in (r.amount_pence, r.low_pence, r.high_pence, r.alt_low_pence,
                             r.alt_high_pence)]
-        cells.append(_cell(ws, facts.label))
+        cells += [_cell(ws, v) for v in (facts.label, facts.geo.borough_code,
+                                         facts.geo.borough_name)]
         ws.append(cells)
 
 
@@ -409,8 +416,9 @@ def _method_sheet(ws: WriteOnlyWorksheet, facts: _Facts, con) -> None:
                          "line x the group's share reaching the estate: for tracing only; the "
                          "exact figures are on 'by service'."),
     ]
-    notes += [(f"key {k}", s) for k, s in _key_sentences(con, facts.rows)]
-    notes += [(f"licence {i}", line) for i, line in enumerate(_texts.LICENCES, start=1)]
+    notes += [(f"key {k}", s) for k, s in _key_sentences(con, facts.rows,
+                                                          geography.measured_here(facts.geo))]
+    notes += [(f"licence {i}", line) for i, line in enumerate(facts.licences, start=1)]
     info = read_build_info(con)
     notes.append(("build", f"placespend {info.get('placespend_version')}, built "
                            f"{info.get('built_at')}"))
@@ -418,10 +426,11 @@ def _method_sheet(ws: WriteOnlyWorksheet, facts: _Facts, con) -> None:
         ws.append([_cell(ws, topic, bold=True), _cell(ws, note, wrap=True)])
 
 
-def _key_sentences(con, rows: pd.DataFrame) -> list[tuple[str, str]]:
+def _key_sentences(con, rows: pd.DataFrame, measured: bool = True) -> list[tuple[str, str]]:
     """What census truth says of each key used, scored against what it stands for there.
 
-    A key serving services that follow different counts gets one sentence per count.
+    A key serving services that follow different counts gets one sentence per count. With
+    ``measured`` false (another council's geography) no Camden error is quoted.
     """
     errors = query(con, "key_errors")
     keys = con.sql("select service_id, key, is_main from service_keys").df()
@@ -435,7 +444,7 @@ def _key_sentences(con, rows: pd.DataFrame) -> list[tuple[str, str]]:
     out = []
     for (key, q), services in sorted(pairs.items(), key=lambda kv: (kv[0][0], str(kv[0][1]))):
         try:
-            text = key_sentence(key, q, "estate", errors=errors)
+            text = key_sentence(key, q, "estate", errors=errors, measured=measured)
         except PlacespendError:
             text = f"key {key} is not measured by the census self-test for {q}."
         out.append((key, f"{text} Used for: {', '.join(sorted(set(services)))}."))

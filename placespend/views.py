@@ -20,7 +20,7 @@ import duckdb
 import pandas as pd
 
 from placespend import build as build_mod
-from placespend import estate_names, export, intervals, maps, paths, store
+from placespend import estate_names, export, geography, intervals, maps, paths, store
 from placespend._sql import query
 from placespend.errors import PlacespendError
 from placespend.keys import KEYS
@@ -619,12 +619,18 @@ def _lines_table(lines: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
 # ---- exports -------------------------------------------------------------------------------
 
 
+def accuracy_caveat(con: duckdb.DuckDBPyConnection) -> str | None:
+    """A caveat for the estate page when the store is on another council's geography: the
+    shipped error figures and ranges were measured on Camden's boundaries, not there."""
+    return None if geography.measured_here(geography.read(con)) else geography.NOT_MEASURED
+
+
 def export_csv(
     con: duckdb.DuckDBPyConnection, estate_id: str | None, financial_year: str | None
 ) -> bytes:
     """The CLI's CSV export (``placespend export --format csv``) as bytes."""
     rows = export.estate_rows(con, estate_id, financial_year)
-    return export.csv_bytes(export.export_table(rows, data_label(con)))
+    return export.csv_bytes(export.export_table(rows, data_label(con), geography.read(con)))
 
 
 def export_geojson(con: duckdb.DuckDBPyConnection, financial_year: str | None) -> bytes:
