@@ -185,7 +185,8 @@ def _resolve(directory, shipped: Path, layers: Mapping[str, Path | str | None],
     the shipped folder, and the problems (an unknown layer name)."""
     problems = [f"no boundary layer is called '{name}'; the layers are {', '.join(LAYERS)}"
                 for name in layers if name not in LAYERS]
-    given = {n: Path(p) for n, p in {**layers, **own}.items() if p and n in LAYERS}
+    given = {n: Path(p) for source in (layers, own) for n, p in source.items()
+             if p and n in LAYERS}
     folder = Path(directory) if directory is not None else None
     if folder is not None and folder.resolve() == shipped.resolve():
         folder = None

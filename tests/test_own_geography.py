@@ -75,7 +75,7 @@ services:
 rules:
   - {service: caretaking, purpose: caretak}
   - {service: grounds, purpose: grounds}
-  - {service: street_trees, purpose: tree}
+  - {service: street_trees, purpose: ^tree works$}
   - {service: street_cleaning, purpose: cleans}
   - {service: levies, purpose: ^levies paid$}
 links: []
