@@ -223,7 +223,7 @@ def _geography_notes(cat, bounds, atom_table, geo: geography.Geography) -> list[
     notes += geography.fallback_notes(cat.services, dict.fromkeys(counts, FALLBACK_KEY),
                                       boundaries.missing_key_layers(bounds))
     if geo.user_geography:
-        notes.append(f"Borough: {geo.borough_label}, from {geo.borough_source}.")
+        notes.append(f"Borough: {geo.borough_label}; source: {geo.borough_source}.")
         return [*notes, geography.NOT_MEASURED]
     return [*notes, *accuracy.key_warnings(cat)]
 

@@ -89,7 +89,8 @@ def from_boundaries(b: Boundaries, code: str | None = None, name: str | None = N
     return Geography(
         borough_code=chosen.get("borough_code", DERIVED_CODE),
         borough_name=chosen.get("borough_name", f"Wards in {wards_file}"),
-        borough_source=", ".join(origin) or f"derived (no borough given; wards {wards_file})",
+        borough_source=", ".join(origin) or "derived: no borough code or name was given (use "
+        "--borough-code and --borough-name, or borough_code and borough_name in the wards file)",
         user_geography=b.user_geography,
         layers=layers,
     )
@@ -160,9 +161,9 @@ def fallback_notes(services, count_fallbacks: Mapping[str, str],
             continue
         main = [f"{s.id} ({s.name})" for s in services if s.place_based and s.key == key]
         alt = [s.id for s in services if s.place_based and key in s.alt_keys]
-        affects = (f"main key of {', '.join(main)}" if main else "main key of no service")
-        if alt:
-            affects += f"; alternative key of {', '.join(alt)}"
+        parts = ([f"main key of {', '.join(main)}"] if main else []) + (
+            [f"alternative key of {', '.join(alt)}"] if alt else [])
+        affects = "; ".join(parts) or "no service in the catalogue uses it"
         notes.append(f"Key {key} falls back to {FALLBACK_KEY}: {why}, so {how} ({affects}).")
     return notes
 

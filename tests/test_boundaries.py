@@ -157,11 +157,44 @@ def test_estate_outside_every_ward(tmp_path):
 def test_missing_required_layer_and_unreadable_file(tmp_path):
     (tmp_path / "est.geojson").write_text("not json", encoding="utf-8")
     estates().to_parquet(tmp_path / "estates.parquet")
-    with pytest.raises(BoundaryError) as info:
-        load_boundaries(tmp_path, estates=tmp_path / "est.geojson")
+    with pytest.raises(BoundaryError) as info:  # nothing shipped to fall back on either
+        load_boundaries(tmp_path, estates=tmp_path / "est.geojson", shipped=tmp_path / "none")
     msg = str(info.value)
     assert "no 'wards' layer" in msg and "no 'small_areas' layer" in msg
+    assert "pass --wards" in msg and "pass --small-areas" in msg
     assert "est.geojson: cannot be read" in msg
+
+
+def test_a_folder_with_some_layers_takes_the_rest_of_the_geography_from_the_shipped_one(
+        tmp_path):
+    (tmp_path / "shipped").mkdir()
+    write_dir(tmp_path / "shipped")
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    estates().assign(name="Mine").to_parquet(mine / "estates.parquet")
+    b = load_boundaries(mine, shipped=tmp_path / "shipped")
+    assert b.estates["name"].tolist() == ["Mine"] and not b.user_geography
+    assert len(b.trees) == 3  # the geography is the shipped one, so its context layers too
+    assert set(b.shipped_layers) == {"wards", "small_areas", "green_spaces", "trees", "roads",
+                                     "waste_points", "buildings"}
+
+
+def test_own_wards_never_take_the_shipped_context_layers(tmp_path):
+    (tmp_path / "shipped").mkdir()
+    write_dir(tmp_path / "shipped")
+    path = tmp_path / "my_wards.gpkg"
+    wards().to_file(path, driver="GPKG")
+    b = load_boundaries(wards=path, shipped=tmp_path / "shipped")
+    assert b.user_geography
+    assert [len(getattr(b, n)) for n in ("trees", "roads", "buildings", "green_spaces")] == \
+        [0, 0, 0, 0]
+    assert set(b.shipped_layers) == {"small_areas", "estates"}
+    assert "shipped Camden context layers are not used" in b.notes[0]
+
+
+def test_an_unknown_layer_name_is_refused(tmp_path):
+    with pytest.raises(BoundaryError, match="no boundary layer is called 'parks'"):
+        load_boundaries(write_dir(tmp_path), layers={"parks": tmp_path / "x.gpkg"})
 
 
 # --- shipped Camden layers ----------------------------------------------------------------

@@ -193,7 +193,7 @@ def test_a_council_with_no_context_layers_builds_and_falls_back_by_area(council,
                 "trees": "street_trees (Street trees)",
                 "road_length": "street_cleaning (Street cleaning)",
                 "waste_points": "alternative key of street_cleaning",
-                "residential_footprint": "main key of no service"}
+                "residential_footprint": "no service in the catalogue uses it"}
     for key, services in expected.items():
         (note,) = [n for n in notes if n.startswith(f"Key {key} falls back to area")]
         assert services in note
