@@ -87,7 +87,8 @@ def _box(x1, y1, x2, y2):
 
 
 def _wards(**extra) -> gpd.GeoDataFrame:
-    return gdf([{"ward_code": "M1", "ward_name": "Ancoats", **extra, "geometry": _box(0, 0, 600, 400)},
+    return gdf([{"ward_code": "M1", "ward_name": "Ancoats", **extra,
+                 "geometry": _box(0, 0, 600, 400)},
                 {"ward_code": "M2", "ward_name": "Deansgate", **extra,
                  "geometry": _box(600, 0, 1000, 400)}])
 
@@ -289,3 +290,26 @@ def test_a_wards_file_naming_two_boroughs_is_refused(tmp_path, council):
                         estates=council["estates"])
     with pytest.raises(BoundaryError, match="one build is one borough"):
         geography.from_boundaries(b)
+
+
+def test_every_layer_has_a_build_option_a_build_input_and_a_readme_row():
+    import dataclasses
+
+    import typer
+
+    from placespend.boundaries import LAYERS
+    from placespend.build import BuildInputs
+
+    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    own_data = readme[readme.index("## Bring your own data"):readme.index("**Another council")]
+    build = typer.main.get_command(app).commands["build"]
+    options = {o for p in build.params for o in p.opts}
+    fields = {f.name for f in dataclasses.fields(BuildInputs)}
+    for layer in LAYERS:
+        option = "--" + layer.replace("_", "-")
+        assert option in options and layer in fields
+        assert f"`{option}`" in own_data and f"`{layer}`" in own_data
+    for option in ("--boundaries", "--borough-code", "--borough-name"):
+        assert option in options and f"`{option}" in own_data
+    help_text = runner.invoke(app, ["build", "--help"], terminal_width=200).output
+    assert "--green-spaces" in help_text and "never used" in help_text
