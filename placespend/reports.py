@@ -129,7 +129,7 @@ def estate_pdf(
     doc.section("Spend by service")
     doc.table(*_service_table(facts), size=7.5)
     doc.section("How the figures were made")
-    for line in (*_texts.CAVEATS[:2], *_texts.METHOD):
+    for line in (*_texts.CAVEATS[:2], *_accuracy_caveat(facts), *_texts.METHOD):
         doc.paragraph(line, size=8)
     doc.section("Reconciliation")
     doc.paragraph(_reconciliation_sentence(con, facts), size=8)
@@ -404,6 +404,7 @@ def _method_sheet(ws: WriteOnlyWorksheet, facts: _Facts, con) -> None:
     _header(ws, ("topic", "note"))
     notes: list[tuple[str, str]] = [("data", facts.label)]
     notes += [(f"caveat {i}", c) for i, c in enumerate(_texts.CAVEATS, start=1)]
+    notes += [("accuracy", c) for c in _accuracy_caveat(facts)]
     notes += [(f"step {i}", m) for i, m in enumerate(_texts.METHOD, start=1)]
     notes += [
         ("basis", "direct = paid under this estate's own contract; apportioned (borough) / "
@@ -424,6 +425,11 @@ def _method_sheet(ws: WriteOnlyWorksheet, facts: _Facts, con) -> None:
                            f"{info.get('built_at')}"))
     for topic, note in notes:
         ws.append([_cell(ws, topic, bold=True), _cell(ws, note, wrap=True)])
+
+
+def _accuracy_caveat(facts: _Facts) -> tuple[str, ...]:
+    """Says the errors were not measured here, on another council's geography."""
+    return () if geography.measured_here(facts.geo) else (geography.NOT_MEASURED,)
 
 
 def _key_sentences(con, rows: pd.DataFrame, measured: bool = True) -> list[tuple[str, str]]:

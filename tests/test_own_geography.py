@@ -228,10 +228,17 @@ def test_exports_carry_the_councils_borough_and_no_camden_or_osm_lines(council, 
     reader = PdfReader(io.BytesIO(pdf.read_bytes()))
     pdf_text = " ".join(" ".join(p.extract_text() for p in reader.pages).split())
     assert f"Borough: {NAME} ({CODE})" in pdf_text
+    assert "not measured on this geography" in pdf_text
+    assert "not measured on this geography" in cells
     for text in (csv.read_text(encoding="utf-8"), geojson.read_text(encoding="utf-8"), cells,
                  pdf_text):
         assert [w for w in CAMDEN_WORDS if w in text] == []
     assert "from the user's file wards.gpkg" in cells
+    from placespend import views
+
+    with store.connect(db_path(home)) as con:
+        assert views.accuracy_caveat(con) == geography.NOT_MEASURED  # the estate page says so
+    assert geography.measured_here(geography.Geography())  # the shipped geography: measured
 
 
 def test_one_context_layer_in_a_boundaries_folder_is_used(council, reads, tmp_path):
