@@ -26,7 +26,8 @@ import pytest
 from _geo_fixtures import boundaries, buildings, gdf, small_areas, write_dir
 from shapely import box
 
-from placespend import atoms, estate_editor as ed
+from placespend import atoms
+from placespend import estate_editor as ed
 from placespend.boundaries import load_boundaries
 from placespend.errors import BoundaryError, PlacespendError
 from placespend.reconcile import reconcile
