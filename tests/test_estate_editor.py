@@ -190,6 +190,8 @@ def test_saved_layer_reads_back_as_estates(tmp_path, draft, layers):
     assert "Box Street" in est.loc["E1", "aliases"]
     assert est.loc["E1", "area_m2"] == pytest.approx(5900.0, abs=0.1)
     assert est.loc["E2", "boundary_note"] == "drawn by hand"
+    # the outline left as it was keeps its provenance; the edited one is the user's
+    assert est["source"].to_dict() == {"E1": "user", "E2": "osm"}
 
 
 def test_placespend_build_estates_rebuilds_a_saved_file(tmp_path, draft, layers):
