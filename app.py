@@ -1043,9 +1043,8 @@ def _editor_do(change, *args, **kwargs) -> None:
 
 def _editor_clear() -> None:
     """Empty the pick lists (their options change) and start a fresh map selection."""
-    for key in ("ed_add_blocks", "ed_remove_blocks", "ed_add_pieces", "ed_remove_pieces",
-                "ed_new_blocks"):
-        st.session_state[key] = []
+    for key in (*ed.PICK_LISTS, "new_blocks"):
+        st.session_state[f"ed_{key}"] = []
     st.session_state["_editor_gen"] = st.session_state.get("_editor_gen", 0) + 1
 
 
@@ -1057,14 +1056,6 @@ def _editor_click(key: str, eid: str, layers: ed.Layers) -> None:
                                                      item]
         else:
             _editor_do(ed.toggle, eid, layers, kind, item, inside)
-
-
-def _editor_apply(eid: str, layers: ed.Layers) -> None:
-    ss = st.session_state
-    _editor_do(lambda d: ed.add(ed.remove(d, eid, layers, ss["ed_remove_blocks"],
-                                          ss["ed_remove_pieces"])
-                                if ss["ed_remove_blocks"] or ss["ed_remove_pieces"] else d,
-                                eid, layers, ss["ed_add_blocks"], ss["ed_add_pieces"]))
 
 
 def page_editor(db: str, con, facts: dict, state: dict) -> None:
@@ -1086,15 +1077,10 @@ def page_editor(db: str, con, facts: dict, state: dict) -> None:
     if problem is not None:
         _show_problem(problem)
     before, now = ed.before_and_now(start, draft, eid, layers)
-    cols = st.columns(3)
-    for col, (label, field) in zip(cols, (("Area (m²)", "area_m2"),
-                                          ("Households (est.)", "households_est"),
-                                          ("Council households (est.)",
-                                           "council_households_est")), strict=True):
+    for col, (field, label) in zip(st.columns(3), ed.FIGURES.items(), strict=True):
         col.metric(label, f"{now[field]:,.1f}", f"{now[field] - before[field]:+,.1f}")
     blocks, pieces = ed.near_blocks(draft, eid, layers), ed.near_pieces(draft, eid, layers)
-    options = {"block": dict(zip(blocks["block_id"], blocks["label"], strict=True)),
-               "piece": {f"{p.piece_id}|{p.in_estate}": p.label for p in pieces.itertuples()}}
+    choices = ed.pick_lists(blocks, pieces)
     left, right = st.columns([3, 2])
     key = f"editor-map-{st.session_state.get('_editor_gen', 0)}"
     with left:
@@ -1105,19 +1091,12 @@ def page_editor(db: str, con, facts: dict, state: dict) -> None:
                         selection_mode="single-object", height=520,
                         alt="Map of the estate's blocks and output-area pieces; the lists "
                         "beside it hold the same choices.")
-    inside, free = blocks[blocks["in_estate"]], blocks[~blocks["in_estate"]]
     with right, st.form("editor_change"):
-        st.multiselect("Add blocks", free["block_id"], format_func=options["block"].get,
-                       key="ed_add_blocks", placeholder="Type a block id…")
-        st.multiselect("Remove blocks", inside["block_id"], format_func=options["block"].get,
-                       key="ed_remove_blocks")
-        st.multiselect("Add output-area pieces", pieces[~pieces["in_estate"]]["piece_id"],
-                       format_func=lambda p: options["piece"][f"{p}|False"], key="ed_add_pieces")
-        st.multiselect("Remove output-area pieces", pieces[pieces["in_estate"]]["piece_id"],
-                       format_func=lambda p: options["piece"][f"{p}|True"],
-                       key="ed_remove_pieces")
-        st.form_submit_button("Apply changes", type="primary", on_click=_editor_apply,
-                              args=(eid, layers))
+        for name, label in ed.PICK_LISTS.items():
+            st.multiselect(label, list(choices[name]), format_func=choices[name].get,
+                           key=f"ed_{name}", placeholder="Type a block or area code…")
+        st.form_submit_button("Apply changes", type="primary", on_click=lambda: _editor_do(
+            ed.apply, eid, layers, {n: st.session_state[f"ed_{n}"] for n in ed.PICK_LISTS}))
     with right, st.expander("Name and aliases"), st.form("editor_name"):
         row = draft.estate(eid)
         st.text_input("Name", row["name"], key=f"ed_name_{eid}")
@@ -1128,8 +1107,8 @@ def page_editor(db: str, con, facts: dict, state: dict) -> None:
             st.session_state[f"ed_aliases_{eid}"]))
     with right, st.expander("New estate from picked blocks"), st.form("editor_new"):
         st.text_input("Name of the new estate", key="ed_new_name")
-        st.multiselect("Blocks", free["block_id"], format_func=options["block"].get,
-                       key="ed_new_blocks")
+        st.multiselect("Blocks", list(choices["add_blocks"]), key="ed_new_blocks",
+                       format_func=choices["add_blocks"].get)
         st.form_submit_button("Create the estate", on_click=lambda: _editor_do(
             ed.new_estate, st.session_state["ed_new_name"], layers,
             st.session_state["ed_new_blocks"]))

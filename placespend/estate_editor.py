@@ -677,3 +677,37 @@ def before_and_now(start: Draft, draft: Draft, estate_id: str,
     was = start.estates.set_index("estate_id").geometry.get(estate_id, shapely.MultiPolygon())
     before, now = measure([was, draft.estate(estate_id).geometry], layers).to_dict("records")
     return before, now
+
+
+# ---- what the page offers ------------------------------------------------------------------
+
+PICK_LISTS = {"add_blocks": "Add blocks", "remove_blocks": "Remove blocks",
+              "add_pieces": "Add output-area pieces",
+              "remove_pieces": "Remove output-area pieces"}
+FIGURES = {"area_m2": "Area (m²)", "households_est": "Households (est.)",
+           "council_households_est": "Council households (est.)"}
+
+
+def pick_lists(blocks: pd.DataFrame, pieces: pd.DataFrame) -> dict[str, dict[str, str]]:
+    """For each of :data:`PICK_LISTS`, the ids it offers with their labels (from
+    :func:`near_blocks` and :func:`near_pieces`)."""
+    def labels(frame: pd.DataFrame, id_col: str, inside: bool) -> dict[str, str]:
+        chosen = frame[frame["in_estate"] == inside]
+        return dict(zip(chosen[id_col], chosen["label"], strict=True))
+
+    return {"add_blocks": labels(blocks, "block_id", False),
+            "remove_blocks": labels(blocks, "block_id", True),
+            "add_pieces": labels(pieces, "piece_id", False),
+            "remove_pieces": labels(pieces, "piece_id", True)}
+
+
+def apply(draft: Draft, estate_id: str, layers: Layers, picks: Mapping[str, Iterable[str]]
+          ) -> Draft:
+    """The picks of :data:`PICK_LISTS` applied to the estate: removals, then additions."""
+    gone = {k: list(picks.get(f"remove_{k}", ())) for k in ("blocks", "pieces")}
+    if gone["blocks"] or gone["pieces"]:
+        draft = remove(draft, estate_id, layers, gone["blocks"], gone["pieces"])
+    new = {k: list(picks.get(f"add_{k}", ())) for k in ("blocks", "pieces")}
+    if new["blocks"] or new["pieces"]:
+        draft = add(draft, estate_id, layers, new["blocks"], new["pieces"])
+    return draft

@@ -214,3 +214,39 @@ def test_placespend_build_estates_rebuilds_a_saved_file(tmp_path, draft, layers)
     assert figures["before"] == (5000.0, 10.0)
     assert figures["after"][0] == pytest.approx(5900.0, abs=0.1)
     assert figures["after"][1] == pytest.approx(40.0, abs=0.05)
+
+
+def test_the_page_picks_remove_then_add(draft, layers):
+    b1, b2 = _block(layers, 20, 20), _block(layers, 75, 25)
+    lists = ed.pick_lists(ed.near_blocks(draft, "E1", layers), ed.near_pieces(draft, "E1", layers))
+    assert list(lists["add_blocks"]) == [b2] and list(lists["remove_blocks"]) == [b1]
+    assert list(lists["add_pieces"]) == ["A", "B"] and list(lists["remove_pieces"]) == ["A"]
+    moved = ed.apply(draft, "E1", layers, {"remove_blocks": [b1], "add_blocks": [b2]})
+    assert _figures(moved, layers, "E1") == (5600.0, 30.0, 15.0)
+    assert ed.apply(draft, "E1", layers, {}) is draft
+
+
+def test_a_map_click_toggles_the_block_it_picked(draft, layers):
+    b2 = _block(layers, 75, 25)
+    click = {"selection": {"objects": {ed.BLOCK_LAYER_ID: [{"block_id": b2, "in_estate": False}]}}}
+    assert ed.picked(click) == [("block", b2, False)]
+    assert ed.picked({"selection": {"objects": {}}}) == [] and ed.picked(None) == []
+    (kind, item, inside), = ed.picked(click)
+    grown = ed.toggle(draft, "E1", layers, kind, item, inside)
+    assert _figures(grown, layers, "E1")[0] == 5900.0
+    back = ed.toggle(grown, "E1", layers, "block", b2, True)
+    assert _figures(back, layers, "E1") == (5000.0, 10.0, 5.0)
+
+
+def test_the_editor_map_draws_blocks_and_pieces_pickable(draft, layers):
+    from placespend import maps
+
+    context = maps.load_context(gdf([{"ward_code": "W1", "ward_name": "West",
+                                      "geometry": box(0, 0, 200, 100)}]))
+    spec = json.loads(ed.deck(draft, "E1", ed.near_blocks(draft, "E1", layers),
+                              ed.near_pieces(draft, "E1", layers), context).to_json())
+    by_id = {layer["id"]: layer for layer in spec["layers"]}
+    blocks = by_id[ed.BLOCK_LAYER_ID]
+    assert blocks["pickable"] and {r["block_id"] for r in blocks["data"]} == {
+        _block(layers, 20, 20), _block(layers, 75, 25)}
+    assert by_id[ed.PIECE_LAYER_ID]["pickable"]
