@@ -39,6 +39,7 @@ from shapely import wkb
 from placespend import atoms, build, estate_names, maps, paths, views
 from placespend._sql import query
 from placespend._validate import OVERLAP_TOLERANCE_M2
+from placespend.boundaries import SUFFIXES
 from placespend.errors import BoundaryError, PlacespendError, collected, quoted
 
 CRS = "EPSG:27700"
@@ -99,18 +100,27 @@ def make_layers(small_areas: gpd.GeoDataFrame, buildings: gpd.GeoDataFrame) -> L
 
 def load_layers(con: duckdb.DuckDBPyConnection) -> Layers:
     """The layers a store was built from: its own boundaries folder or small-areas file
-    when its build named one, else the shipped ``boundaries/``."""
+    when its build named one, else the shipped ``boundaries/`` (no ``buildings`` layer means
+    no blocks, as in the build)."""
     given = build.read_build_info(con).get("inputs") or {}
     folder = Path(given.get("boundaries") or paths.BOUNDARIES_DIR)
-    small = Path(given["small_areas"]) if "small_areas" in given else folder / "small_areas.parquet"
-    return make_layers(_read(small), _read(folder / "buildings.parquet"))
+    small = Path(given["small_areas"]) if "small_areas" in given else _find(folder, "small_areas")
+    if small is None or not small.exists():
+        msg = (f"{small or folder}: the small areas this data set was built from are not there, "
+               "and the estate editor needs them; rebuild the data set with its boundary files "
+               "where they were.")
+        raise BoundaryError(msg)
+    found = _find(folder, "buildings")
+    buildings = _read(found) if found else gpd.GeoDataFrame(geometry=[], crs=CRS)
+    return make_layers(_read(small), buildings)
+
+
+def _find(folder: Path, name: str) -> Path | None:
+    return next((folder / f"{name}{s}" for s in SUFFIXES if (folder / f"{name}{s}").exists()),
+                None)
 
 
 def _read(path: Path) -> gpd.GeoDataFrame:
-    if not path.exists():
-        msg = (f"{path}: not found, and the estate editor needs it; rebuild the data set with "
-               "its boundary files where they were.")
-        raise BoundaryError(msg)
     return gpd.read_parquet(path) if path.suffix == ".parquet" else gpd.read_file(path)
 
 

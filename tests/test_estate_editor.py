@@ -210,6 +210,11 @@ def test_placespend_build_estates_rebuilds_a_saved_file(tmp_path, draft, layers)
         assert reconcile(con).ok and reconcile(con).difference_pence == 0
         figures[home] = con.execute(
             "select area_m2, households_est from estates where estate_id = 'E1'").fetchone()
+        # the editor reads the layers this store was built from, and counts as it did
+        again = ed.draft_from_store(con, home)
+        counted = ed.measure(again.estates.geometry, ed.load_layers(con))
+        held = con.execute("select households_est from estates order by estate_id").df()
+        assert counted["households_est"].tolist() == held["households_est"].tolist()
         con.close()
     assert figures["before"] == (5000.0, 10.0)
     assert figures["after"][0] == pytest.approx(5900.0, abs=0.1)
@@ -250,3 +255,10 @@ def test_the_editor_map_draws_blocks_and_pieces_pickable(draft, layers):
     assert blocks["pickable"] and {r["block_id"] for r in blocks["data"]} == {
         _block(layers, 20, 20), _block(layers, 75, 25)}
     assert by_id[ed.PIECE_LAYER_ID]["pickable"]
+
+
+def test_without_building_footprints_households_split_by_area(draft):
+    empty = gpd.GeoDataFrame(geometry=[], crs="EPSG:27700")
+    layers = ed.make_layers(small_areas(), empty)
+    assert layers.blocks.empty
+    assert _figures(draft, layers, "E1") == (5000.0, 20.0, 10.0)
