@@ -1054,6 +1054,7 @@ def _editor_click(key: str, eid: str, layers: ed.Layers) -> None:
             if kind == "block" and not inside:
                 st.session_state["ed_new_blocks"] = [*st.session_state.get("ed_new_blocks", []),
                                                      item]
+            st.session_state["_editor_gen"] = st.session_state.get("_editor_gen", 0) + 1
         else:
             _editor_do(ed.toggle, eid, layers, kind, item, inside)
 
@@ -1121,12 +1122,13 @@ def _editor_save(draft: ed.Draft, con) -> None:
     name = st.text_input("Name for the estates layer", key="ed_layer_name",
                          placeholder="e.g. camden-estates-corrected")
     try:
-        data = ed.to_geojson(draft)
+        ed.check(draft)
     except PlacespendError as exc:
         _show_problem(exc)
         return
     cols = st.columns(2)
-    cols[0].download_button("Download the estates layer (GeoJSON)", data, on_click="ignore",
+    cols[0].download_button("Download the estates layer (GeoJSON)", lambda: ed.to_geojson(draft),
+                            on_click="ignore",
                             file_name=f"{views.upload_name(name)}.geojson",
                             mime="application/geo+json", key="dl_estates_layer",
                             help="Rebuild with `placespend build --estates FILE`.")

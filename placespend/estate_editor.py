@@ -551,9 +551,13 @@ def save_dataset(
 
     The saved GeoJSON is kept in the new data set's ``inputs/estates/`` folder.
     """
+    stem = views.upload_name(name)
+    if stem in (draft.origin, views.default_dataset().key):
+        msg = (f"A data set called {quoted(stem)} is the one these estates came from (or the "
+               "default); save under another name, so that it stays as it was.")
+        raise PlacespendError(msg)
     data = to_geojson(draft)
     base = _source_inputs(con)
-    stem = views.upload_name(name)
     files = [views.UploadedFile("estates", f"{stem}.geojson", data)]
     return views.build_upload(name, files, home=home, on_step=on_step, base=base)
 

@@ -262,3 +262,10 @@ def test_without_building_footprints_households_split_by_area(draft):
     layers = ed.make_layers(small_areas(), empty)
     assert layers.blocks.empty
     assert _figures(draft, layers, "E1") == (5000.0, 20.0, 10.0)
+
+
+def test_a_data_set_is_never_saved_over_the_one_it_came_from(draft, layers):
+    grown = ed.add(draft, "E1", layers, block_ids=[_block(layers, 75, 25)])
+    for name in ("fixture", "Default"):
+        with pytest.raises(PlacespendError, match="save under another name"):
+            ed.save_dataset(grown, name, duckdb.connect())
