@@ -1071,7 +1071,8 @@ def page_editor(db: str, con, facts: dict, state: dict) -> None:
     draft, start = _editor_draft(st.session_state.get("data") or "default", con)
     names = dict(zip(draft.estates["estate_id"], draft.estates["name"], strict=True))
     if st.session_state.get("editor_estate") not in names:
-        st.session_state["editor_estate"] = state["estate"] or next(iter(names))
+        st.session_state["editor_estate"] = (state["estate"] if state["estate"] in names
+                                             else next(iter(names)))
     eid = st.selectbox("Estate to edit", list(names), format_func=names.get, key="editor_estate",
                        on_change=_editor_clear)
     problem = st.session_state.pop("_editor_problem", None)

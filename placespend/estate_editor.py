@@ -582,7 +582,8 @@ def summary(draft: Draft) -> str:
     """What the draft changed, in one line."""
     if not draft.changes:
         return f"No changes yet to the {len(draft.estates)} estates of {draft.origin}."
-    parts = [f"{draft.estate(e)['name']}: {'; '.join(d)}" for e, d in draft.changes.items()]
+    parts = [f"{draft.estate(e)['name']}: {'; '.join(d).replace('new: ', 'new, from ')}"
+             for e, d in draft.changes.items()]
     return f"Changed from {draft.origin}: " + " | ".join(parts)
 
 
