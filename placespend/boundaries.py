@@ -166,7 +166,8 @@ def complete_estates(
 
     Estates from ``user_file`` get ``source='user'`` unless they carry one of
     :data:`ESTATE_SOURCES` (as a layer saved by the estate editor does for the estates it left
-    as they were) and, unless they carry one, a ``boundary_note`` naming the file. ``aliases`` default to those the name implies (see
+    as they were) and, unless they carry one, a ``boundary_note`` naming the file.
+    ``aliases`` default to those the name implies (see
     :func:`placespend.estate_names.name_aliases`); ``nonresidential_share`` is measured on
     ``nonresidential_land`` when given (NaN otherwise). Key estimates (``households_est``,
     ``council_households_est``) stay empty for user estates until
