@@ -1080,7 +1080,8 @@ def page_editor(db: str, con, facts: dict, state: dict) -> None:
         _show_problem(problem)
     before, now = ed.before_and_now(start, draft, eid, layers)
     for col, (field, label) in zip(st.columns(3), ed.FIGURES.items(), strict=True):
-        col.metric(label, f"{now[field]:,.1f}", f"{now[field] - before[field]:+,.1f}")
+        change = round(now[field] - before[field], 1)
+        col.metric(label, f"{now[field]:,.1f}", f"{change:+,.1f}" if change else None)
     blocks, pieces = ed.near_blocks(draft, eid, layers), ed.near_pieces(draft, eid, layers)
     choices = ed.pick_lists(blocks, pieces)
     left, right = st.columns([3, 2])
