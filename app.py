@@ -1018,18 +1018,19 @@ def _editor_layers(db: str, _con) -> ed.Layers:
     return ed.load_layers(_con)
 
 
-def _editor_draft(dataset: str, con) -> tuple[ed.Draft, ed.Draft]:
-    """This session's draft of the data set's estates, and the estates it started from."""
+def _editor_draft(db: str, con) -> tuple[ed.Draft, ed.Draft]:
+    """This session's draft of the data set's estates (begun again when the store is rebuilt),
+    and the estates it started from."""
     held = st.session_state.get("_editor")
-    if held is None or held[0] != dataset:
-        start = ed.draft_from_store(con, dataset)
-        held = st.session_state["_editor"] = (dataset, start, start)
+    if held is None or held[0] != db:
+        start = ed.draft_from_store(con, st.session_state.get("data") or "default")
+        held = st.session_state["_editor"] = (db, start, start)
     return held[1], held[2]
 
 
 def _editor_do(change, *args, **kwargs) -> None:
     """Apply ``change(draft, ...)`` to the session's draft; a refusal is kept to show."""
-    dataset, draft, start = st.session_state["_editor"]
+    db, draft, start = st.session_state["_editor"]
     try:
         out = change(draft, *args, **kwargs)
     except PlacespendError as exc:
@@ -1037,7 +1038,7 @@ def _editor_do(change, *args, **kwargs) -> None:
         return
     if isinstance(out, tuple):  # a new estate: edit it next
         out, st.session_state["editor_estate"] = out
-    st.session_state["_editor"] = (dataset, out, start)
+    st.session_state["_editor"] = (db, out, start)
     _editor_clear()
 
 
@@ -1068,7 +1069,7 @@ def page_editor(db: str, con, facts: dict, state: dict) -> None:
         "it; grey: another estate's). Households follow the census split the build uses. "
         "Save as a data set of its own; the data set you started from is never changed.")
     layers = _editor_layers(db, con)
-    draft, start = _editor_draft(st.session_state.get("data") or "default", con)
+    draft, start = _editor_draft(db, con)
     names = dict(zip(draft.estates["estate_id"], draft.estates["name"], strict=True))
     if st.session_state.get("editor_estate") not in names:
         st.session_state["editor_estate"] = (state["estate"] if state["estate"] in names
