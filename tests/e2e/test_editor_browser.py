@@ -1,7 +1,8 @@
 """The estate editor in a real browser (Debian's Chromium, Playwright), from the keyboard.
 
 An officer adds two blocks to the Hilgrove estate, sees its area and households grow, saves
-the estates as a data set and switches to it: there the estate holds more households and
+the estates as a data set and switches to it (and the downloaded layer rebuilds the same
+figures with ``placespend build --estates``): there the estate holds more households and
 more money, the spend read is the same and every penny is still accounted for. The picks are
 made in the lists beside the map (the map's own clicks are not reliable under software
 rendering, see ``test_browser.py``). Screenshots go to ``test-artifacts/``.
@@ -10,7 +11,10 @@ rendering, see ``test_browser.py``). Screenshots go to ``test-artifacts/``.
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 import pytest
 from _app_server import CHROMIUM, CHROMIUM_ARGS, NO_CHROMIUM, running_app
@@ -120,7 +124,9 @@ def test_two_blocks_added_grow_the_estate_in_a_data_set_of_its_own(server, home,
     _wait_idle(pg)
     with pg.expect_download() as info:
         pg.get_by_role("button", name="Download the estates layer (GeoJSON)").click()
-    saved = json.loads(info.value.path().read_text(encoding="utf-8"))
+    layer_file = tmp_path / info.value.suggested_filename
+    info.value.save_as(layer_file)
+    saved = json.loads(layer_file.read_text(encoding="utf-8"))
     feature = next(f for f in saved["features"] if f["properties"]["estate_id"] == eid)
     assert all(b in feature["properties"]["boundary_note"] for b in two)
     assert info.value.suggested_filename == "hilgrove-plus-two.geojson"
@@ -145,6 +151,15 @@ def test_two_blocks_added_grow_the_estate_in_a_data_set_of_its_own(server, home,
     assert rec.ok and rec.difference_pence == 0 and rec.groups_mismatched == 0
     assert rec.input_pence == old_rec.input_pence
     assert rec.estates_pence + rec.residual_pence + rec.excluded_pence == rec.input_pence
+
+    # the downloaded file rebuilds the same figures from the command line
+    cli = Path(sys.executable).with_name("placespend")
+    subprocess.run([str(cli), "build", "--home", str(tmp_path / "cli"), "--estates",
+                    str(layer_file)], check=True, capture_output=True)
+    rebuilt = store.connect(tmp_path / "cli" / paths.DB_FILENAME)
+    assert _estate(rebuilt, eid) == row
+    assert reconcile(rebuilt).ok
+    rebuilt.close()
 
     pg.get_by_text("Estate", exact=True).first.click()
     _wait_idle(pg)
