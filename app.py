@@ -23,6 +23,7 @@ st.set_page_config(
 import pandas as pd  # noqa: E402
 
 from placespend import charts, export, maps, views  # noqa: E402
+from placespend import estate_editor as ed  # noqa: E402
 from placespend.errors import PlacespendError  # noqa: E402
 from placespend.reconcile import reconcile  # noqa: E402
 from placespend.safe_text import markdown as md  # noqa: E402
@@ -41,7 +42,8 @@ except ImportError:  # pragma: no cover
     meeting = pb_files = scenarios = None
 
 LOG = logging.getLogger("placespend.app")
-PAGES = ("Map", "Estate", "PB pot", "Exports", "Method", "Your own data", "Classify")
+PAGES = ("Map", "Estate", "PB pot", "Exports", "Method", "Your own data", "Edit estates",
+         "Classify")
 ALL_YEARS = "All years"
 
 
@@ -874,7 +876,7 @@ def page_upload(db: str, con, facts: dict, state: dict) -> None:
             if f is not None:
                 files.append(views.UploadedFile(kind, f.name, f.getvalue()))
         if files:
-            _build_upload(name, files)
+            _build_dataset(lambda step: views.build_upload(name, files, on_step=step))
         else:
             st.error(
                 f"No file arrived. The browser refuses any file over {_upload_limit_mb()} MB "
@@ -910,11 +912,12 @@ def _upload_limit_mb() -> int:
     return int(st.get_option("server.maxUploadSize"))
 
 
-def _build_upload(name: str, files: list) -> None:
+def _build_dataset(make) -> None:
+    """Build a data set with ``make(on_step)``, then switch to it (or show what to fix)."""
     problem = None
     with st.status("Checking and building…", expanded=True) as status:
         try:
-            dataset = views.build_upload(name, files, on_step=st.text)
+            dataset = make(st.text)
         except PlacespendError as exc:
             problem = exc
             status.update(label="Your files need fixing (see below)", state="error",
@@ -1012,6 +1015,132 @@ def page_classify(db: str, con, facts: dict, state: dict) -> None:
                 st.rerun()
 
 
+@st.cache_resource(show_spinner="Reading the blocks and output areas…")
+def _editor_layers(db: str, _con) -> ed.Layers:
+    return ed.load_layers(_con)
+
+
+def _editor_draft(db: str, con) -> tuple[ed.Draft, ed.Draft]:
+    """This session's draft of the data set's estates (begun again when the store is rebuilt),
+    and the estates it started from."""
+    held = st.session_state.get("_editor")
+    if held is None or held[0] != db:
+        start = ed.draft_from_store(con, st.session_state.get("data") or "default")
+        held = st.session_state["_editor"] = (db, start, start)
+    return held[1], held[2]
+
+
+def _editor_do(change, *args, **kwargs) -> None:
+    """Apply ``change(draft, ...)`` to the session's draft; a refusal is kept to show."""
+    db, draft, start = st.session_state["_editor"]
+    try:
+        out = change(draft, *args, **kwargs)
+    except PlacespendError as exc:
+        st.session_state["_editor_problem"] = exc
+        return
+    if isinstance(out, tuple):  # a new estate: edit it next
+        out, st.session_state["editor_estate"] = out
+    st.session_state["_editor"] = (db, out, start)
+    _editor_clear()
+
+
+def _editor_clear() -> None:
+    """Empty the pick lists (their options change) and start a fresh map selection."""
+    for key in (*ed.PICK_LISTS, "new_blocks"):
+        st.session_state[f"ed_{key}"] = []
+    st.session_state["_editor_gen"] = st.session_state.get("_editor_gen", 0) + 1
+
+
+def _editor_click(key: str, eid: str, layers: ed.Layers) -> None:
+    for kind, item, inside in ed.picked(st.session_state.get(key)):
+        if st.session_state.get("ed_click") == "Pick for a new estate":
+            if kind == "block" and not inside:
+                st.session_state["ed_new_blocks"] = [*st.session_state.get("ed_new_blocks", []),
+                                                     item]
+            st.session_state["_editor_gen"] = st.session_state.get("_editor_gen", 0) + 1
+        else:
+            _editor_do(ed.toggle, eid, layers, kind, item, inside)
+
+
+def page_editor(db: str, con, facts: dict, state: dict) -> None:
+    st.header("Edit estates")
+    st.markdown(
+        "Correct an estate's outline from the blocks (residential building footprints) and "
+        "output-area pieces around it: pick them in the lists, or click them on the map "
+        "(vermillion: in the estate, a click takes it out; blue: in no estate, a click adds "
+        "it; grey: another estate's). Households follow the census split the build uses. "
+        "Save as a data set of its own; the data set you started from is never changed.")
+    layers = _editor_layers(db, con)
+    draft, start = _editor_draft(db, con)
+    names = dict(zip(draft.estates["estate_id"], draft.estates["name"], strict=True))
+    if st.session_state.get("editor_estate") not in names:
+        st.session_state["editor_estate"] = (state["estate"] if state["estate"] in names
+                                             else next(iter(names)))
+    eid = st.selectbox("Estate to edit", list(names), format_func=names.get, key="editor_estate",
+                       on_change=_editor_clear)
+    problem = st.session_state.pop("_editor_problem", None)
+    if problem is not None:
+        _show_problem(problem)
+    before, now = ed.before_and_now(start, draft, eid, layers)
+    for col, (field, label) in zip(st.columns(3), ed.FIGURES.items(), strict=True):
+        change = round(now[field] - before[field], 1)
+        col.metric(label, f"{now[field]:,.1f}", f"{change:+,.1f}" if change else None)
+    blocks, pieces = ed.near_blocks(draft, eid, layers), ed.near_pieces(draft, eid, layers)
+    choices = ed.pick_lists(blocks, pieces)
+    left, right = st.columns([3, 2])
+    key = f"editor-map-{st.session_state.get('_editor_gen', 0)}"
+    with left:
+        st.radio("A click on the map", ["Adds or removes it", "Pick for a new estate"],
+                 key="ed_click", horizontal=True)
+        st.pydeck_chart(ed.deck(draft, eid, blocks, pieces, _geometry(db, con)[0]), key=key,
+                        on_select=functools.partial(_editor_click, key, eid, layers),
+                        selection_mode="single-object", height=520,
+                        alt="Map of the estate's blocks and output-area pieces; the lists "
+                        "beside it hold the same choices.")
+    with right, st.form("editor_change"):
+        for name, label in ed.PICK_LISTS.items():
+            st.multiselect(label, list(choices[name]), format_func=choices[name].get,
+                           key=f"ed_{name}", placeholder="Type a block or area code…")
+        st.form_submit_button("Apply changes", type="primary", on_click=lambda: _editor_do(
+            ed.apply, eid, layers, {n: st.session_state[f"ed_{n}"] for n in ed.PICK_LISTS}))
+    with right, st.expander("Name and aliases"), st.form("editor_name"):
+        row = draft.estate(eid)
+        st.text_input("Name", row["name"], key=f"ed_name_{eid}")
+        st.text_area("Aliases (one a line)", "\n".join(row["aliases"].split("; ")),
+                     key=f"ed_aliases_{eid}")
+        st.form_submit_button("Save name and aliases", on_click=lambda: _editor_do(
+            ed.rename, eid, st.session_state[f"ed_name_{eid}"],
+            st.session_state[f"ed_aliases_{eid}"]))
+    with right, st.expander("New estate from picked blocks"), st.form("editor_new"):
+        st.text_input("Name of the new estate", key="ed_new_name")
+        st.multiselect("Blocks", list(choices["add_blocks"]), key="ed_new_blocks",
+                       format_func=choices["add_blocks"].get)
+        st.form_submit_button("Create the estate", on_click=lambda: _editor_do(
+            ed.new_estate, st.session_state["ed_new_name"], layers,
+            st.session_state["ed_new_blocks"]))
+    _editor_save(draft, con)
+
+
+def _editor_save(draft: ed.Draft, con) -> None:
+    st.subheader("Save the estates")
+    st.text(ed.summary(draft))
+    name = st.text_input("Name for the estates layer", key="ed_layer_name",
+                         placeholder="e.g. camden-estates-corrected")
+    try:
+        ed.check(draft)
+    except PlacespendError as exc:
+        _show_problem(exc)
+        return
+    cols = st.columns(2)
+    cols[0].download_button("Download the estates layer (GeoJSON)", lambda: ed.to_geojson(draft),
+                            on_click="ignore",
+                            file_name=f"{views.upload_name(name)}.geojson",
+                            mime="application/geo+json", key="dl_estates_layer",
+                            help="Rebuild with `placespend build --estates FILE`.")
+    if cols[1].button("Save as a data set", type="primary", disabled=not draft.changes):
+        _build_dataset(lambda step: ed.save_dataset(draft, name, con, on_step=step))
+
+
 RENDER = {
     "Map": page_map,
     "Estate": page_estate,
@@ -1019,6 +1148,7 @@ RENDER = {
     "Exports": page_exports,
     "Method": page_method,
     "Your own data": page_upload,
+    "Edit estates": page_editor,
     "Classify": page_classify,
 }
 

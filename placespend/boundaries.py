@@ -221,16 +221,20 @@ def complete_estates(
 ) -> gpd.GeoDataFrame:
     """Fill the estate attributes a user file may lack (``source``, ``ward_codes``, …).
 
-    Estates from ``user_file`` get ``source='user'`` and, unless they carry one, a
-    ``boundary_note`` naming the file. ``aliases`` default to those the name implies (see
+    Estates from ``user_file`` get ``source='user'`` unless they carry one of
+    :data:`ESTATE_SOURCES` (as a layer saved by the estate editor does for the estates it left
+    as they were) and, unless they carry one, a ``boundary_note`` naming the file.
+    ``aliases`` default to those the name implies (see
     :func:`placespend.estate_names.name_aliases`); ``nonresidential_share`` is measured on
     ``nonresidential_land`` when given (NaN otherwise). Key estimates (``households_est``,
     ``council_households_est``) stay empty for user estates until
     :func:`placespend.atoms.estate_estimates` fills them.
     """
     est = estates.copy()
-    if user_file or "source" not in est.columns:
-        est["source"] = "user"
+    given = est["source"] if "source" in est.columns else pd.Series(None, index=est.index)
+    # a file saved by the estate editor says how each outline was made; anything else is the
+    # user's own
+    est["source"] = given.where(given.isin(ESTATE_SOURCES), "user").astype(str)
     est["ward_codes"] = ward_codes(est, wards)
     est["area_m2"] = est.area.round(1)
     for col in ("households_est", "council_households_est"):

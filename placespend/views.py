@@ -8,6 +8,7 @@ edge.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 import shutil
@@ -132,8 +133,12 @@ def build_upload(
     *,
     home: Path | str | None = None,
     on_step: Callable[[str], None] | None = None,
+    base: build_mod.BuildInputs | None = None,
 ) -> Dataset:
     """Build a separate store from uploaded files under ``<home>/uploads/<name>/``.
+
+    ``base`` gives the inputs the uploads do not replace (default: the shipped ones); the
+    estate editor passes the source data set's.
 
     The default store is never touched. Without a spend file the synthetic demo spend is used
     (written inside the upload folder). The files are saved and built in a hidden staging
@@ -163,11 +168,13 @@ def build_upload(
     try:
         with store.writing(staging, folder / paths.DB_FILENAME):
             saved = _save_uploads(inputs_dir, files)
-        inputs = build_mod.BuildInputs(
-            spend=tuple(saved.get("spend", ())),
-            contracts=_one(saved, "contracts"),
-            estates=_one(saved, "estates"),
-            mapping=_one(saved, "mapping"),
+        base = base or build_mod.BuildInputs()
+        inputs = dataclasses.replace(
+            base,
+            spend=tuple(saved.get("spend", ())) or base.spend,
+            contracts=_one(saved, "contracts") or base.contracts,
+            estates=_one(saved, "estates") or base.estates,
+            mapping=_one(saved, "mapping") or base.mapping,
         )
         try:
             build_mod.build(staging, inputs, db_path=staging / paths.DB_FILENAME,

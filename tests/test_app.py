@@ -18,7 +18,7 @@ from placespend import export, paths, pot, safe_text, store, views
 from placespend.demo import DEMO_LABEL
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
-PAGES = ("Map", "Estate", "PB pot", "Exports", "Method", "Your own data")
+PAGES = ("Map", "Estate", "PB pot", "Exports", "Method", "Your own data", "Edit estates")
 HILGROVE = "Dorman Way (derived)"  # the Hilgrove estate, named after its main street
 
 
@@ -320,3 +320,48 @@ def test_sidebar_search_says_did_you_mean_when_nothing_matches(home):
     assert at.sidebar.selectbox(key="estate").value is None
     assert any("Did you mean" in w.value and "Chalcots Estate" in w.value
                for w in at.sidebar.warning)
+
+
+def test_estate_editor_refuses_another_estates_block_naming_both(home, con):
+    from placespend import estate_editor as ed
+
+    at = run(page="Edit estates", estate=HILGROVE)
+    eid = export.resolve_estate(con, "Hilgrove")
+    layers = ed.load_layers(con)
+    draft = ed.draft_from_store(con, "default")
+    near = ed.near_blocks(draft, eid, layers)
+    taken = near[near["holder"].notna() & ~near["in_estate"]].iloc[0]
+    other = draft.estate(taken["holder"])["name"]
+    area = next(m.value for m in at.metric if m.label == "Area (m²)")
+    at.multiselect(key="ed_add_blocks").set_value([taken["block_id"]])
+    next(b for b in at.button if b.label == "Apply changes").click().run()
+    assert not at.exception
+    text = at.error[0].value
+    assert safe_text.markdown(f"'{HILGROVE}' ({eid})") in text
+    assert safe_text.markdown(f"'{other}' ({taken['holder']})") in text
+    assert next(m.value for m in at.metric if m.label == "Area (m²)") == area
+
+
+def test_estate_editor_makes_a_new_estate_and_renames_it(home, con):
+    from placespend import estate_editor as ed
+
+    at = run(page="Edit estates", estate=HILGROVE)
+    eid = export.resolve_estate(con, "Hilgrove")
+    layers = ed.load_layers(con)
+    draft = ed.draft_from_store(con, "default")
+    near = ed.near_blocks(draft, eid, layers)
+    free = near[near["holder"].isna()].iloc[0]
+    at.text_input(key="ed_new_name").set_value("Corner House")
+    at.multiselect(key="ed_new_blocks").set_value([free["block_id"]])
+    next(b for b in at.button if b.label == "Create the estate").click().run()
+    assert not at.exception and not at.error
+    assert at.selectbox(key="editor_estate").value == "user-corner-house"
+    assert next(m.value for m in at.metric if m.label == "Area (m²)") == (
+        f"{free['footprint_m2']:,.1f}")
+    at.text_input(key="ed_name_user-corner-house").set_value("Corner House Estate")
+    at.text_area(key="ed_aliases_user-corner-house").set_value("The Corner")
+    next(b for b in at.button if b.label == "Save name and aliases").click().run()
+    assert not at.exception and not at.error
+    summary = " ".join(t.value for t in at.text)
+    assert "Corner House Estate: new, from 1 block picked" in summary
+    assert "renamed from 'Corner House'; aliases edited" in summary
