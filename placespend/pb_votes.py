@@ -28,6 +28,7 @@ ballot's: the pot is META ``pot``, the service lines ``services_total``, the ide
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -291,10 +292,10 @@ def _priority(project_id: str, name: str, vocab: Vocabulary) -> tuple[str, str]:
 
 def _date(meta: dict[str, str]) -> str:
     for key in ("date_end", "date_begin"):
-        value = meta.get(key, "")
+        value = meta.get(key, "").strip()
         for fmt in ("%d.%m.%Y", "%Y-%m-%d", "%d/%m/%Y"):
             try:
-                return pd.to_datetime(value, format=fmt).date().isoformat()
+                return dt.datetime.strptime(value, fmt).date().isoformat()
             except ValueError:
                 continue
     return meta.get("financial_year") or meta.get("instance") or "undated"

@@ -588,18 +588,41 @@ def across_estates(con: duckdb.DuckDBPyConnection, found: Priorities,
                               spend.loc[spend["estate_id"] == estate_id, "amount_pence"]
                               .astype("int64"), strict=True))
         total = int(sum(by_service.values()))
-        funded = mine[mine["kind"] != "idea"]
-        if funded.empty:
+        top = _latest_top(mine)
+        if top is None:
             continue
-        latest = funded[funded["date"] == funded["date"].max()]
-        table = _beside(latest, by_service, total, vocab)
-        top = table.sort_values(["rank", "score"], ascending=[True, False]).iloc[0]
+        table = _beside(top.to_frame().T, by_service, total, vocab)
+        top = table.iloc[0]
         rows.append({**{c: top[c] for c in ("estate_id", "estate_name", "priority", "kind",
                                             "said", "share", "spend_pence", "source", "date",
                                             "synthetic")},
                      "estate_total_pence": total})
     out = pd.DataFrame(rows, columns=ACROSS_COLUMNS)
     return out.sort_values(["share", "estate_name"], kind="stable").reset_index(drop=True)
+
+
+def date_key(text: str) -> str:
+    """A survey's date, sortable: ISO dates as they are, a financial year ``2024-25`` (a vote
+    file without dates) as the month it starts, ``2024-04``."""
+    text = str(text)
+    if re.fullmatch(r"\d{4}-\d{2}", text) and int(text[5:]) > 12:
+        return f"{text[:4]}-04"
+    return text
+
+
+def _latest_top(rows: pd.DataFrame) -> pd.Series | None:
+    """The top priority of the estate's latest survey whose top priority is a service or an
+    outcome (a vote whose favourite is a new idea has no spend to set it beside)."""
+    surveys = rows.assign(_key=rows["date"].map(date_key)).groupby(
+        ["source", "date", "file"], sort=False)
+    for _, survey in sorted(surveys, key=lambda kv: kv[1]["_key"].iloc[0], reverse=True):
+        first = survey[survey["rank"] == survey["rank"].min()]
+        funded = first[first["kind"] != "idea"]
+        if len(funded):
+            best = funded.sort_values(["score", "priority"], ascending=[False, True],
+                                      na_position="last")
+            return best.drop(columns="_key").iloc[0]
+    return None
 
 
 def display(table: pd.DataFrame) -> pd.DataFrame:
