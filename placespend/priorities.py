@@ -396,25 +396,32 @@ def read_file(path: Path | str, con: duckdb.DuckDBPyConnection, *,
 class PriorityBook:
     """The priorities files kept with one data set: ``priorities/`` beside its store."""
 
-    def __init__(self, db_file: Path | str) -> None:
-        self.folder = Path(db_file).parent / FOLDER_NAME
+    def __init__(self, db_file: Path | str | None) -> None:
+        self.folder = None if db_file is None else Path(db_file).parent / FOLDER_NAME
 
     @classmethod
     def of(cls, con: duckdb.DuckDBPyConnection) -> PriorityBook:
-        """The book of the store ``con`` is open on."""
-        path = con.execute("select path from duckdb_databases() "
-                           "where database_name = current_database()").fetchone()[0]
-        return cls(path)
+        """The book of the store ``con`` is open on (an empty one for an in-memory store)."""
+        found = con.execute("select path from duckdb_databases() "
+                            "where database_name = current_database()").fetchone()
+        return cls(found[0] if found and found[0] else None)
 
     def files(self) -> list[Path]:
-        if not self.folder.is_dir():
+        if self.folder is None or not self.folder.is_dir():
             return []
         return sorted(p for p in self.folder.iterdir()
                       if p.suffix.lower() in SUFFIXES and not p.name.startswith("."))
 
+    def stamp(self) -> tuple[tuple[str, int, int], ...]:
+        """What the kept files are now (names, sizes, times): a cache key that changes with them."""
+        return tuple((p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in self.files())
+
     def save(self, path: Path | str, con: duckdb.DuckDBPyConnection, *,
              estate: str | None = None, name: str | None = None) -> Priorities:
         """Check ``path`` and keep a copy (a file of the same name is replaced)."""
+        if self.folder is None:
+            msg = "This store is in memory: priorities are kept only beside a store file."
+            raise PlacespendError(msg)
         path = Path(path)
         kept = export.safe_filename(Path(name or path.name).stem) + path.suffix.lower()
         found = read_file(path, con, estate=estate, display_name=kept)
@@ -508,7 +515,8 @@ def _beside(rows: pd.DataFrame, by_service: dict[str, int], total: int,
         ranks = has["spend_pence"].astype(float).rank(method="min", ascending=False)
         out.loc[has.index, "spend_rank"] = ranks.astype(int)
     out["said"] = [said(r) for r in out.itertuples()]
-    out = out.sort_values(["date", "source", "rank", "priority"],
+    out["_key"] = out["date"].map(date_key)
+    out = out.sort_values(["_key", "source", "rank", "priority"],
                           ascending=[False, True, True, True], kind="stable")
     return out[COMPARE_COLUMNS].reset_index(drop=True)
 
@@ -551,17 +559,18 @@ def gap_words(survey: pd.DataFrame) -> list[str]:
     top = funded.sort_values(["rank", "score"], ascending=[True, False]).iloc[0]
     most = funded.sort_values(["spend_pence", "rank"], ascending=[False, True]).iloc[0]
     n = len(funded)
+    who = ("residents' top priority" if top["rank"] == survey["rank"].min()
+           else "the service or outcome residents ranked highest (new ideas came first)")
     out = []
     if top["priority_id"] == most["priority_id"]:
-        out.append(f"{where}: residents' top priority, {top['priority']}, also gets the "
-                   f"largest share of the estate's spend of the {n} they ranked "
-                   f"({top['share']:.1%}).")
+        out.append(f"{where}: {who}, {top['priority']}, also gets the largest share of the "
+                   f"estate's spend of the {n} with spend ({top['share']:.1%}).")
         return out
     place = int(top["spend_rank"])
     which = "the smallest share" if place == n else f"the {ordinal(place)} largest share"
     out.append(
-        f"{where}: residents' top priority, {top['priority']} ({said(top)}), gets "
-        f"{which} of the estate's spend of the {n} priorities they ranked.")
+        f"{where}: {who}, {top['priority']} ({said(top)}), gets {which} of the estate's "
+        f"spend of the {n} priorities with spend.")
     out.append(
         f"{most['priority']} gets the largest share ({most['share']:.1%}) but residents "
         f"ranked it {ordinal(int(most['rank']))}.")
