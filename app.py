@@ -504,7 +504,11 @@ def _tab_priorities(db, estate_id, year, state, con) -> None:
             "shares overlap; an idea has no spend yet.")
         for gap in comp.gaps:
             st.markdown(md(gap, 1000))  # sources and names come from residents' files
-        st.plotly_chart(prio.chart(comp), key="priorities_chart", width="stretch")
+        surveys = comp.surveys()
+        shown = st.selectbox("Survey or vote shown in the chart", surveys, key="prio_survey",
+                             help="Every survey and vote for the estate is in the table below."
+                             ) if len(surveys) > 1 else None
+        st.plotly_chart(prio.chart(comp, shown), key="priorities_chart", width="stretch")
         _table(prio.display(comp.table))
     elif found is not None:
         st.info("No residents' priorities are kept for this estate in this data set. Import a "

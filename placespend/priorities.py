@@ -190,7 +190,7 @@ def read_csv(path: Path | str, con: duckdb.DuckDBPyConnection,
         raise InputFileError(msg)
     reader = csv.reader(io.StringIO("\n".join(lines[first:])))
     header = [h.strip().lower() for h in next(reader)]
-    _check_header(header, name)
+    _check_header(header, f"{name}, line {first + 1}")
     index = export.estate_index(con)
     vocab = Vocabulary.from_store(con)
     rows, problems, seen = [], [], {}
@@ -246,7 +246,7 @@ def _text(path: Path, name: str) -> str:
         raise InputFileError(msg) from exc
 
 
-def _check_header(header: list[str], name: str) -> None:
+def _check_header(header: list[str], where: str) -> None:
     problems = []
     missing = [c for c in REQUIRED if c not in header]
     if missing:
@@ -261,7 +261,7 @@ def _check_header(header: list[str], name: str) -> None:
     if repeated:
         problems.append(f"column(s) given twice: {', '.join(repeated)}")
     if problems:
-        msg = f"{name}, line 1 (the header): " + "; ".join(problems) + "."
+        msg = f"{where} (the header): " + "; ".join(problems) + "."
         raise InputFileError(msg)
 
 
@@ -481,6 +481,20 @@ class Comparison:
     def year_text(self) -> str:
         return self.financial_year or "all years"
 
+    def surveys(self) -> list[str]:
+        """The surveys in the table, latest first, as ``"source (date)"`` labels."""
+        return list(dict.fromkeys(survey_label(r) for r in self.table.itertuples()))
+
+    def survey(self, label: str | None = None) -> pd.DataFrame:
+        """The rows of one survey (the latest when ``label`` is ``None``)."""
+        labels = [survey_label(r) for r in self.table.itertuples()]
+        wanted = label if label in labels else (labels[0] if labels else None)
+        return self.table[[x == wanted for x in labels]].reset_index(drop=True)
+
+
+def survey_label(row) -> str:
+    return f"{row.source} ({row.date}, {row.file})"
+
 
 def compare(con: duckdb.DuckDBPyConnection, found: Priorities, estate_id: str,
             financial_year: str | None) -> Comparison:
@@ -666,14 +680,15 @@ def across_display(table: pd.DataFrame) -> pd.DataFrame:
     })
 
 
-def chart(comparison: Comparison):
-    """Horizontal bars in residents' rank order: the share of respondents behind each priority
-    beside the share of the estate's spend it gets (labels escaped: they may come from files)."""
+def chart(comparison: Comparison, survey: str | None = None):
+    """One survey's priorities as horizontal bars in residents' rank order: the share of
+    respondents behind each beside the share of the estate's spend it gets (labels escaped:
+    they come from residents' files)."""
     import plotly.graph_objects as go
 
     from placespend.safe_text import html
 
-    table = comparison.table
+    table = comparison.survey(survey)
     labels = [html(f"{ordinal(int(r))}. {p}", 60)
               for r, p in zip(table["rank"], table["priority"], strict=True)]
     fig = go.Figure()
@@ -688,6 +703,9 @@ def chart(comparison: Comparison):
     title = "Residents' priorities beside the estate's spend"
     if comparison.synthetic:
         title += f" ({SYNTHETIC})"
+    if len(table):
+        title += "<br><sub>" + html(f"{table['source'].iloc[0]} ({table['date'].iloc[0]})", 120)
+        title += "</sub>"
     fig.update_layout(barmode="group", title=title, xaxis_title="%",
                       yaxis={"autorange": "reversed"}, height=120 + 40 * max(len(table), 1),
                       legend={"orientation": "h", "y": -0.2}, margin={"l": 10, "r": 10})
