@@ -502,8 +502,8 @@ def _tab_priorities(db, estate_id, year, state, con) -> None:
             f"({views.pounds(comp.estate_total_pence)}, {state['year_text']}) each priority "
             "gets. An outcome's share is the spend of every service serving it, so outcomes' "
             "shares overlap; an idea has no spend yet.")
-        for gap in comp.gaps:
-            st.markdown(md(gap, 1000))  # sources and names come from residents' files
+        # sources and names come from residents' files: escaped, one bullet each
+        st.markdown("\n".join(f"- {md(gap, 1000)}" for gap in comp.gaps))
         surveys = comp.surveys()
         shown = st.selectbox("Survey or vote shown in the chart", surveys, key="prio_survey",
                              help="Every survey and vote for the estate is in the table below."

@@ -84,8 +84,7 @@ def read(path: Path | str, display_name: str | None = None) -> Ballot:
     InputFileError
         Naming the file, each bad line and what to do.
     """
-    from pabutools.election.pabulib import parse_pabulib_from_string
-
+    parse_pabulib_from_string = _pabutools().parse_pabulib_from_string
     path = Path(path)
     name = display_name or path.name
     text = _text(path, name)
@@ -110,6 +109,17 @@ def read(path: Path | str, display_name: str | None = None) -> Ballot:
                      "voters": chosen, "support": float(points)})
     voters = sum(getattr(b, "multiplicity", 1) for b in profile)
     return Ballot(name, meta, pd.DataFrame(rows), voters, vote_type, instance, profile)
+
+
+def _pabutools():
+    """The maintained pabulib reader, or an error saying how to install it."""
+    try:
+        from pabutools.election import pabulib
+    except ImportError as exc:
+        msg = ("Reading pabulib .pb vote files needs pabutools: install placespend with the "
+               "'pb' extra (pip install 'placespend[pb]', or pip install pabutools).")
+        raise PlacespendError(msg) from exc
+    return pabulib
 
 
 def _text(path: Path, name: str) -> str:
