@@ -641,6 +641,56 @@ def page_pot(db: str, con, facts: dict, state: dict) -> None:
                            key="dl_pot_pb", help="The ideas pot as the budget, the service "
                            "lines as projects: read by pabutools and the Method of Equal "
                            "Shares tools.")
+    _vote_result_panel(db, con)
+
+
+def _vote_result_panel(db: str, con) -> None:
+    with st.expander("After the vote: next year's scenario from the result (.pb)"):
+        st.caption("The ballot file with its votes (or a selected column): the winning ideas "
+                   "and the file's service lines become a saved scenario with the ballot's "
+                   "totals, as `placespend vote-result` makes it.")
+        st.file_uploader("Result file (pabulib .pb)", type=["pb"], key="vote_upload")
+        st.text_input("Name for next year's scenario (optional)", key="vote_name",
+                      max_chars=scenarios.NAME_LIMIT)
+        st.button("Save next year's scenario", key="vote_save", on_click=_take_vote_result,
+                  args=(db, con), disabled=st.session_state.get("vote_upload") is None)
+        problem = st.session_state.pop("_vote_problem", None)
+        if problem:
+            st.error(md(problem, 4000, lines=True), icon=":material/error:")
+
+
+def _take_vote_result(db: str, con) -> None:
+    """The button's callback: runs before the page, so it may open the saved scenario."""
+    import tempfile
+    from pathlib import Path
+
+    from placespend import pb_votes
+
+    upload = st.session_state.get("vote_upload")
+    if upload is None:
+        return
+    try:
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / Path(upload.name).name
+            path.write_bytes(upload.getvalue())
+            decided = pb_votes.result(path, con)
+        scenario = pb_votes.next_scenario(con, decided, st.session_state.get("vote_name") or None)
+        planned = scenarios.plan(con, scenario)
+        if planned.pot_pence != decided.pot_pence or planned.ideas_pence != decided.ideas_pence:
+            msg = f"{upload.name}: the scenario's totals differ from the ballot's; not saved."
+            raise PlacespendError(msg)
+        saved = _book(db).save(scenario)
+    except PlacespendError as exc:
+        st.session_state["_vote_problem"] = str(exc)
+        return
+    st.session_state["estate"] = saved.estate_id
+    st.session_state["year"] = saved.financial_year
+    st.session_state["_pending_scenario"] = saved.name
+    won = ", ".join(md(r.name, 80) for r in decided.winners.itertuples()) or "none"
+    st.session_state["_notice"] = (
+        "success", f"Saved scenario {md(saved.name)}: pot {views.pounds(planned.pot_pence)}, "
+        f"service lines {views.pounds(planned.services_pence)}, ideas pot "
+        f"{views.pounds(planned.ideas_pence)}, as the ballot's. Winning ideas: {won}.")
 
 
 def _book(db: str):

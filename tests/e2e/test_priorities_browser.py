@@ -102,3 +102,41 @@ def test_the_priorities_tab_on_the_demo_file(server, home):
         assert "smallest share first" in main.inner_text()
         _no_live_markup(pg)
         browser.close()
+
+
+def test_a_vote_result_uploaded_on_the_pb_page_becomes_the_opened_scenario(server, home):
+    from placespend import pot
+    from placespend.pb_files import pabulib
+    from placespend.scenarios import Scenario, ScenarioBook, plan
+
+    with store.connect(paths.db_path(home)) as con:
+        eid = export.resolve_estate(con, "Whittington Estate")
+        ballot = plan(con, Scenario(
+            name="Vote", estate_id=eid, financial_year=YEAR,
+            service_ids=tuple(pot.delegable_services(con)),
+            ideas=(("Benches", 0), ("Planters", 0))))
+    # an ideas pot of nothing: no idea fits, so the winners are none and the totals still hold
+    data = pabulib(ballot) + b"v1;service_caretaking\n"
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True,
+                                    args=CHROMIUM_ARGS)
+        pg = browser.new_page(viewport={"width": 1500, "height": 1400})
+        pg.goto(f"{server}/?page=PB+pot&estate={eid}&year={YEAR}")
+        panel = pg.get_by_text("After the vote: next year's scenario from the result (.pb)")
+        panel.wait_for(timeout=90000)
+        panel.click()
+        chooser = pg.get_by_test_id("stFileUploader").filter(has_text="Result file")
+        chooser.locator("input[type=file]").set_input_files(
+            {"name": "result.pb", "mimeType": "text/plain", "buffer": data})
+        _wait_idle(pg)
+        pg.get_by_role("button", name="Save next year's scenario").click()
+        _wait_idle(pg)
+        pg.get_by_text("Saved scenario").first.wait_for(timeout=30000)
+        name = "2025-26: from the 2024-25 vote"
+        pg.wait_for_function("n => location.search.includes(n)",
+                             arg=urllib.parse.quote_plus(name), timeout=20000)
+        browser.close()
+    saved = ScenarioBook(paths.db_path(home)).get(name)
+    assert saved.estate_id == eid and saved.ideas == ()
+    with store.connect(paths.db_path(home)) as con:
+        assert plan(con, saved).pot_pence == ballot.pot_pence
