@@ -46,6 +46,7 @@ LOG = logging.getLogger("placespend.app")
 PAGES = ("Map", "Estate", "PB pot", "Exports", "Method", "Your own data", "Edit estates",
          "Classify")
 ALL_YEARS = "All years"
+GAPS_SHOWN = 12  # sentences on the gap between priorities and spend, latest surveys first
 
 
 # ---- cached loaders ------------------------------------------------------------------------
@@ -503,7 +504,10 @@ def _tab_priorities(db, estate_id, year, state, con) -> None:
             "gets. An outcome's share is the spend of every service serving it, so outcomes' "
             "shares overlap; an idea has no spend yet.")
         # sources and names come from residents' files: escaped, one bullet each
-        st.markdown("\n".join(f"- {md(gap, 1000)}" for gap in comp.gaps))
+        st.markdown("\n".join(f"- {md(gap, 1000)}" for gap in comp.gaps[:GAPS_SHOWN]))
+        if len(comp.gaps) > GAPS_SHOWN:
+            st.caption(f"{len(comp.gaps) - GAPS_SHOWN:,} more sentences: the table holds "
+                       "every survey.")
         surveys = comp.surveys()
         shown = st.selectbox("Survey or vote shown in the chart", surveys, key="prio_survey",
                              help="Every survey and vote for the estate is in the table below."

@@ -32,6 +32,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import difflib
+import functools
 import io
 import os
 import re
@@ -133,6 +134,7 @@ class Vocabulary:
                    dict(zip(outcomes["outcome_id"], outcomes["label"], strict=True)),
                    {o: tuple(s) for o, s in serving.items()})
 
+    @functools.cached_property
     def _keys(self) -> dict[str, tuple[str, str]]:
         keys: dict[str, tuple[str, str]] = {}
         for kind, names in (("outcome", self.outcomes), ("service", self.services)):
@@ -148,10 +150,10 @@ class Vocabulary:
             return "service", text
         if text in self.outcomes:
             return "outcome", text
-        return self._keys().get(estate_names.normalise(text))
+        return self._keys.get(estate_names.normalise(text))
 
     def suggest(self, text: str) -> list[str]:
-        keys = self._keys()
+        keys = self._keys
         close = difflib.get_close_matches(estate_names.normalise(text), list(keys), n=6,
                                           cutoff=0.6)
         out: list[str] = []
@@ -191,7 +193,7 @@ def read_csv(path: Path | str, con: duckdb.DuckDBPyConnection,
     reader = csv.reader(io.StringIO("\n".join(lines[first:])))
     header = [h.strip().lower() for h in next(reader)]
     _check_header(header, f"{name}, line {first + 1}")
-    index = export.estate_index(con)
+    index = _Memo(export.estate_index(con))
     vocab = Vocabulary.from_store(con)
     rows, problems, seen = [], [], {}
     for offset, cells in enumerate(reader, start=1):
@@ -246,6 +248,26 @@ def _text(path: Path, name: str) -> str:
         raise InputFileError(msg) from exc
 
 
+class _Memo:
+    """An estate index that resolves each distinct text once (a survey repeats its estate)."""
+
+    def __init__(self, index: estate_names.EstateIndex) -> None:
+        self.names = index.names
+        self._index = index
+        self._seen: dict[str, tuple[str | None, str | None]] = {}
+
+    def resolve(self, text: str) -> str:
+        if text not in self._seen:
+            try:
+                self._seen[text] = (self._index.resolve(text), None)
+            except PlacespendError as exc:
+                self._seen[text] = (None, str(exc))
+        found, problem = self._seen[text]
+        if problem is not None:
+            raise PlacespendError(problem)
+        return found
+
+
 def _check_header(header: list[str], where: str) -> None:
     problems = []
     missing = [c for c in REQUIRED if c not in header]
@@ -265,8 +287,7 @@ def _check_header(header: list[str], where: str) -> None:
         raise InputFileError(msg)
 
 
-def _row(record: dict[str, str], index: estate_names.EstateIndex,
-         vocab: Vocabulary) -> tuple[dict, list[str]]:
+def _row(record: dict[str, str], index: _Memo, vocab: Vocabulary) -> tuple[dict, list[str]]:
     why: list[str] = []
     estate_id = _estate(record["estate"], index, why)
     priority = record["priority"]
@@ -307,7 +328,7 @@ def _row(record: dict[str, str], index: estate_names.EstateIndex,
     }, []
 
 
-def _estate(text: str, index: estate_names.EstateIndex, why: list[str]) -> str | None:
+def _estate(text: str, index: _Memo, why: list[str]) -> str | None:
     if not text:
         why.append("no estate: give its id, name or an alias.")
         return None
@@ -508,8 +529,10 @@ def compare(con: duckdb.DuckDBPyConnection, found: Priorities, estate_id: str,
     vocab = Vocabulary.from_store(con)
     name = export.estate_index(con).names.get(estate_id, estate_id)
     table = _beside(mine.rows, by_service, total, vocab)
-    gaps = tuple(g for _, survey in table.groupby(["source", "date", "file"], sort=False)
-                 for g in gap_words(survey))
+    surveys: dict[tuple, list[dict]] = {}
+    for record in table.to_dict("records"):
+        surveys.setdefault((record["source"], record["date"], record["file"]), []).append(record)
+    gaps = tuple(g for survey in surveys.values() for g in _gaps(survey))
     return Comparison(estate_id, name, financial_year, total, table, gaps, mine.is_synthetic)
 
 
@@ -523,11 +546,12 @@ def _beside(rows: pd.DataFrame, by_service: dict[str, int], total: int,
     out["share"] = [None if s is None else (s / total if total else 0.0)
                     for s in out["spend_pence"]]
     out["spend_rank"] = None
-    for _, idx in out.groupby(["source", "date", "file"], sort=False).groups.items():
-        part = out.loc[idx]
-        has = part[part["spend_pence"].notna()]
-        ranks = has["spend_pence"].astype(float).rank(method="min", ascending=False)
-        out.loc[has.index, "spend_rank"] = ranks.astype(int)
+    has = out["spend_pence"].notna()
+    if has.any():
+        funded = out[has].assign(_spend=out.loc[has, "spend_pence"].astype(float))
+        ranks = funded.groupby(["estate_id", "source", "date", "file"])["_spend"].rank(
+            method="min", ascending=False)
+        out.loc[has, "spend_rank"] = ranks.astype(int)
     out["said"] = [said(r) for r in out.itertuples()]
     out["_key"] = out["date"].map(date_key)
     out = out.sort_values(["_key", "source", "rank", "priority"],
@@ -565,30 +589,36 @@ def said(row) -> str:
 
 
 def gap_words(survey: pd.DataFrame) -> list[str]:
-    """The gap between what residents ranked highest and where the money goes, in words."""
-    funded = survey[survey["spend_pence"].notna()]
-    if funded.empty:
+    """The gap between what residents ranked highest and where the money goes, in words, for
+    one survey's rows of a :class:`Comparison` table."""
+    return _gaps(survey.to_dict("records"))
+
+
+def _gaps(survey: list[dict]) -> list[str]:
+    funded = [r for r in survey if r["spend_pence"] is not None and pd.notna(r["spend_pence"])]
+    if not funded:
         return []
-    where = f"{survey['source'].iloc[0]} ({survey['date'].iloc[0]})"
-    top = funded.sort_values(["rank", "score"], ascending=[True, False]).iloc[0]
-    most = funded.sort_values(["spend_pence", "rank"], ascending=[False, True]).iloc[0]
+    where = f"{survey[0]['source']} ({survey[0]['date']})"
+
+    def score(r: dict) -> float:
+        return r["score"] if r["score"] is not None and pd.notna(r["score"]) else -1.0
+
+    top = min(funded, key=lambda r: (r["rank"], -score(r)))
+    most = min(funded, key=lambda r: (-r["spend_pence"], r["rank"]))
     n = len(funded)
-    who = ("residents' top priority" if top["rank"] == survey["rank"].min()
+    who = ("residents' top priority" if top["rank"] == min(r["rank"] for r in survey)
            else "the service or outcome residents ranked highest (new ideas came first)")
-    out = []
     if top["priority_id"] == most["priority_id"]:
-        out.append(f"{where}: {who}, {top['priority']}, also gets the largest share of the "
-                   f"estate's spend of the {n} with spend ({top['share']:.1%}).")
-        return out
+        return [f"{where}: {who}, {top['priority']}, also gets the largest share of the "
+                f"estate's spend of the {n} with spend ({top['share']:.1%})."]
     place = int(top["spend_rank"])
     which = "the smallest share" if place == n else f"the {ordinal(place)} largest share"
-    out.append(
+    return [
         f"{where}: {who}, {top['priority']} ({said(top)}), gets {which} of the estate's "
-        f"spend of the {n} priorities with spend.")
-    out.append(
+        f"spend of the {n} priorities with spend.",
         f"{most['priority']} gets the largest share ({most['share']:.1%}) but residents "
-        f"ranked it {ordinal(int(most['rank']))}.")
-    return out
+        f"ranked it {ordinal(int(most['rank']))}.",
+    ]
 
 
 # ---- across estates -----------------------------------------------------------------------------
@@ -599,29 +629,36 @@ ACROSS_COLUMNS = ["estate_id", "estate_name", "priority", "kind", "said", "share
 
 def across_estates(con: duckdb.DuckDBPyConnection, found: Priorities,
                    financial_year: str | None) -> pd.DataFrame:
-    """Each estate's top priority (its latest survey's rank 1) and the share of the estate's
-    spend it gets, smallest share first: where residents' first call gets least."""
+    """Each estate's top priority and the share of the estate's spend it gets, smallest share
+    first: where residents' first call gets least.
+
+    The top priority is the first-ranked service or outcome of the estate's latest survey
+    whose first rank holds one (a vote won by a new idea has no spend to set beside); between
+    equal ranks, the higher score.
+    """
     if found.rows.empty:
         return pd.DataFrame(columns=ACROSS_COLUMNS)
     spend = query(con, "estate_service_spend", financial_year=financial_year, estate_id=None)
+    totals = spend.groupby("estate_id")["amount_pence"].sum()
     vocab = Vocabulary.from_store(con)
-    rows = []
-    for estate_id, mine in found.rows.groupby("estate_id", sort=False):
-        by_service = dict(zip(spend.loc[spend["estate_id"] == estate_id, "service_id"],
-                              spend.loc[spend["estate_id"] == estate_id, "amount_pence"]
-                              .astype("int64"), strict=True))
-        total = int(sum(by_service.values()))
-        top = _latest_top(mine)
-        if top is None:
-            continue
-        table = _beside(top.to_frame().T, by_service, total, vocab)
-        top = table.iloc[0]
-        rows.append({**{c: top[c] for c in ("estate_id", "estate_name", "priority", "kind",
-                                            "said", "share", "spend_pence", "source", "date",
-                                            "synthetic")},
-                     "estate_total_pence": total})
-    out = pd.DataFrame(rows, columns=ACROSS_COLUMNS)
-    return out.sort_values(["share", "estate_name"], kind="stable").reset_index(drop=True)
+    rows = found.rows.assign(_key=found.rows["date"].map(date_key))
+    survey = ["estate_id", "source", "date", "file"]
+    first = rows[rows["rank"] == rows.groupby(survey)["rank"].transform("min")]
+    first = first[first["kind"] != "idea"]
+    top = (first.sort_values(["_key", "score", "priority"], ascending=[False, False, True],
+                             na_position="last", kind="stable")
+           .drop_duplicates("estate_id").drop(columns="_key"))
+    out = []
+    for estate_id, row in top.groupby("estate_id", sort=False):
+        mine = spend[spend["estate_id"] == estate_id]
+        by_service = dict(zip(mine["service_id"], mine["amount_pence"].astype("int64"),
+                              strict=True))
+        total = int(totals.get(estate_id, 0))
+        table = _beside(row, by_service, total, vocab).iloc[0]
+        out.append({**{c: table[c] for c in ACROSS_COLUMNS if c != "estate_total_pence"},
+                    "estate_total_pence": total})
+    frame = pd.DataFrame(out, columns=ACROSS_COLUMNS)
+    return frame.sort_values(["share", "estate_name"], kind="stable").reset_index(drop=True)
 
 
 def date_key(text: str) -> str:
@@ -631,21 +668,6 @@ def date_key(text: str) -> str:
     if re.fullmatch(r"\d{4}-\d{2}", text) and int(text[5:]) > 12:
         return f"{text[:4]}-04"
     return text
-
-
-def _latest_top(rows: pd.DataFrame) -> pd.Series | None:
-    """The top priority of the estate's latest survey whose top priority is a service or an
-    outcome (a vote whose favourite is a new idea has no spend to set it beside)."""
-    surveys = rows.assign(_key=rows["date"].map(date_key)).groupby(
-        ["source", "date", "file"], sort=False)
-    for _, survey in sorted(surveys, key=lambda kv: kv[1]["_key"].iloc[0], reverse=True):
-        first = survey[survey["rank"] == survey["rank"].min()]
-        funded = first[first["kind"] != "idea"]
-        if len(funded):
-            best = funded.sort_values(["score", "priority"], ascending=[False, True],
-                                      na_position="last")
-            return best.drop(columns="_key").iloc[0]
-    return None
 
 
 def display(table: pd.DataFrame) -> pd.DataFrame:
