@@ -276,12 +276,13 @@ def priorities(path: Path | str, con: duckdb.DuckDBPyConnection, *, estate: str 
     points = ballot.vote_type in ("scoring", "cumulative")
     total = projects["support"].sum() if points else ballot.voters
     projects["rank"] = projects["support"].rank(method="min", ascending=False).astype(int)
+    estate_name = export.estate_index(con).names[estate_id]
     rows = []
     for p in projects.itertuples():
         kind, pid = _priority(p.project_id, p.name, vocab)
         rows.append({
             "estate_id": estate_id,
-            "estate_name": export.estate_index(con).names[estate_id],
+            "estate_name": estate_name,
             "kind": kind, "priority_id": pid,
             "priority": vocab.label(kind, pid) if kind != "idea" else p.name,
             "rank": int(p.rank),

@@ -314,7 +314,7 @@ def _row(record: dict[str, str], index: _Memo, vocab: Vocabulary) -> tuple[dict,
         why.append(f"the source is {len(source):,} characters; keep it to {TEXT_LIMIT}.")
     date = _date(record["date"], why)
     data = record.get("data", "")
-    if data and data.strip().upper() not in (SYNTHETIC, "REAL", ""):
+    if data and data.strip().upper() != SYNTHETIC:
         why.append(f"data {quoted(data)}: leave it blank, or write {SYNTHETIC} for made-up "
                    "rows.")
     if why:
