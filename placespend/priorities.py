@@ -196,8 +196,9 @@ def read_csv(path: Path | str, con: duckdb.DuckDBPyConnection,
     index = _Memo(export.estate_index(con))
     vocab = Vocabulary.from_store(con)
     rows, problems, seen = [], [], {}
-    for offset, cells in enumerate(reader, start=1):
-        line = first + 1 + offset
+    read = reader.line_num  # lines the reader has taken so far (a quoted field may hold breaks)
+    for cells in reader:
+        line, read = first + read + 1, reader.line_num
         if not any(c.strip() for c in cells):
             continue
         if len(rows) + len(problems) >= MAX_ROWS:
@@ -298,8 +299,8 @@ def _row(record: dict[str, str], index: _Memo, vocab: Vocabulary) -> tuple[dict,
         close = vocab.suggest(priority)
         hint = f" Did you mean: {', '.join(close)}?" if close else ""
         why.append(f"priority {quoted(priority)} is no service or mission outcome of the "
-                   f"catalogue.{hint} Use a service or outcome id or name "
-                   "(`placespend priorities check` lists them with --list).")
+                   f"catalogue.{hint} Use a service or outcome id or name (the Method page "
+                   "lists the services; the outcomes are in the catalogue).")
     before = len(why)
     rank = _whole(record.get("rank", ""), "rank", why, allow_blank=True)
     score = _score(record.get("score", ""), why)

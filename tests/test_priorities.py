@@ -124,6 +124,12 @@ def test_a_repeated_row_names_the_line_it_repeats(tmp_path, con):
     assert "survey.csv, line 3: repeats line 2" in message
 
 
+def test_lines_are_counted_as_an_editor_shows_them_past_a_quoted_line_break(tmp_path, con):
+    body = GOOD.replace("Door-to-door survey", '"Door to door,\nsecond round"')
+    message = _problems(tmp_path, con, body + "Nowhere at all,caretaking,1,,10,S,2024-06-30\n")
+    assert "survey.csv, line 4: No estate matches 'Nowhere at all'" in message
+
+
 def test_a_bad_data_label_is_refused(tmp_path, con):
     with pytest.raises(InputFileError, match="line 2: data 'made up'"):
         priorities.read_csv(_write(tmp_path, HEADER.replace("\n", ",data\n")
