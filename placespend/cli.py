@@ -610,6 +610,13 @@ def pot_cmd(
                      f"{pot._money(plan.ideas_pence)}."))
 
 
+# residents' priorities and vote results (their own module, to keep this one short)
+from placespend._cli_priorities import priorities_app, vote_result  # noqa: E402
+
+app.add_typer(priorities_app, name="priorities")
+app.command("vote-result")(vote_result)
+
+
 def main() -> None:
     """Entry point: run the app, turning user errors into messages (exit status 2).
 
