@@ -19,9 +19,10 @@ A payee matches a contract's supplier, in order of preference:
 1. ``exact``: the payment's ``payee_key`` equals the contract's ``supplier_key`` (score 100);
 2. ``normalised``: a form of the payee equals a form of the supplier (score 100);
 3. ``near``: neither, but the best :func:`rapidfuzz.fuzz.ratio` between their forms is at
-   least the threshold (default :data:`NEAR_MATCH_THRESHOLD`, out of 100); only payees with
-   no exact or normalised match to any supplier are tried, and only the best-scoring
-   suppliers are kept. The score is in the table and in the build's notes.
+   least the threshold (default :data:`NEAR_MATCH_THRESHOLD`, out of 100) and they hold the
+   same numbers (``Lot 1`` never nearly matches ``Lot 2``); only payees with no exact or
+   normalised match to any supplier are tried, and only the best-scoring suppliers are kept.
+   The score is in the table and in the build's notes.
 """
 
 from __future__ import annotations
@@ -192,25 +193,41 @@ def _matches(payees: list[tuple[str, str]], suppliers: list[tuple[str, str]],
 def _near(unmatched: list[tuple[str, str, tuple[str, ...]]],
           by_form: dict[str, list[tuple[str, str]]],
           threshold: float) -> list[tuple[str, str, str, str, str, float]]:
-    """Each payee's best-scoring suppliers at or above ``threshold``."""
-    choices = list(by_form)
-    if not unmatched or not choices:
-        return []
-    queries = [form for _, _, forms in unmatched for form in forms]
-    owner = [i for i, (_, _, forms) in enumerate(unmatched) for _ in forms]
-    scores = process.cdist(queries, choices, scorer=fuzz.ratio, score_cutoff=threshold,
-                           dtype="float32")
+    """Each payee's best-scoring suppliers at or above ``threshold``, among the names with the
+    same numbers (``Lot 1`` is never ``Lot 2``, however alike the rest)."""
+    choices: dict[tuple[str, ...], list[str]] = {}
+    for form in by_form:
+        choices.setdefault(_numbers(form), []).append(form)
+    queries: dict[tuple[str, ...], list[tuple[int, str]]] = {}
+    for i, (_, _, forms) in enumerate(unmatched):
+        for form in forms:
+            if _numbers(form) in choices:
+                queries.setdefault(_numbers(form), []).append((i, form))
     best: dict[int, dict[str, tuple[str, float]]] = {}
-    for q, c in zip(*scores.nonzero(), strict=True):
-        score = round(float(scores[q, c]), 1)
-        for s_key, s_name in by_form[choices[c]]:
-            held = best.setdefault(owner[q], {})
-            if score > held.get(s_key, ("", -1.0))[1]:
-                held[s_key] = (s_name, score)
+    for numbers, asked_all in queries.items():
+        names = choices[numbers]
+        for start in range(0, len(asked_all), _CHUNK):  # a few MB of scores at a time
+            asked = asked_all[start:start + _CHUNK]
+            scores = process.cdist([form for _, form in asked], names, scorer=fuzz.ratio,
+                                   score_cutoff=threshold, dtype="float32")
+            for q, c in zip(*scores.nonzero(), strict=True):
+                score = round(float(scores[q, c]), 1)
+                held = best.setdefault(asked[q][0], {})
+                for s_key, s_name in by_form[names[c]]:
+                    if score > held.get(s_key, ("", -1.0))[1]:
+                        held[s_key] = (s_name, score)
     rows = []
-    for i, held in best.items():
+    for i, held in sorted(best.items()):
         top = max(score for _, score in held.values())
         key, payee, _ = unmatched[i]
         rows += [(key, s_key, payee, s_name, "near", score)
-                 for s_key, (s_name, score) in held.items() if score == top]
+                 for s_key, (s_name, score) in sorted(held.items()) if score == top]
     return rows
+
+
+_DIGITS = re.compile(r"\d+")
+_CHUNK = 2000
+
+
+def _numbers(form: str) -> tuple[str, ...]:
+    return tuple(_DIGITS.findall(form))

@@ -16,7 +16,7 @@ import duckdb
 import pytest
 from typer.testing import CliRunner
 
-from placespend import contracts, ingest, suppliers
+from placespend import contracts, ingest, suppliers, views
 from placespend.build import BuildInputs, build
 from placespend.catalogue import load_catalogue
 from placespend.cli import app
@@ -83,6 +83,11 @@ def test_exact_and_normalised_matches_are_preferred_to_near_ones():
     assert rows == [("Acme Builders Ltd", "ACME BUILDERS LTD", "exact", 100.0)]
     _, rows = _matches(["Acme Builders Ltd"], ["Acme Builders Limited", "Acme Builder Limited"])
     assert rows == [("Acme Builders Ltd", "Acme Builders Limited", "normalised", 100.0)]
+
+
+def test_names_with_other_numbers_never_match_nearly():
+    assert _matches(["Camden Lot 1 Grounds Maintenance Ltd"],
+                    ["Camden Lot 2 Grounds Maintenance Ltd"])[1] == []
 
 
 def test_near_matching_stops_at_the_threshold():
@@ -314,6 +319,15 @@ def test_the_contracts_command_lists_each_report(built):
     assert "near" in matched and "98.3" in matched
     quarantined = runner.invoke(app, [*args, "--quarantined"], env={"COLUMNS": "250"}).output
     assert "'jetpacks'" in quarantined and "nan" not in quarantined
+
+
+def test_an_upload_with_a_contracts_mapping_reads_the_register(tmp_path):
+    files = [views.UploadedFile(kind, path.name, path.read_bytes()) for kind, path in
+             (("spend", SPEND), ("contracts", REGISTER), ("contracts_mapping", MAPPING))]
+    dataset = views.build_upload("with-register", files, home=tmp_path)
+    with duckdb.connect(str(dataset.db_path), read_only=True) as con:
+        assert con.execute("select rows_read, rows_accepted, rows_quarantined "
+                           "from contract_summary").fetchone() == (17, 8, 9)
 
 
 def test_a_contracts_mapping_needs_a_register(tmp_path):
