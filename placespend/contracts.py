@@ -19,7 +19,7 @@ columns when mapped, else it is ``borough``.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any
@@ -121,12 +121,11 @@ class ContractsMapping:
     date_formats: tuple[str, ...] = ()
     near_match: float = NEAR_MATCH_THRESHOLD
 
-    # the shape the header sniffer (placespend._parse.sniff_file) reads
-    constants: Mapping[str, str] = ()  # type: ignore[assignment]
+    # the shape the header sniffer (placespend._parse.sniff_file) reads: no constants, no key
+    constants: Mapping[str, str] = field(default_factory=dict)
     unique: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "constants", {})
         problems = []
         for required in ("reference", "supplier"):
             if not self.columns.get(required):
