@@ -41,7 +41,8 @@ log = logging.getLogger(__name__)
 
 NEAR_MATCH_THRESHOLD = 90.0
 """The least :func:`rapidfuzz.fuzz.ratio` (0-100) of two normalised names for a near match:
-one wrong or missing letter in a name of 20 letters or more; never two in a short one."""
+about one wrong letter in ten (one in a name of 10 letters, two in 20; a swapped pair counts
+as two), so ``MEARS`` and ``MAERS`` (80) do not match."""
 
 MATCH_KINDS = ("exact", "normalised", "near")
 
