@@ -1016,6 +1016,9 @@ def page_upload(db: str, con, facts: dict, state: dict) -> None:
                                    type=["geojson", "json", "gpkg", "parquet", "fgb"])
         mapping = st.file_uploader("Column mapping for a non-Camden spend file (YAML/JSON)",
                                    type=["yaml", "yml", "json"])
+        contracts_mapping = st.file_uploader(
+            "Contracts mapping for a council's own register (YAML/JSON): its reference, "
+            "supplier, title, start, end and value columns", type=["yaml", "yml", "json"])
         st.caption(
             f"Each file may be at most {_upload_limit_mb()} MB (the server's "
             "`server.maxUploadSize`); spend files of several years can be uploaded together."
@@ -1025,7 +1028,8 @@ def page_upload(db: str, con, facts: dict, state: dict) -> None:
         submitted = st.form_submit_button("Check and build", type="primary")
     if submitted:
         files = [views.UploadedFile("spend", f.name, f.getvalue()) for f in spend or []]
-        for kind, f in (("contracts", contracts), ("estates", estates), ("mapping", mapping)):
+        for kind, f in (("contracts", contracts), ("estates", estates), ("mapping", mapping),
+                        ("contracts_mapping", contracts_mapping)):
             if f is not None:
                 files.append(views.UploadedFile(kind, f.name, f.getvalue()))
         if files:

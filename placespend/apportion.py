@@ -17,7 +17,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from placespend import paths
+from placespend import paths, suppliers
 from placespend.keys import FALLBACK_KEY
 
 log = logging.getLogger(__name__)
@@ -79,6 +79,7 @@ def apportion(
     """
     params = {"borough_code": borough_code, "fallback_key": FALLBACK_KEY}
     _default_intervals(con)
+    _default_links(con)
     counts: dict[str, int] = {}
     for step in steps():
         if on_step is not None:
@@ -97,6 +98,17 @@ def _default_intervals(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("create table if not exists target_intervals (target_type varchar, "
                 "target_id varchar, scope_type varchar, key varchar, quantity varchar, "
                 "kind varchar, error_group varchar, low_ratio double, high_ratio double)")
+
+
+def _default_links(con: duckdb.DuckDBPyConnection) -> None:
+    """Supplier matches at the default threshold, and empty contract details, where the
+    caller wrote none (a build always writes them, see ``placespend.build``)."""
+    tables = {t for (t,) in con.execute("select table_name from duckdb_tables()").fetchall()}
+    if "supplier_matches" not in tables:
+        suppliers.match_suppliers(con)
+    con.execute("create table if not exists contract_details (contract_id varchar, "
+                "source_file varchar, source_row bigint, description varchar, department "
+                "varchar, value_pence bigint, value_basis varchar, service_source varchar)")
 
 
 def match_rules(con: duckdb.DuckDBPyConnection, directory: Path = paths.PIPELINES_DIR) -> int:

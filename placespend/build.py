@@ -36,9 +36,12 @@ from placespend import (
     intervals,
     paths,
     store,
+    suppliers,
 )
+from placespend import contracts as contracts_mod
 from placespend._sql import query
 from placespend.apportion import apportion, write_table
+from placespend.errors import InputFileError
 from placespend.keys import CENSUS_KEYS, FALLBACK_KEY
 from placespend.reconcile import Reconciliation, check
 
@@ -61,6 +64,7 @@ class BuildInputs:
 
     spend: tuple[Path, ...] = ()
     contracts: Path | None = None
+    contracts_mapping: Path | None = None
     boundaries: Path | None = None
     catalogue: Path | None = None
     estates: Path | None = None
@@ -123,6 +127,7 @@ def build(
         store.check_target(target)  # before the long steps, not at the swap
         report(STEPS[0])
         mapping = _mapping(inputs.mapping)
+        register_mapping = _contracts_mapping(inputs)
         ingest.check_spend_files(inputs.spend, mapping)  # a wrong file fails in a second
         cat = catalogue.load_catalogue(inputs.catalogue)
         report(STEPS[1])
@@ -144,14 +149,23 @@ def build(
             spend_report = ingest.load_spend(con, list(spend), mapping)
             ingest.refuse_unusable_files(con, spend_report)
             notes += spend_report.notes
-            ingest.load_contracts(con, contracts)
-            ingest.check_contract_services(con, [s.id for s in cat.services])
-            ingest.check_contract_scopes(
-                con, bounds.wards["ward_code"], bounds.estates["estate_id"]
-            )
+            if register_mapping is None:
+                ingest.load_contracts(con, contracts)
+                ingest.check_contract_services(con, [s.id for s in cat.services])
+                ingest.check_contract_scopes(
+                    con, bounds.wards["ward_code"], bounds.estates["estate_id"]
+                )
+            else:
+                contracts_mod.load_register(con, contracts, register_mapping, cat,
+                                            bounds.wards["ward_code"],
+                                            bounds.estates["estate_id"])
+            threshold = (register_mapping.near_match if register_mapping
+                         else suppliers.NEAR_MATCH_THRESHOLD)
+            matches = suppliers.match_suppliers(con, threshold)
             report(STEPS[5])
             apportion(con, borough_code=geo.borough_code)
             notes += overlap_notes(con)
+            notes += contracts_mod.notes(con, matches)
             report(STEPS[6])
             result = check(con)
             _write_build_info(con, inputs, spend, is_demo, notes, geo)
@@ -220,6 +234,16 @@ def _spend_files(
 
 def _mapping(path: Path | None):
     return None if path is None else ingest.ColumnMapping.from_file(path)
+
+
+def _contracts_mapping(inputs: BuildInputs) -> contracts_mod.ContractsMapping | None:
+    if inputs.contracts_mapping is None:
+        return None
+    if inputs.contracts is None:
+        msg = ("a contracts mapping was given without a contracts register; pass the register "
+               "with --contracts, or leave out --contracts-mapping")
+        raise InputFileError(msg)
+    return contracts_mod.load_contracts_mapping(inputs.contracts_mapping)
 
 
 def _geography_notes(cat, bounds, atom_table, geo: geography.Geography) -> list[str]:

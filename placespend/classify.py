@@ -341,8 +341,9 @@ def rebuild_inputs(con: duckdb.DuckDBPyConnection, catalogue: Path):
         msg = (f"cannot rebuild: the spend files this store was built from are gone "
                f"({', '.join(missing)}); build again with --spend and --catalogue {catalogue}.")
         raise PlacespendError(msg)
-    optional = {k: Path(given[k]) for k in ("contracts", "boundaries", "estates", "wards",
-                                             "small_areas", "mapping") if k in given}
+    optional = {k: Path(given[k]) for k in ("contracts", "contracts_mapping", "boundaries",
+                                             "estates", "wards", "small_areas", "mapping")
+                if k in given}
     return BuildInputs(spend=spend, catalogue=Path(catalogue), **optional)
 
 

@@ -91,7 +91,13 @@ def build(
         list[Path] | None,
         typer.Option("--spend", help="Spend export(s) (CSV); repeat for several files."),
     ] = None,
-    contracts: Annotated[Path | None, typer.Option(help="Contracts register (CSV).")] = None,
+    contracts: Annotated[Path | None, typer.Option(
+        help="Contracts register (CSV): placespend's columns, or any council's register with "
+        "--contracts-mapping.")] = None,
+    contracts_mapping: Annotated[Path | None, typer.Option(
+        "--contracts-mapping", help="Contracts mapping (YAML/JSON) naming the register's "
+        "columns (reference, supplier, title, description, start, end, value, ...); rows it "
+        "cannot use are quarantined.")] = None,
     boundaries_dir: Annotated[
         Path | None,
         typer.Option(
@@ -153,6 +159,7 @@ def build(
     inputs = build_mod.BuildInputs(
         spend=tuple(spend or ()),
         contracts=contracts,
+        contracts_mapping=contracts_mapping,
         boundaries=boundaries_dir,
         catalogue=catalogue,
         estates=estates,
@@ -493,6 +500,134 @@ def _suspects(home: Path | None, limit: int) -> None:
                         str(r.payment_date), _plain(r.payee or ""), _plain(r.purpose or ""),
                         f"{r.amount_pence / 100:,.2f}")
     out.print(listing)
+
+
+@app.command("contracts")
+def contracts_command(
+    home: Home = None,
+    unmatched: Annotated[bool, typer.Option(
+        "--unmatched", help="List the contracts that matched no payment, with their value "
+        "and why (no payment to the supplier, none for the service, none within the dates).")
+    ] = False,
+    outside_dates: Annotated[bool, typer.Option(
+        "--outside-dates", help="List the payments to a contracted supplier, for the "
+        "contract's service, that fall outside every such contract's dates.")] = False,
+    matches: Annotated[bool, typer.Option(
+        "--matches", help="List the payee names matched to a contract's supplier after "
+        "normalising, or by a near match, with the score.")] = False,
+    quarantined: Annotated[bool, typer.Option(
+        "--quarantined", help="List the register rows not accepted, with their reasons.")
+    ] = False,
+    limit: Annotated[int, typer.Option(help="How many rows each list shows.")] = 50,
+) -> None:
+    """The contracts register: rows read, accepted and quarantined, payments placed by a
+    contract, contracts that matched no payment and payments outside their contract's dates."""
+    with _open(home) as con:
+        _require_contract_tables(con)
+        _demo_banner(con)
+        shown = [name for name, wanted in (("unmatched", unmatched),
+                                           ("outside", outside_dates), ("matches", matches),
+                                           ("quarantined", quarantined)) if wanted]
+        if not shown:
+            _contracts_summary(con)
+        for name in shown:
+            _CONTRACT_LISTS[name](con, limit)
+
+
+def _require_contract_tables(con) -> None:
+    tables = {t for (t,) in con.execute("select table_name from duckdb_tables()").fetchall()}
+    if not {"contract_summary", "contracts_without_payments"} <= tables:
+        msg = ("this store was built before placespend reported on contracts; build it again "
+               "(placespend build, with the same options)")
+        raise PlacespendError(msg)
+
+
+def _contracts_summary(con) -> None:
+    registers = query(con, "contract_register_summary")
+    if registers.empty:
+        out.print("No contracts register was loaded: every payment is shared borough-wide.")
+    for r in registers.itertuples():
+        out.print(Text.assemble(
+            "Register ", _plain(r.source_file), f": {r.rows_read:,} rows read, "
+            f"{r.rows_accepted:,} accepted, {r.rows_quarantined:,} quarantined "
+            f"(£{r.quarantined_value_pence / 100:,.2f} of contract value)."))
+    links = query(con, "contract_links")
+    table = Table("supplier matched", "payment lines", "£", title="Payments placed by a contract")
+    for r in links.itertuples():
+        table.add_row(_plain(r.supplier_match), f"{r.lines:,}", f"{r.pence / 100:,.2f}")
+    out.print(table)
+    (n, value) = con.execute("select count(*), coalesce(sum(value_pence), 0) "
+                             "from contracts_without_payments").fetchone()
+    (m, pence) = con.execute("select count(*), coalesce(sum(amount_pence), 0) "
+                             "from payments_outside_contract_dates").fetchone()
+    out.print(f"{n:,} contracts matched no payment (£{value / 100:,.2f} of contract value): "
+              "--unmatched lists them.")
+    out.print(f"{m:,} payment lines (£{pence / 100:,.2f}) to contracted suppliers fall outside "
+              "their contracts' dates: --outside-dates lists them.")
+
+
+def _contracts_unmatched(con, limit: int) -> None:
+    rows = query(con, "contract_unmatched", limit=limit)
+    table = Table("contract", "supplier", "service", "start", "end", "value £", "value is",
+                  "why", "£ paid to supplier", title=f"Contracts that matched no payment "
+                  f"(first {limit})")
+    for r in rows.itertuples():
+        table.add_row(_plain(r.contract_id), _plain(r.supplier), _plain(r.service),
+                      _date(r.start_date), _date(r.end_date), _pence(r.value_pence),
+                      _plain(r.value_basis), _plain(r.reason), _pence(r.supplier_pence))
+    out.print(table if len(rows) else "Every contract matched at least one payment.")
+
+
+def _contracts_outside(con, limit: int) -> None:
+    rows = query(con, "contract_outside_dates", limit=limit)
+    table = Table("file", "line", "date", "payee", "service", "£", "contract", "its dates",
+                  "days outside", title=f"Payments outside their contract's dates (first "
+                  f"{limit})")
+    for r in rows.itertuples():
+        table.add_row(_plain(r.source_file), str(r.source_row), _date(r.payment_date),
+                      _plain(_cell(r.payee)), _plain(_cell(r.service_id) or _cell(r.purpose)),
+                      _pence(r.amount_pence), _plain(r.contract_id),
+                      f"{_date(r.start_date)} to {_date(r.end_date)}",
+                      f"{r.days_outside:,} {r.side}")
+    out.print(table if len(rows) else "No payment to a contracted supplier falls outside its "
+              "contracts' dates.")
+
+
+def _contracts_matches(con, limit: int) -> None:
+    rows = query(con, "contract_supplier_matches", limit=limit)
+    table = Table("payee (payments)", "supplier (register)", "match", "score", "lines", "£",
+                  title=f"Suppliers matched other than letter for letter (first {limit})")
+    for r in rows.itertuples():
+        table.add_row(_plain(r.payee), _plain(r.supplier), _plain(r.match), f"{r.score:.1f}",
+                      f"{r.lines:,}", _pence(r.pence))
+    out.print(table if len(rows) else "Every supplier matched its payee letter for letter.")
+
+
+def _contracts_quarantined(con, limit: int) -> None:
+    rows = query(con, "contract_quarantine_rows", limit=limit)
+    table = Table("file", "line", "reference", "reason", "value as written",
+                  title=f"Register rows not accepted (first {limit})")
+    for r in rows.itertuples():
+        table.add_row(_plain(r.source_file), str(r.source_row), _plain(_cell(r.contract_id)),
+                      _plain(r.reason), _plain(_cell(r.value_text)))
+    out.print(table if len(rows) else "No register row was quarantined.")
+
+
+_CONTRACT_LISTS = {"unmatched": _contracts_unmatched, "outside": _contracts_outside,
+                   "matches": _contracts_matches, "quarantined": _contracts_quarantined}
+
+
+def _cell(value) -> str:
+    """A value of a listing as text, blank for a missing one (None or NaN)."""
+    return "" if value is None or value != value else str(value)
+
+
+def _pence(pence) -> str:
+    return "" if pence is None or pence != pence else f"{pence / 100:,.2f}"
+
+
+def _date(value) -> str:
+    return "open" if value is None or value != value else str(value)[:10]
 
 
 @app.command()

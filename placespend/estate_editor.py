@@ -576,8 +576,9 @@ def _source_inputs(con: duckdb.DuckDBPyConnection) -> build.BuildInputs:
                f"({', '.join(missing)}); download the estates layer and build it with "
                "`placespend build --estates FILE --spend ...`.")
         raise PlacespendError(msg)
-    kept = {k: Path(given[k]) for k in ("contracts", "boundaries", "catalogue", "wards",
-                                         "small_areas", "mapping") if k in given}
+    kept = {k: Path(given[k]) for k in ("contracts", "contracts_mapping", "boundaries",
+                                         "catalogue", "wards", "small_areas", "mapping")
+            if k in given}
     return build.BuildInputs(spend=spend, **kept)
 
 

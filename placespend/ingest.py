@@ -878,27 +878,95 @@ def load_contracts(con: duckdb.DuckDBPyConnection, path: Path | str | None) -> i
     """
     path = None if path is None else Path(path)
     rows = [] if path is None else _read_contract_rows(path)
-    _run_step(con, "00_ingest_macros")
-    con.register("raw_contracts", _contracts_arrow(path, rows))
-    try:
-        _run_step(
-            con,
-            "01e_stg_contracts",
-            date_formats=list(CONTRACT_DATE_FORMATS),
-            earliest_year=_parse.EARLIEST_YEAR,
-            latest_year=_parse.LATEST_YEAR,
-        )
-    finally:
-        con.unregister("raw_contracts")
-    staged = con.table("stg_contracts").select("source_row", "problem").fetchall()
-    problems = [(row, problem) for row, problem in staged if problem is not None]
+    columns = {name: [r.fields[i] for r in rows] for i, name in enumerate(CONTRACT_COLUMNS)}
+    columns["value_text"] = columns.pop("annual_value_gbp")
+    columns["raw"] = [r.text for r in rows]
+    columns["service_source"] = ["column" if r.fields[3].strip() else "purpose" for r in rows]
+    problems = stage_contracts(con, path, [r.line for r in rows], columns, [],
+                               CONTRACT_DATE_FORMATS, NATIVE_LABELS, "annual")
     if problems:
         raise collected(
             InputFileError,
             f"{path}: the contracts register has invalid rows; fix them and build again",
             [f"row {row}: {problem}" for row, problem in problems],
         )
-    _run_step(con, "01f_contracts")
+    return finish_contracts(con)
+
+
+NATIVE_LABELS: dict[str, str] = {
+    "id_label": "contract_id", "supplier_label": "supplier", "value_label": "annual_value_gbp",
+    "start_label": "start_date", "end_label": "end_date",
+}
+"""How messages name the register's columns (placespend's own; a mapped register's differ)."""
+
+RAW_CONTRACT_FIELDS = (
+    "contract_id", "title", "description", "supplier", "department", "service", "purpose",
+    "scope_type", "scope_code", "value_text", "start_date", "end_date", "raw",
+    "service_source", "reader_problem",
+)
+"""The text columns of ``raw_contracts``, as ``01e_stg_contracts`` reads them."""
+
+
+def stage_contracts(
+    con: duckdb.DuckDBPyConnection,
+    path: Path | None,
+    lines: Sequence[int],
+    columns: Mapping[str, Sequence[str | None]],
+    rejects: Sequence[tuple[int, str, str]],
+    date_formats: Sequence[str],
+    labels: Mapping[str, str],
+    value_basis: str,
+) -> list[tuple[int, str]]:
+    """Parse and check a register's rows (``01e_stg_contracts``) into ``stg_contracts``.
+
+    ``columns`` holds each of :data:`RAW_CONTRACT_FIELDS` (missing ones are blank) for the rows
+    at ``lines``; ``rejects`` are rows the reader could not split: (line, reason, text).
+    Returns (row, problem) for every row with a problem, in row order.
+    """
+    n = len(lines)
+    name = path.name if path else None
+    table = {"source_file": pa.array([name] * n, pa.string()),
+             "source_row": pa.array(list(lines), pa.int64())}
+    for f in RAW_CONTRACT_FIELDS:
+        table[f] = pa.array(list(columns.get(f, [None] * n)), pa.string())
+    rejected = pa.table({
+        "source_file": pa.array([name] * len(rejects), pa.string()),
+        "source_row": pa.array([r[0] for r in rejects], pa.int64()),
+        "reason": pa.array([r[1] for r in rejects], pa.string()),
+        "raw": pa.array([r[2] for r in rejects], pa.string()),
+    })
+    _run_step(con, "00_ingest_macros")
+    con.register("raw_contracts", pa.table(table))
+    try:
+        _run_step(con, "01e_stg_contracts", date_formats=list(date_formats),
+                  earliest_year=_parse.EARLIEST_YEAR, latest_year=_parse.LATEST_YEAR,
+                  value_basis=value_basis, **labels)
+    finally:
+        con.unregister("raw_contracts")
+    con.register("_contract_rejects", rejected)
+    try:
+        con.execute("create or replace temp table raw_contract_rejects as "
+                    "select * from _contract_rejects")
+    finally:
+        con.unregister("_contract_rejects")
+    staged = con.table("stg_contracts").select("source_row", "problem").fetchall()
+    return [(row, problem) for row, problem in staged if problem is not None]
+
+
+def finish_contracts(con: duckdb.DuckDBPyConnection) -> int:
+    """``contracts``, ``contract_details``, ``contract_quarantine`` and ``contract_summary``
+    from the staged register; checks rows and value are conserved. Returns the contracts."""
+    for step in ("01f_contracts", "01j_contract_details", "01k_contract_quarantine",
+                 "01l_contract_summary"):
+        _run_step(con, step)
+    bad = con.execute(
+        "select source_file, rows_read, rows_accepted, rows_quarantined, read_value_pence, "
+        "accepted_value_pence, quarantined_value_pence from contract_summary "
+        "where rows_read <> rows_accepted + rows_quarantined "
+        "or read_value_pence <> accepted_value_pence + quarantined_value_pence").fetchall()
+    if bad:
+        raise collected(ReconciliationError, "The contracts register did not conserve rows or "
+                        "value", [str(b) for b in bad])
     n = con.table("contracts").shape[0]
     log.info("contracts: %d rows", n)
     return n
@@ -942,16 +1010,6 @@ class _ContractHeader:
 
 
 _CONTRACT_HEADER = _ContractHeader()
-
-
-def _contracts_arrow(path: Path | None, rows: list[_parse.RawRow]) -> pa.Table:
-    columns: dict[str, pa.Array] = {
-        "source_file": pa.array([path.name if path else None] * len(rows), pa.string()),
-        "source_row": pa.array([r.line for r in rows], pa.int64()),
-    }
-    for i, name in enumerate(CONTRACT_COLUMNS):
-        columns[name] = pa.array([r.fields[i] for r in rows], pa.string())
-    return pa.table(columns)
 
 
 def check_contract_scopes(

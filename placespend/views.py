@@ -28,7 +28,7 @@ from placespend.keys import KEYS
 
 BUILD_STEPS = build_mod.STEPS
 UPLOADS_DIRNAME = "uploads"
-UPLOAD_KINDS = ("spend", "contracts", "estates", "mapping")
+UPLOAD_KINDS = ("spend", "contracts", "estates", "mapping", "contracts_mapping")
 METRICS = ("Total £", "£ per household")
 SEARCH_LABEL_ALIASES = 4  # aliases shown after an estate's name in the search list
 NONRESIDENTIAL_LIMIT = 0.10  # no estate should hold more of its area in non-residential land
@@ -175,6 +175,7 @@ def build_upload(
             contracts=_one(saved, "contracts") or base.contracts,
             estates=_one(saved, "estates") or base.estates,
             mapping=_one(saved, "mapping") or base.mapping,
+            contracts_mapping=_one(saved, "contracts_mapping") or base.contracts_mapping,
         )
         try:
             build_mod.build(staging, inputs, db_path=staging / paths.DB_FILENAME,

@@ -216,8 +216,9 @@ def test_method_page_shows_reconciliation_coverage_and_keys(home, con):
 def test_upload_page_has_a_form_with_every_input(home):
     at = run(page="Your own data")
     labels = [u.label for u in at.get("file_uploader")]
-    assert len(labels) == 4
+    assert len(labels) == 5
     assert any("Spend" in x for x in labels)
+    assert any(x.startswith("Contracts mapping") for x in labels)
 
 
 def test_first_start_builds_the_default_store(tmp_path, monkeypatch):
