@@ -22,12 +22,14 @@ st.set_page_config(
 
 import pandas as pd  # noqa: E402
 
-from placespend import charts, export, maps, views  # noqa: E402
+from placespend import charts, export, maps, theme, views  # noqa: E402
 from placespend import estate_editor as ed  # noqa: E402
 from placespend import priorities as prio  # noqa: E402
 from placespend.errors import PlacespendError  # noqa: E402
 from placespend.reconcile import reconcile  # noqa: E402
 from placespend.safe_text import markdown as md  # noqa: E402
+
+st.html(theme.style_tag())  # headline figures wrap instead of being cut at narrow widths
 
 try:  # pot sizing and reports are written alongside; the pages say so until they land
     from placespend import pot

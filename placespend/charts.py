@@ -45,6 +45,50 @@ def _rgba(hex_colour: str, alpha: float) -> str:
     return f"rgba({r},{g},{b},{alpha})"
 
 
+TEXT_COLOUR = "#262730"  # Streamlit's own text colour: 15:1 on white
+DARK_TEXT, LIGHT_TEXT = "#000000", "#FFFFFF"
+
+
+def _luminance(hex_colour: str) -> float:
+    """WCAG 2 relative luminance of ``#RRGGBB``."""
+    h = hex_colour.lstrip("#")
+    channels = [int(h[i : i + 2], 16) / 255 for i in (0, 2, 4)]
+    r, g, b = (c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def contrast(a: str, b: str) -> float:
+    """WCAG 2 contrast ratio of two ``#RRGGBB`` colours (1 to 21)."""
+    hi, lo = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+def text_on(fill: str) -> str:
+    """Black or white, whichever reads better on ``fill`` (a bar's colour)."""
+    return max((DARK_TEXT, LIGHT_TEXT), key=lambda c: contrast(c, fill))
+
+
+def readable(fig: go.Figure) -> go.Figure:
+    """Every label of ``fig`` in :data:`TEXT_COLOUR` (the dashboard's theme draws axis ticks
+    and titles in a grey of 3.7:1 on white; WCAG AA asks 4.5:1), and each bar's inside label
+    in black or white by its bar's colour, its outside label in the text colour."""
+    axis = {"tickfont": {"color": TEXT_COLOUR}, "title": {"font": {"color": TEXT_COLOUR}}}
+    fig.update_layout(font={"color": TEXT_COLOUR}, legend={"font": {"color": TEXT_COLOUR}},
+                      title={"font": {"color": TEXT_COLOUR}})
+    fig.update_xaxes(**axis)
+    fig.update_yaxes(**axis)
+    for trace in fig.data:
+        if trace.type != "bar" or trace.text is None:
+            continue
+        colour = trace.marker.color
+        fills = [colour] * len(trace.text) if isinstance(colour, str) or colour is None \
+            else list(colour)
+        trace.insidetextfont = {"color": [text_on(f) if isinstance(f, str) and f.startswith("#")
+                                          and len(f) == 7 else TEXT_COLOUR for f in fills]}
+        trace.outsidetextfont = {"color": TEXT_COLOUR}
+    return fig
+
+
 def outcome_colour(outcome: str, order: list[str] | None = None) -> str:
     """A fixed colour per mission outcome (Okabe–Ito), stable across charts."""
     if outcome in OUTCOME_COLOURS:
@@ -190,7 +234,7 @@ def sankey(flows: pd.DataFrame, title: str = "") -> go.Figure:
         height=max(460, 120 + 30 * int((flows["kind"] == "directorate").sum())),
         font={"size": 13, "color": "#222222"},
     )
-    return fig
+    return readable(fig)
 
 
 def sankey_table(flows: pd.DataFrame) -> pd.DataFrame:
@@ -329,7 +373,7 @@ def network(inter: Interdependency, outcome_labels: dict[str, str] | None = None
         legend={"orientation": "h", "y": -0.02},
         plot_bgcolor="white",
     )
-    return fig
+    return readable(fig)
 
 
 def link_table(inter: Interdependency) -> pd.DataFrame:
@@ -389,4 +433,4 @@ def comparison_bars(comp: pd.DataFrame) -> go.Figure:
         height=120 + 40 * len(comp),
         margin={"l": 10, "r": 10, "t": 10, "b": 40},
     )
-    return fig
+    return readable(fig)

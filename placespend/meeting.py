@@ -15,6 +15,7 @@ import plotly.graph_objects as go
 
 from placespend import _texts
 from placespend._pdf import Document
+from placespend.charts import readable
 from placespend.errors import PlacespendError
 from placespend.pot import _money
 from placespend.safe_text import html as _html
@@ -75,7 +76,7 @@ def comparison_chart(plans: Sequence[Plan]) -> go.Figure:
                 hovertemplate="%{x}: £%{y:,.2f}<extra>Ideas pot</extra>")
     fig.update_layout(barmode="stack", yaxis_title="£ per year", height=420,
                       legend_title_text="", margin={"t": 30})
-    return fig
+    return readable(fig)
 
 
 def meeting_pack_pdf(plans: Sequence[Plan]) -> bytes:

@@ -709,6 +709,7 @@ def chart(comparison: Comparison, survey: str | None = None):
     they come from residents' files)."""
     import plotly.graph_objects as go
 
+    from placespend.charts import readable
     from placespend.safe_text import html
 
     table = comparison.survey(survey)
@@ -732,7 +733,7 @@ def chart(comparison: Comparison, survey: str | None = None):
     fig.update_layout(barmode="group", title=title, xaxis_title="%",
                       yaxis={"autorange": "reversed"}, height=120 + 40 * max(len(table), 1),
                       legend={"orientation": "h", "y": -0.2}, margin={"l": 10, "r": 10})
-    return fig
+    return readable(fig)
 
 
 __all__ = [

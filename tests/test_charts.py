@@ -157,3 +157,32 @@ def test_comparison_bars_one_per_place():
     fig = charts.comparison_bars(comp)
     assert list(fig.data[0].y) == ["E", "W", "B"]
     assert fig.data[0].text[-1] == "no households"
+
+
+def test_contrast_is_wcags_ratio():
+    assert charts.contrast("#000000", "#FFFFFF") == pytest.approx(21.0)
+    assert charts.contrast("#777777", "#777777") == pytest.approx(1.0)
+    assert charts.contrast("#767676", "#FFFFFF") == pytest.approx(4.54, abs=0.01)  # AA's grey
+
+
+@given(st.from_regex(r"#[0-9A-F]{6}", fullmatch=True))
+def test_a_bar_label_is_black_or_white_whichever_reads_better(fill):
+    chosen = charts.text_on(fill)
+    other = "#FFFFFF" if chosen == "#000000" else "#000000"
+    assert charts.contrast(chosen, fill) >= charts.contrast(other, fill)
+    assert charts.contrast(chosen, fill) >= 4.58  # the worst case of the better of the two
+
+
+def test_every_label_of_the_comparison_bars_has_aa_contrast():
+    comp = pd.DataFrame({"level": ["estate", "ward", "all estates", "borough"],
+                         "place": ["E", "W", "A", "B"],
+                         "per_household_pence": [700_000.0, 400_000.0, 300_000.0, 200_000.0]})
+    fig = charts.comparison_bars(comp)
+    bar = fig.data[0]
+    for fill, text in zip(bar.marker.color, bar.insidetextfont.color, strict=True):
+        assert charts.contrast(text, fill) >= 4.5
+    assert charts.contrast(bar.outsidetextfont.color, "#FFFFFF") >= 4.5
+    layout = fig.layout
+    for colour in (layout.font.color, layout.xaxis.tickfont.color, layout.yaxis.tickfont.color,
+                   layout.xaxis.title.font.color):
+        assert charts.contrast(colour, "#FFFFFF") >= 4.5
