@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 import pytest
 import shapely
@@ -131,14 +129,14 @@ def test_census_counts_conserved_whatever_the_buildings(rects, split):
 
 @pytest.mark.skipif(not (paths.BOUNDARIES_DIR / "estates.parquet").exists(),
                     reason="shipped boundaries not built")
-def test_shipped_atoms_conserve_census_totals_quickly():
+def test_shipped_atoms_conserve_census_totals():
+    # (how fast is the benchmark suite's business: benchmarks/, stage "atoms")
     b = load_boundaries()
-    start = time.perf_counter()
     table = build_atoms(b)
-    assert time.perf_counter() - start < 15
-    totals = table.keys[["households", "council_households", "residents"]].sum()
-    assert totals.to_dict() == pytest.approx(
-        {"households": 97_534, "council_households": 22_473, "residents": 220_338})
+    counts = ["households", "council_households", "residents"]
+    totals = table.keys[counts].sum()
+    assert totals.to_dict() == pytest.approx(b.small_areas[counts].sum().to_dict())
+    assert totals["council_households"] == pytest.approx(22_473)  # Camden, 2011 Census
     assert set(table.atoms["estate_id"].dropna()) == set(b.estates["estate_id"])
     assert table.atoms["atom_id"].is_unique
     est = estate_estimates(b, table).set_index("estate_id")

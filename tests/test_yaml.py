@@ -6,7 +6,6 @@ value first, so a "billion laughs" file fails in milliseconds without growing me
 
 from __future__ import annotations
 
-import time
 import tracemalloc
 from pathlib import Path
 
@@ -46,16 +45,14 @@ def test_a_billion_laughs_is_refused_at_its_first_anchor_fast_and_in_little_memo
     text = billion_laughs()
     assert len(text) < 1024  # 1 KB standing for 9**9 strings
     tracemalloc.start()
-    started = time.perf_counter()
     try:
         msg = refused(tmp_path, text)
-        seconds = time.perf_counter() - started
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
     assert "line 1, column 5: cannot read the column mapping: anchors and aliases" in msg
     assert "write each value out in full" in msg
-    assert seconds < 0.5 and peak < 5_000_000, (seconds, peak)
+    assert peak < 5_000_000, peak  # expanding even one level would take far more
 
 
 @pytest.mark.parametrize("text", ["a: &x 1\nb: 2\n", "a: 1\nb: *x\n", "a: &loop [*loop]\n"])
@@ -81,11 +78,9 @@ def test_merge_keys_are_refused(tmp_path):
     ids=["flow-unclosed", "flow-closed", "block-lists", "block-mappings"],
 )
 def test_deep_nesting_is_refused_without_recursion_error(tmp_path, text, where):
-    started = time.perf_counter()
     msg = refused(tmp_path, text)
     assert (f"{where}: cannot read the column mapping: lists and mappings are nested more "
             f"than {_yaml.MAX_DEPTH} deep; check that this is the right file") in msg
-    assert time.perf_counter() - started < 2
 
 
 def test_twenty_levels_are_still_read(tmp_path):
@@ -106,10 +101,14 @@ def test_a_file_over_the_size_cap_is_refused_without_being_read_whole(tmp_path):
     with path.open("wb") as f:  # 2 GB, sparse: reading it whole would take seconds and memory
         f.write(b"name: big\n")
         f.truncate(2 * 1024**3)
-    started = time.perf_counter()
-    with pytest.raises(InputFileError) as info:
-        _yaml.read(path, InputFileError, "column mapping")
-    assert time.perf_counter() - started < 1
+    tracemalloc.start()
+    try:
+        with pytest.raises(InputFileError) as info:
+            _yaml.read(path, InputFileError, "column mapping")
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 5_000_000, peak  # not read whole: that would be 2 GB
     assert f"the file is larger than {_yaml.MAX_BYTES:,} bytes" in str(info.value)
     assert "check that this is the right file" in str(info.value)
 
