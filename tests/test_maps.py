@@ -163,6 +163,26 @@ def test_deck_has_no_web_basemap_by_default_and_outlines_the_selection(tiny_map)
     assert names["data"][0]["ward_name"] == "Ward One"
 
 
+def test_context_layers_are_written_once_named_by_content_and_sent_as_urls(tiny_map, tmp_path):
+    context, data, _ = tiny_map
+    names = maps.write_layer_files(context, tmp_path)
+    assert set(names) == set(maps.CONTEXT_LAYERS)
+    for layer, name in names.items():
+        written = json.loads((tmp_path / name).read_text())
+        assert written == json.loads(getattr(context, layer).to_json(orient="records"))
+    stamps = {n: (tmp_path / n).stat().st_mtime_ns for n in names.values()}
+    assert maps.write_layer_files(context, tmp_path) == names  # same content, same files
+    assert {n: (tmp_path / n).stat().st_mtime_ns for n in names.values()} == stamps
+    assert not list(tmp_path.glob(".*.tmp"))
+
+    urls = {layer: f"app/static/map/{name}" for layer, name in names.items()}
+    spec = json.loads(maps.deck(data, context, "E1", layer_urls=urls).to_json())
+    by_id = {layer["id"]: layer for layer in spec["layers"]}
+    for layer in maps.CONTEXT_LAYERS:
+        assert by_id[layer]["data"] == urls[layer]
+    assert by_id["estates"]["data"] == json.loads(data.to_json(orient="records"))
+
+
 def test_deck_can_add_a_basemap_when_asked(tiny_map):
     context, data, _ = tiny_map
     spec = json.loads(maps.deck(data, context, basemap="light").to_json())
