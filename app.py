@@ -99,6 +99,11 @@ def _layer_urls(db: str, _con) -> dict[str, str] | None:
     return {layer: f"{paths.MAP_FILES_URL}/{name}" for layer, name in names.items()}
 
 
+@st.cache_data(show_spinner=False, ttl=300)
+def _basemap_reachable() -> bool:
+    return maps.basemap_reachable()
+
+
 @st.cache_data(show_spinner=False)
 def _map_table(db: str, year: str | None, services: tuple[str, ...] | None, _con):
     return views.map_table(_con, year, services)
@@ -324,7 +329,13 @@ def page_map(db: str, con, facts: dict, state: dict) -> None:
             "each colour holds about a fifth of the estates. Hover for figures; click an estate "
             "to select it. Dark outlines: wards (named); green: parks and green space; grey: roads."
         )
-        if basemap:
+        if basemap and not _basemap_reachable():
+            st.warning(
+                "The web basemap could not be loaded: Carto's servers did not answer (no "
+                "internet here?). The map is drawn without it, from the borough, wards, green "
+                "space and roads shipped with placespend.", icon=":material/cloud_off:",
+            )
+        elif basemap:
             st.caption(
                 "The web basemap's tiles come from Carto's servers: without internet they stay "
                 "blank, and the estates, wards, green space and roads are drawn all the same."

@@ -196,7 +196,7 @@ class Session:
             await asyncio.sleep(1.0)
             out["click"] = await self._click()
             await page.get_by_text("Estate", exact=True).first.click()
-            await self._settled(lambda: self._heading(plan["search_name"]))
+            await self._settled(self._any_heading)
             await asyncio.sleep(1.0)
             out["switch"] = await self._measure(
                 lambda: self._search(plan["switch"]),
@@ -219,6 +219,9 @@ class Session:
         return await self._url_has(name) and await self._canvas_has([self.plan["selected"]],
                                                                      share=0.0002)
 
+    async def _any_heading(self) -> bool:
+        return await self.page.get_by_role("heading", level=2).count() > 0
+
     async def _heading(self, name: str) -> bool:
         return await self.page.get_by_role("heading", name=name, level=2).count() > 0
 
@@ -229,8 +232,13 @@ class Session:
         await asyncio.sleep(0.5)
         result = await self._measure(
             lambda: self.page.mouse.click(x, y),
-            lambda: self._url_has(self.plan["click_name"]), timeout=CLICK_TIMEOUT_S)
+            lambda: self._card_names(self.plan["click_name"]), timeout=CLICK_TIMEOUT_S)
         return result
+
+    async def _card_names(self, name: str) -> bool:
+        """The selected-estate card beside the map names the estate."""
+        card = self.page.get_by_test_id("stColumn").filter(has_text="Open the estate page")
+        return await card.count() > 0 and name in await card.first.inner_text()
 
     async def _url_has(self, name: str) -> bool:
         return f"estate={urllib.parse.quote_plus(name)}" in self.page.url

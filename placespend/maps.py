@@ -290,7 +290,7 @@ def _read_layer(folder: Path, name: str) -> gpd.GeoDataFrame:
     return gpd.read_parquet(path)
 
 
-CONTEXT_LAYERS = ("borough", "wards", "green_spaces", "roads")
+CONTEXT_LAYERS = ("borough", "wards", "green_spaces", "roads", "ward_labels")
 
 
 def write_layer_files(context: Context, folder: Path) -> dict[str, str]:
@@ -478,7 +478,7 @@ def deck(
         ),
         pdk.Layer(
             "TextLayer",
-            context.ward_labels,
+            data("ward_labels"),
             id="ward_names",
             get_position="position",
             get_text="ward_name",
@@ -521,6 +521,21 @@ class CompactDeck(pdk.Deck):
 
     def to_json(self) -> str:
         return json.dumps(self, sort_keys=True, default=default_serialize, separators=(",", ":"))
+
+
+BASEMAP_STYLE_URL = pdk.map_styles.CARTO_LIGHT  # what basemap="light" draws
+
+
+def basemap_reachable(url: str = BASEMAP_STYLE_URL, timeout_s: float = 2.0) -> bool:
+    """Whether the web basemap's style can be fetched from here (the only network call the
+    map makes, and only when the basemap is asked for)."""
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(url, timeout=timeout_s) as answer:  # noqa: S310 - fixed https URL
+            return answer.status == 200
+    except (OSError, ValueError):
+        return False
 
 
 def selected_estate(selection: object) -> str | None:
