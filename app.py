@@ -24,6 +24,7 @@ import pandas as pd  # noqa: E402
 
 from placespend import charts, export, maps, paths, views  # noqa: E402
 from placespend import estate_editor as ed  # noqa: E402
+from placespend import priorities as prio  # noqa: E402
 from placespend.errors import PlacespendError  # noqa: E402
 from placespend.reconcile import reconcile  # noqa: E402
 from placespend.safe_text import markdown as md  # noqa: E402
@@ -45,6 +46,7 @@ LOG = logging.getLogger("placespend.app")
 PAGES = ("Map", "Estate", "PB pot", "Exports", "Method", "Your own data", "Edit estates",
          "Classify")
 ALL_YEARS = "All years"
+GAPS_SHOWN = 12  # sentences on the gap between priorities and spend, latest surveys first
 
 
 # ---- cached loaders ------------------------------------------------------------------------
@@ -346,6 +348,7 @@ def page_map(db: str, con, facts: dict, state: dict) -> None:
         _selected_card(table, state)
     with st.expander("The map as a table"):
         _table(views.map_table_display(table))
+    _across_priorities(db, con, state)
 
 
 def _selected_card(table: pd.DataFrame, state: dict) -> None:
@@ -388,7 +391,7 @@ def page_estate(db: str, con, facts: dict, state: dict) -> None:
     services = views.by_service(rows)
     # Only the open tab runs (bound to the URL, so a shared link reopens it too).
     names = ("By service", "Where it comes from", "Services together", "Compared",
-             "Payment lines")
+             "Payment lines", "Residents' priorities")
     tabs = st.tabs(names, key="tab", bind="query-params")
     if tabs[0].open:
         with tabs[0]:
@@ -405,6 +408,9 @@ def page_estate(db: str, con, facts: dict, state: dict) -> None:
     if tabs[4].open:
         with tabs[4]:
             _tab_lines(db, estate_id, services, year, con)
+    if tabs[5].open:
+        with tabs[5]:
+            _tab_priorities(db, estate_id, year, state, con)
 
 
 def _tab_by_service(rows, ov, db, year, con) -> None:
@@ -497,6 +503,103 @@ def _tab_lines(db, estate_id, services, year, con) -> None:
                        "with the data label on each row.")
 
 
+# ---- residents' priorities (placespend.priorities) --------------------------------------------
+
+
+@st.cache_data(show_spinner=False)
+def _priorities(db: str, stamp: tuple, _con) -> prio.Priorities:
+    return prio.PriorityBook.of(_con).load(_con)
+
+
+def _kept_priorities(db: str, con) -> prio.Priorities | None:
+    """The data set's priorities, or ``None`` (with the problem shown) when a kept file no
+    longer reads."""
+    try:
+        return _priorities(db, prio.PriorityBook.of(con).stamp(), con)
+    except PlacespendError as exc:
+        _show_problem(exc)
+        return None
+
+
+def _tab_priorities(db, estate_id, year, state, con) -> None:
+    found = _kept_priorities(db, con)
+    if found is not None and not found.for_estate(estate_id).rows.empty:
+        comp = prio.compare(con, found, estate_id, year)
+        if comp.synthetic:
+            st.warning(f"**{prio.SYNTHETIC}**: these residents' priorities are made up, to show "
+                       "the view; no resident was asked.", icon=":material/warning:")
+        st.markdown(
+            f"What residents said beside the share of the estate's spend "
+            f"({views.pounds(comp.estate_total_pence)}, {state['year_text']}) each priority "
+            "gets. An outcome's share is the spend of every service serving it, so outcomes' "
+            "shares overlap; an idea has no spend yet.")
+        # sources and names come from residents' files: escaped, one bullet each
+        st.markdown("\n".join(f"- {md(gap, 1000)}" for gap in comp.gaps[:GAPS_SHOWN]))
+        if len(comp.gaps) > GAPS_SHOWN:
+            st.caption(f"{len(comp.gaps) - GAPS_SHOWN:,} more sentences: the table holds "
+                       "every survey.")
+        surveys = comp.surveys()
+        shown = st.selectbox("Survey or vote shown in the chart", surveys, key="prio_survey",
+                             help="Every survey and vote for the estate is in the table below."
+                             ) if len(surveys) > 1 else None
+        st.plotly_chart(prio.chart(comp, shown), key="priorities_chart", width="stretch")
+        _table(prio.display(comp.table))
+    elif found is not None:
+        st.info("No residents' priorities are kept for this estate in this data set. Import a "
+                "survey or vote file below, or from the command line with "
+                "`placespend priorities import FILE`.")
+    _priorities_import(con)
+
+
+def _priorities_import(con) -> None:
+    with st.expander("Import residents' priorities (CSV or pabulib .pb)"):
+        st.caption("A CSV with estate, priority, rank and/or score, respondents, source and "
+                   "date (the template below), or a pabulib .pb file with votes. Every row is "
+                   "checked; the file is kept with this data set.")
+        upload = st.file_uploader("Priorities file", type=["csv", "pb"], key="prio_upload")
+        cols = st.columns(3)
+        if cols[0].button("Check and keep it", key="prio_keep", disabled=upload is None):
+            _keep_priorities(con, upload.name, upload.getvalue())
+        if cols[1].button("Load the synthetic demo priorities", key="prio_demo"):
+            demo = prio.shipped_file("demo")
+            _keep_priorities(con, demo.name, demo.read_bytes())
+        cols[2].download_button("Empty template (CSV)",
+                                prio.shipped_file("template").read_bytes(),
+                                file_name="priorities_template.csv", mime="text/csv",
+                                on_click="ignore", key="prio_template")
+
+
+def _keep_priorities(con, name: str, data: bytes) -> None:
+    import tempfile
+    from pathlib import Path
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / Path(name).name
+        path.write_bytes(data)
+        try:
+            found = prio.PriorityBook.of(con).save(path, con)
+        except PlacespendError as exc:
+            _show_problem(exc)
+            return
+    st.session_state["_notice"] = ("success", f"Kept {len(found.rows)} priorities from "
+                                   f"{md(name)}.")
+    st.rerun()
+
+
+def _across_priorities(db: str, con, state: dict) -> None:
+    found = _kept_priorities(db, con)
+    if found is None or found.rows.empty:
+        return
+    table = prio.across_estates(con, found, state["year"])
+    with st.expander(f"Residents' top priorities against spend ({len(table)} estates)"):
+        if found.is_synthetic:
+            st.warning(f"**{prio.SYNTHETIC}**: some of these priorities are made up.")
+        st.caption("Each estate's latest survey or vote: its top priority and the share of the "
+                   f"estate's spend it gets, financial year {state['year_text']}, smallest "
+                   "share first.")
+        _table(prio.across_display(table))
+
+
 def page_pot(db: str, con, facts: dict, state: dict) -> None:
     st.header("Participatory budgeting: size the pot")
     st.caption(
@@ -572,6 +675,56 @@ def page_pot(db: str, con, facts: dict, state: dict) -> None:
                            key="dl_pot_pb", help="The ideas pot as the budget, the service "
                            "lines as projects: read by pabutools and the Method of Equal "
                            "Shares tools.")
+    _vote_result_panel(db, con)
+
+
+def _vote_result_panel(db: str, con) -> None:
+    with st.expander("After the vote: next year's scenario from the result (.pb)"):
+        st.caption("The ballot file with its votes (or a selected column): the winning ideas "
+                   "and the file's service lines become a saved scenario with the ballot's "
+                   "totals, as `placespend vote-result` makes it.")
+        st.file_uploader("Result file (pabulib .pb)", type=["pb"], key="vote_upload")
+        st.text_input("Name for next year's scenario (optional)", key="vote_name",
+                      max_chars=scenarios.NAME_LIMIT)
+        st.button("Save next year's scenario", key="vote_save", on_click=_take_vote_result,
+                  args=(db, con), disabled=st.session_state.get("vote_upload") is None)
+        problem = st.session_state.pop("_vote_problem", None)
+        if problem:
+            st.error(md(problem, 4000, lines=True), icon=":material/error:")
+
+
+def _take_vote_result(db: str, con) -> None:
+    """The button's callback: runs before the page, so it may open the saved scenario."""
+    import tempfile
+    from pathlib import Path
+
+    from placespend import pb_votes
+
+    upload = st.session_state.get("vote_upload")
+    if upload is None:
+        return
+    try:
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / Path(upload.name).name
+            path.write_bytes(upload.getvalue())
+            decided = pb_votes.result(path, con)
+        scenario = pb_votes.next_scenario(con, decided, st.session_state.get("vote_name") or None)
+        planned = scenarios.plan(con, scenario)
+        if planned.pot_pence != decided.pot_pence or planned.ideas_pence != decided.ideas_pence:
+            msg = f"{upload.name}: the scenario's totals differ from the ballot's; not saved."
+            raise PlacespendError(msg)
+        saved = _book(db).save(scenario)
+    except PlacespendError as exc:
+        st.session_state["_vote_problem"] = str(exc)
+        return
+    st.session_state["estate"] = saved.estate_id
+    st.session_state["year"] = saved.financial_year
+    st.session_state["_pending_scenario"] = saved.name
+    won = ", ".join(md(r.name, 80) for r in decided.winners.itertuples()) or "none"
+    st.session_state["_notice"] = (
+        "success", f"Saved scenario {md(saved.name)}: pot {views.pounds(planned.pot_pence)}, "
+        f"service lines {views.pounds(planned.services_pence)}, ideas pot "
+        f"{views.pounds(planned.ideas_pence)}, as the ballot's. Winning ideas: {won}.")
 
 
 def _book(db: str):
@@ -808,8 +961,8 @@ def page_exports(db: str, con, facts: dict, state: dict) -> None:
             "Estate summary (XLSX)", lambda: reports.estate_xlsx(con, one, year),
             file_name=f"{stem}.xlsx", on_click="ignore", key="dl_xlsx",
             mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            help="Sheets: summary, by service, source lines, method, reconciliation. Takes a "
-            "few seconds.",
+            help="Sheets: summary, by service, source lines, method, reconciliation (and "
+            "residents' priorities, when kept for the estate). Takes a few seconds.",
         )
         cols[2].download_button(
             "Estate summary (PDF)", lambda: reports.estate_pdf(con, one, year),

@@ -26,6 +26,7 @@ STAGE_LABELS = {
     "export": "export (CSV + GeoJSON)",
     "spend_pipeline": "**spend pipeline: CSV -> reconciled estate table**",
     "build": "**whole build**",
+    "rebuild": "**spend-only rebuild (boundaries, atoms and keys reused)**",
 }
 METHOD_LABELS = {
     "alloc_placespend": "placespend (SQL steps 06-07, integer pence)",
@@ -121,6 +122,13 @@ def _targets(r: dict[str, Any]) -> str:
         rows.append((f"{small}: spend pipeline ≤ 3× the floor",
                      f"{ratio:.1f}× ({_s(pipe['median_s'])} vs {_s(floor['median_s'])}; "
                      f"CPU time {cpu:.1f}×)", _ok(ratio <= 3)))
+    again = _stage(r, small, "rebuild") if small else None
+    if floor and again:
+        ratio = again["median_s"] / floor["median_s"]
+        rows.append((f"{small}: spend-only rebuild ≤ 3× the floor (neither counts the "
+                     "interpreter's start)",
+                     f"{ratio:.1f}× ({_s(again['median_s'])} vs {_s(floor['median_s'])})",
+                     _ok(ratio <= 3)))
     if len(labels) > 1:
         big = labels[1]
         for name in ("spend_pipeline", "build"):

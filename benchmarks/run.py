@@ -29,8 +29,8 @@ from benchmarks import app_browser, compare, data, london, measure, report
 
 BENCH_DIR = Path(__file__).resolve().parent
 STAGES = ("floor", "ingest", "classify", "link", "boundaries", "atoms", "allocate", "reconcile",
-          "export", "spend_pipeline", "build")
-COMPARED = ("floor", "spend_pipeline", "build")  # interleaved in one set of rounds
+          "export", "spend_pipeline", "build", "rebuild")
+COMPARED = ("floor", "spend_pipeline", "build", "rebuild")  # interleaved in one set of rounds
 
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -114,7 +114,7 @@ def _prepare(spend: data.SpendInput, folder: Path) -> dict[str, Any]:
 
 
 def _scale(spec: dict[str, Any], runs: int, label: str) -> dict[str, Any]:
-    _say(f"[{label}] floor, spend pipeline and build, interleaved, {runs} runs")
+    _say(f"[{label}] floor, spend pipeline, build and rebuild, interleaved, {runs} runs")
     measured = measure.measure_rounds(list(COMPARED), spec, runs)
     for name in STAGES:
         if name not in measured:

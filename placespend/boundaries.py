@@ -139,17 +139,14 @@ def load_boundaries(
         the borough, an estate covering over half the borough.
     """
     shipped = Path(shipped)
-    paths_, from_shipped, problems = _resolve(directory, shipped, layers or {},
-                                              {"wards": wards, "small_areas": small_areas,
-                                               "estates": estates})
+    own = {"wards": wards, "small_areas": small_areas, "estates": estates}
+    files, from_shipped, problems = layer_files(directory, layers, own=own, shipped=shipped)
     user_geography = not {"wards", "small_areas"} <= from_shipped
     frames: dict[str, gpd.GeoDataFrame] = {}
     sources: dict[str, str] = {}
     left_empty = []
     for name, spec in LAYERS.items():
-        path = paths_.get(name)
-        if path is None and name in from_shipped and (spec.required or not user_geography):
-            path = _find(shipped, name)
+        path = files.get(name)
         if path is None:
             if spec.required:
                 problems.append(f"{directory or shipped}: no '{name}' layer ({name}.parquet, "
@@ -177,6 +174,30 @@ def load_boundaries(
     shipped_layers = tuple(n for n in LAYERS if n in sources and n in from_shipped)
     return Boundaries(**frames, sources=sources, notes=notes, user_geography=user_geography,
                       shipped_layers=shipped_layers)
+
+
+def layer_files(
+    directory: Path | str | None = None,
+    layers: Mapping[str, Path | str | None] | None = None,
+    *,
+    own: Mapping[str, Path | str | None] | None = None,
+    shipped: Path | str = paths.BOUNDARIES_DIR,
+) -> tuple[dict[str, Path], set[str], list[str]]:
+    """The file :func:`load_boundaries` reads for each layer (a layer without one is absent),
+    the layers left to the shipped folder, and the problems found (an unknown layer name).
+
+    A shipped context layer counts only while the wards and small areas are the shipped ones.
+    """
+    shipped = Path(shipped)
+    given, from_shipped, problems = _resolve(directory, shipped, layers or {}, own or {})
+    user_geography = not {"wards", "small_areas"} <= from_shipped
+    files = dict(given)
+    for name, spec in LAYERS.items():
+        if name not in files and name in from_shipped and (spec.required or not user_geography):
+            found = _find(shipped, name)
+            if found is not None:
+                files[name] = found
+    return files, from_shipped, problems
 
 
 def _resolve(directory, shipped: Path, layers: Mapping[str, Path | str | None],

@@ -31,6 +31,7 @@ from placespend import (
     catalogue,
     demo,
     geography,
+    geometry_cache,
     ingest,
     intervals,
     paths,
@@ -100,9 +101,14 @@ def build(
     db_path: Path | None = None,
     on_step: StepReporter | None = None,
     memory_limit: str | None = None,
+    cache_dir: Path | None | bool = None,
 ) -> BuildResult:
     """Build the store in ``home`` (or at ``db_path``) from ``inputs``, with DuckDB's memory
     capped at ``memory_limit`` (default: ``PLACESPEND_MEMORY_LIMIT`` or 1 GB).
+
+    The boundaries, atoms and keys are reused from ``cache_dir`` (default: ``cache/`` in the
+    home folder) when an earlier build read the same boundary files with the same code (see
+    :mod:`placespend.geometry_cache`); ``cache_dir=False`` computes them and keeps nothing.
 
     Raises
     ------
@@ -120,12 +126,14 @@ def build(
         ingest.check_spend_files(inputs.spend, mapping)  # a wrong file fails in a second
         cat = catalogue.load_catalogue(inputs.catalogue)
         report(STEPS[1])
-        bounds = boundaries.load_boundaries(inputs.boundaries, layers=inputs.layer_files())
+        cache = None if cache_dir is False else cache_dir or paths.cache_dir(home)
+        stage = geometry_cache.load_or_compute(inputs.boundaries, inputs.layer_files(), cache)
+        bounds, atom_table = stage.bounds, stage.atom_table
         geo = geography.from_boundaries(bounds, inputs.borough_code, inputs.borough_name)
         report(STEPS[2])
-        atom_table = atoms.build_atoms(bounds)
-        bounds.estates = atoms.estate_estimates(bounds, atom_table)
         notes = [*bounds.notes, *_geography_notes(cat, bounds, atom_table, geo)]
+        if stage.reused:
+            notes.append(stage.note(cache))
         report(STEPS[3])
         spend, contracts, is_demo = _spend_files(home, inputs, cat, bounds)
         if is_demo:
@@ -201,7 +209,7 @@ def _spend_files(
 ) -> tuple[tuple[Path, ...], Path | None, bool]:
     if inputs.spend:
         return inputs.spend, inputs.contracts, False
-    files = demo.write_demo(
+    files, _kept = demo.ensure_demo(
         paths.demo_dir(home),
         cat,
         ward_codes=sorted(bounds.wards["ward_code"]),

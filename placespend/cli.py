@@ -142,6 +142,12 @@ def build(
                      help="Most memory the build's database may use, e.g. 4GB; beyond it, it "
                      f"spills to disk beside the store (default {store.DEFAULT_MEMORY_LIMIT})."),
     ] = None,
+    no_cache: Annotated[
+        bool,
+        typer.Option("--no-cache",
+                     help="Compute the boundaries, atoms and keys even when an earlier build "
+                     "read the same boundary files (kept in cache/ in the home folder)."),
+    ] = False,
 ) -> None:
     """Build the store: boundaries, atoms, spend ingest, apportionment, reconciliation."""
     inputs = build_mod.BuildInputs(
@@ -171,7 +177,8 @@ def build(
         def on_step(name: str) -> None:
             progress.update(task, description=name, completed=build_mod.STEPS.index(name))
 
-        result = build_mod.build(home, inputs, on_step=on_step, memory_limit=memory_limit)
+        result = build_mod.build(home, inputs, on_step=on_step, memory_limit=memory_limit,
+                                 cache_dir=False if no_cache else None)
         progress.update(task, description="Done", completed=len(build_mod.STEPS))
     _print_build(result)
 
@@ -601,6 +608,13 @@ def pot_cmd(
     out.print(_plain(f"Pot {pot._money(plan.pot_pence)}: service lines "
                      f"{pot._money(plan.services_pence)}, ideas pot "
                      f"{pot._money(plan.ideas_pence)}."))
+
+
+# residents' priorities and vote results (their own module, to keep this one short)
+from placespend._cli_priorities import priorities_app, vote_result  # noqa: E402
+
+app.add_typer(priorities_app, name="priorities")
+app.command("vote-result")(vote_result)
 
 
 def main() -> None:

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import calendar
 import csv
+import hashlib
+import json
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -20,6 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from placespend import _demo_specs as specs
+from placespend import _digest
 from placespend.catalogue import Catalogue
 from placespend.errors import PlacespendError
 from placespend.ingest import CONTRACT_COLUMNS
@@ -27,6 +30,7 @@ from placespend.ingest import CONTRACT_COLUMNS
 DEMO_LABEL = "SYNTHETIC DEMO DATA — not Camden's real spend"
 SPEND_FILENAME = "SYNTHETIC_DEMO_camden_spend.csv"
 CONTRACTS_FILENAME = "SYNTHETIC_DEMO_contracts.csv"
+STAMP_FILENAME = ".inputs.json"  # what the files were made from (see ensure_demo)
 
 SPEND_COLUMNS: tuple[str, ...] = (
     "Organisation Label",
@@ -145,6 +149,48 @@ def write_demo(
     summary = _write_spend(rng, spend, rows, fys, years)
     _write_contracts(contracts_path, contracts)
     return DemoFiles(spend=spend, contracts=contracts_path, years=summary)
+
+
+def ensure_demo(
+    out_dir: Path,
+    catalogue: Catalogue,
+    ward_codes: list[str],
+    estate_ids: list[str],
+) -> tuple[DemoFiles, bool]:
+    """The files :func:`write_demo` would write into ``out_dir`` (default seed and years), and
+    whether they were already there.
+
+    Since the output is a pure function of the arguments and the code, files written by an
+    earlier build are kept when a stamp beside them records the same catalogue, codes and
+    code, and the files' SHA-256 still match it; otherwise they are written again.
+    """
+    out_dir = Path(out_dir)
+    key = _demo_key(catalogue, ward_codes, estate_ids)
+    stamp = out_dir / STAMP_FILENAME
+    try:
+        kept = json.loads(stamp.read_text(encoding="utf-8"))
+        files = DemoFiles(out_dir / SPEND_FILENAME, out_dir / CONTRACTS_FILENAME,
+                          tuple(tuple(y) for y in kept["years"]))
+        if kept["key"] == key and kept["files"] == _files_digest(files):
+            return files, True
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    files = write_demo(out_dir, catalogue, ward_codes, estate_ids)
+    stamp.write_text(json.dumps({"key": key, "files": _files_digest(files),
+                                 "years": [list(y) for y in files.years]}), encoding="utf-8")
+    return files, False
+
+
+def _demo_key(catalogue: Catalogue, ward_codes: list[str], estate_ids: list[str]) -> str:
+    digest = hashlib.sha256(_digest.code_digest().encode())
+    for name, frame in sorted(catalogue.to_frames().items()):
+        digest.update(name.encode() + b"\0" + frame.to_csv(index=False).encode())
+    digest.update(json.dumps([sorted(ward_codes), sorted(estate_ids)]).encode())
+    return digest.hexdigest()
+
+
+def _files_digest(files: DemoFiles) -> list[str]:
+    return [_digest.file_digest(files.spend), _digest.file_digest(files.contracts)]
 
 
 # ---- dates -----------------------------------------------------------------------------------

@@ -55,6 +55,11 @@ def db_path(home: Path | str | None = None) -> Path:
     return home_dir(home) / DB_FILENAME
 
 
+def cache_dir(home: Path | str | None = None) -> Path:
+    """Where builds keep what they can reuse (boundaries, atoms and keys)."""
+    return home_dir(home) / "cache"
+
+
 def demo_dir(home: Path | str | None = None) -> Path:
     """Where the synthetic demo spend and contracts are generated."""
     return home_dir(home) / "demo"

@@ -11,7 +11,9 @@ readers take as exact fractions:
   id ``service_<id>``, cost = the planned line) and one per idea residents have put forward
   (``category`` ``idea``, id ``idea_<n>``);
 - extra META keys say what the figures are: ``pot``, ``services_total``, ``data`` (the data
-  label, ``SYNTHETIC DEMO DATA`` for the demo), ``scenario``, ``comment``.
+  label, ``SYNTHETIC DEMO DATA`` for the demo), ``scenario``, ``comment``, and for reading
+  the result back (:mod:`placespend.pb_votes`) ``estate_id``, ``financial_year`` and
+  ``service_ids`` (every service in the pot, ``,``-joined, a line planned at £0 included).
 
 Checked in the tests with the maintained reader, ``pabutools.election.parse_pabulib``.
 """
@@ -26,7 +28,7 @@ from placespend.scenarios import Plan
 
 META_KEYS = ("description", "country", "unit", "subunit", "instance", "num_projects",
              "num_votes", "budget", "vote_type", "rule", "currency", "pot", "services_total",
-             "scenario", "data", "comment")
+             "scenario", "data", "comment", "estate_id", "financial_year", "service_ids")
 
 
 def pabulib(plan: Plan) -> bytes:
@@ -52,6 +54,10 @@ def pabulib(plan: Plan) -> bytes:
         "data": _clean(sized.data_label),
         "comment": "budget = the ideas pot (pot less the service lines), service lines and "
         "ideas are projects; apportioned estimates, not invoices",
+        # read back by placespend.pb_votes when the result turns into next year's scenario
+        "estate_id": _clean(sized.estate_id),
+        "financial_year": sized.financial_year,
+        "service_ids": ",".join(plan.scenario.service_ids),
     }
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";", lineterminator="\n")

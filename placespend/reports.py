@@ -32,6 +32,7 @@ from placespend.errors import PlacespendError
 from placespend.reconcile import reconcile
 
 SHEETS = ("summary", "by service", "source lines", "method", "reconciliation")
+PRIORITIES_SHEET = "priorities"  # added after SHEETS when residents' priorities are kept
 MONEY_FORMAT = '"£"#,##0.00'
 _BOLD = Font(bold=True)
 _HEAD_FILL = PatternFill("solid", fgColor="E1E1E1")
@@ -84,6 +85,10 @@ def estate_xlsx(
     each key used, licences) and ``reconciliation`` (the build's conservation figures and
     every group reaching the estate, checked under each key).
 
+    When residents' priorities for the estate are kept with the data set
+    (:class:`placespend.priorities.PriorityBook`), a ``priorities`` sheet follows: each
+    priority beside the share of the estate's spend it gets, and the gaps in words.
+
     Raises
     ------
     PlacespendError
@@ -99,6 +104,9 @@ def estate_xlsx(
     )
     _method_sheet(book.create_sheet("method"), facts, con)
     _reconciliation_sheet(book.create_sheet("reconciliation"), facts, con)
+    priorities = _priorities(con, facts)
+    if priorities is not None:
+        _priorities_sheet(book.create_sheet(PRIORITIES_SHEET), priorities)
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
@@ -128,6 +136,9 @@ def estate_pdf(
     doc.pdf.set_y(max(bottom, doc.pdf.get_y()) + 2)
     doc.section("Spend by service")
     doc.table(*_service_table(facts), size=7.5)
+    priorities = _priorities(con, facts)
+    if priorities is not None:
+        _priorities_section(doc, priorities)
     doc.section("How the figures were made")
     for line in (*_texts.CAVEATS[:2], *_accuracy_caveat(facts), *_texts.METHOD):
         doc.paragraph(line, size=8)
@@ -481,3 +492,47 @@ def _reconciliation_sheet(ws: WriteOnlyWorksheet, facts: _Facts, con) -> None:
         cells = [_cell(ws, _plain(v)) for v in text]
         cells += [_cell(ws, _pounds(v), money=True) for v in amounts]
         ws.append(cells)
+
+
+# ---- residents' priorities (placespend.priorities) ---------------------------------------------
+
+
+def _priorities(con, facts: _Facts):
+    """The estate's kept priorities beside its spend, or ``None`` when none are kept."""
+    from placespend import priorities as prio
+
+    found = prio.PriorityBook.of(con).load(con)
+    if found.for_estate(facts.estate_id).rows.empty:
+        return None
+    return prio.compare(con, found, facts.estate_id, facts.financial_year)
+
+
+def _priorities_sheet(ws: WriteOnlyWorksheet, comparison) -> None:
+    from placespend import priorities as prio
+
+    table = prio.display(comparison.table)
+    _widths(ws, (14, 40, 10, 14, 12, 16, 16, 60, 40, 12, 22))
+    ws.freeze_panes = "A2"
+    if comparison.synthetic:
+        ws.append([_cell(ws, prio.SYNTHETIC, bold=True, fill=_DEMO_FILL),
+                   _cell(ws, "these residents' priorities are made up", bold=True,
+                         fill=_DEMO_FILL)])
+    _header(ws, table.columns)
+    for values in table.itertuples(index=False, name=None):
+        ws.append([_cell(ws, _plain(v)) for v in values])
+    for gap in comparison.gaps:
+        ws.append([_cell(ws, "gap"), _cell(ws, gap, wrap=True)])
+
+
+def _priorities_section(doc: Document, comparison) -> None:
+    from placespend import priorities as prio
+
+    doc.section("Residents' priorities beside the spend")
+    if comparison.synthetic:
+        doc.paragraph(f"{prio.SYNTHETIC}: these residents' priorities are made up.", size=8)
+    for gap in comparison.gaps:
+        doc.paragraph(gap, size=8)
+    rows = [[str(r.rank), r.priority, r.said, f"{r.source} ({r.date})"]
+            for r in comparison.table.itertuples()]
+    doc.table(["Rank", "Priority", "In words", "Source"], rows, widths=(12, 50, 70, 48),
+              align=("RIGHT", "LEFT", "LEFT", "LEFT"), size=7.5)

@@ -178,7 +178,7 @@ def build_upload(
         )
         try:
             build_mod.build(staging, inputs, db_path=staging / paths.DB_FILENAME,
-                            on_step=on_step)
+                            on_step=on_step, cache_dir=paths.cache_dir(home))
         except PlacespendError as exc:
             raise type(exc)(str(exc).replace(f"{inputs_dir}/", "")) from None
         _record_final_folder(staging / paths.DB_FILENAME, staging, folder)

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from placespend.catalogue import load_catalogue
-from placespend.demo import CONTRACT_COLUMNS, SPEND_COLUMNS, write_demo
+from placespend.demo import CONTRACT_COLUMNS, SPEND_COLUMNS, ensure_demo, write_demo
 from placespend.errors import PlacespendError
 
 WARDS = [f"E0501{n}" for n in range(3652, 3672)]
@@ -240,3 +240,22 @@ def test_three_years_including_a_leap_year_are_written(tmp_path, catalogue):
 def test_years_must_be_given_in_order_without_repeats(tmp_path, catalogue, years):
     with pytest.raises(PlacespendError, match="in order"):
         write_demo(tmp_path, catalogue, WARDS, ESTATES, years=years)
+
+
+def test_ensure_demo_keeps_files_made_from_the_same_inputs_and_rewrites_changed_ones(
+        tmp_path, catalogue, demo):
+    first, kept = ensure_demo(tmp_path, catalogue, WARDS, ESTATES)
+    assert not kept
+    assert first.spend.read_bytes() == demo.spend.read_bytes()  # what write_demo writes
+    again, kept = ensure_demo(tmp_path, catalogue, WARDS, ESTATES)
+    assert kept and again == first
+
+    first.spend.write_text("edited by hand\n", encoding="utf-8")
+    rewritten, kept = ensure_demo(tmp_path, catalogue, WARDS, ESTATES)
+    assert not kept
+    assert rewritten.spend.read_bytes() == demo.spend.read_bytes()
+
+    fewer, kept = ensure_demo(tmp_path, catalogue, WARDS, ESTATES[:-1])  # other inputs
+    assert not kept
+    assert ESTATES[-1] in demo.contracts.read_text(encoding="utf-8")
+    assert ESTATES[-1] not in fewer.contracts.read_text(encoding="utf-8")

@@ -36,3 +36,28 @@ def test_readme_gives_the_two_commands_and_ci_runs_the_test_one():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert "make run" in readme and "make test" in readme
     assert "make test" in (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+
+
+def _architecture_section(title: str) -> str:
+    text = (ROOT / "docs" / "ARCHITECTURE.md").read_text(encoding="utf-8")
+    start = text.index(f"## {title}")
+    end = text.find("\n## ", start + 1)
+    return text[start:end if end > 0 else None]
+
+
+def test_architecture_module_table_names_every_module():
+    table = _architecture_section("Python modules")
+    modules = sorted(p.name for p in (ROOT / "placespend").glob("*.py"))
+    assert len(modules) > 30
+    assert [m for m in modules if f"`{m}`" not in table] == []
+
+
+def test_architecture_names_every_table_of_a_built_store(demo_home):
+    from placespend import paths, store
+
+    section = _architecture_section("DuckDB tables")
+    with store.connect(paths.db_path(demo_home)) as con:
+        tables = [r[0] for r in con.execute(
+            "select table_name from information_schema.tables order by 1").fetchall()]
+    assert len(tables) > 20
+    assert [t for t in tables if f"`{t}`" not in section] == []
