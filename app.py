@@ -22,7 +22,7 @@ st.set_page_config(
 
 import pandas as pd  # noqa: E402
 
-from placespend import charts, export, maps, theme, views  # noqa: E402
+from placespend import charts, export, maps, paths, theme, views  # noqa: E402
 from placespend import estate_editor as ed  # noqa: E402
 from placespend import priorities as prio  # noqa: E402
 from placespend.errors import PlacespendError  # noqa: E402
@@ -91,6 +91,21 @@ def _facts(db: str, _con) -> dict:
 def _geometry(db: str, _con) -> tuple[maps.Context, pd.DataFrame]:
     """Context layers and estate polygons in WGS84: reprojected once per store."""
     return views.map_geometry(_con)
+
+
+@st.cache_resource(show_spinner=False)
+def _layer_urls(db: str, _con) -> dict[str, str] | None:
+    """The context layers as files the browser fetches once (None: sent inline, when static
+    serving is off)."""
+    if not st.get_option("server.enableStaticServing"):
+        return None
+    names = maps.write_layer_files(_geometry(db, _con)[0], paths.MAP_FILES_DIR)
+    return {layer: f"{paths.MAP_FILES_URL}/{name}" for layer, name in names.items()}
+
+
+@st.cache_data(show_spinner=False, ttl=300)
+def _basemap_reachable() -> bool:
+    return maps.basemap_reachable()
 
 
 @st.cache_data(show_spinner=False)
@@ -255,10 +270,19 @@ def _on_map_select(key: str) -> None:
         st.session_state["estate"] = picked
 
 
+def _map_key() -> str:
+    return f"map-{st.session_state.get('_map_gen', 0)}"
+
+
 def _on_search() -> None:
-    # A new map (fresh key) opens on the estate found, without a stale click selection.
-    st.session_state["_map_focus"] = st.session_state.get("estate")
-    st.session_state["_map_gen"] = st.session_state.get("_map_gen", 0) + 1
+    # The map flies to the estate found (a new initial view). Only when it still holds a click
+    # on another estate is it made anew (fresh key), so that stale selection goes: a new map
+    # costs the browser its whole drawing again, seconds under software rendering.
+    found = st.session_state.get("estate")
+    st.session_state["_map_focus"] = found
+    clicked = maps.selected_estate(st.session_state.get(_map_key()))
+    if clicked is not None and clicked != found:
+        st.session_state["_map_gen"] = st.session_state.get("_map_gen", 0) + 1
 
 
 def _go_to(page: str) -> None:
@@ -291,11 +315,11 @@ def page_map(db: str, con, facts: dict, state: dict) -> None:
     data = maps.estate_layer_data(shapes, table, scale, column, views.money)
     left, right = st.columns([3, 1])
     st.session_state.setdefault("_map_focus", state["estate"])
-    key = f"map-{st.session_state.get('_map_gen', 0)}"
+    key = _map_key()
     with left:
         st.pydeck_chart(
             maps.deck(data, context, state["estate"], basemap="light" if basemap else None,
-                      focus_id=st.session_state["_map_focus"]),
+                      focus_id=st.session_state["_map_focus"], layer_urls=_layer_urls(db, con)),
             on_select=functools.partial(_on_map_select, key),
             selection_mode="single-object",
             key=key,
@@ -309,7 +333,13 @@ def page_map(db: str, con, facts: dict, state: dict) -> None:
             "each colour holds about a fifth of the estates. Hover for figures; click an estate "
             "to select it. Dark outlines: wards (named); green: parks and green space; grey: roads."
         )
-        if basemap:
+        if basemap and not _basemap_reachable():
+            st.warning(
+                "The web basemap could not be loaded: Carto's servers did not answer (no "
+                "internet here?). The map is drawn without it, from the borough, wards, green "
+                "space and roads shipped with placespend.", icon=":material/cloud_off:",
+            )
+        elif basemap:
             st.caption(
                 "The web basemap's tiles come from Carto's servers: without internet they stay "
                 "blank, and the estates, wards, green space and roads are drawn all the same."

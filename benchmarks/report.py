@@ -49,6 +49,7 @@ def render(results: dict[str, Any], baseline: dict[str, Any] | None = None) -> s
         _careful(results),
         _london(results),
         _app(results),
+        _app_browser(results),
         _before_after(results, baseline),
     ]
     return "\n\n".join(p for p in parts if p) + "\n"
@@ -194,6 +195,7 @@ def _targets(r: dict[str, Any]) -> str:
             med = statistics.median(_app_values(app, key))
             rows.append((f"app switching estate < 0.5 s ({what}, server time, median)",
                          _s(med), _ok(med < 0.5)))
+    rows.extend(_browser_targets(r.get("app_browser", {})))
     body = "\n".join(f"| {a} | {b} | {c} |" for a, b, c in rows)
     return "## Targets\n\n| target | measured | |\n|---|---|---|\n" + body
 
@@ -416,3 +418,73 @@ def _before_after_row(label: str, what: str, a: dict[str, Any], b: dict[str, Any
             f"{a['median_s'] / b['median_s']:.1f}× | {_s(a['cpu_median_s'])} | "
             f"{_s(b['cpu_median_s'])} | {a['cpu_median_s'] / b['cpu_median_s']:.1f}× | "
             f"{_mb(a['peak_rss_mb'])} | {_mb(b['peak_rss_mb'])} |")
+
+
+BROWSER_STEPS = {
+    "drawn": "estates drawn, from opening the page",
+    "colour_switch": "colour switch (no geometry changes), to drawn",
+    "search": "search an estate by name, to its outline drawn",
+    "click": "click an estate, to selected",
+    "switch": "switch estate on the Estate page, to its heading",
+}
+
+
+def _browser_targets(b: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """Issue 14's browser targets, checked on the slowest session of each round."""
+    if "rounds" not in b:
+        return []
+    t = b["targets"]
+    rows = []
+    for n, rnd in b["rounds"].items():
+        s = rnd["summary"]
+        who = f"browser, {n} session{'s' if n != '1' else ''}, slowest"
+        for step, limit, what in (("drawn", t["drawn_s"], "estates drawn"),
+                                  ("colour_switch", t["interaction_s"], "colour switch settled"),
+                                  ("search", t["interaction_s"], "search settled"),
+                                  ("click", t["interaction_s"], "click settled"),
+                                  ("switch", t["switch_s"], "estate switch (Estate page)")):
+            worst = s[step]["max_s"]
+            done = s[step]["settled"] == s[step]["of"]
+            shown = _s(worst) if done else f"{s[step]['settled']} of {s[step]['of']} settled"
+            rows.append((f"{who}: {what} ≤ {limit:g} s", shown,
+                         _ok(done and worst is not None and worst <= limit)))
+        kb = s["colour_switch"]["wire_kb"]
+        rows.append((f"{who.rsplit(',', 1)[0]}: colour switch receives ≤ "
+                     f"{t['no_geometry_kb']:g} KB (on the wire, median)",
+                     f"{kb:,.1f} KB ({s['colour_switch']['frames_kb']:,.1f} KB inflated)",
+                     _ok(kb <= t["no_geometry_kb"])))
+    return rows
+
+
+def _app_browser(r: dict[str, Any]) -> str:
+    b = r.get("app_browser")
+    if not b:
+        return ""
+    if "skipped" in b:
+        return f"## App in a real browser\n\nSkipped: {b['skipped']}."
+    out = ["## App in a real browser", "",
+           "What a person waits for and what their browser receives: Debian's Chromium "
+           "(headless, software rendering) driven by Playwright against `streamlit run app.py` "
+           f"on {b.get('store', 'the first scale store')} ({b['estates']} estates), from "
+           "`benchmarks/app_browser.py`. All sessions of a round run the same journey at once, "
+           "each behind its own counting proxy; a step has settled when Streamlit's running "
+           "indicator is gone and the canvas (a screenshot) shows what the step changes. "
+           "*Wire* is every byte sent to that browser (HTTP and websocket, after the "
+           "websocket's deflate); *inflated* is the websocket frames' payload after it. "
+           "The server was warmed by one session first. Server time, for comparison, is in "
+           "*App responsiveness* above.", ""]
+    if "load_avg" in b:
+        out[-2] += (f" Machine load (1-minute average) at the start: {b['load_avg'][0]:.1f}, "
+                    f"at the end: {b['load_avg'][1]:.1f}, on {r.get('meta', {}).get('cpus', '?')}"
+                    " CPUs shared with other work.")
+    for n, rnd in b["rounds"].items():
+        out += [f"**{n} concurrent session{'s' if n != '1' else ''}**", "",
+                "| step | median | slowest | settled | wire (median) | inflated (median) |",
+                "|---|---|---|---|---|---|"]
+        for step, what in BROWSER_STEPS.items():
+            s = rnd["summary"][step]
+            out.append(f"| {what} | {_s(s['median_s'])} | {_s(s['max_s'])} | "
+                       f"{s['settled']} of {s['of']} | {s['wire_kb']:,.1f} KB | "
+                       f"{s['frames_kb']:,.1f} KB |")
+        out.append("")
+    return "\n".join(out).rstrip()

@@ -5,6 +5,7 @@ Usage::
     .venv/bin/python -m benchmarks.run                 # 1x and 10x, London, app (~30 min)
     .venv/bin/python -m benchmarks.run --scales 1      # Camden's real size only
     .venv/bin/python -m benchmarks.run --rows 3000 --runs 1 --in-process --out /tmp/b  # smoke
+    .venv/bin/python -m benchmarks.run --only app-browser  # the browser part alone (~5 min)
 
 Every measured stage runs in its own process (``benchmarks.measure``), several times, with
 the stages being compared interleaved round by round so that they share the machine's load.
@@ -18,12 +19,13 @@ import datetime as dt
 import json
 import os
 import platform
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
-from benchmarks import compare, data, london, measure, report
+from benchmarks import app_browser, compare, data, london, measure, report
 
 BENCH_DIR = Path(__file__).resolve().parent
 STAGES = ("floor", "ingest", "classify", "link", "boundaries", "atoms", "allocate", "reconcile",
@@ -39,6 +41,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     args = _parser().parse_args(argv)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
+    if args.only == "app-browser":
+        return _only_browser(args, out)
     measure.IN_PROCESS = args.in_process
     measure.QUIET_LOAD = args.quiet_load
     results: dict[str, Any] = {"meta": _meta(args), "inputs": {}, "scales": {}}
@@ -58,6 +62,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                 results["compare"] = _compare(spec, runs, Path(args.cache) / "compare" / label)
             if not args.skip_app:
                 results["app"] = _app(spec, runs)
+            if not args.skip_app_browser:
+                results["app_browser"] = _app_browser(Path(spec["store"]), args)
     if not args.skip_careful:
         results["careful"] = _careful(args)
     if not args.skip_london:
@@ -88,7 +94,12 @@ def _parser() -> argparse.ArgumentParser:
                         "is below this (shared machines), e.g. 1.5 on 2 CPUs")
     p.add_argument("--in-process", action="store_true",
                    help="run stages in this process (fast; peak memory not clean): smoke tests")
-    for part in ("london", "app", "compare", "profile", "careful"):
+    p.add_argument("--only", choices=["app-browser"], default=None,
+                   help="run only this part, on the cached 1x store (or the demo store when "
+                        "there is none), and update its section of the existing results")
+    p.add_argument("--sessions", type=int, nargs="+", default=[1, 10],
+                   help="concurrent browser sessions for the app-browser part (default: 1 10)")
+    for part in ("london", "app", "app-browser", "compare", "profile", "careful"):
         p.add_argument(f"--skip-{part}", action="store_true", help=f"leave out the {part} case")
     return p
 
@@ -131,6 +142,41 @@ def _app(spec: dict[str, Any], runs: int) -> dict[str, Any]:
         return {"skipped": "app.py is not there"}
     _say("app: first render and switching estate")
     return measure.measure("app", spec, max(1, min(runs, 3))).as_json()
+
+
+def _app_browser(store: Path, args, what: str = "the first scale's store") -> dict[str, Any]:
+    """The dashboard in Chromium on a copy of ``store`` (see :mod:`benchmarks.app_browser`)."""
+    _say(f"app in a real browser: {', '.join(map(str, args.sessions))} concurrent session(s)")
+    home = Path(args.cache) / "browser" / "home"
+    home.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(store, home / "placespend.duckdb")
+    load = os.getloadavg()[0]
+    result = app_browser.time_browser(home, tuple(args.sessions))
+    return {**result, "store": what, "load_avg": [load, os.getloadavg()[0]]}
+
+
+def _only_browser(args, out: Path) -> dict[str, Any]:
+    """``--only app-browser``: measure the browser part and re-render RESULTS.md with it,
+    keeping every other section from the last full run's results.json (it says so)."""
+    previous = out / "results.json"
+    results = json.loads(previous.read_text()) if previous.exists() else {"meta": _meta(args)}
+    store = Path(args.cache) / "prepared" / "x1" / "store.duckdb"
+    what = "the 1× store"
+    if not store.exists():  # no full run here yet: the default build, with the demo spend
+        from placespend import paths
+        from placespend.build import build
+
+        demo = Path(args.cache) / "browser" / "demo_home"
+        if not paths.db_path(demo).exists():
+            build(demo)
+        store, what = paths.db_path(demo), "the default build (synthetic demo spend)"
+    results["app_browser"] = _app_browser(store, args, what)
+    results["app_browser"]["measured"] = _now()
+    results["app_browser"]["commit"] = _git("rev-parse", "--short", "HEAD")
+    (out / "results.json").write_text(_portable(json.dumps(results, indent=1, default=str)))
+    (out / "RESULTS.md").write_text(report.render(results, _baseline(args.baseline)))
+    _say(f"updated the browser section of {out / 'RESULTS.md'}")
+    return results
 
 
 def _careful(args) -> dict[str, Any]:

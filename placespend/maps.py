@@ -10,8 +10,10 @@ roads come from ``boundaries/`` so the map reads well offline.
 
 from __future__ import annotations
 
+import hashlib
 import html
 import json
+import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -186,6 +188,11 @@ def to_wgs84(frame: gpd.GeoDataFrame, simplify_m: float = 0.0) -> gpd.GeoDataFra
     return out.to_crs(WGS84)
 
 
+# Estates are simplified to this many metres before they are sent: at the closest view the map
+# opens on (zoom 14, about 6 m a pixel at Camden's latitude) that is half a pixel, so the drawing
+# does not change, while the estate layer is 40% smaller than at 1 m.
+ESTATE_TOLERANCE_M = 3.0
+
 # Five decimals of a degree are about a metre here: finer than any outline's accuracy, and
 # each coordinate sent to the browser is two characters shorter than at six.
 COORD_DIGITS = 5
@@ -283,6 +290,32 @@ def _read_layer(folder: Path, name: str) -> gpd.GeoDataFrame:
     return gpd.read_parquet(path)
 
 
+CONTEXT_LAYERS = ("borough", "wards", "green_spaces", "roads", "ward_labels")
+
+
+def write_layer_files(context: Context, folder: Path) -> dict[str, str]:
+    """Write each context layer's records once, as compact JSON named by its content, into
+    ``folder``; return the file name of each layer.
+
+    The browser fetches these by URL (and keeps them), so a rerun that changes the estates'
+    colours sends the estate layer only, never the roads, green spaces and wards again. Files
+    are written to a temporary name and renamed, so a session never reads half a file.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    names = {}
+    for layer in CONTEXT_LAYERS:
+        records = getattr(context, layer).to_dict(orient="records")
+        body = json.dumps(records, separators=(",", ":"), default=default_serialize).encode()
+        name = f"{layer}-{hashlib.sha256(body).hexdigest()[:16]}.json"
+        target = folder / name
+        if not target.exists():
+            tmp = folder / f".{name}.{os.getpid()}.tmp"
+            tmp.write_bytes(body)
+            tmp.replace(target)
+        names[layer] = name
+    return names
+
+
 # ---- the deck ------------------------------------------------------------------------------
 
 
@@ -362,6 +395,7 @@ def deck(
     *,
     basemap: str | None = None,
     focus_id: str | None = None,
+    layer_urls: dict[str, str] | None = None,
 ) -> pdk.Deck:
     """The map: context layers under the estate choropleth, the selected estate outlined.
 
@@ -378,11 +412,19 @@ def deck(
         ``"light"`` adds Carto's light basemap (needs internet).
     focus_id
         Open the map on this estate rather than on the whole borough.
+    layer_urls
+        Where the browser can fetch each context layer (from :func:`write_layer_files`); a
+        layer named here is sent as its URL instead of its records, so it is sent once.
     """
+    urls = layer_urls or {}
+
+    def data(name: str):
+        return urls.get(name, getattr(context, name))
+
     layers = [
         pdk.Layer(
             "PolygonLayer",
-            context.borough,
+            data("borough"),
             id="borough",
             get_polygon="polygon",
             get_fill_color=[250, 250, 247] if basemap is None else [0, 0, 0, 0],
@@ -393,7 +435,7 @@ def deck(
         ),
         pdk.Layer(
             "PolygonLayer",
-            context.green_spaces,
+            data("green_spaces"),
             id="green_spaces",
             get_polygon="polygon",
             get_fill_color=[183, 221, 176, 200],
@@ -402,7 +444,7 @@ def deck(
         ),
         pdk.Layer(
             "PathLayer",
-            context.roads,
+            data("roads"),
             id="roads",
             get_path="path",
             get_color=[195, 195, 195],
@@ -412,7 +454,7 @@ def deck(
         ),
         pdk.Layer(
             "PolygonLayer",
-            context.wards,
+            data("wards"),
             id="wards",
             get_polygon="polygon",
             filled=False,
@@ -436,7 +478,7 @@ def deck(
         ),
         pdk.Layer(
             "TextLayer",
-            context.ward_labels,
+            data("ward_labels"),
             id="ward_names",
             get_position="position",
             get_text="ward_name",
@@ -479,6 +521,21 @@ class CompactDeck(pdk.Deck):
 
     def to_json(self) -> str:
         return json.dumps(self, sort_keys=True, default=default_serialize, separators=(",", ":"))
+
+
+BASEMAP_STYLE_URL = pdk.map_styles.CARTO_LIGHT  # what basemap="light" draws
+
+
+def basemap_reachable(url: str = BASEMAP_STYLE_URL, timeout_s: float = 2.0) -> bool:
+    """Whether the web basemap's style can be fetched from here (the only network call the
+    map makes, and only when the basemap is asked for)."""
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(url, timeout=timeout_s) as answer:  # noqa: S310 - fixed https URL
+            return answer.status == 200
+    except (OSError, ValueError):
+        return False
 
 
 def selected_estate(selection: object) -> str | None:

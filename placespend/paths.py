@@ -25,6 +25,12 @@ DOCS_DIR = _shipped("docs")
 PACKAGE_DATA_DIR = PACKAGE_DIR / "data"
 CATALOGUE_PATH = PACKAGE_DATA_DIR / "catalogue.yaml"
 
+# Streamlit serves ``static/`` beside app.py at ``app/static/`` (server.enableStaticServing):
+# the map's context layers are written there once per store (generated, git-ignored).
+APP_STATIC_DIR = REPO_DIR / "static"
+MAP_FILES_DIR = APP_STATIC_DIR / "map"
+MAP_FILES_URL = "app/static/map"
+
 DB_FILENAME = "placespend.duckdb"
 HOME_ENV = "PLACESPEND_HOME"
 

@@ -31,7 +31,7 @@ def tiny_run(tmp_path_factory):
     try:
         results = run.main([
             "--rows", str(ROWS), "--runs", "1", "--scales", "1", "--in-process",
-            "--skip-london", "--skip-app", "--skip-profile",
+            "--skip-london", "--skip-app", "--skip-app-browser", "--skip-profile",
             "--out", str(out), "--cache", str(out / "cache"),
             "--baseline", str(out / "no-baseline.json"),
         ])
@@ -144,3 +144,30 @@ def test_every_method_gives_the_hand_worked_shares_on_boxes(boxes):
     tobler = pd.read_parquet(folder / "output" / "alloc_tobler64.parquet")
     w1 = tobler[(tobler["group_id"] == 1) & (tobler["target_id"] == "W1")]["amount"].item()
     assert w1 == pytest.approx(50_000.5, rel=1e-12)
+
+
+def test_browser_targets_are_judged_on_the_slowest_session_and_the_wire_bytes():
+    from benchmarks import app_browser, report
+
+    def step(s, wire=10.0):
+        return {"s": s, "wire_kb": wire, "frames_kb": 4 * wire}
+
+    sessions = [
+        {"drawn": step(4.0), "colour_switch": step(0.5, 40.0), "search": step(0.9),
+         "click": step(None), "switch": step(0.3)},
+        {"drawn": step(6.0), "colour_switch": step(0.7, 120.0), "search": step(0.8),
+         "click": step(None), "switch": step(0.4)},
+        {"drawn": step(4.5), "colour_switch": step(0.6, 60.0), "search": step(0.7),
+         "click": step(0.9), "switch": step(0.2)},
+    ]
+    b = {"targets": app_browser.TARGETS, "estates": 3, "store": "a test store",
+         "rounds": {"3": {"sessions": sessions, "summary": app_browser._summary(sessions)}}}
+    rows = {what: (shown, ok) for what, shown, ok in report._browser_targets(b)}
+    assert rows["browser, 3 sessions, slowest: estates drawn ≤ 5 s"] == ("6.000 s", "**missed**")
+    assert rows["browser, 3 sessions, slowest: search settled ≤ 1 s"][1] == "met"
+    assert rows["browser, 3 sessions, slowest: click settled ≤ 1 s"] == ("1 of 3 settled",
+                                                                         "**missed**")
+    wire = rows["browser, 3 sessions: colour switch receives ≤ 100 KB (on the wire, median)"]
+    assert wire == ("60.0 KB (240.0 KB inflated)", "met")  # the median, not the worst
+    text = report._app_browser({"app_browser": b})
+    assert "## App in a real browser" in text and "| 4.500 s | 6.000 s | 3 of 3 |" in text

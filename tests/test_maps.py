@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import functools
+import http.server
 import json
+import socket
+import threading
 
 import geopandas as gpd
 import numpy as np
@@ -163,10 +167,51 @@ def test_deck_has_no_web_basemap_by_default_and_outlines_the_selection(tiny_map)
     assert names["data"][0]["ward_name"] == "Ward One"
 
 
+def test_context_layers_are_written_once_named_by_content_and_sent_as_urls(tiny_map, tmp_path):
+    context, data, _ = tiny_map
+    names = maps.write_layer_files(context, tmp_path)
+    assert set(names) == set(maps.CONTEXT_LAYERS)
+    for layer, name in names.items():
+        written = json.loads((tmp_path / name).read_text())
+        assert written == json.loads(getattr(context, layer).to_json(orient="records"))
+    stamps = {n: (tmp_path / n).stat().st_mtime_ns for n in names.values()}
+    assert maps.write_layer_files(context, tmp_path) == names  # same content, same files
+    assert {n: (tmp_path / n).stat().st_mtime_ns for n in names.values()} == stamps
+    assert not list(tmp_path.glob(".*.tmp"))
+
+    urls = {layer: f"app/static/map/{name}" for layer, name in names.items()}
+    spec = json.loads(maps.deck(data, context, "E1", layer_urls=urls).to_json())
+    by_id = {layer["id"]: layer for layer in spec["layers"]}
+    for layer in maps.CONTEXT_LAYERS:
+        assert by_id[{"ward_labels": "ward_names"}.get(layer, layer)]["data"] == urls[layer]
+    assert by_id["estates"]["data"] == json.loads(data.to_json(orient="records"))
+
+
 def test_deck_can_add_a_basemap_when_asked(tiny_map):
     context, data, _ = tiny_map
     spec = json.loads(maps.deck(data, context, basemap="light").to_json())
     assert "cartocdn" in spec["mapStyle"]
+
+
+def test_basemap_is_reported_unreachable_when_its_server_does_not_answer():
+    with socket.socket() as s:  # a port that nothing listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    assert maps.basemap_reachable(f"http://127.0.0.1:{port}/style.json", 1.0) is False
+    assert maps.basemap_reachable("not a url") is False
+
+
+def test_basemap_is_reachable_when_its_style_answers(tmp_path):
+    (tmp_path / "style.json").write_text("{}")
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(tmp_path))
+    handler.log_message = lambda *a: None
+    with http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler) as server:
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        try:
+            url = f"http://127.0.0.1:{server.server_address[1]}/style.json"
+            assert maps.basemap_reachable(url, 5.0) is True
+        finally:
+            server.shutdown()
 
 
 def test_selected_estate_reads_the_picked_object():

@@ -221,6 +221,34 @@ def test_map_geometry_is_in_wgs84_over_camden(con):
     assert len(context.wards) >= 20 and len(context.roads) > 1000
 
 
+def test_the_map_sent_to_the_browser_is_bounded_by_the_estates_outlines(con):
+    """What the Map page sends on each change of colours or filters: the estate layer at
+    display resolution, the context layers by URL only. The bound comes from the shipped
+    estates: each vertex of their outlines simplified to ESTATE_TOLERANCE_M is at most
+    20 characters ("[-0.12345,51.12345],"), each polygon part carries at most 400 of fields."""
+    from shapely import get_num_coordinates
+
+    from placespend import maps
+
+    context, shapes = views.map_geometry(con)
+    table = views.map_table(con, YEAR)
+    column = views.metric_column(views.METRICS[0])
+    scale = maps.quantile_scale(table[column], 5, "cividis", views.money)
+    data = maps.estate_layer_data(shapes, table, scale, column, views.money)
+    urls = {layer: f"app/static/map/{layer}.json" for layer in maps.CONTEXT_LAYERS}
+    payload = maps.deck(data, context, table["estate_id"].iloc[0], layer_urls=urls).to_json()
+
+    outlines = maps.frame_from_wkb(views.query(con, "estate_shapes")).geometry
+    vertices = int(get_num_coordinates(
+        outlines.simplify(maps.ESTATE_TOLERANCE_M, preserve_topology=True).to_numpy()).sum())
+    labels = json.dumps(context.ward_labels.to_dict(orient="records"))
+    bound = 20 * vertices + 400 * len(shapes) + len(labels) + 8_000  # + layer settings
+    assert len(payload) <= bound, (len(payload), bound)
+    # and the context layers' coordinates are not in it: only their URLs
+    inline = json.dumps(maps.deck(data, context).to_json())
+    assert len(inline) > len(payload) + len(json.dumps(context.roads["path"].tolist()))
+
+
 def test_method_docs_split_around_images():
     accuracy = views.doc("ACCURACY.md")
     if accuracy is not None:
