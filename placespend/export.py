@@ -55,6 +55,14 @@ CSV_LINE_END = "\r\n"
 _UNSAFE_FILENAME = re.compile(r"[^A-Za-z0-9_.-]+")
 
 
+def pounds_number(pence: pd.Series) -> pd.Series:
+    """Pence as pounds for JSON (GeoJSON, ``--format json``): floats whose shortest decimal is
+    the exact pounds and pence of whole pence (``123456 -> 1234.56``), missing as None.
+    Fractional pence (a per-household figure) are rounded to the penny first."""
+    rounded = pd.to_numeric(pence, errors="coerce").round(0) / 100
+    return rounded.astype(object).where(rounded.notna(), None)
+
+
 def gbp(pence: int) -> str:
     """Exact pounds-and-pence text for integer pence: ``123456 -> '1234.56'``."""
     return str(Decimal(int(pence)).scaleb(-2).quantize(Decimal("0.01")))
@@ -112,6 +120,14 @@ def export_stem(label: str, estate_id: str | None, financial_year: str | None) -
     estate = safe_filename(estate_id or "all_estates")
     year = safe_filename(financial_year or "all_years")
     return f"{prefix}placespend_{estate}_{year}"
+
+
+def labelled_name(label: str, name: str) -> str:
+    """A download's file name, prefixed ``SYNTHETIC_DEMO_`` when the data is the demo's (as
+    :func:`export_stem` names the CLI's files): ``'pot_E1_2024-25.csv'`` ->
+    ``'SYNTHETIC_DEMO_pot_E1_2024-25.csv'``."""
+    prefix = DEMO_FILE_PREFIX if label == DEMO_LABEL else ""
+    return prefix + safe_filename(name, max_length=200)
 
 
 def financial_years(con: duckdb.DuckDBPyConnection) -> list[str]:
@@ -193,6 +209,30 @@ def check_year(con: duckdb.DuckDBPyConnection, year: str) -> str:
 def estate_totals(con: duckdb.DuckDBPyConnection, financial_year: str | None) -> pd.DataFrame:
     """One row per estate: total, low/high, direct and delegable pence, per household."""
     return query(con, "estate_totals", financial_year=financial_year)
+
+
+def ward_names(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """Ward code -> ward name, for every ward in the store."""
+    wards = query(con, "ward_names")
+    return dict(zip(wards["ward_code"], wards["ward_name"], strict=True))
+
+
+def ward_names_of(codes: object, names: dict[str, str], sep: str = "; ") -> str:
+    """The names of the wards in ``codes`` (``;``-joined, as ``estates.ward_codes`` holds them),
+    in the same order, a code without a name kept as it is: ``'E05013664' -> 'Kentish Town
+    South'``."""
+    return sep.join(names.get(c, c) for c in _codes(codes))
+
+
+def wards_text(codes: object, names: dict[str, str]) -> str:
+    """Ward names with their codes, for people: ``'Kentish Town South (E05013664)'``."""
+    return ", ".join(f"{names[c]} ({c})" if c in names else c for c in _codes(codes))
+
+
+def _codes(codes: object) -> list[str]:
+    if codes is None or (not isinstance(codes, str) and pd.isna(codes)):
+        return []
+    return [c for c in str(codes).split(";") if c]
 
 
 def estate_index(con: duckdb.DuckDBPyConnection) -> estate_names.EstateIndex:
@@ -376,15 +416,21 @@ def write_geojson(
 
     Amounts are JSON numbers in pounds, so a GIS can colour by them: ``pence / 100`` written
     as the shortest decimal that reads back as the same double, which is the exact pounds and
-    pence for any amount below £90 trillion. Every feature carries the borough's code and
-    name; the collection carries the licence lines of the layers the store was built on.
+    pence for any amount below £90 trillion; ``another_key_low_gbp`` / ``another_key_high_gbp``
+    are the sums with the services' other keys, as in the CSV. ``ward_names`` holds the names
+    of ``ward_codes``, in the same order. Every feature carries the borough's code and name;
+    the collection carries the licence lines of the layers the store was built on.
     """
     frame = estates_geodataframe(con, financial_year)
     if estate_id is not None:
         frame = frame[frame["estate_id"] == estate_id]
-    for col in ("total", "low", "high", "direct", "delegable", "per_household"):
-        pence = frame.pop(f"{col}_pence")
-        frame[f"{col}_gbp"] = (pence / 100).round(2).astype(float).where(pence.notna(), None)
+    names = ward_names(con)
+    frame.insert(frame.columns.get_loc("ward_codes") + 1, "ward_names",
+                 frame["ward_codes"].map(lambda codes: ward_names_of(codes, names, ";")))
+    for col, name in (*((c, c) for c in ("total", "low", "high", "direct", "delegable",
+                                          "per_household")),
+                      ("alt_low", "another_key_low"), ("alt_high", "another_key_high")):
+        frame[f"{name}_gbp"] = pounds_number(frame.pop(f"{col}_pence"))
     frame["financial_year"] = financial_year or "all years"
     frame["data"] = data_label
     geo = geography.read(con)
