@@ -269,14 +269,50 @@ def source_lines(
     financial_year: str | None = None,
 ) -> pd.DataFrame:
     """The payment lines behind an estate's figure (file, row, payee as published) and the
-    share of each that reaches the estate under the service's main key."""
-    return query(
+    share of each that reaches the estate under the service's main key.
+
+    ``estate_share_pence`` is that share as a float; ``estate_pence`` is it in whole pence,
+    the pence of each group reaching the estate shared over its lines so that they add up to
+    them exactly: the lines of a group, in file order, get
+    ``round(E x C_i / T) - round(E x C_(i-1) / T)`` pence, where ``E`` is the group's pence
+    on the estate, ``T`` its total and ``C_i`` the sum of its first ``i`` lines. Each is
+    within a penny of the float share, and a download of them adds up to the figure.
+    """
+    lines = query(
         con,
         "estate_source_lines",
         estate_id=estate_id,
         service_id=service_id,
         financial_year=financial_year,
     )
+    lines["estate_pence"] = _whole_pence_shares(lines)
+    return lines
+
+
+def _whole_pence_shares(lines: pd.DataFrame) -> pd.Series:
+    """Each line's whole pence of its group's pence on the estate (cumulative rounding in file
+    order, exact in Python integers: the products exceed 64 bits)."""
+    order = lines.sort_values(["group_id", "source_file", "source_row"], kind="stable")
+    shares = pd.Series(0, index=lines.index, dtype="int64")
+    for _, group in order.groupby("group_id", sort=False):
+        estate = int(group["group_estate_pence"].iloc[0])
+        total = int(group["group_pence"].iloc[0])
+        if total == 0:
+            continue
+        done, cum = 0, 0
+        for index, line in zip(group.index, group["line_pence"], strict=True):
+            cum += int(line)
+            reached = _nearest(estate * cum, total)
+            shares[index] = reached - done
+            done = reached
+    return shares
+
+
+def _nearest(numerator: int, denominator: int) -> int:
+    """``numerator / denominator`` rounded to the nearest integer (halves up), exactly."""
+    if denominator < 0:
+        numerator, denominator = -numerator, -denominator
+    return (2 * numerator + denominator) // (2 * denominator)
 
 
 def export_table(rows: pd.DataFrame, data_label: str,

@@ -54,7 +54,7 @@ SOURCE_LINE_COLUMNS = {
     "contract_id": "contract_id",
     "key": "key",
     "line_pence": "line_gbp",
-    "estate_share_pence": "estate_share_gbp_approx",
+    "estate_pence": "estate_share_gbp",
 }
 RECONCILIATION_COLUMNS = {
     "group_id": "group_id",
@@ -407,7 +407,7 @@ def _source_lines_sheet(ws: WriteOnlyWorksheet, lines: pd.DataFrame) -> None:
         *text, line_pence, share_pence = values
         row = [_value(ws, _plain(v)) for v in text]
         row.append(_pounds(line_pence))
-        row.append(None if pd.isna(share_pence) else round(float(share_pence) / 100, 2))
+        row.append(_pounds(share_pence))
         ws.append(row)
 
 
@@ -436,9 +436,11 @@ def _method_sheet(ws: WriteOnlyWorksheet, facts: _Facts, con) -> None:
                 "calibrated interval; the service's alternative keys give the figures with "
                 "another key, a sensitivity shown apart from it."),
         ("source lines", "every payment line in a group reaching the estate, payee as "
-                         "published (REDACTED stays REDACTED). estate_share_gbp_approx = the "
-                         "line x the group's share reaching the estate: for tracing only; the "
-                         "exact figures are on 'by service'."),
+                         "published (REDACTED stays REDACTED). estate_share_gbp = the line's "
+                         "part of its group's pence on the estate, in whole pence, shared in "
+                         "proportion to the lines (in file order, each rounded so that the "
+                         "running total is right): the lines of a service add up exactly to "
+                         "its figure on 'by service'."),
     ]
     notes += [(f"key {k}", s) for k, s in _key_sentences(con, facts.rows,
                                                           geography.measured_here(facts.geo))]
