@@ -203,9 +203,9 @@ def _kept(widget, *args, key: str, options=None, **kwargs):
         value = view_state.valid(key, view[key], options)
         if value is not None:
             st.session_state[key] = value
-    value = widget(*args, key=key, **kwargs)
-    view[key] = value
-    return value
+    drawn = widget(*args, key=key, **kwargs)
+    view[key] = st.session_state.get(key)  # the value (for tabs, the open tab's label)
+    return drawn
 
 
 def _write_view(facts: dict, state: dict) -> None:
@@ -412,10 +412,7 @@ def page_estate(db: str, con, facts: dict, state: dict) -> None:
     # Only the open tab runs; it is kept in the URL (view_state), so a shared link reopens it.
     names = ("By service", "Where it comes from", "Services together", "Compared",
              "Payment lines")
-    kept = view_state.valid("tab", st.session_state["_view"].get("tab"), names)
-    tabs = st.tabs(names, key="tab", on_change="rerun",
-                   default=None if "tab" in st.session_state else kept)
-    st.session_state["_view"]["tab"] = st.session_state.get("tab") or kept
+    tabs = _kept(st.tabs, names, key="tab", on_change="rerun", options=names)
     if tabs[0].open:
         with tabs[0]:
             _tab_by_service(rows, ov, db, year, con)
