@@ -285,7 +285,7 @@ def careful_build(spec: dict[str, Any]) -> Body:
 @stage("prepare")
 def prepare(spec: dict[str, Any]) -> Body:
     """Not measured for the report: builds ``store`` and ``ref`` for the other stages."""
-    from placespend import atoms, boundaries, build, catalogue, paths
+    from placespend import atoms, boundaries, build, catalogue, geography, paths
 
     out = Path(spec["prepared"])
     inputs = build.BuildInputs(spend=(Path(spec["spend"]),), contracts=Path(spec["contracts"]))
@@ -303,7 +303,7 @@ def prepare(spec: dict[str, Any]) -> Body:
         con = duckdb.connect(str(ref))
         build._write_reference(con, cat, b, table)  # exactly the tables a build writes first
         con.close()
-        return {"ok": result.reconciliation.ok, "borough_code": build._borough_code(b)}
+        return {"ok": result.reconciliation.ok, "borough_code": geography.from_boundaries(b).borough_code}
 
     return body
 
