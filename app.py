@@ -190,6 +190,7 @@ def _choose_dataset() -> views.Dataset:
 def _restore_view(facts: dict) -> None:
     """Once per session: the page choices a shared link carries, kept until their page is drawn
     (Streamlit drops a widget's value and URL parameter while it is not drawn)."""
+    st.session_state["_estate_labels"] = facts["estates"]
     if "_view" not in st.session_state:
         params = {k: st.query_params.get_all(k) for k in view_state.KEYS}
         st.session_state["_view"] = view_state.from_query(params, facts["estates"])
@@ -205,7 +206,19 @@ def _kept(widget, *args, key: str, options=None, **kwargs):
             st.session_state[key] = value
     drawn = widget(*args, key=key, **kwargs)
     view[key] = st.session_state.get(key)  # the value (for tabs, the open tab's label)
+    _put_in_url(key, view[key])  # at once: what follows may take a while to draw
     return drawn
+
+
+def _put_in_url(key: str, value) -> None:
+    """One kept choice into the address bar, if it changed (its default: out of it)."""
+    want = view_state.to_query({key: value}, st.session_state.get("_estate_labels")).get(key)
+    have = st.query_params.get_all(key)
+    if want is None:
+        if have:
+            del st.query_params[key]
+    elif have != (want if isinstance(want, list) else [want]):
+        st.query_params[key] = want
 
 
 def _write_view(facts: dict, state: dict) -> None:
@@ -214,15 +227,8 @@ def _write_view(facts: dict, state: dict) -> None:
     pot_for = view.pop("_pot_for", None)
     if pot_for is not None and pot_for != (state["estate"], _pot_year(facts, state)):
         view.pop("pot", None)  # the services picked for another estate or year
-    wanted = view_state.to_query(view, facts["estates"])
     for key in view_state.KEYS:
-        want = wanted.get(key)
-        have = st.query_params.get_all(key)
-        if want is None:
-            if have:
-                del st.query_params[key]
-        elif have != (want if isinstance(want, list) else [want]):
-            st.query_params[key] = want
+        _put_in_url(key, view.get(key))
 
 
 # ---- sidebar: the view's state (synced to the URL) -----------------------------------------
