@@ -532,7 +532,10 @@ def _tab_lines(db, estate_id, services, year, con) -> None:
 def page_compare(db: str, con, facts: dict, state: dict) -> None:
     st.header("Compare estates")
     options = facts["estates"]
-    if "estates" not in st.session_state and "estates" not in st.session_state["_view"]:
+    view = st.session_state["_view"]
+    if view.get("estates"):  # a link may name more than the page can show
+        view["estates"] = view["estates"][:compare.MAX_ESTATES]
+    if "estates" not in st.session_state and "estates" not in view:
         st.session_state["estates"] = [state["estate"]] if state["estate"] else []
     chosen = _kept(
         st.multiselect, f"Estates side by side ({compare.MIN_ESTATES} to "

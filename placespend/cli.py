@@ -285,6 +285,8 @@ def estates(
     if fmt != "table":
         facts = {**listing.facts, "rows_listed": len(shown)}
         _emit(dataclasses.replace(listing, rows=shown, facts=facts), fmt)
+        if len(shown) < len(listing.rows):
+            err.print(f"{len(shown)} of {len(listing.rows)} estates (--limit {limit}).")
         return
     title = f"financial year {year}" if year else "every financial year, summed"
     table = Table(title=f"Spend by estate, {title}")
@@ -509,6 +511,10 @@ def quarantine(
         listing = (listings.suspects if suspects else listings.quarantine)(con, limit)
     if fmt != "table":
         _emit(listing, fmt)
+        total = int(listing.facts.get("rows_quarantined", listing.facts.get(
+            "possible_duplicates", 0)))
+        if len(listing.rows) < total:
+            err.print(f"{len(listing.rows):,} of {total:,} rows (--limit {limit}).")
     elif suspects:
         _suspects(listing)
     else:
