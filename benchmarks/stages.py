@@ -303,7 +303,8 @@ def prepare(spec: dict[str, Any]) -> Body:
         con = duckdb.connect(str(ref))
         build._write_reference(con, cat, b, table)  # exactly the tables a build writes first
         con.close()
-        return {"ok": result.reconciliation.ok, "borough_code": geography.from_boundaries(b).borough_code}
+        return {"ok": result.reconciliation.ok,
+                "borough_code": geography.from_boundaries(b).borough_code}
 
     return body
 
