@@ -22,7 +22,7 @@ st.set_page_config(
 
 import pandas as pd  # noqa: E402
 
-from placespend import charts, export, maps, paths, theme, views  # noqa: E402
+from placespend import charts, compare, maps, paths, theme, view_state, views  # noqa: E402
 from placespend import estate_editor as ed  # noqa: E402
 from placespend import priorities as prio  # noqa: E402
 from placespend.errors import PlacespendError  # noqa: E402
@@ -45,8 +45,8 @@ except ImportError:  # pragma: no cover
     meeting = pb_files = scenarios = None
 
 LOG = logging.getLogger("placespend.app")
-PAGES = ("Map", "Estate", "PB pot", "Exports", "Method", "Your own data", "Edit estates",
-         "Classify")
+PAGES = ("Map", "Estate", "Compare", "PB pot", "Exports", "Method", "Your own data",
+         "Edit estates", "Classify")
 ALL_YEARS = "All years"
 GAPS_SHOWN = 12  # sentences on the gap between priorities and spend, latest surveys first
 
@@ -139,6 +139,11 @@ def _comparison(db: str, estate_id: str, year: str | None, _con):
 
 
 @st.cache_data(show_spinner=False)
+def _compared(db: str, estate_ids: tuple[str, ...], year: str | None, _con):
+    return compare.compare(_con, estate_ids, year)
+
+
+@st.cache_data(show_spinner=False)
 def _excluded(db: str, year: str | None, _con):
     return views.excluded(_con, year)
 
@@ -146,6 +151,11 @@ def _excluded(db: str, year: str | None, _con):
 @st.cache_data(show_spinner=False)
 def _source_lines(db: str, estate_id: str, service_id: str | None, year: str | None, _con):
     return views.source_lines(_con, estate_id, service_id, year)
+
+
+def _labelled(fig, facts: dict):
+    """A chart that says the data is synthetic when it is (its PNG download too)."""
+    return charts.with_data_label(fig, facts["label"]) if facts["is_demo"] else fig
 
 
 def _table(frame: pd.DataFrame, **kwargs) -> None:
@@ -191,6 +201,53 @@ def _choose_dataset() -> views.Dataset:
         help="The default store, or one you built from your own files.",
     )
     return found[key or "default"]
+
+
+# ---- the whole view in the URL (placespend.view_state) -------------------------------------
+
+
+def _restore_view(facts: dict) -> None:
+    """Once per session: the page choices a shared link carries, kept until their page is drawn
+    (Streamlit drops a widget's value and URL parameter while it is not drawn)."""
+    st.session_state["_estate_labels"] = facts["estates"]
+    if "_view" not in st.session_state:
+        params = {k: st.query_params.get_all(k) for k in view_state.KEYS}
+        st.session_state["_view"] = view_state.from_query(params, facts["estates"])
+
+
+def _kept(widget, *args, key: str, options=None, **kwargs):
+    """``widget(*args, key=key, **kwargs)``, its value kept for the session and the URL: a
+    value kept from an earlier page (or the link) is put back before it is drawn."""
+    view = st.session_state["_view"]
+    if key not in st.session_state and key in view:
+        value = view_state.valid(key, view[key], options)
+        if value is not None:
+            st.session_state[key] = value
+    drawn = widget(*args, key=key, **kwargs)
+    view[key] = st.session_state.get(key)  # the value (for tabs, the open tab's label)
+    _put_in_url(key, view[key])  # at once: what follows may take a while to draw
+    return drawn
+
+
+def _put_in_url(key: str, value) -> None:
+    """One kept choice into the address bar, if it changed (its default: out of it)."""
+    want = view_state.to_query({key: value}, st.session_state.get("_estate_labels")).get(key)
+    have = st.query_params.get_all(key)
+    if want is None:
+        if have:
+            del st.query_params[key]
+    elif have != (want if isinstance(want, list) else [want]):
+        st.query_params[key] = want
+
+
+def _write_view(facts: dict, state: dict) -> None:
+    """Every kept choice into the address bar (only what changed, so no needless message)."""
+    view = dict(st.session_state.get("_view", {}))
+    pot_for = view.pop("_pot_for", None)
+    if pot_for is not None and pot_for != (state["estate"], _pot_year(facts, state)):
+        view.pop("pot", None)  # the services picked for another estate or year
+    for key in view_state.KEYS:
+        _put_in_url(key, view.get(key))
 
 
 # ---- sidebar: the view's state (synced to the URL) -----------------------------------------
@@ -298,15 +355,17 @@ def page_map(db: str, con, facts: dict, state: dict) -> None:
     filtered = bool(state["services"] or state["outcome"])
     table = _map_table(db, state["year"], tuple(keep) if filtered else None, con)
     controls = st.columns([2, 2, 3])
-    metric = controls[0].radio(
-        "Colour estates by", views.METRICS, key="metric", bind="query-params", horizontal=True
+    metric = _kept(
+        controls[0].radio, "Colour estates by", views.METRICS, key="metric", horizontal=True,
+        options=views.METRICS,
     )
-    palette = controls[1].radio(
-        "Colours", maps.PALETTES, key="palette", bind="query-params", horizontal=True,
+    palette = _kept(
+        controls[1].radio, "Colours", maps.PALETTES, key="palette", horizontal=True,
         help="Both palettes read in greyscale and with colour-vision deficiencies.",
+        options=maps.PALETTES,
     )
-    basemap = controls[2].checkbox(
-        "Web basemap (needs internet)", key="basemap", bind="query-params",
+    basemap = _kept(
+        controls[2].checkbox, "Web basemap (needs internet)", key="basemap",
         help="Off by default: the map draws the borough, wards, green spaces and roads itself.",
     )
     column = views.metric_column(metric)
@@ -391,22 +450,22 @@ def page_estate(db: str, con, facts: dict, state: dict) -> None:
         st.markdown(md(ov.boundary_note, 2000, lines=True) if ov.boundary_note else "No note.")
     rows = _provenance(db, estate_id, year, con)
     services = views.by_service(rows)
-    # Only the open tab runs (bound to the URL, so a shared link reopens it too).
+    # Only the open tab runs; it is kept in the URL (view_state), so a shared link reopens it.
     names = ("By service", "Where it comes from", "Services together", "Compared",
              "Payment lines", "Residents' priorities")
-    tabs = st.tabs(names, key="tab", bind="query-params")
+    tabs = _kept(st.tabs, names, key="tab", on_change="rerun", options=names)
     if tabs[0].open:
         with tabs[0]:
             _tab_by_service(rows, ov, db, year, con)
     if tabs[1].open:
         with tabs[1]:
-            _tab_sankey(services, ov, db, year, con)
+            _tab_sankey(services, ov, db, year, con, facts)
     if tabs[2].open:
         with tabs[2]:
             _tab_network(services, facts, state)
     if tabs[3].open:
         with tabs[3]:
-            _tab_compare(db, estate_id, year, con)
+            _tab_compare(db, estate_id, year, con, facts)
     if tabs[4].open:
         with tabs[4]:
             _tab_lines(db, estate_id, services, year, con)
@@ -437,15 +496,14 @@ def _tab_by_service(rows, ov, db, year, con) -> None:
                          "Payment lines": ex["n_lines"]}))
 
 
-def _tab_sankey(services, ov, db, year, con) -> None:
-    elsewhere = st.checkbox(
-        "Show the share of each service landing elsewhere", key="sankey_elsewhere",
-        bind="query-params",
+def _tab_sankey(services, ov, db, year, con, facts) -> None:
+    elsewhere = _kept(
+        st.checkbox, "Show the share of each service landing elsewhere", key="sankey_elsewhere",
         help="Sizes each service by its whole borough spend; this estate becomes a sliver.",
     )
     flows = charts.sankey_flows(services, ov.name, _reach(db, year, con),
                                 include_elsewhere=elsewhere)
-    st.plotly_chart(charts.sankey(flows), key="sankey", width="stretch")
+    st.plotly_chart(_labelled(charts.sankey(flows), facts), key="sankey", width="stretch")
     with st.expander("The flows as a table"):
         _table(charts.sankey_table(flows))
 
@@ -463,17 +521,18 @@ def _tab_network(services, facts, state) -> None:
         f"{len(inter.nodes)} services with spend here. Circle area = £ on this estate; colour = "
         "mission outcome; solid = reinforces, dashed = depends on, dotted = undermines."
     )
-    st.plotly_chart(charts.network(inter, state["outcome_labels"]), key="network",
-                    width="stretch")
+    st.plotly_chart(_labelled(charts.network(inter, state["outcome_labels"]), facts),
+                    key="network", width="stretch")
     with st.expander("The links as a table"):
         _table(charts.link_table(inter))
     with st.expander("The links as a matrix (row → column)"):
         st.dataframe(charts.matrix(inter), width="stretch")
 
 
-def _tab_compare(db, estate_id, year, con) -> None:
+def _tab_compare(db, estate_id, year, con, facts) -> None:
     comp = _comparison(db, estate_id, year, con)
-    st.plotly_chart(charts.comparison_bars(comp), key="compare", width="stretch")
+    st.plotly_chart(_labelled(charts.comparison_bars(comp), facts), key="compare",
+                    width="stretch")
     st.caption(
         "A ward's figure is its spend off estates plus its estates' spend (an estate across "
         "wards is split by its households in each), over the ward's households."
@@ -484,25 +543,71 @@ def _tab_compare(db, estate_id, year, con) -> None:
 
 def _tab_lines(db, estate_id, services, year, con) -> None:
     names = dict(zip(services["service_id"], services["service"], strict=True))
-    choice = st.selectbox(
-        "Show the payment lines behind", [None, *names],
+    choice = _kept(
+        st.selectbox, "Show the payment lines behind", [None, *names],
         format_func=lambda k: "every service" if k is None else names[k], key="drill",
-        bind="query-params",
+        options=list(names),
     )
     lines = _source_lines(db, estate_id, choice, year, con)
-    shown = len(lines.table)
+    what = "this estate" if choice is None else f"{md(names[choice])} here"
     st.caption(
-        f"{lines.count:,} payment lines reach this estate, their shares summing to "
-        f"{views.pounds(lines.share_pence)} (the figure, before rounding to whole pence)"
-        + (f"; the {shown:,} reaching it most are shown." if lines.count > shown else ".")
-        + " File and row point at the spend export as published."
+        f"All {lines.count:,} payment lines behind {what}, those reaching it most first. "
+        f"Their shares, in whole pence, add up to {views.pounds(lines.share_pence)}: the "
+        "figure, to the penny. File and row point at the spend export as published."
     )
-    _table(lines.table)
+    # Every line, sent to the browser only as it is scrolled to (lazy); the download below
+    # holds them all, with the data label on each.
+    _table(lines.table, lazy=True, alt=f"The {lines.count:,} payment lines behind {what}")
+    label = "every service" if choice is None else choice
     st.download_button(f"Download all {lines.count:,} lines (CSV)", lines.download,
-                       file_name=f"payment_lines_{export.safe_filename(estate_id)}.csv",
+                       file_name=views.download_name(
+                           con, f"payment_lines_{estate_id}_{label}_{year or 'all_years'}.csv"),
                        mime="text/csv", on_click="ignore", key="dl_lines",
-                       help="Every payment line behind this figure, not only those shown, "
-                       "with the data label on each row.")
+                       help="Every payment line behind this figure, with the data label on "
+                       "each row; the column 'Reaching this estate (£)' adds up to the figure.")
+
+
+def page_compare(db: str, con, facts: dict, state: dict) -> None:
+    st.header("Compare estates")
+    options = facts["estates"]
+    view = st.session_state["_view"]
+    if view.get("estates"):  # a link may name more than the page can show
+        view["estates"] = view["estates"][:compare.MAX_ESTATES]
+    if "estates" not in st.session_state and "estates" not in view:
+        st.session_state["estates"] = [state["estate"]] if state["estate"] else []
+    chosen = _kept(
+        st.multiselect, f"Estates side by side ({compare.MIN_ESTATES} to "
+        f"{compare.MAX_ESTATES})", list(options), format_func=lambda k: options.get(k, k),
+        key="estates", options=list(options), max_selections=compare.MAX_ESTATES,
+        placeholder="Type an estate's name…",
+        help="The link keeps them, so a copied address opens the same comparison.",
+    )
+    if len(chosen) < compare.MIN_ESTATES:
+        st.info(f"Pick at least {compare.MIN_ESTATES} estates (up to {compare.MAX_ESTATES}) "
+                "to set side by side.")
+        return
+    comp = _compared(db, tuple(chosen), state["year"], con)
+    st.caption(
+        f"Financial year {state['year_text']}. Total: all spend placed on the estate; per "
+        "household: over its estimated households; delegable pot: the catalogue's delegable "
+        "services, the pot the PB page opens with."
+    )
+    st.plotly_chart(_labelled(compare.headline_chart(comp), facts), key="compare_headline",
+                    width="stretch")
+    _table(compare.summary_table(comp))
+    measure = _kept(st.radio, "Spend by service as", compare.MEASURES, key="compare_by",
+                    horizontal=True, options=compare.MEASURES)
+    st.plotly_chart(_labelled(compare.services_chart(comp, measure), facts),
+                    key="compare_services", width="stretch")
+    with st.expander("Spend by service as a table"):
+        _table(compare.services_table(comp, measure))
+    st.download_button(
+        "Download the comparison (CSV)", compare.csv_bytes(comp, facts["label"]),
+        file_name=views.download_name(con, f"compare_{len(chosen)}_estates_"
+                                           f"{state['year'] or 'all_years'}.csv"),
+        mime="text/csv", on_click="ignore", key="dl_compare",
+        help="Each estate's total, delegable pot and every service, in exact pounds and per "
+        "household, with the data label on each row.")
 
 
 # ---- residents' priorities (placespend.priorities) --------------------------------------------
@@ -616,9 +721,9 @@ def page_pot(db: str, con, facts: dict, state: dict) -> None:
     if estate_id is None:
         st.info("Pick the estate whose residents would decide, in the sidebar.")
         return
-    year = state["year"] or facts["years"][0]
+    year = _pot_year(facts, state)
     if state["year"] is None:
-        st.caption(f"A pot is per year: sizing on {year}, the latest.")
+        st.caption(f"A pot is per year: sizing on {year}. {md(facts['default_year'].reason)}")
     book = _book(db)
     services = views.by_service(_provenance(db, estate_id, year, con))
     st.subheader(f"{md(facts['estates'][estate_id])}, {year}")
@@ -626,14 +731,20 @@ def page_pot(db: str, con, facts: dict, state: dict) -> None:
     amounts = dict(zip(services["service_id"], services["amount_pence"], strict=True))
     key = f"pot::{estate_id}::{year}"
     opened = _open_scenario(book, estate_id, year, key, names)
+    delegable = [s for s in pot.delegable_services(con) if s in names]
+    view = st.session_state["_view"]
     if key not in st.session_state:
-        st.session_state[key] = [s for s in pot.delegable_services(con) if s in names]
+        linked = view_state.valid("pot", view.get("pot"), names)  # from a shared link
+        mine = view.get("_pot_for") in (None, (estate_id, year))
+        st.session_state[key] = linked if linked and mine else delegable
     chosen = st.multiselect(
         "Services in the pot (delegable ones are pre-ticked; add or remove any)",
         list(names),
         format_func=lambda k: f"{names[k]} ({views.money(amounts[k])})",
         key=key,
     )
+    view["pot"] = None if set(chosen) == set(delegable) else list(chosen)
+    view["_pot_for"] = (estate_id, year)
     brief = pot.size_pot(con, estate_id, year, chosen)
     cols = st.columns(4)
     cols[0].metric("Pot per year", views.pounds(brief.total_pence))
@@ -660,7 +771,7 @@ def page_pot(db: str, con, facts: dict, state: dict) -> None:
         plan = _trade_offs(con, brief, opened)
     with st.container():
         _scenarios(con, book, brief, plan, year)
-    stem = f"pot_{export.safe_filename(estate_id)}_{year}"
+    stem = views.download_name(con, f"pot_{estate_id}_{year}")
     d1, d2, d3, d4 = st.columns(4)
     d1.download_button("Pot brief (CSV: Decidim / CONSUL)", pot.pot_brief_csv(brief),
                        file_name=f"{stem}.csv", mime="text/csv", on_click="ignore",
@@ -727,6 +838,12 @@ def _take_vote_result(db: str, con) -> None:
         "success", f"Saved scenario {md(saved.name)}: pot {views.pounds(planned.pot_pence)}, "
         f"service lines {views.pounds(planned.services_pence)}, ideas pot "
         f"{views.pounds(planned.ideas_pence)}, as the ballot's. Winning ideas: {won}.")
+
+
+def _pot_year(facts: dict, state: dict) -> str:
+    """A pot is per year: the year chosen, else the default one (the latest full year)."""
+    default = facts["default_year"]
+    return state["year"] or (default.year if default and default.year else facts["years"][0])
 
 
 def _book(db: str):
@@ -925,11 +1042,14 @@ def _scenarios(con, book, brief, plan, year: str) -> None:
     if len(picked) >= 2:
         shown = [by_name[n] for n in picked]
         _table(meeting.comparison_display(shown))
-        st.plotly_chart(meeting.comparison_chart(shown), key="compare_chart", width="stretch")
+        st.plotly_chart(_labelled(meeting.comparison_chart(shown),
+                                  {"is_demo": brief.is_demo, "label": brief.data_label}),
+                        key="compare_chart", width="stretch")
     pack = [by_name[n] for n in picked] if len(picked) >= 2 else plans
     st.download_button(
         f"Meeting pack (PDF, {len(pack)} scenario{'s' if len(pack) > 1 else ''})",
-        lambda: meeting.meeting_pack_pdf(pack), file_name=f"meeting_pack_{year}.pdf",
+        lambda: meeting.meeting_pack_pdf(pack),
+        file_name=views.download_name(con, f"meeting_pack_{brief.estate_id}_{year}.pdf"),
         mime="application/pdf", on_click="ignore", key="dl_meeting_pack",
         help="The compared scenarios (or every saved one) in plain words, printable in black "
         "and white.")
@@ -940,6 +1060,13 @@ def page_exports(db: str, con, facts: dict, state: dict) -> None:
     estate_id, year = state["estate"], state["year"]
     label = facts["label"]
     st.markdown(f"Every file carries the data label **{label}**.")
+    default = facts["default_year"]
+    if year is None:
+        st.caption("Financial year: all years in the store, summed (pick one in the sidebar).")
+    elif default and year == default.year:
+        st.caption(f"Financial year {year}: {md(default.reason)}")
+    else:
+        st.caption(f"Financial year {year}, as picked in the sidebar.")
     st.subheader("Spend by estate, service, basis and key")
     scope = st.radio("Which estates", ["The selected estate", "All estates"], key="export_scope",
                      horizontal=True, index=0 if estate_id else 1)
@@ -974,10 +1101,12 @@ def page_exports(db: str, con, facts: dict, state: dict) -> None:
     elif one:
         st.caption("XLSX and PDF summaries need placespend.reports.")
     st.subheader("Map layer")
+    what = "This estate" if one else "Every estate"
     st.download_button(
-        "Estates with totals (GeoJSON, WGS84)", lambda: views.export_geojson(con, year),
-        file_name=f"{views.export_stem(con, None, year)}.geojson",
-        mime="application/geo+json", on_click="ignore", key="dl_geojson",
+        f"{what} with totals (GeoJSON, WGS84)", lambda: views.export_geojson(con, year, one),
+        file_name=f"{stem}.geojson", mime="application/geo+json", on_click="ignore",
+        key="dl_geojson",
+        help="Amounts as numbers in pounds (a GIS can colour by them), wards by code and name.",
     )
 
 
@@ -1093,7 +1222,8 @@ def _ingest_report(con, facts: dict) -> None:
         st.markdown("**Why rows were not accepted**")
         _table(report.reasons)
         st.download_button("Download the rows not accepted (CSV)", views.quarantine_csv(con),
-                           file_name="rows_not_accepted.csv", mime="text/csv",
+                           file_name=views.download_name(con, "rows_not_accepted.csv"),
+                           mime="text/csv",
                            on_click="ignore", key="dl_quarantine")
 
 
@@ -1333,6 +1463,7 @@ def _editor_save(draft: ed.Draft, con) -> None:
 RENDER = {
     "Map": page_map,
     "Estate": page_estate,
+    "Compare": page_compare,
     "PB pot": page_pot,
     "Exports": page_exports,
     "Method": page_method,
@@ -1348,6 +1479,7 @@ def main() -> None:
     db, con = _cursor(dataset)
     facts = _facts(db, con)
     st.sidebar.divider()
+    _restore_view(facts)
     state = _sidebar(facts)
     notice = st.session_state.pop("_notice", None)
     if notice:
@@ -1364,6 +1496,7 @@ def main() -> None:
         st.error("This store holds no spend. Rebuild it with your spend files.")
         return
     RENDER[state["page"]](db, con, facts, state)
+    _write_view(facts, state)
 
 
 try:

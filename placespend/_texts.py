@@ -47,11 +47,36 @@ METHOD: tuple[str, ...] = (
     "'apportioned' = borough- or ward-wide, shared out; 'excluded' = not place-based (levies, "
     "interest, payroll, unclassified), reported on its own line.",
     "3. Share each group (service, financial year, basis, scope) over the places in its scope "
-    "in proportion to the service's key: base_t = floor(|T| x w_t / W), the leftover pence go "
-    "one each to the largest remainders, so estates + the ward residual = T exactly.",
+    "in proportion to the service's key: a place with a tenth of the scope's households gets "
+    "a tenth of a caretaking group. Amounts are whole pence; the few pence left over by "
+    "rounding go one each to the places that were closest to the next penny, so the estates "
+    "and the rest of the ward add up to the group exactly (the rule in full is in "
+    "docs/METHOD.md).",
     "4. Reconcile: every group, under every key, sums back to its input to the penny; the "
     "build fails otherwise. Low and high are the calibrated interval (docs/ACCURACY.md); the "
     "figures with another key are the same allocation under the service's alternative keys.",
+)
+
+# The officer's PDF says the same in plain words: no formulas, no column names (the rules in
+# full, with the formula, are in docs/METHOD.md; the workbook's method sheet keeps METHOD).
+PLAIN_METHOD: tuple[str, ...] = (
+    "These are estimates. Most council money is spent across the whole borough or a ward, not "
+    "on one estate. placespend shares it out by a measure that suits each service: council "
+    "homes for caretaking, green space for grounds maintenance, residents for libraries, and "
+    "so on. The figures are not invoices for this estate.",
+    "Low and high: when the same method was tried on 2011 Census counts, whose true values "
+    "are known, the truth fell between the low and high figures about 8 times in 10. The "
+    "estate's range allows for some services being over- and others under-estimated.",
+    "How it is done. First, every row of the council's spend files is read and either accepted "
+    "or set aside with the reason, so nothing goes missing. Second, each payment is given a "
+    "service, and an area from the council's contracts: the whole borough, a ward, or an "
+    "estate with a contract of its own (shown as 'direct'). Third, money spent across an area "
+    "is shared among the places in it by the service's measure, in whole pence, so the shares "
+    "add back to the payment exactly. Last, every total is checked to the penny against the "
+    "spend files. Levies, interest and payroll are not spent on a place and are left out of "
+    "every estate, on a line of their own.",
+    "The rules in full are in docs/METHOD.md, and how accurate each measure is in "
+    "docs/ACCURACY.md.",
 )
 
 LICENCES: tuple[str, ...] = (

@@ -434,3 +434,17 @@ def comparison_bars(comp: pd.DataFrame) -> go.Figure:
         margin={"l": 10, "r": 10, "t": 10, "b": 40},
     )
     return readable(fig)
+
+
+# ---- the data label on every chart -----------------------------------------------------------
+
+
+def with_data_label(fig: go.Figure, label: str) -> go.Figure:
+    """``fig`` with the data label written above it, at the left (dark on white, 12:1), so a
+    chart saved as an image still says the data is synthetic; returns ``fig``."""
+    top = fig.layout.margin.t if fig.layout.margin and fig.layout.margin.t is not None else 80
+    fig.add_annotation(text=_text(label), xref="paper", yref="paper", x=0, y=1,
+                       xanchor="left", yanchor="bottom", yshift=max(top, 56) - 20,
+                       showarrow=False, font={"size": 11, "color": "#333333"})
+    fig.update_layout(margin={"t": max(top, 56) + 4})
+    return fig

@@ -7,7 +7,7 @@ other exception is a bug and keeps its traceback.
 
 from __future__ import annotations
 
-import json
+import dataclasses
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -22,11 +22,10 @@ from rich.text import Text
 from placespend import accuracy as accuracy_mod
 from placespend import build as build_mod
 from placespend import classify as classify_mod
-from placespend import export, geography, paths, safe_text, store
+from placespend import export, geography, listings, paths, safe_text, store
 from placespend._sql import query
 from placespend.demo import DEMO_LABEL
 from placespend.errors import PlacespendError
-from placespend.reconcile import reconcile as reconcile_store
 
 app = typer.Typer(
     help="How much public money flows into each housing estate, and how much residents "
@@ -48,8 +47,24 @@ Home = Annotated[
 ]
 Year = Annotated[
     str | None,
-    typer.Option("--year", help="UK financial year, e.g. 2024-25 (default: the latest)."),
+    typer.Option("--year", help="UK financial year, e.g. 2024-25 (default: the latest with a "
+                 "full year of data, named with the reason)."),
 ]
+YearOrAll = Annotated[
+    str | None,
+    typer.Option("--year", help="UK financial year, e.g. 2024-25, or 'all' for every year "
+                 "summed (default: the latest with a full year of data, named with the "
+                 "reason)."),
+]
+Format = Annotated[
+    str,
+    typer.Option("--format", help="table (for people; never cut when written to a file or "
+                 "pipe), csv or json (the data label in every row or object)."),
+]
+ALL_YEARS = "all"
+# Written to a file or a pipe, a table is as wide as its longest line: nothing is cut to fit
+# a terminal that is not there.
+UNCUT_WIDTH = 100_000
 
 
 _visible = safe_text.visible
@@ -79,9 +94,40 @@ def _money(pence: float) -> str:
     return f"£{pounds:,.0f}"
 
 
-def _demo_banner(con) -> None:
+def _demo_banner(con, console: Console | None = None) -> None:
     if build_mod.read_build_info(con).get("is_demo"):
-        out.print(f"[bold yellow]⚠ {DEMO_LABEL}[/]")
+        (console or out).print(f"[bold yellow]⚠ {DEMO_LABEL}[/]")
+
+
+def _show(*renderables: object) -> None:
+    """Print to stdout: on a terminal as wide as it is; to a file or pipe, never cut."""
+    if out.is_terminal:
+        out.print(*renderables)
+    else:
+        Console(file=out.file, width=UNCUT_WIDTH, highlight=False).print(*renderables)
+
+
+def _choose_year(con, year: str | None, *, allow_all: bool = False,
+                 console: Console | None = None) -> str | None:
+    """``--year`` checked; without it the default year, with its reason printed (dim).
+    ``all`` (where allowed) is None: every year, summed, and says so."""
+    console = console or out
+    if year and allow_all and year.strip().lower() == ALL_YEARS:
+        console.print(Text("Every financial year in the store, summed (--year all).",
+                           style="dim"))
+        return None
+    if year:
+        return export.check_year(con, year)
+    choice = export.default_year(con)
+    console.print(Text(_visible(choice.reason), style="dim"), soft_wrap=True)
+    return choice.year
+
+
+def _emit(listing: listings.Listing, fmt: str) -> None:
+    """A listing as CSV or JSON on stdout (bytes as they are: nothing re-wrapped)."""
+    text = listing.csv().decode("utf-8") if fmt == "csv" else listing.json() + "\n"
+    sys.stdout.write(text)
+    sys.stdout.flush()
 
 
 @app.command()
@@ -215,68 +261,72 @@ def _print_build(result: build_mod.BuildResult) -> None:
 @app.command()
 def reconcile(
     home: Home = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")] = False,
+    fmt: Format = "table",
+    as_json: Annotated[bool, typer.Option("--json", help="Same as --format json.")] = False,
 ) -> None:
     """Check conservation: rows and pounds, overall and per group; exit 1 on any mismatch."""
+    fmt = "json" if as_json else listings.check_format(fmt)
     with _open(home) as con:
-        result = reconcile_store(con)
-        cov = query(con, "coverage").iloc[0]
-        label = _data_label(con)
-    figures = result.as_json()
-    figures["classified_share"] = (
-        round(cov.classified_gross_pence / cov.gross_pence, 4) if cov.gross_pence else 1.0
-    )
-    figures["data"] = label
-    if as_json:
-        print(json.dumps(figures, indent=2))
+        listing, ok = listings.reconciliation(con)
+    if fmt != "table":
+        _emit(listing, fmt)
     else:
-        table = Table("figure", "value", title=f"Reconciliation ({label})")
-        for name, value in figures.items():
-            table.add_row(name, f"{value:,}" if isinstance(value, int | float) else str(value))
-        out.print(table)
-    if not result.ok:
+        table = Table("figure", "value", title=f"Reconciliation ({listing.facts['data']})")
+        for name, value in listing.facts.items():
+            table.add_row(name, f"{value:,}" if isinstance(value, int | float) and not
+                          isinstance(value, bool) else str(value))
+        _show(table)
+    if not ok:
         raise typer.Exit(1)
 
 
 @app.command()
 def estates(
     home: Home = None,
-    year: Year = None,
+    year: YearOrAll = None,
     limit: Annotated[int, typer.Option(help="Show at most this many estates (0 = all).")] = 0,
+    fmt: Format = "table",
 ) -> None:
     """List estates with their total spend, range, delegable share and £ per household."""
+    fmt = listings.check_format(fmt)
+    side = out if fmt == "table" else err  # csv and json keep stdout for the data
     with _open(home) as con:
-        _demo_banner(con)
-        if year:
-            year = export.check_year(con, year)
-        else:
-            choice = export.default_year(con)
-            year = choice.year
-            out.print(Text(_visible(choice.reason), style="dim"))
-        totals = export.estate_totals(con, year)
-    shown = totals if limit <= 0 else totals.head(limit)
-    table = Table(title=f"Spend by estate, financial year {year}")
+        _demo_banner(con, side)
+        reason = "" if year else export.default_year(con).reason
+        year = _choose_year(con, year, allow_all=True, console=side)
+        listing = listings.estates(con, year, reason)
+    shown = listing.rows if limit <= 0 else listing.rows.head(limit)
+    if fmt != "table":
+        facts = {**listing.facts, "rows_listed": len(shown)}
+        _emit(dataclasses.replace(listing, rows=shown, facts=facts), fmt)
+        if len(shown) < len(listing.rows):
+            err.print(f"{len(shown)} of {len(listing.rows)} estates (--limit {limit}).")
+        return
+    title = f"financial year {year}" if year else "every financial year, summed"
+    table = Table(title=f"Spend by estate, {title}")
     table.add_column("estate")
     table.add_column("boundary")
+    table.add_column("wards")
     for col in ("homes", "total", "range", "delegable", "per home"):
         table.add_column(col, justify="right", no_wrap=True)
     for r in shown.itertuples():
         per_home = "" if pd.isna(r.per_household_pence) else _money(r.per_household_pence)
         table.add_row(
             _plain(r.estate_name),
-            "derived" if r.source == "derived_from_blocks" else r.source,
+            "derived" if r.source == "derived_from_blocks" else _plain(r.source),
+            _plain(r.ward_names.replace(";", ", ")),
             f"{r.households_est:,.0f}",
             _money(r.total_pence),
             f"{_money(r.low_pence)}–{_money(r.high_pence)}",
             _money(r.delegable_pence),
             per_home,
         )
-    out.print(table)
-    out.print(
-        f"{len(shown)} of {len(totals)} estates. 'derived' boundaries are made by placespend "
-        "from homes and census tenure, not official estate boundaries. Homes = estimated "
-        "households. Range = calibrated interval (nominally 80%, measured on census truth; "
-        "docs/ACCURACY.md)."
+    _show(table)
+    _show(
+        f"{len(shown)} of {len(listing.rows)} estates. 'derived' boundaries are made by "
+        "placespend from homes and census tenure, not official estate boundaries. Homes = "
+        "estimated households. Range = calibrated interval (nominally 80%, measured on census "
+        "truth; docs/ACCURACY.md). --format csv or json for every figure in exact pounds."
     )
 
 
@@ -289,9 +339,7 @@ def export_cmd(
     estate: Annotated[
         str | None, typer.Option(help="Estate id or a unique part of its name (default: all).")
     ] = None,
-    year: Annotated[
-        str | None, typer.Option("--year", help="Financial year, e.g. 2024-25 (default: all).")
-    ] = None,
+    year: YearOrAll = None,
     out_dir: Annotated[Path, typer.Option("--out", help="Folder to write into.")] = Path("."),
     fmt: Annotated[
         str | None,
@@ -309,7 +357,9 @@ def export_cmd(
     export.check_output_folder(out_dir)  # a file given as --out fails before any work
     with _open(home) as con:
         label = export.data_label(con)
-        year = export.check_year(con, year) if year else None
+        if label == DEMO_LABEL:
+            out.print(f"[bold yellow]⚠ {DEMO_LABEL}[/]")
+        year = _choose_year(con, year, allow_all=True)
         estate_id = export.resolve_estate(con, estate) if estate else None
         stem = export.export_stem(label, estate_id, year)
         written = []
@@ -317,10 +367,8 @@ def export_cmd(
             path = _inside(out_dir, f"{stem}.{kind}")
             data = _export_bytes(con, kind, stem, estate_id, year, label)
             written.append(export.write_file(data, path))
-    if label == DEMO_LABEL:
-        out.print(f"[bold yellow]⚠ {DEMO_LABEL}[/]")
     for path in written:
-        out.print(f"Wrote {path}")
+        out.print(Text.assemble("Wrote ", _plain(path)), soft_wrap=True)
 
 
 def _export_formats(fmt: str | None, estate: str | None) -> list[str]:
@@ -370,18 +418,22 @@ def _export_bytes(con, kind: str, stem: str, estate_id: str | None, year: str | 
 def coverage(
     home: Home = None,
     limit: Annotated[int, typer.Option(help="How many unclassified labels to list.")] = 20,
+    fmt: Format = "table",
 ) -> None:
     """How much spend the catalogue classifies, and the largest labels it does not."""
+    fmt = listings.check_format(fmt)
     with _open(home) as con:
-        cov = classify_mod.coverage(con)
-        top = query(con, "unclassified_labels", limit=limit)
-    out.print(_plain(cov.sentence()))
+        listing = listings.coverage(con, limit)
+    if fmt != "table":
+        _emit(listing, fmt)
+        return
+    _show(_plain(listing.facts["sentence"]))
     table = Table("organisational unit", "purpose", "lines", "£ (gross)",
                   title="Largest unclassified labels")
-    for r in top.itertuples():
+    for r in listing.rows.itertuples():
         table.add_row(_plain(r.org_unit), _plain(r.purpose), f"{r.lines:,}",
                       f"{r.gross_pence/100:,.0f}")
-    out.print(table)
+    _show(table)
 
 
 @app.command()
@@ -457,49 +509,73 @@ def _accept(todo: pd.DataFrame, number: int, service: str | None, path: Path | N
 @app.command()
 def quarantine(
     home: Home = None,
-    limit: Annotated[int, typer.Option(help="How many rows to list.")] = 50,
+    limit: Annotated[int | None, typer.Option(
+        help="How many rows to list (default: 50 in a table, every row as csv or json).")
+    ] = None,
     suspects: Annotated[bool, typer.Option(
         "--suspects", help="List instead the accepted lines that repeat an earlier line of "
                            "their file in every mapped field (possible duplicates).")] = False,
+    fmt: Format = "table",
 ) -> None:
     """The spend rows that were not accepted: file, line, reason, amount as written."""
-    if suspects:
-        _suspects(home, limit)
-        return
+    fmt = listings.check_format(fmt)
+    if limit is None and fmt == "table":
+        limit = 50
     with _open(home) as con:
-        reasons = query(con, "quarantine_reasons")
-        rows = query(con, "quarantine_rows", limit=limit)
+        listing = (listings.suspects if suspects else listings.quarantine)(con, limit)
+    if fmt != "table":
+        _emit(listing, fmt)
+        total = int(listing.facts.get("rows_quarantined", listing.facts.get(
+            "possible_duplicates", 0)))
+        if len(listing.rows) < total:
+            err.print(f"{len(listing.rows):,} of {total:,} rows (--limit {limit}).")
+    elif suspects:
+        _suspects(listing)
+    else:
+        _quarantined(listing)
+
+
+def _quarantined(listing: listings.Listing) -> None:
+    reasons, rows = listing.parts["reasons"], listing.rows
     if reasons.empty:
         out.print("No rows were quarantined: every row read was accepted.")
         return
     summary = Table("reason", "rows", "£ (where the amount parsed)", title="Quarantine by reason")
     for r in reasons.itertuples():
         summary.add_row(_plain(r.reason), f"{r.rows:,}", f"{r.amount_pence / 100:,.2f}")
-    out.print(summary)
-    listing = Table("file", "line", "reason", "amount as written", title=f"First {limit} rows")
+    _show(summary)
+    listing_table = Table("file", "line", "reason", "amount as written",
+                          title=_first(len(rows), int(listing.facts["rows_quarantined"]),
+                                       "rows"))
     for r in rows.itertuples():
-        listing.add_row(_plain(r.source_file), str(r.source_row), _plain(r.reason),
-                        _plain(r.amount_text or ""))
-    out.print(listing)
+        listing_table.add_row(_plain(r.file), str(r.line), _plain(r.reason),
+                              _plain(r.amount_as_written or ""))
+    _show(listing_table)
 
 
-def _suspects(home: Path | None, limit: int) -> None:
-    with _open(home) as con:
-        by_file = query(con, "possible_duplicates_by_file")
-        rows = query(con, "possible_duplicates_rows", limit=limit)
-    if by_file.empty:
+def _first(shown: int, total: int, what: str) -> str:
+    """A listing's title that says how many it holds of how many: 'All 12 rows', or 'First 50
+    of 120 rows' with how to see the rest."""
+    if shown >= total:
+        return f"All {total:,} {what}"
+    return f"First {shown:,} of {total:,} {what} (--limit N for more, --format csv for all)"
+
+
+def _suspects(listing: listings.Listing) -> None:
+    rows, total = listing.rows, int(listing.facts["possible_duplicates"])
+    if not total:
         out.print("No accepted line repeats an earlier line of its file in every field.")
         return
-    out.print(f"{int(by_file.n_rows.sum()):,} accepted lines (£{by_file.pence.sum() / 100:,.2f}) "
+    out.print(f"{total:,} accepted lines (£{listing.facts['possible_duplicates_gbp']:,.2f}) "
               "repeat an earlier line of their file in every mapped field. They are counted "
               "as payments; check them against the council's ledger.")
-    listing = Table("file", "line", "same as line", "date", "payee", "purpose", "£",
-                    title=f"First {limit} possible duplicates")
+    table = Table("file", "line", "same as line", "date", "payee", "purpose", "£",
+                  title=_first(len(rows), total, "possible duplicates"))
     for r in rows.itertuples():
-        listing.add_row(_plain(r.source_file), str(r.source_row), str(r.first_row),
-                        str(r.payment_date), _plain(r.payee or ""), _plain(r.purpose or ""),
-                        f"{r.amount_pence / 100:,.2f}")
-    out.print(listing)
+        table.add_row(_plain(r.file), str(r.line), str(r.same_as_line),
+                      str(r.payment_date), _plain(r.payee or ""), _plain(r.purpose or ""),
+                      f"{r.amount_pence / 100:,.2f}")
+    _show(table)
 
 
 @app.command("contracts")
@@ -715,7 +791,7 @@ def pot_cmd(
         if scenario is None:
             chosen = scenarios.Scenario(
                 name="As now", estate_id=estate_id,
-                financial_year=year or export.latest_year(con),
+                financial_year=_choose_year(con, year),
                 service_ids=tuple(pot.delegable_services(con)))
         else:
             chosen = scenarios.ScenarioBook(paths.db_path(home)).get(scenario)
@@ -733,13 +809,15 @@ def pot_cmd(
                         else pot.pot_brief_pdf(plan.pot)),
     }
     out_dir.mkdir(parents=True, exist_ok=True)
-    stem = f"pot_{estate_id}_{plan.pot.financial_year}" + (f"_{scenario}" if scenario else "")
+    stem = export.labelled_name(
+        DEMO_LABEL if plan.pot.is_demo else "",
+        f"pot_{estate_id}_{plan.pot.financial_year}" + (f"_{scenario}" if scenario else ""))
     if plan.pot.is_demo:
         out.print(f"[bold yellow]⚠ {DEMO_LABEL}[/]")
     for kind in (k for k in POT_FORMATS if k in asked):
         path = _inside(out_dir, f"{stem}.{kind}")
         path.write_bytes(writers[kind]())
-        out.print(_plain(f"Wrote {path}"))
+        out.print(_plain(f"Wrote {path}"), soft_wrap=True)
     out.print(_plain(f"Pot {pot._money(plan.pot_pence)}: service lines "
                      f"{pot._money(plan.services_pence)}, ideas pot "
                      f"{pot._money(plan.ideas_pence)}."))

@@ -55,6 +55,14 @@ CSV_LINE_END = "\r\n"
 _UNSAFE_FILENAME = re.compile(r"[^A-Za-z0-9_.-]+")
 
 
+def pounds_number(pence: pd.Series) -> pd.Series:
+    """Pence as pounds for JSON (GeoJSON, ``--format json``): floats whose shortest decimal is
+    the exact pounds and pence of whole pence (``123456 -> 1234.56``), missing as None.
+    Fractional pence (a per-household figure) are rounded to the penny first."""
+    rounded = pd.to_numeric(pence, errors="coerce").round(0) / 100
+    return rounded.astype(object).where(rounded.notna(), None)
+
+
 def gbp(pence: int) -> str:
     """Exact pounds-and-pence text for integer pence: ``123456 -> '1234.56'``."""
     return str(Decimal(int(pence)).scaleb(-2).quantize(Decimal("0.01")))
@@ -112,6 +120,14 @@ def export_stem(label: str, estate_id: str | None, financial_year: str | None) -
     estate = safe_filename(estate_id or "all_estates")
     year = safe_filename(financial_year or "all_years")
     return f"{prefix}placespend_{estate}_{year}"
+
+
+def labelled_name(label: str, name: str) -> str:
+    """A download's file name, prefixed ``SYNTHETIC_DEMO_`` when the data is the demo's (as
+    :func:`export_stem` names the CLI's files): ``'pot_E1_2024-25.csv'`` ->
+    ``'SYNTHETIC_DEMO_pot_E1_2024-25.csv'``."""
+    prefix = DEMO_FILE_PREFIX if label == DEMO_LABEL else ""
+    return prefix + safe_filename(name, max_length=200)
 
 
 def financial_years(con: duckdb.DuckDBPyConnection) -> list[str]:
@@ -195,6 +211,30 @@ def estate_totals(con: duckdb.DuckDBPyConnection, financial_year: str | None) ->
     return query(con, "estate_totals", financial_year=financial_year)
 
 
+def ward_names(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """Ward code -> ward name, for every ward in the store."""
+    wards = query(con, "ward_names")
+    return dict(zip(wards["ward_code"], wards["ward_name"], strict=True))
+
+
+def ward_names_of(codes: object, names: dict[str, str], sep: str = "; ") -> str:
+    """The names of the wards in ``codes`` (``;``-joined, as ``estates.ward_codes`` holds them),
+    in the same order, a code without a name kept as it is: ``'E05013664' -> 'Kentish Town
+    South'``."""
+    return sep.join(names.get(c, c) for c in _codes(codes))
+
+
+def wards_text(codes: object, names: dict[str, str]) -> str:
+    """Ward names with their codes, for people: ``'Kentish Town South (E05013664)'``."""
+    return ", ".join(f"{names[c]} ({c})" if c in names else c for c in _codes(codes))
+
+
+def _codes(codes: object) -> list[str]:
+    if codes is None or (not isinstance(codes, str) and pd.isna(codes)):
+        return []
+    return [c for c in str(codes).split(";") if c]
+
+
 def estate_index(con: duckdb.DuckDBPyConnection) -> estate_names.EstateIndex:
     """The search index over the store's estates: ids, display names and aliases."""
     estates = con.execute("select * exclude (geometry_wkb) from estates").df()
@@ -229,14 +269,50 @@ def source_lines(
     financial_year: str | None = None,
 ) -> pd.DataFrame:
     """The payment lines behind an estate's figure (file, row, payee as published) and the
-    share of each that reaches the estate under the service's main key."""
-    return query(
+    share of each that reaches the estate under the service's main key.
+
+    ``estate_share_pence`` is that share as a float; ``estate_pence`` is it in whole pence,
+    the pence of each group reaching the estate shared over its lines so that they add up to
+    them exactly: the lines of a group, in file order, get
+    ``round(E x C_i / T) - round(E x C_(i-1) / T)`` pence, where ``E`` is the group's pence
+    on the estate, ``T`` its total and ``C_i`` the sum of its first ``i`` lines. Each is
+    within a penny of the float share, and a download of them adds up to the figure.
+    """
+    lines = query(
         con,
         "estate_source_lines",
         estate_id=estate_id,
         service_id=service_id,
         financial_year=financial_year,
     )
+    lines["estate_pence"] = _whole_pence_shares(lines)
+    return lines
+
+
+def _whole_pence_shares(lines: pd.DataFrame) -> pd.Series:
+    """Each line's whole pence of its group's pence on the estate (cumulative rounding in file
+    order, exact in Python integers: the products exceed 64 bits)."""
+    order = lines.sort_values(["group_id", "source_file", "source_row"], kind="stable")
+    shares = pd.Series(0, index=lines.index, dtype="int64")
+    for _, group in order.groupby("group_id", sort=False):
+        estate = int(group["group_estate_pence"].iloc[0])
+        total = int(group["group_pence"].iloc[0])
+        if total == 0:
+            continue
+        done, cum = 0, 0
+        for index, line in zip(group.index, group["line_pence"], strict=True):
+            cum += int(line)
+            reached = _nearest(estate * cum, total)
+            shares[index] = reached - done
+            done = reached
+    return shares
+
+
+def _nearest(numerator: int, denominator: int) -> int:
+    """``numerator / denominator`` rounded to the nearest integer (halves up), exactly."""
+    if denominator < 0:
+        numerator, denominator = -numerator, -denominator
+    return (2 * numerator + denominator) // (2 * denominator)
 
 
 def export_table(rows: pd.DataFrame, data_label: str,
@@ -376,15 +452,21 @@ def write_geojson(
 
     Amounts are JSON numbers in pounds, so a GIS can colour by them: ``pence / 100`` written
     as the shortest decimal that reads back as the same double, which is the exact pounds and
-    pence for any amount below £90 trillion. Every feature carries the borough's code and
-    name; the collection carries the licence lines of the layers the store was built on.
+    pence for any amount below £90 trillion; ``another_key_low_gbp`` / ``another_key_high_gbp``
+    are the sums with the services' other keys, as in the CSV. ``ward_names`` holds the names
+    of ``ward_codes``, in the same order. Every feature carries the borough's code and name;
+    the collection carries the licence lines of the layers the store was built on.
     """
     frame = estates_geodataframe(con, financial_year)
     if estate_id is not None:
         frame = frame[frame["estate_id"] == estate_id]
-    for col in ("total", "low", "high", "direct", "delegable", "per_household"):
-        pence = frame.pop(f"{col}_pence")
-        frame[f"{col}_gbp"] = (pence / 100).round(2).astype(float).where(pence.notna(), None)
+    names = ward_names(con)
+    frame.insert(frame.columns.get_loc("ward_codes") + 1, "ward_names",
+                 frame["ward_codes"].map(lambda codes: ward_names_of(codes, names, ";")))
+    for col, name in (*((c, c) for c in ("total", "low", "high", "direct", "delegable",
+                                          "per_household")),
+                      ("alt_low", "another_key_low"), ("alt_high", "another_key_high")):
+        frame[f"{name}_gbp"] = pounds_number(frame.pop(f"{col}_pence"))
     frame["financial_year"] = financial_year or "all years"
     frame["data"] = data_label
     geo = geography.read(con)

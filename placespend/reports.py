@@ -29,6 +29,7 @@ from placespend._sql import query
 from placespend.accuracy import key_sentence, stands_for
 from placespend.build import read_build_info
 from placespend.errors import PlacespendError
+from placespend.keys import KEYS
 from placespend.reconcile import reconcile
 
 SHEETS = ("summary", "by service", "source lines", "method", "reconciliation")
@@ -54,7 +55,7 @@ SOURCE_LINE_COLUMNS = {
     "contract_id": "contract_id",
     "key": "key",
     "line_pence": "line_gbp",
-    "estate_share_pence": "estate_share_gbp_approx",
+    "estate_pence": "estate_share_gbp",
 }
 RECONCILIATION_COLUMNS = {
     "group_id": "group_id",
@@ -140,9 +141,9 @@ def estate_pdf(
     if priorities is not None:
         _priorities_section(doc, priorities)
     doc.section("How the figures were made")
-    for line in (*_texts.CAVEATS[:2], *_accuracy_caveat(facts), *_texts.METHOD):
+    for line in (*_texts.PLAIN_METHOD, *_accuracy_caveat(facts)):
         doc.paragraph(line, size=8)
-    doc.section("Reconciliation")
+    doc.section("Checked to the penny")
     doc.paragraph(_reconciliation_sentence(con, facts), size=8)
     doc.licences(facts.licences, facts.geo.borough_label)
     return doc.output()
@@ -165,6 +166,7 @@ class _Facts:
         self.financial_year = financial_year
         self.label = label
         self.is_demo = is_demo
+        self.ward_names: dict[str, str] = {}
 
     @classmethod
     def load(cls, con, estate_id: str, financial_year: str | None) -> _Facts:
@@ -174,9 +176,11 @@ class _Facts:
             raise PlacespendError(msg)
         totals = export.estate_totals(con, financial_year)
         rows = export.estate_rows(con, estate_id, financial_year)
-        return cls(found.iloc[0], totals[totals["estate_id"] == estate_id].iloc[0], rows,
-                   financial_year, export.data_label(con), export.is_demo(con),
-                   geography.read(con))
+        facts = cls(found.iloc[0], totals[totals["estate_id"] == estate_id].iloc[0], rows,
+                    financial_year, export.data_label(con), export.is_demo(con),
+                    geography.read(con))
+        facts.ward_names = export.ward_names(con)
+        return facts
 
     @property
     def estate_id(self) -> str:
@@ -227,7 +231,7 @@ def _figures(facts: _Facts) -> list[tuple[str, str]]:
         ("Delegable services", _money(facts.pence("delegable"))),
         ("Households (estimated)", "-" if households is None else f"{households:,.0f}"),
         ("Per household", "-" if pd.isna(per_home) else _money(round(float(per_home)))),
-        ("Wards", str(facts.profile["ward_codes"] or "-")),
+        ("Wards", export.wards_text(facts.profile["ward_codes"], facts.ward_names) or "-"),
         ("Estate id", facts.estate_id),
     ]
 
@@ -244,35 +248,53 @@ def _boundary_caption(facts: _Facts) -> str:
 
 def _service_table(facts: _Facts):
     all_years = facts.financial_year is None
-    headings = (["Year"] if all_years else []) + ["Service", "Basis", "Key", "Amount",
-                                                  "Low", "High"]
+    headings = (["Year"] if all_years else []) + ["Service", "How it got here", "Shared by",
+                                                  "Amount", "Low", "High"]
     rows = []
     for r in facts.rows.itertuples():
-        cells = [r.service, r.basis, r.key.replace("_", " "), _money(r.amount_pence),
+        cells = [r.service, _BASIS_WORDS.get(r.basis, r.basis),
+                 "-" if r.basis == "direct" else _key_words(r.key), _money(r.amount_pence),
                  _money(r.low_pence),
                  _money(r.high_pence)]
         rows.append(([r.financial_year] if all_years else []) + cells)
     total = ["Total", "", "", _money(facts.pence("total")), _money(facts.pence("low")),
              _money(facts.pence("high"))]
     rows.append(([""] if all_years else []) + total)
-    widths = [16, 46, 26, 20, 24, 24, 24] if all_years else [54, 30, 24, 24, 24, 24]
+    widths = [16, 40, 24, 28, 24, 24, 24] if all_years else [46, 26, 36, 24, 24, 24]
     align = ["LEFT"] * (len(headings) - 3) + ["RIGHT"] * 3
     return headings, rows, widths, align
 
 
+_BASIS_WORDS = {
+    "direct": "the estate's own contract",
+    "apportioned (borough)": "shared out, borough-wide",
+    "apportioned (ward)": "shared out, ward-wide",
+}
+
+
+def _key_words(key: object) -> str:
+    """A key as words for the PDF: 'Households (2011 Census)', not 'households'."""
+    if key is None or (not isinstance(key, str) and pd.isna(key)) or not key:
+        return "-"
+    return KEYS[key].label if key in KEYS else str(key).replace("_", " ")
+
+
 def _reconciliation_sentence(con, facts: _Facts) -> str:
+    """The build's conservation check and this estate's, in plain words (the PDF's)."""
     r = reconcile(con)
     groups = query(con, "estate_reconciliation", estate_id=facts.estate_id,
                    financial_year=facts.financial_year)
     off = int((groups["difference_pence"] != 0).sum())
-    status = "every one reconciles to the penny" if off == 0 else f"{off} do NOT reconcile"
+    status = ("each of them adds up to the penny" if off == 0
+              else f"{off} of those checks do NOT add up: rebuild and report it")
     return (
-        f"Across the whole build, accepted spend {_money(r.input_pence)} = estates "
-        f"{_money(r.estates_pence)} + off-estate residual {_money(r.residual_pence)} + excluded "
-        f"{_money(r.excluded_pence)} (difference {_money(r.difference_pence)}). "
-        f"{groups['group_id'].nunique()} spend groups reach this estate, checked under "
-        f"{len(groups)} group-key combinations: {status}. Rows read {r.rows_read:,} = accepted "
-        f"{r.rows_accepted:,} + quarantined {r.rows_quarantined:,}."
+        f"Of the {_money(r.input_pence)} of spend accepted from the council's files, "
+        f"{_money(r.estates_pence)} was placed on estates, {_money(r.residual_pence)} in the "
+        f"rest of the wards and {_money(r.excluded_pence)} left out as not spent on a place: "
+        f"a difference of {_money(r.difference_pence)}. {groups['group_id'].nunique():,} groups "
+        f"of payments reach this estate, checked {len(groups):,} times (under each measure "
+        f"tried): {status}. Of {r.rows_read:,} spend rows read, {r.rows_accepted:,} were "
+        f"accepted and {r.rows_quarantined:,} set aside with their reasons."
     )
 
 
@@ -351,6 +373,7 @@ def _summary_sheet(ws: WriteOnlyWorksheet, facts: _Facts) -> None:
         ("residents_est", _number(p["residents_est"]), False),
         ("area_m2", _number(p["area_m2"], 0), False),
         ("ward_codes", p["ward_codes"], False),
+        ("ward_names", export.ward_names_of(p["ward_codes"], facts.ward_names), False),
         ("boundary_source", p["source"], False),
         ("boundary_note", p["boundary_note"], False),
         ("osm_ref", p["osm_ref"], False),
@@ -395,7 +418,7 @@ def _source_lines_sheet(ws: WriteOnlyWorksheet, lines: pd.DataFrame) -> None:
         *text, line_pence, share_pence = values
         row = [_value(ws, _plain(v)) for v in text]
         row.append(_pounds(line_pence))
-        row.append(None if pd.isna(share_pence) else round(float(share_pence) / 100, 2))
+        row.append(_pounds(share_pence))
         ws.append(row)
 
 
@@ -424,9 +447,11 @@ def _method_sheet(ws: WriteOnlyWorksheet, facts: _Facts, con) -> None:
                 "calibrated interval; the service's alternative keys give the figures with "
                 "another key, a sensitivity shown apart from it."),
         ("source lines", "every payment line in a group reaching the estate, payee as "
-                         "published (REDACTED stays REDACTED). estate_share_gbp_approx = the "
-                         "line x the group's share reaching the estate: for tracing only; the "
-                         "exact figures are on 'by service'."),
+                         "published (REDACTED stays REDACTED). estate_share_gbp = the line's "
+                         "part of its group's pence on the estate, in whole pence, shared in "
+                         "proportion to the lines (in file order, each rounded so that the "
+                         "running total is right): the lines of a service add up exactly to "
+                         "its figure on 'by service'."),
     ]
     notes += [(f"key {k}", s) for k, s in _key_sentences(con, facts.rows,
                                                           geography.measured_here(facts.geo))]

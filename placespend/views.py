@@ -584,7 +584,7 @@ class SourceLines:
 
     table: pd.DataFrame  # the lines shown, at most the limit
     count: int  # every line reaching the estate
-    share_pence: float
+    share_pence: int  # the lines' whole-pence shares, summed: the figure, exactly
     download: bytes  # every line, as CSV
 
 
@@ -593,24 +593,26 @@ def source_lines(
     estate_id: str,
     service_id: str | None,
     financial_year: str | None,
-    limit: int = 500,
+    limit: int | None = None,
 ) -> SourceLines:
-    """The payment lines behind an estate's figure, those reaching it most first: at most
-    ``limit`` in ``table`` (for the screen), every one of them in ``download`` (a CSV carrying
-    the data label, formulas neutralised)."""
+    """The payment lines behind an estate's figure, those reaching it most first: the first
+    ``limit`` (every one when None) in ``table`` (for the screen), every one of them in
+    ``download`` (a CSV carrying the data label, formulas neutralised), whose column
+    ``Reaching this estate (£)`` (each line's whole-pence share) adds up to the figure."""
     lines = export.source_lines(con, estate_id, service_id, financial_year)
-    names = dict(zip(services(con)["service_id"], services(con)["name"], strict=True))
+    catalogue = services(con)
+    names = dict(zip(catalogue["service_id"], catalogue["name"], strict=True))
     every = _lines_table(lines, names)
     labelled = every.assign(data=data_label(con))
-    return SourceLines(every.head(limit), len(lines),
-                       float(lines["estate_share_pence"].fillna(0).sum()),
+    shown = every if limit is None else every.head(limit)
+    return SourceLines(shown, len(lines), int(lines["estate_pence"].sum()),
                        export.csv_bytes(labelled))
 
 
 def _lines_table(lines: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
     return pd.DataFrame(
         {
-            "Reaching this estate (£)": (lines["estate_share_pence"] / 100).round(2),
+            "Reaching this estate (£)": lines["estate_pence"] / 100,
             "Whole line (£)": (lines["line_pence"] / 100).round(2),
             "Service": lines["service_id"].map(names).fillna(lines["service_id"]),
             "Payee (as published)": lines["payee"],
@@ -643,10 +645,17 @@ def export_csv(
     return export.csv_bytes(export.export_table(rows, data_label(con), geography.read(con)))
 
 
-def export_geojson(con: duckdb.DuckDBPyConnection, financial_year: str | None) -> bytes:
-    """Estates with totals as GeoJSON (WGS84), exactly as ``placespend export`` writes it."""
-    stem = export_stem(con, None, financial_year)  # GeoJSON keeps the file name as "name"
-    return export.geojson_bytes(con, financial_year, data_label(con), stem)
+def export_geojson(con: duckdb.DuckDBPyConnection, financial_year: str | None,
+                   estate_id: str | None = None) -> bytes:
+    """Estates with totals as GeoJSON (WGS84), exactly as ``placespend export`` writes it:
+    every estate, or the one ``estate_id`` names."""
+    stem = export_stem(con, estate_id, financial_year)  # GeoJSON keeps the file name as "name"
+    return export.geojson_bytes(con, financial_year, data_label(con), stem, estate_id)
+
+
+def download_name(con: duckdb.DuckDBPyConnection, name: str) -> str:
+    """A download's file name, safe in any folder, prefixed ``SYNTHETIC_DEMO_`` on demo data."""
+    return export.labelled_name(data_label(con), name)
 
 
 def export_stem(con: duckdb.DuckDBPyConnection, estate_id: str | None, year: str | None) -> str:
@@ -819,8 +828,8 @@ def ingest_report(con: duckdb.DuckDBPyConnection) -> IngestReport:
 
 def quarantine_csv(con: duckdb.DuckDBPyConnection) -> bytes:
     """Every refused spend row (file, line, reason, amount, the row as published), as a CSV
-    whose formulas are neutralised."""
+    whose formulas are neutralised, the data label on every row."""
     rows = query(con, "quarantine_all").rename(columns={
         "source_file": "file", "source_row": "line", "amount_text": "amount_as_published",
         "raw": "row_as_published"})
-    return export.csv_bytes(rows)
+    return export.csv_bytes(rows.assign(data=data_label(con)))

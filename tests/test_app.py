@@ -18,7 +18,8 @@ from placespend import export, paths, pot, safe_text, store, views
 from placespend.demo import DEMO_LABEL
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
-PAGES = ("Map", "Estate", "PB pot", "Exports", "Method", "Your own data", "Edit estates")
+PAGES = ("Map", "Estate", "Compare", "PB pot", "Exports", "Method", "Your own data",
+         "Edit estates")
 HILGROVE = "Dorman Way (derived)"  # the Hilgrove estate, named after its main street
 
 
@@ -366,3 +367,46 @@ def test_estate_editor_makes_a_new_estate_and_renames_it(home, con):
     summary = " ".join(t.value for t in at.text)
     assert "Corner House Estate: new, from 1 block picked" in summary
     assert "renamed from 'Corner House'; aliases edited" in summary
+
+
+def _param(at: AppTest, name: str) -> list[str]:
+    """A query parameter's values after a run, as the address bar holds them."""
+    value = at.query_params.get(name)
+    return [] if value is None else [value] if isinstance(value, str) else list(value)
+
+
+def test_compare_page_opens_the_estates_a_link_names(home, con):
+    at = run(page="Compare", estates=[HILGROVE, "Chalcots Estate"], compare_by="Total £")
+    ids = [export.resolve_estate(con, n) for n in ("Hilgrove", "Chalcots")]
+    assert at.multiselect(key="estates").value == ids
+    assert at.radio(key="compare_by").value == "Total £"
+    assert len(at.get("plotly_chart")) == 2
+    labels = [b.label for b in at.get("download_button")]
+    assert any("comparison" in x for x in labels)
+    assert _param(at, "estates") == [HILGROVE, "Chalcots Estate"]
+
+
+def test_the_whole_view_outlives_a_page_switch(home):
+    at = run(page="Map", palette="viridis", basemap="true", metric="£ per household")
+    assert at.radio(key="palette").value == "viridis" and at.checkbox(key="basemap").value
+    at.radio(key="page").set_value("Exports").run()
+    assert not at.exception
+    kept = {k: _param(at, k) for k in ("palette", "basemap", "metric")}
+    assert kept == {"palette": ["viridis"], "basemap": ["true"], "metric": ["£ per household"]}
+    at.radio(key="page").set_value("Map").run()
+    assert at.radio(key="palette").value == "viridis"
+    assert at.radio(key="metric").value == "£ per household"
+
+
+def test_pot_services_and_drill_down_come_back_from_a_link(home, con):
+    eid = export.resolve_estate(con, "Hilgrove")
+    at = run(page="PB pot", estate=HILGROVE, pot=["caretaking", "green_space"])
+    box = at.multiselect(key=f"pot::{eid}::2024-25")
+    assert box.value == ["caretaking", "green_space"]
+    assert _param(at, "pot") == ["caretaking", "green_space"]
+    box.set_value(list(pot.delegable_services(con))).run()
+    assert not _param(at, "pot")  # the default pot needs no parameter
+    lines = run(page="Estate", estate=HILGROVE, tab="Payment lines", drill="green_space",
+                sankey_elsewhere="true")
+    assert lines.selectbox(key="drill").value == "green_space"
+    assert _param(lines, "sankey_elsewhere") == ["true"]

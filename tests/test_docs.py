@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 from pathlib import Path
 
 import typer.main
@@ -61,3 +62,25 @@ def test_architecture_names_every_table_of_a_built_store(demo_home):
             "select table_name from information_schema.tables order by 1").fetchall()]
     assert len(tables) > 20
     assert [t for t in tables if f"`{t}`" not in section] == []
+
+
+def _app_pages() -> tuple[str, ...]:
+    tree = ast.parse((ROOT / "app.py").read_text(encoding="utf-8"))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assign) and any(
+                isinstance(t, ast.Name) and t.id == "PAGES" for t in node.targets):
+            return tuple(ast.literal_eval(node.value))
+    raise AssertionError("app.py has no PAGES")
+
+
+def test_readme_describes_every_page_of_the_app():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert [p for p in _app_pages() if f"\n| {p} |" not in readme] == []
+
+
+def test_readme_gives_every_listing_its_formats():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    rows = {line.split("`")[1].split()[1]: line for line in readme.splitlines()
+            if line.startswith("| `placespend ")}
+    for name in ("estates", "quarantine", "coverage", "reconcile"):
+        assert "--format table\\|csv\\|json" in rows[name], name

@@ -120,6 +120,15 @@ def test_by_service_sums_to_the_estate_total_to_the_penny(con, hilgrove, workboo
     assert summary["financial_year"] == (year or "all years")
 
 
+def test_workbook_names_the_wards_and_its_lines_add_up_to_the_total(con, hilgrove, workbook):
+    summary = dict(workbook["summary"].iter_rows(min_row=2, values_only=True))
+    names = export.ward_names(con)
+    assert summary["ward_names"] == "; ".join(names[c] for c in summary["ward_codes"].split(";"))
+    lines = _frame(workbook["source lines"])
+    total = export.estate_totals(con, YEAR).set_index("estate_id").loc[hilgrove, "total_pence"]
+    assert _pence(lines["estate_share_gbp"]) == int(total)
+
+
 def test_by_service_rows_equal_the_csv_export(con, hilgrove, workbook):
     sheet = _frame(workbook["by service"])
     csv_rows = pd.read_csv(
@@ -201,6 +210,19 @@ def test_pdf_names_the_estate_the_data_and_the_licences(con, hilgrove):
     assert "© OpenStreetMap contributors" in text
     total = export.estate_totals(con, YEAR).set_index("estate_id").loc[hilgrove, "total_pence"]
     assert f"£{Decimal(export.gbp(int(total))):,}" in text
+
+
+def test_pdf_names_the_wards_and_speaks_plain_words(con, hilgrove):
+    text = _pdf_text(reports.estate_pdf(con, hilgrove, YEAR))
+    codes = con.execute("select ward_codes from estates where estate_id = ?",
+                        [hilgrove]).fetchone()[0].split(";")
+    names = export.ward_names(con)
+    flat = " ".join(text.split())
+    for code in codes:
+        assert f"{names[code]} ({code})" in flat
+    for formula in ("floor(", "base_t", "|T|", " x w_t", "W ="):
+        assert formula not in flat, formula
+    assert "docs/METHOD.md" in flat  # where the formula is
 
 
 def test_pdf_for_all_years_and_an_unknown_estate(con, hilgrove):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from decimal import Decimal
 
 import pandas as pd
 import pytest
@@ -180,7 +181,7 @@ def test_source_lines_shares_add_up_to_the_figure(con, estate_id):
     rows = views.provenance(con, estate_id, YEAR)
     figure = rows.loc[rows["service_id"] == "caretaking", "amount_pence"].sum()
     assert len(lines.table) == min(10, lines.count)
-    assert lines.share_pence == pytest.approx(figure, abs=1)
+    assert lines.share_pence == figure  # whole-pence shares: the figure, exactly
     assert set(lines.table["Service"]) == {"Caretaking and estate cleaning"}
 
 
@@ -408,9 +409,19 @@ def test_the_payment_lines_download_holds_every_line_and_sums_to_the_figure(con,
     assert lines.count > 10 and len(lines.table) == 10
     rows = list(csv.DictReader(io.StringIO(lines.download.decode("utf-8"))))
     assert len(rows) == lines.count
-    total = sum(float(r["Reaching this estate (£)"]) for r in rows) * 100
-    assert total == pytest.approx(lines.share_pence, abs=len(rows))  # each share rounded to 1p
+    total = sum(Decimal(r["Reaching this estate (£)"]) for r in rows)
+    figure = views.estate_overview(con, estate_id, YEAR).total_pence
+    assert total * 100 == lines.share_pence == figure  # to the penny
     assert {r["data"] for r in rows} == {views.data_label(con)}
+
+
+def test_every_line_is_within_a_penny_of_its_exact_share(con, estate_id):
+    lines = export.source_lines(con, estate_id, None, YEAR)
+    off = (lines["estate_pence"] - lines["estate_share_pence"].fillna(0)).abs()
+    assert off.max() <= 1
+    by_group = lines.groupby("group_id").agg(shared=("estate_pence", "sum"),
+                                             figure=("group_estate_pence", "first"))
+    assert (by_group["shared"] == by_group["figure"]).all()
 
 
 def test_geojson_amounts_are_numbers_equal_to_the_exact_pounds(con):
@@ -422,3 +433,24 @@ def test_geojson_amounts_are_numbers_equal_to_the_exact_pounds(con):
         pence = int(totals.loc[props["estate_id"], "total_pence"])
         assert f"{props['total_gbp']:.2f}" == export.gbp(pence)
         assert repr(props["total_gbp"]) == repr(pence / 100)
+
+
+def test_geojson_of_one_estate_holds_that_estate_alone(con, estate_id):
+    collection = json.loads(views.export_geojson(con, YEAR, estate_id))
+    (feature,) = collection["features"]
+    assert feature["properties"]["estate_id"] == estate_id
+    assert collection["name"] == views.export_stem(con, estate_id, YEAR)
+
+
+def test_geojson_money_and_counts_are_numbers_and_wards_are_named(con):
+    features = json.loads(views.export_geojson(con, YEAR))["features"]
+    names = export.ward_names(con)
+    for f in features:
+        props = f["properties"]
+        money = {k: v for k, v in props.items() if k.endswith("_gbp")}
+        assert {"total_gbp", "another_key_low_gbp", "per_household_gbp"} <= set(money)
+        assert all(v is None or isinstance(v, int | float) for v in money.values()), money
+        assert not any(k.endswith("_pence") for k in props)
+        assert isinstance(props["households_est"], int | float)
+        codes = [c for c in props["ward_codes"].split(";") if c]
+        assert props["ward_names"].split(";") == [names[c] for c in codes]

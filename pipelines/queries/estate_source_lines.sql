@@ -4,7 +4,9 @@
 -- grain  : one row per (payment line, group) reaching the estate
 -- units  : line_pence integer pence (the whole line); estate_share_pence = line x the group's
 --          share reaching this estate under the main key (a float: for tracing, not totals,
---          which are exact in place_spend)
+--          which are exact in place_spend); group_estate_pence, group_pence the group's
+--          integer pence reaching the estate and in all (export.source_lines shares the first
+--          over the group's lines in whole pence, adding up to it exactly)
 with
 
 estate_groups as (
@@ -31,6 +33,9 @@ final as (
         l.scope_code,
         l.contract_id,
         eg.key,
+        eg.group_id,
+        eg.estate_pence as group_estate_pence,
+        g.total_pence as group_pence,
         p.amount_pence as line_pence,
         case when g.total_pence <> 0
              then p.amount_pence::double * eg.estate_pence / g.total_pence end as estate_share_pence

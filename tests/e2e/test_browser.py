@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 from _app_server import CHROMIUM, CHROMIUM_ARGS, NO_CHROMIUM, running_app
 
-from placespend import export, maps, paths, pot, store, views
+from placespend import compare, export, maps, paths, pot, store, views
 
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "test-artifacts"
@@ -268,6 +268,80 @@ def test_the_three_users_journeys(server, home, page, tmp_path):
 
     assert not [u for u in pg.outside_requests if "cartocdn" in u or "mapbox" in u]
     assert len(totals) == con.execute("select count(*) from estates").fetchone()[0] >= 60
+    con.close()
+
+
+def test_estate_comparison_reopens_from_a_shared_url(server, home, page):
+    """A copied Compare link opens the same estates, measure and map palette, and its
+    download equals the library's comparison to the penny."""
+    pg = page
+    con = store.connect(paths.db_path(home))
+    names = [HILGROVE, "Chalcots Estate", "Kingsgate Road (derived)"]
+    ids = [export.resolve_estate(con, n) for n in names]
+    query = urllib.parse.urlencode([("page", "Compare"), *(("estates", n) for n in names),
+                                    ("compare_by", "Total £"), ("palette", "viridis")])
+    pg.goto(f"{server}/?{query}")
+    pg.get_by_role("heading", name="Compare estates").wait_for(timeout=60000)
+    charts = pg.get_by_test_id("stPlotlyChart")
+    charts.nth(1).wait_for()
+    _wait_idle(pg)
+    chips = pg.get_by_test_id("stMultiSelect").filter(has_text="Estates side by side")
+    assert all(n in chips.inner_text() for n in names)
+    assert pg.get_by_role("radio", name="Total £").is_checked()
+    comp = compare.compare(con, ids, YEAR)
+    headline = charts.nth(0).text_content()
+    for r in comp.estates.itertuples():  # each estate's total, per household and pot labelled
+        for pence in (r.total_pence, r.per_household_pence, r.delegable_pence):
+            assert compare._money(pence) in headline
+    assert "SYNTHETIC DEMO DATA" in headline  # the chart says so, in a saved image too
+    _shot(pg, "13_compare")
+    with pg.expect_download() as info:
+        pg.get_by_role("button", name="Download the comparison (CSV)").click()
+    assert info.value.suggested_filename.startswith("SYNTHETIC_DEMO_compare_")
+    assert info.value.path().read_bytes() == compare.csv_bytes(comp, views.data_label(con))
+    # Another page keeps the comparison in the address bar, and the palette the link gave.
+    pg.get_by_text("Map", exact=True).first.click()
+    pg.get_by_text("Total £").first.wait_for(timeout=60000)
+    _wait_idle(pg)
+    assert pg.get_by_role("radio", name="viridis").is_checked()
+    shared = urllib.parse.parse_qs(urllib.parse.urlparse(pg.url).query)
+    assert shared["estates"] == names and shared["palette"] == ["viridis"]
+    con.close()
+
+
+def test_a_payment_lines_download_adds_up_to_the_services_figure(server, home, page):
+    """Every line behind a service (more than a screen holds), labelled, summing to the
+    service's figure on the estate to the penny; no table offers a partial download."""
+    pg = page
+    con = store.connect(paths.db_path(home))
+    eid = export.resolve_estate(con, "Hilgrove")
+    services = views.by_service(views.provenance(con, eid, YEAR)).set_index("service_id")
+    lines = export.source_lines(con, eid, None, YEAR)
+    service = lines["service_id"].value_counts().index[0]  # the one with the most lines
+    count = int((lines["service_id"] == service).sum())
+    assert count > 500  # more than the 500 the page once showed and downloaded
+    figure = int(services.loc[service, "amount_pence"])
+    query = urllib.parse.urlencode({"page": "Estate", "estate": HILGROVE,
+                                    "tab": "Payment lines", "drill": service})
+    pg.goto(f"{server}/?{query}")
+    button = pg.get_by_role("button", name=f"Download all {count:,} lines (CSV)")
+    button.wait_for(timeout=60000)
+    _wait_idle(pg)
+    assert pg.get_by_text(f"add up to {views.pounds(figure)}").count() == 1
+    with pg.expect_download() as info:
+        button.click()
+    assert info.value.suggested_filename.startswith("SYNTHETIC_DEMO_payment_lines_")
+    rows = list(csv.DictReader(io.StringIO(info.value.path().read_text(encoding="utf-8"))))
+    assert len(rows) == count
+    assert sum(Decimal(r["Reaching this estate (£)"]) for r in rows) * 100 == figure
+    assert {r["data"] for r in rows} == {views.data_label(con)}
+    table = pg.get_by_test_id("stDataFrame").last
+    table.hover()
+    pg.wait_for_timeout(500)
+    toolbar = [b.get_attribute("aria-label") or "" for b in
+               pg.get_by_test_id("stElementToolbarButton").all()]
+    assert toolbar and not [t for t in toolbar if "Download" in t], toolbar
+    _shot(pg, "14_payment_lines")
     con.close()
 
 
