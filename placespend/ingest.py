@@ -412,7 +412,8 @@ def _spend_layouts(paths: Sequence[Path], mapping: ColumnMapping | None) -> list
         except UnknownLayoutError as exc:
             unknown.append(exc)
     if unknown:
-        raise suggest.unknown_layout_error(unknown, candidates, given=mapping is not None)
+        raise suggest.unknown_layout_error(unknown, candidates, given=mapping is not None,
+                                           presets=list(PRESETS.values()))
     return layouts
 
 

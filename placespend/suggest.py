@@ -201,25 +201,29 @@ def unknown_layout_error(
     mappings: Sequence[_parse.MappingLike],
     *,
     given: bool,
+    presets: Sequence[_parse.MappingLike] = (),
 ) -> UnknownLayoutError:
     """The error for spend files whose header fits none of ``mappings``, with a mapping
     suggested for the first of them that looks like a spend export.
 
     The message names the file, the header line, the fields each candidate mapping lacks (the
     presets' when ``given`` is false, else the given mapping's), any required field no column
-    was found for, the suggested YAML between two comment lines (so it can be saved as it is)
+    was found for, a preset the header fits when the given mapping does not, the suggested
+    YAML between two comment lines (so it can be saved as it is)
     and the commands to save it and build with it. When no file looks like spend (fewer than
     :data:`MIN_REQUIRED_FOUND` of date, amount and payee found), the first error is returned
     as it was.
     """
     for exc in found:
         guess = _usable_suggestion(exc.path)
-        if guess is not None:
+        # A header holding every column of a candidate was not found where a build looks
+        # for it (after a huge first line, say): a suggestion would not help.
+        if guess is not None and all(lacking(m, guess.columns) for m in mappings):
             break
     else:
         return found[0]
     path = Path(exc.path)
-    headline = _headline(path, guess, mappings, given)
+    headline = _headline(path, guess, mappings, given, presets)
     others = [Path(e.path).name for e in found if e is not exc]
     if others:
         headline += (f" {len(others):,} other file(s) fit no layout either ("
@@ -248,7 +252,7 @@ def _usable_suggestion(path: Path | None) -> Suggestion | None:
 
 
 def _headline(path: Path, guess: Suggestion, mappings: Sequence[_parse.MappingLike],
-              given: bool) -> str:
+              given: bool, presets: Sequence[_parse.MappingLike]) -> str:
     """Which file, which header line, and what each candidate mapping lacks in it."""
     lacks = {m.name: lacking(m, guess.columns) for m in mappings}
     if given:
@@ -260,6 +264,11 @@ def _headline(path: Path, guess: Suggestion, mappings: Sequence[_parse.MappingLi
     text = (f"{where(path)}no header row with the mapped columns; line {guess.header_line} looks "
             f"most like a header, with columns {_parse.shown_columns(list(guess.columns))}, and "
             f"it {fits}.")
+    fitting = [p.name for p in presets if given and not lacking(p, guess.columns)]
+    if fitting:
+        text += (f" It is laid out as the preset {quoted(fitting[0])}, which placespend "
+                 "recognises: leave the mapping out (or write 'preset: "
+                 f"{fitting[0]}').")
     if guess.missing:
         text += (f" No column was found for {', '.join(guess.missing)}: name "
                  f"{'it' if len(guess.missing) == 1 else 'them'} in the mapping by hand (a "
@@ -276,7 +285,7 @@ def lacking(mapping: _parse.MappingLike, columns: Sequence[str]) -> str:
                if not any(_parse.norm_header(n) in normed for n in names)]
     missing += [f"the unique key's column {quoted(c)}" for c in mapping.unique
                 if c not in fields and _parse.norm_header(c) not in normed]
-    return ", ".join(missing) or "none of its columns in one header line"
+    return ", ".join(missing)
 
 
 def _uniqueness(column: str, values: Sequence[str]) -> str:

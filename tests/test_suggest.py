@@ -11,6 +11,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from _spend_fixtures import COUNCIL_COLUMNS, council_file
 
 from placespend import build, ingest, paths, store, suggest
 from placespend.errors import InputFileError, UnknownLayoutError
@@ -152,26 +153,6 @@ def test_dates_the_build_finds_itself_are_left_out_of_the_mapping(tmp_path):
 # ---- a build on a layout placespend does not know ---------------------------------------
 
 
-def _council_file(tmp_path: Path, rows: int = 40, name: str = "riverside_2023-06.csv") -> Path:
-    """A council's own layout, like no preset: its columns named its way, invoice numbers
-    shared by the lines of one invoice, amounts with thousands separators."""
-    payees = ["Acme Cleaning Ltd", "Borough Lifts PLC", "Green Spaces Trust", "J Smith & Sons",
-              "Northgate Care", "Parkway Repairs", "Quill Stationers", "River Water"]
-    units = ["Housing", "Environment", "Children's Services"]
-    kinds = ["Repairs", "Cleaning", "Grounds Maintenance", "Care Packages", "Stationery"]
-    body = io.StringIO()
-    out = csv.writer(body, lineterminator="\n")
-    out.writerow(["Date Paid", "Creditor Name", "Net Value", "Directorate", "Expenditure Type",
-                  "Voucher Number"])
-    for i in range(rows):
-        out.writerow([f"{1 + i % 28:02d}/06/2023", payees[i % len(payees)],
-                      f"{(i + 1) * 137.25 + 500:,.2f}", units[i % len(units)],
-                      kinds[i % len(kinds)], f"V{1000 + i // 2}"])
-    path = tmp_path / name
-    path.write_text(body.getvalue(), encoding="utf-8")
-    return path
-
-
 def _pence(path: Path, column: str) -> int:
     with path.open(encoding="utf-8", newline="") as f:
         return sum(int(Decimal(r[column].replace(",", "")) * 100) for r in csv.DictReader(f))
@@ -183,7 +164,7 @@ def _between_the_marks(text: str) -> str:
 
 
 def test_a_build_on_an_unknown_layout_stops_before_the_long_steps_with_a_mapping(tmp_path):
-    path = _council_file(tmp_path)
+    path = council_file(tmp_path)
     steps: list[str] = []
     with pytest.raises(UnknownLayoutError) as caught:
         build.build(tmp_path / "home", build.BuildInputs(spend=(path,)), on_step=steps.append)
@@ -192,17 +173,14 @@ def test_a_build_on_an_unknown_layout_stops_before_the_long_steps_with_a_mapping
     assert message.startswith(f"{path}: no header row") and "line 1 looks most like" in message
     assert "camden lacks" in message and "amount ('Amount GBP')" in message
     assert "lambeth lacks" in message and "payee ('Supplier Name')" in message
-    assert {f: g.column for f, g in guess.guesses.items()} == {
-        "date": "Date Paid", "payee": "Creditor Name", "amount": "Net Value",
-        "org_unit": "Directorate", "purpose": "Expenditure Type",
-        "transaction_id": "Voucher Number"}
+    assert {f: g.column for f, g in guess.guesses.items()} == COUNCIL_COLUMNS
     assert guess.yaml() in message and "confidence" in _between_the_marks(message)
     assert f"placespend mapping suggest {path} --out mapping.yaml" in message
     assert "--mapping mapping.yaml" in message
 
 
 def test_the_printed_mapping_saved_as_it_is_builds_the_file(tmp_path):
-    path = _council_file(tmp_path)
+    path = council_file(tmp_path)
     home = tmp_path / "home"
     done = subprocess.run([sys.executable, "-m", "placespend", "build", "--home", str(home),
                            "--spend", str(path)], capture_output=True, text=True, timeout=120)
@@ -220,7 +198,7 @@ def test_the_printed_mapping_saved_as_it_is_builds_the_file(tmp_path):
 
 
 def test_a_mapping_that_does_not_fit_is_told_what_it_lacks_and_offered_one_that_does(tmp_path):
-    path = _council_file(tmp_path)
+    path = council_file(tmp_path)
     wrong = ingest.ColumnMapping(name="last-year", date="Date Paid", amount=("Amount", "Gross"),
                                  payee="Creditor Name", unique=("Line No",))
     with pytest.raises(UnknownLayoutError) as caught:
@@ -233,8 +211,8 @@ def test_a_mapping_that_does_not_fit_is_told_what_it_lacks_and_offered_one_that_
 
 
 def test_each_file_of_no_known_layout_is_named_and_one_mapping_offered(tmp_path):
-    first = _council_file(tmp_path)
-    second = _council_file(tmp_path, rows=10, name="riverside_2023-07.csv")
+    first = council_file(tmp_path)
+    second = council_file(tmp_path, rows=10, name="riverside_2023-07.csv")
     with pytest.raises(UnknownLayoutError) as caught:
         ingest.check_spend_files([first, second])
     message = str(caught.value)
