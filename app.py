@@ -160,10 +160,11 @@ def _labelled(fig, facts: dict):
 
 def _table(frame: pd.DataFrame, **kwargs) -> None:
     """A data table with pound columns shown with thousands separators."""
-    money = {c: st.column_config.NumberColumn(format="accounting") for c in frame.columns
-             if "£" in str(c)}
+    config = {c: st.column_config.NumberColumn(format="accounting") for c in frame.columns
+              if "£" in str(c)}
+    config.update(kwargs.pop("column_config", {}))
     st.dataframe(frame, hide_index=kwargs.pop("hide_index", True), width="stretch",
-                 column_config=money, **kwargs)
+                 column_config=config, **kwargs)
 
 
 # ---- first start and the data set ----------------------------------------------------------
@@ -1188,13 +1189,15 @@ def page_upload(db: str, con, facts: dict, state: dict) -> None:
                              "(default: the date and time)")
         submitted = st.form_submit_button("Check and build", type="primary")
     if submitted:
+        st.session_state.pop("_mapping_review", None)  # a new upload, a new review
         files = [views.UploadedFile("spend", f.name, f.getvalue()) for f in spend or []]
         for kind, f in (("contracts", contracts), ("estates", estates), ("mapping", mapping),
                         ("contracts_mapping", contracts_mapping)):
             if f is not None:
                 files.append(views.UploadedFile(kind, f.name, f.getvalue()))
         if files:
-            _build_dataset(lambda step: views.build_upload(name, files, on_step=step))
+            _build_dataset(lambda step: views.build_upload(name, files, on_step=step),
+                           upload=(name, files))
         else:
             st.error(
                 f"No file arrived. The browser refuses any file over {_upload_limit_mb()} MB "
@@ -1202,6 +1205,9 @@ def page_upload(db: str, con, facts: dict, state: dict) -> None:
                 "by year or month and upload the parts together, or build it from the command "
                 "line with `placespend build --spend FILE`."
             )
+    review = st.session_state.get("_mapping_review")
+    if review is not None:
+        _mapping_review(review)
     _ingest_report(con, facts)
     built = views.datasets()[1:]
     if built:
@@ -1217,22 +1223,52 @@ def _ingest_report(con, facts: dict) -> None:
     report = views.ingest_report(con)
     st.subheader(f"What was read: {md(facts['label'])}")
     (st.warning if report.needs_attention else st.caption)(report.summary())
-    _table(report.files)
+    _table(report.files, column_config={
+        "Share not accepted": st.column_config.NumberColumn(format="percent")})
     if report.rows_quarantined:
         st.markdown("**Why rows were not accepted**")
         _table(report.reasons)
-        st.download_button("Download the rows not accepted (CSV)", views.quarantine_csv(con),
+        st.download_button("Download the rows not accepted (CSV)",
+                           lambda: views.quarantine_csv(con),
                            file_name=views.download_name(con, "rows_not_accepted.csv"),
-                           mime="text/csv",
-                           on_click="ignore", key="dl_quarantine")
+                           mime="text/csv", on_click="ignore", key="dl_quarantine",
+                           help="Each row as published, with its file, line and reason.")
+
+
+def _mapping_review(review: views.MappingReview) -> None:
+    """The mapping suggested for a spend file of no known layout: check, edit, build."""
+    st.subheader("Check the column mapping suggested for your spend file")
+    st.warning(md(review.problem, 2000, lines=True))
+    st.markdown(
+        "placespend guessed which column holds what from the file's header words and values. "
+        "Check every field below (the confidence and the evidence say how sure each guess "
+        "is), edit the mapping if a column is wrong or missing, then build with it."
+    )
+    st.dataframe(review.fields, hide_index=True, width="stretch", column_config={
+        "Confidence": st.column_config.ProgressColumn(format="percent", min_value=0,
+                                                      max_value=1)})
+    text = st.text_area("Column mapping (YAML), as it will be used", review.yaml, height=320,
+                        key="mapping_review_yaml")
+    cols = st.columns(2)
+    cols[1].download_button("Save the mapping (YAML)", text.encode("utf-8"),
+                            file_name=views.REVIEWED_MAPPING_NAME, mime="application/x-yaml",
+                            on_click="ignore", key="dl_mapping_review",
+                            help="Keep it to build later files of this council with --mapping.")
+    if cols[0].button("Build with this mapping", type="primary", key="mapping_review_build"):
+        files = review.files_with(text)
+        _build_dataset(lambda step: views.build_upload(review.name, files, on_step=step),
+                       upload=(review.name, review.files))
 
 
 def _upload_limit_mb() -> int:
     return int(st.get_option("server.maxUploadSize"))
 
 
-def _build_dataset(make) -> None:
-    """Build a data set with ``make(on_step)``, then switch to it (or show what to fix)."""
+def _build_dataset(make, upload: tuple[str, list] | None = None) -> None:
+    """Build a data set with ``make(on_step)``, then switch to it (or show what to fix).
+
+    ``upload`` (the name and files) lets a spend file of no known layout be offered the
+    mapping suggested for it, to review on the upload page instead of an error."""
     problem = None
     with st.status("Checking and building…", expanded=True) as status:
         try:
@@ -1248,8 +1284,13 @@ def _build_dataset(make) -> None:
             status.update(label=f"Built {md(dataset.label)}", state="complete",
                           expanded=False)
     if problem is not None:
+        review = upload and views.mapping_review(*upload, problem)
+        if review:
+            st.session_state["_mapping_review"] = review
+            st.rerun()  # the page shows the review in place of the error
         _show_problem(problem)
         return
+    st.session_state.pop("_mapping_review", None)
     with views.open_store(dataset.db_path) as built:
         report = views.ingest_report(built)
     built_text = f"Built **{md(dataset.label)}** and switched to it."

@@ -19,7 +19,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Protocol
 
-from placespend.errors import InputFileError, quoted, where
+from placespend.errors import InputFileError, UnknownLayoutError, quoted, where
 
 # -- amounts ---------------------------------------------------------------------------------
 
@@ -625,7 +625,7 @@ def sniff_file(path: Path, mappings: Sequence[MappingLike], fix: str = SPEND_HEA
     text, encoding = decode(head)
     found = find_header(split_lines(text)[:HEADER_SEARCH_LINES], mappings)
     if found is None:
-        raise InputFileError(_no_header_message(path, text, mappings, fix))
+        raise UnknownLayoutError(_no_header_message(path, text, mappings, fix), path=path)
     line, delimiter, mapping, header, positions = found
     _refuse_duplicated_columns(path, line, header, positions)
     unique_positions = tuple(positions.get(c, positions.get(_UNIQUE + c)) for c in mapping.unique)
@@ -760,7 +760,7 @@ def _no_header_message(path: Path, text: str, mappings: Sequence[MappingLike], f
                 widest = (i + 1, len(fields), fields)
     wanted = "; ".join(f"{m.name}: " + ", ".join(_wanted(m)) for m in mappings)
     found = (
-        f"line {widest[0]} looks most like a header, with columns {_shown_columns(widest[2])}"
+        f"line {widest[0]} looks most like a header, with columns {shown_columns(widest[2])}"
         if widest[2]
         else "no line with delimited columns was found in the first lines"
     )
@@ -780,7 +780,7 @@ _SHOWN_COLUMNS = 20
 _SHOWN_CHARS = 40
 
 
-def _shown_columns(columns: list[str]) -> str:
+def shown_columns(columns: list[str]) -> str:
     """At most 20 column names of at most 40 characters each, as Python literals (so control
     characters and binary noise show as escapes, and the message stays short)."""
     shown = [c if len(c) <= _SHOWN_CHARS else c[:_SHOWN_CHARS] + "…" for c in columns]

@@ -22,6 +22,23 @@ class InputFileError(PlacespendError):
     """A spend export, contracts register or mapping cannot be read as given."""
 
 
+class UnknownLayoutError(InputFileError):
+    """A spend file whose header fits no layout placespend knows, nor the mapping given.
+
+    ``path`` is the file. Where a column mapping could be guessed from its header and values,
+    ``suggestion`` holds it (a :class:`placespend.suggest.Suggestion`) and ``headline`` says,
+    in a sentence or two without the mapping's text, what the header lacks; the message holds
+    both and the fix. Without a suggestion, ``headline`` is the message.
+    """
+
+    def __init__(self, msg: str, *, path: Path | None = None, suggestion: object = None,
+                 headline: str | None = None) -> None:
+        super().__init__(msg)
+        self.path = path
+        self.suggestion = suggestion
+        self.headline = msg if headline is None else headline
+
+
 class CatalogueError(PlacespendError):
     """The service catalogue is invalid."""
 

@@ -32,9 +32,16 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from placespend import _careful, _dates, _mapping_file, _parse, _yaml
+from placespend import _careful, _dates, _mapping_file, _parse, _yaml, suggest
 from placespend._sql import query
-from placespend.errors import InputFileError, ReconciliationError, collected, quoted, where
+from placespend.errors import (
+    InputFileError,
+    ReconciliationError,
+    UnknownLayoutError,
+    collected,
+    quoted,
+    where,
+)
 from placespend.paths import PIPELINES_DIR
 
 log = logging.getLogger(__name__)
@@ -357,9 +364,7 @@ def load_spend(
         raise InputFileError("no spend files given; pass at least one CSV export")
     paths = [Path(p) for p in paths]
     refuse_repeated_files(paths)
-    layouts = [
-        _parse.sniff_file(p, [mapping] if mapping else list(PRESETS.values())) for p in paths
-    ]
+    layouts = _spend_layouts(paths, mapping)
     _refuse_empty(layouts)
     names = _source_names(paths)
     _run_step(con, "00_ingest_macros")
@@ -385,12 +390,31 @@ def check_spend_files(paths: Sequence[Path | str], mapping: ColumnMapping | None
     InputFileError
         As :func:`load_spend` would for the same file, but in a fraction of a second.
     """
-    layouts = [
-        _parse.sniff_file(Path(path), [mapping] if mapping else list(PRESETS.values()))
-        for path in paths
-    ]
+    layouts = _spend_layouts([Path(p) for p in paths], mapping)
     _refuse_empty(layouts)
     refuse_repeated_files([Path(p) for p in paths])
+
+
+def _spend_layouts(paths: Sequence[Path], mapping: ColumnMapping | None) -> list[_parse.Layout]:
+    """Each file's layout, by the given mapping or else a preset recognised from its header.
+
+    Raises
+    ------
+    UnknownLayoutError
+        When a header fits none of them: the message holds a mapping suggested from the
+        first such file's header and values (:func:`placespend.suggest.unknown_layout_error`).
+    """
+    candidates = [mapping] if mapping else list(PRESETS.values())
+    layouts, unknown = [], []
+    for path in paths:
+        try:
+            layouts.append(_parse.sniff_file(path, candidates))
+        except UnknownLayoutError as exc:
+            unknown.append(exc)
+    if unknown:
+        raise suggest.unknown_layout_error(unknown, candidates, given=mapping is not None,
+                                           presets=list(PRESETS.values()))
+    return layouts
 
 
 def _refuse_empty(layouts: Sequence[_parse.Layout]) -> None:

@@ -27,7 +27,7 @@ from datetime import datetime
 from pathlib import Path
 
 from placespend import _dates, _parse
-from placespend.errors import InputFileError, where
+from placespend.errors import InputFileError, UnknownLayoutError, quoted, where
 
 FIELDS = ("date", "amount", "payee", "purpose", "org_unit", "transaction_id")
 REQUIRED = ("date", "amount", "payee")
@@ -187,6 +187,105 @@ def suggest_mapping(path: Path | str, sample_rows: int = SAMPLE_ROWS) -> Suggest
         notes.extend([note] if note else [])
     return Suggestion(path, index + 1, delimiter, tuple(columns), guesses, formats, len(rows),
                       tuple(notes))
+
+
+# A file for which fewer of the required fields are found does not look like a spend export:
+# it gets the plain "no header row" error, not a suggestion to fill in.
+MIN_REQUIRED_FOUND = 2
+CUT_START = "# ---- mapping.yaml: suggested by placespend, from the next line ----"
+CUT_END = "# ---- end of the suggested mapping ----"
+
+
+def unknown_layout_error(
+    found: Sequence[UnknownLayoutError],
+    mappings: Sequence[_parse.MappingLike],
+    *,
+    given: bool,
+    presets: Sequence[_parse.MappingLike] = (),
+) -> UnknownLayoutError:
+    """The error for spend files whose header fits none of ``mappings``, with a mapping
+    suggested for the first of them that looks like a spend export.
+
+    The message names the file, the header line, the fields each candidate mapping lacks (the
+    presets' when ``given`` is false, else the given mapping's), any required field no column
+    was found for, a preset the header fits when the given mapping does not, the suggested
+    YAML between two comment lines (so it can be saved as it is)
+    and the commands to save it and build with it. When no file looks like spend (fewer than
+    :data:`MIN_REQUIRED_FOUND` of date, amount and payee found), the first error is returned
+    as it was.
+    """
+    for exc in found:
+        guess = _usable_suggestion(exc.path)
+        # A header holding every column of a candidate was not found where a build looks
+        # for it (after a huge first line, say): a suggestion would not help.
+        if guess is not None and all(lacking(m, guess.columns) for m in mappings):
+            break
+    else:
+        return found[0]
+    path = Path(exc.path)
+    headline = _headline(path, guess, mappings, given, presets)
+    others = [Path(e.path).name for e in found if e is not exc]
+    if others:
+        headline += (f" {len(others):,} other file(s) fit no layout either ("
+                     f"{', '.join(map(quoted, others[:5]))}{', …' if len(others) > 5 else ''}): "
+                     "one mapping reads them all, so a field may list the names it has in "
+                     "each (amount: [Net Amount, Amount]).")
+    msg = (
+        f"{headline}\nA column mapping suggested from its header and values (check every "
+        "field: each says how sure the guess is and why):\n"
+        f"{CUT_START}\n{guess.yaml()}{CUT_END}\n"
+        "Fix: save the lines between the two marks as mapping.yaml (or run: placespend mapping "
+        f"suggest {path} --out mapping.yaml), check each field, then build with --mapping "
+        "mapping.yaml (in the app: review the suggestion on the upload page and build with it)."
+    )
+    return UnknownLayoutError(msg, path=path, suggestion=guess, headline=headline)
+
+
+def _usable_suggestion(path: Path | None) -> Suggestion | None:
+    if path is None:
+        return None
+    try:
+        guess = suggest_mapping(path)
+    except InputFileError:
+        return None
+    return guess if len(REQUIRED) - len(guess.missing) >= MIN_REQUIRED_FOUND else None
+
+
+def _headline(path: Path, guess: Suggestion, mappings: Sequence[_parse.MappingLike],
+              given: bool, presets: Sequence[_parse.MappingLike]) -> str:
+    """Which file, which header line, and what each candidate mapping lacks in it."""
+    lacks = {m.name: lacking(m, guess.columns) for m in mappings}
+    if given:
+        ((name, missing),) = lacks.items()
+        fits = f"does not fit the column mapping {quoted(name)}: it lacks {missing}"
+    else:
+        fits = "fits no layout placespend knows: " + "; ".join(
+            f"{name} lacks {missing}" for name, missing in lacks.items())
+    text = (f"{where(path)}no header row with the mapped columns; line {guess.header_line} looks "
+            f"most like a header, with columns {_parse.shown_columns(list(guess.columns))}, and "
+            f"it {fits}.")
+    fitting = [p.name for p in presets if given and not lacking(p, guess.columns)]
+    if fitting:
+        text += (f" It is laid out as the preset {quoted(fitting[0])}, which placespend "
+                 "recognises: leave the mapping out (or write 'preset: "
+                 f"{fitting[0]}').")
+    if guess.missing:
+        text += (f" No column was found for {', '.join(guess.missing)}: name "
+                 f"{'it' if len(guess.missing) == 1 else 'them'} in the mapping by hand (a "
+                 "column, or constants: {payee: ...}).")
+    return text
+
+
+def lacking(mapping: _parse.MappingLike, columns: Sequence[str]) -> str:
+    """The fields (and unique key columns) of ``mapping`` none of whose names is among
+    ``columns``, as ``amount ('Net Amount' or 'Amount')``, comma-separated."""
+    normed = {_parse.norm_header(c) for c in columns}
+    fields = mapping.alternatives()
+    missing = [f"{name} ({' or '.join(map(quoted, names))})" for name, names in fields.items()
+               if not any(_parse.norm_header(n) in normed for n in names)]
+    missing += [f"the unique key's column {quoted(c)}" for c in mapping.unique
+                if c not in fields and _parse.norm_header(c) not in normed]
+    return ", ".join(missing)
 
 
 def _uniqueness(column: str, values: Sequence[str]) -> str:

@@ -8,6 +8,7 @@ edge.
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import datetime as dt
 import re
@@ -21,9 +22,9 @@ import duckdb
 import pandas as pd
 
 from placespend import build as build_mod
-from placespend import estate_names, export, geography, intervals, maps, paths, store
+from placespend import estate_names, export, geography, intervals, maps, paths, store, suggest
 from placespend._sql import query
-from placespend.errors import PlacespendError
+from placespend.errors import PlacespendError, UnknownLayoutError
 from placespend.keys import KEYS
 
 BUILD_STEPS = build_mod.STEPS
@@ -181,13 +182,78 @@ def build_upload(
             build_mod.build(staging, inputs, db_path=staging / paths.DB_FILENAME,
                             on_step=on_step, cache_dir=paths.cache_dir(home))
         except PlacespendError as exc:
-            raise type(exc)(str(exc).replace(f"{inputs_dir}/", "")) from None
+            raise _relative(exc, f"{inputs_dir}/") from None
         _record_final_folder(staging / paths.DB_FILENAME, staging, folder)
         _swap_in(staging, folder)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return Dataset(folder.name, f"Upload: {folder.name}", folder / paths.DB_FILENAME)
+
+
+def _relative(exc: PlacespendError, prefix: str) -> PlacespendError:
+    """The same error with the staging folder cut from its file names (the user knows the
+    names they uploaded), keeping what it carries, such as a suggested mapping."""
+    clean = copy.copy(exc)
+    clean.args = (str(exc).replace(prefix, ""),)
+    if isinstance(clean, UnknownLayoutError):
+        clean.headline = clean.headline.replace(prefix, "")
+        clean.path = clean.path and Path(clean.path.name)
+    return clean
+
+
+# ---- a column mapping suggested for an upload, to review before building -------------------
+
+
+@dataclass(frozen=True)
+class MappingReview:
+    """An upload whose spend header fits no known layout (nor the mapping uploaded with it),
+    held with the mapping suggested for it until the user has checked it and builds."""
+
+    name: str  # the data set name the user gave
+    files: tuple[UploadedFile, ...]  # the upload, without any mapping file
+    problem: str  # what the header lacks, in a sentence or two (no mapping text)
+    yaml: str  # the suggested mapping, with its confidence and evidence in comments
+    fields: pd.DataFrame  # one row per field: the column guessed, confidence, why
+
+    def files_with(self, mapping_text: str) -> list[UploadedFile]:
+        """The upload with ``mapping_text`` (the reviewed YAML) as its column mapping."""
+        mapping = UploadedFile("mapping", REVIEWED_MAPPING_NAME, mapping_text.encode("utf-8"))
+        return [*self.files, mapping]
+
+
+REVIEWED_MAPPING_NAME = "mapping.yaml"
+
+
+def mapping_review(name: str, files: Sequence[UploadedFile], exc: PlacespendError
+                   ) -> MappingReview | None:
+    """The review to offer for a build that stopped on ``exc``: ``None`` unless the spend
+    header fit no layout and a mapping could be suggested for it."""
+    guess = getattr(exc, "suggestion", None)
+    if not isinstance(exc, UnknownLayoutError) or guess is None:
+        return None
+    return MappingReview(
+        name=name,
+        files=tuple(f for f in files if f.kind != "mapping"),
+        problem=exc.headline,
+        yaml=guess.yaml(),
+        fields=suggestion_table(guess),
+    )
+
+
+def suggestion_table(guess: suggest.Suggestion) -> pd.DataFrame:
+    """Every field of a mapping: the column suggested, how sure (0-1) and the evidence; a
+    required field no column was found for says so."""
+    rows = []
+    for name in suggest.FIELDS:
+        found = guess.guesses.get(name)
+        need = "required" if name in suggest.REQUIRED else "optional"
+        if found is None:
+            rows.append((name, need, "(none found)", None, "name the column by hand"
+                         if need == "required" else "leave it out, or name a column"))
+        else:
+            rows.append((name, need, found.column, found.confidence, found.why))
+    return pd.DataFrame(rows, columns=["Field", "Needed", "Column", "Confidence", "Evidence"])
 
 
 def _save_uploads(inputs_dir: Path, files: Sequence[UploadedFile]) -> dict[str, list[Path]]:
@@ -758,20 +824,25 @@ def doc(name: str) -> Doc | None:
 
 # ---- what a build read ---------------------------------------------------------------------
 
-QUARANTINE_WARNING_SHARE = 0.01  # above this share of rows or of £, a build is a warning
+QUARANTINE_WARNING_SHARE = 0.01  # above this share of a file's rows or £, a build is a warning
 
 
 @dataclass(frozen=True)
 class IngestReport:
-    """What the spend files of a store gave: per file, per reason, and the refused rows."""
+    """What the spend files of a store gave: per file, per reason, and the refused rows.
+
+    Shares of money are of the absolute amounts (a refund moves money too), so a file whose
+    payments and refunds cancel out still shows how much of its money was not accepted.
+    """
 
     files: pd.DataFrame  # one row per file, for display
     reasons: pd.DataFrame  # one row per reason, for display
     rows_read: int
     rows_quarantined: int
-    pence_read: int  # |accepted| + |quarantined| pence, for the share of money
-    pence_quarantined: int
+    pence_read: int  # every line's |amount| summed, accepted or not: the share of money's base
+    pence_quarantined: int  # |amount| of the refused lines whose amount could be read
     unparsed_rows: int  # quarantined rows whose amount could not be read at all
+    over_limit: tuple[str, ...] = ()  # files with more than 1% of rows or £ not accepted
 
     @property
     def row_share(self) -> float:
@@ -783,27 +854,43 @@ class IngestReport:
 
     @property
     def needs_attention(self) -> bool:
-        """More than 1% of rows, or of £, was not accepted."""
-        return max(self.row_share, self.pence_share) > QUARANTINE_WARNING_SHARE
+        """More than 1% of the rows, or of the £, of some file was not accepted (so, too,
+        whenever more than 1% of all rows or £ was not)."""
+        return bool(self.over_limit) or (
+            max(self.row_share, self.pence_share) > QUARANTINE_WARNING_SHARE)
 
     def summary(self) -> str:
-        """One plain sentence: how much was refused, of what."""
+        """Plain sentences: how much was refused, of what, and which files passed the 1%."""
         text = (f"{self.rows_quarantined:,} of {self.rows_read:,} spend rows "
                 f"({self.row_share:.1%}) were not accepted, holding "
-                f"{pounds(self.pence_quarantined)} ({self.pence_share:.1%} of the £ read)")
+                f"{pounds(self.pence_quarantined)} ({self.pence_share:.1%} of the £ read, "
+                "refunds counted as money moved)")
         if self.unparsed_rows:
             text += (f"; {self.unparsed_rows:,} of those rows had no amount that could be read, "
                      "so their £ is not in that figure")
-        return text + "."
+        text += "."
+        if self.over_limit and len(self.files) > 1:
+            n = len(self.over_limit)
+            text += (f" In {n:,} of the {len(self.files):,} files more than "
+                     f"{QUARANTINE_WARNING_SHARE:.0%} of the rows or £ was not accepted (see "
+                     "*Share not accepted*).")
+        return text
 
 
 def ingest_report(con: duckdb.DuckDBPyConnection) -> IngestReport:
     """Rows and £ read, accepted and quarantined per spend file, and the reasons, for the
-    upload page (the same figures as ``placespend reconcile`` and ``placespend quarantine``)."""
+    upload page (the same figures as ``placespend reconcile`` and ``placespend quarantine``).
+
+    A file's share not accepted is the larger of its rows' share and its money's share
+    (absolute amounts); above :data:`QUARANTINE_WARNING_SHARE` the report needs attention.
+    """
     files = query(con, "ingest_files")
     reasons = query(con, "quarantine_reasons")
-    accepted = int(files["accepted_pence"].abs().sum())
-    refused = int(files["quarantined_pence"].abs().sum())
+    gross = files["accepted_gross_pence"] + files["quarantined_gross_pence"]
+    share = pd.concat([
+        (files["rows_quarantined"] / files["rows_read"].where(files["rows_read"] > 0)),
+        (files["quarantined_gross_pence"] / gross.where(gross > 0)),
+    ], axis=1).max(axis=1).fillna(0.0)
     return IngestReport(
         files=pd.DataFrame({
             "File": files["source_file"],
@@ -812,6 +899,7 @@ def ingest_report(con: duckdb.DuckDBPyConnection) -> IngestReport:
             "Not accepted": files["rows_quarantined"],
             "Accepted £": files["accepted_pence"] / 100,
             "Not accepted £": files["quarantined_pence"] / 100,
+            "Share not accepted": share,
         }),
         reasons=pd.DataFrame({
             "Reason": reasons["reason"],
@@ -820,9 +908,10 @@ def ingest_report(con: duckdb.DuckDBPyConnection) -> IngestReport:
         }),
         rows_read=int(files["rows_read"].sum()),
         rows_quarantined=int(files["rows_quarantined"].sum()),
-        pence_read=accepted + refused,
-        pence_quarantined=refused,
+        pence_read=int(gross.sum()),
+        pence_quarantined=int(files["quarantined_gross_pence"].sum()),
         unparsed_rows=int(files["quarantined_unparsed_rows"].sum()),
+        over_limit=tuple(files.loc[share > QUARANTINE_WARNING_SHARE, "source_file"]),
     )
 
 

@@ -11,9 +11,10 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from _spend_fixtures import COUNCIL_COLUMNS, council_file
 
 from placespend import build, ingest, paths, store, suggest
-from placespend.errors import InputFileError
+from placespend.errors import InputFileError, UnknownLayoutError
 
 DATA = Path(__file__).parent / "data"
 MANCHESTER = DATA / "real" / "manchester_2022-05.csv"
@@ -147,3 +148,83 @@ def test_dates_the_build_finds_itself_are_left_out_of_the_mapping(tmp_path):
         con = ingest.duckdb.connect()
         report = ingest.load_spend(con, [path], ingest.load_mapping(mapping))
         assert report.rows_accepted == 2, name
+
+
+# ---- a build on a layout placespend does not know ---------------------------------------
+
+
+def _pence(path: Path, column: str) -> int:
+    with path.open(encoding="utf-8", newline="") as f:
+        return sum(int(Decimal(r[column].replace(",", "")) * 100) for r in csv.DictReader(f))
+
+
+def _between_the_marks(text: str) -> str:
+    start = text.index(suggest.CUT_START) + len(suggest.CUT_START) + 1
+    return text[start:text.index(suggest.CUT_END)]
+
+
+def test_a_build_on_an_unknown_layout_stops_before_the_long_steps_with_a_mapping(tmp_path):
+    path = council_file(tmp_path)
+    steps: list[str] = []
+    with pytest.raises(UnknownLayoutError) as caught:
+        build.build(tmp_path / "home", build.BuildInputs(spend=(path,)), on_step=steps.append)
+    assert steps == [build.STEPS[0]]  # before boundaries, atoms or any spend is read
+    message, guess = str(caught.value), caught.value.suggestion
+    assert message.startswith(f"{path}: no header row") and "line 1 looks most like" in message
+    assert "camden lacks" in message and "amount ('Amount GBP')" in message
+    assert "lambeth lacks" in message and "payee ('Supplier Name')" in message
+    assert {f: g.column for f, g in guess.guesses.items()} == COUNCIL_COLUMNS
+    assert guess.yaml() in message and "confidence" in _between_the_marks(message)
+    assert f"placespend mapping suggest {path} --out mapping.yaml" in message
+    assert "--mapping mapping.yaml" in message
+
+
+def test_the_printed_mapping_saved_as_it_is_builds_the_file(tmp_path):
+    path = council_file(tmp_path)
+    home = tmp_path / "home"
+    done = subprocess.run([sys.executable, "-m", "placespend", "build", "--home", str(home),
+                           "--spend", str(path)], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr
+    assert str(path) in done.stderr and "fits no layout placespend knows" in done.stderr
+    mapping = tmp_path / "mapping.yaml"
+    mapping.write_text(_between_the_marks(done.stderr), encoding="utf-8")
+    build.build(home, build.BuildInputs(spend=(path,), mapping=mapping))
+    with store.connect(paths.db_path(home)) as con:
+        read, accepted, pence = con.execute(
+            "select sum(rows_read), sum(rows_accepted), sum(accepted_pence) "
+            "from ingest_summary").fetchone()
+    assert read == accepted == 40  # the repeated voucher numbers are lines of one invoice
+    assert pence == _pence(path, "Net Value")
+
+
+def test_a_mapping_that_does_not_fit_is_told_what_it_lacks_and_offered_one_that_does(tmp_path):
+    path = council_file(tmp_path)
+    wrong = ingest.ColumnMapping(name="last-year", date="Date Paid", amount=("Amount", "Gross"),
+                                 payee="Creditor Name", unique=("Line No",))
+    with pytest.raises(UnknownLayoutError) as caught:
+        ingest.check_spend_files([path], wrong)
+    message = str(caught.value)
+    assert ("does not fit the column mapping 'last-year': it lacks amount ('Amount' or "
+            "'Gross'), the unique key's column 'Line No'") in message
+    assert "date (" not in message and "payee (" not in message  # those it has
+    assert 'amount: "Net Value"' in _between_the_marks(message)
+
+
+def test_each_file_of_no_known_layout_is_named_and_one_mapping_offered(tmp_path):
+    first = council_file(tmp_path)
+    second = council_file(tmp_path, rows=10, name="riverside_2023-07.csv")
+    with pytest.raises(UnknownLayoutError) as caught:
+        ingest.check_spend_files([first, second])
+    message = str(caught.value)
+    assert message.startswith(f"{first}:") and "1 other file(s)" in message
+    assert "'riverside_2023-07.csv'" in message and message.count(suggest.CUT_START) == 1
+
+
+def test_a_file_that_does_not_look_like_spend_gets_no_suggestion(tmp_path):
+    """A header whose columns hold no dates and no names is not offered a mapping to fill in:
+    the error says what it saw and how to write a mapping."""
+    path = _write(tmp_path, "alpha,beta,gamma\n1,2,3\n4,5,6\n")
+    with pytest.raises(UnknownLayoutError) as caught:
+        ingest.check_spend_files([path])
+    assert caught.value.suggestion is None
+    assert suggest.CUT_START not in str(caught.value) and "--mapping" in str(caught.value)

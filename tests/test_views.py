@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from placespend import export, paths, store, views
 from placespend.cli import app as cli_app
-from placespend.errors import InputFileError, PlacespendError
+from placespend.errors import InputFileError, PlacespendError, UnknownLayoutError
 
 YEAR = "2024-25"
 
@@ -454,3 +454,42 @@ def test_geojson_money_and_counts_are_numbers_and_wards_are_named(con):
         assert isinstance(props["households_est"], int | float)
         codes = [c for c in props["ward_codes"].split(";") if c]
         assert props["ward_names"].split(";") == [names[c] for c in codes]
+
+
+def test_one_file_over_the_limit_makes_the_upload_a_warning_naming_how_many(home):
+    """2% of one file refused is a warning even when, over both files, it is under 1%."""
+    lines = (paths.demo_dir(home) / "SYNTHETIC_DEMO_camden_spend.csv").read_text(
+        encoding="utf-8").splitlines()
+    header, rows = lines[0], lines[1:]
+    amount = header.split(",").index("Amount GBP")
+    small = [next(csv.reader([r])) for r in rows[:50]]
+    small[10][amount] = "twelve pounds"
+    body = io.StringIO()
+    csv.writer(body, lineterminator="\n").writerows(small)
+    files = [views.UploadedFile("spend", "big.csv", "\n".join([header, *rows[50:250]]).encode()),
+             views.UploadedFile("spend", "small.csv", f"{header}\n{body.getvalue()}".encode())]
+    dataset = views.build_upload("one-over", files, home=home)
+    with views.open_store(dataset.db_path) as up:
+        report = views.ingest_report(up)
+    assert (report.rows_read, report.rows_quarantined) == (250, 1)
+    assert report.row_share < views.QUARANTINE_WARNING_SHARE
+    assert report.needs_attention and report.over_limit == ("small.csv",)
+    shares = dict(zip(report.files["File"], report.files["Share not accepted"], strict=True))
+    assert shares == {"big.csv": 0.0, "small.csv": pytest.approx(1 / 50)}
+    assert "In 1 of the 2 files more than 1%" in report.summary()
+
+
+def test_an_upload_of_no_known_layout_is_offered_its_suggestion_with_the_names_uploaded(home):
+    from _spend_fixtures import COUNCIL_COLUMNS, council_text
+
+    files = [views.UploadedFile("spend", "riverside.csv", council_text().encode())]
+    with pytest.raises(UnknownLayoutError) as caught:
+        views.build_upload("riverside-lib", files, home=home)
+    assert str(views.uploads_dir(home)) not in str(caught.value)
+    assert caught.value.headline.startswith("spend/riverside.csv: no header row")
+    review = views.mapping_review("riverside-lib", files, caught.value)
+    assert review is not None and review.yaml == caught.value.suggestion.yaml()
+    assert dict(zip(review.fields["Field"], review.fields["Column"], strict=True)) == (
+        COUNCIL_COLUMNS)
+    assert [f.kind for f in review.files_with(review.yaml)] == ["spend", "mapping"]
+    assert views.mapping_review("x", files, PlacespendError("another problem")) is None
