@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import subprocess
 import sys
 from decimal import Decimal
@@ -49,25 +50,54 @@ def test_an_invoice_number_repeated_over_lines_is_mapped_but_not_offered_as_a_un
                for n in guess.notes)
 
 
-def _file_total_pence(path: Path, amount: str) -> int:
+def _file_total_pence(path: Path, fields: dict[str, str]) -> tuple[int, int]:
+    """Rows with an amount and a date, and their pence, read with the standard library's CSV
+    reader from the line that holds the header (a preamble above it is skipped)."""
     with path.open(encoding="utf-8-sig", newline="") as f:
         text = f.read().replace("\u00ef\u00bb\u00bf", "")
-    rows = csv.DictReader(io.StringIO(text))
-    return sum(int(Decimal(r[amount]) * 100) for r in rows if r[amount].strip())
+    lines = list(csv.reader(io.StringIO(text)))
+    start = next(i for i, row in enumerate(lines) if fields["amount"] in row)
+    header = lines[start]
+    at, on = header.index(fields["amount"]), header.index(fields["date"])
+    rows = [_unfused(r, len(header)) for r in lines[start + 1:]]
+    paid = [r for r in rows if len(r) > max(at, on) and r[at].strip() and r[on].strip()]
+    return len(paid), sum(int(Decimal(r[at].replace(",", "")) * 100) for r in paid)
 
 
-@pytest.mark.parametrize("path", [MANCHESTER, OXFORD], ids=lambda p: p.stem)
+DMY = re.compile(r"\d{2}/\d{2}/\d{4}")
+
+
+def _unfused(row: list[str], width: int) -> list[str]:
+    """Lambeth's export drops commas around some dates ('25/06/2012750' is the date and £750;
+    'Academy2129/05/2012740' the payee Academy21, the date and £740): a short row's field that
+    holds a date run into its neighbours is split around the date."""
+    if len(row) >= width:
+        return row
+    for i, cell in enumerate(row):
+        m = DMY.search(cell)
+        if m and m.group() != cell:
+            parts = [p for p in (cell[:m.start()], m.group(), cell[m.end():]) if p]
+            if len(row) - 1 + len(parts) == width:
+                return [*row[:i], *parts, *row[i + 1:]]
+    return row
+
+
+@pytest.mark.parametrize("path", [MANCHESTER, OXFORD, LAMBETH], ids=lambda p: p.stem)
 def test_a_build_with_the_suggested_mapping_accepts_every_row(path, tmp_path):
+    guess = suggest.suggest_mapping(path)
+    assert "date_formats" not in guess.mapping() and "unique" not in guess.mapping()
     mapping = tmp_path / "mapping.yaml"
-    mapping.write_text(suggest.suggest_mapping(path).yaml(), encoding="utf-8")
+    mapping.write_text(guess.yaml(), encoding="utf-8")
     home = tmp_path / "home"
     build.build(home, build.BuildInputs(spend=(path,), mapping=mapping))
     with store.connect(paths.db_path(home)) as con:
         read, accepted, pence = con.execute(
             "select sum(rows_read), sum(rows_accepted), sum(accepted_pence) "
             "from ingest_summary").fetchone()
-    assert read == accepted
-    assert pence == _file_total_pence(path, TRUTH[path]["amount"])
+    rows, total = _file_total_pence(path, TRUTH[path])
+    assert accepted == rows
+    assert read >= accepted
+    assert pence == total
 
 
 def _write(tmp_path: Path, text: str, name: str = "council.csv") -> Path:
