@@ -291,7 +291,7 @@ def test_palette_basemap_drill_down_and_sankey_toggle_reopen_from_the_url(home, 
     at = run(page="Map", palette=maps_palette(), basemap="true")
     assert at.radio(key="palette").value == maps_palette()
     assert at.checkbox(key="basemap").value is True
-    assert any("Carto's servers" in c.value for c in at.caption)
+    assert any("Carto's servers" in c.value for c in [*at.caption, *at.warning])
     at = run(page="Estate", estate=HILGROVE, tab="Where it comes from", sankey_elsewhere="true")
     assert at.checkbox(key="sankey_elsewhere").value is True
 
