@@ -22,7 +22,7 @@ st.set_page_config(
 
 import pandas as pd  # noqa: E402
 
-from placespend import charts, export, maps, views  # noqa: E402
+from placespend import capital, charts, export, maps, views  # noqa: E402
 from placespend import estate_editor as ed  # noqa: E402
 from placespend.errors import PlacespendError  # noqa: E402
 from placespend.reconcile import reconcile  # noqa: E402
@@ -122,6 +122,11 @@ def _comparison(db: str, estate_id: str, year: str | None, _con):
 @st.cache_data(show_spinner=False)
 def _excluded(db: str, year: str | None, _con):
     return views.excluded(_con, year)
+
+
+@st.cache_data(show_spinner=False)
+def _capital(db: str, estate_id: str, _con):
+    return capital.capital_view(_con, estate_id), capital.programme(_con, estate_id)
 
 
 @st.cache_data(show_spinner=False)
@@ -358,7 +363,7 @@ def page_estate(db: str, con, facts: dict, state: dict) -> None:
     services = views.by_service(rows)
     # Only the open tab runs (bound to the URL, so a shared link reopens it too).
     names = ("By service", "Where it comes from", "Services together", "Compared",
-             "Payment lines")
+             "Payment lines", "Capital and services")
     tabs = st.tabs(names, key="tab", bind="query-params")
     if tabs[0].open:
         with tabs[0]:
@@ -375,6 +380,9 @@ def page_estate(db: str, con, facts: dict, state: dict) -> None:
     if tabs[4].open:
         with tabs[4]:
             _tab_lines(db, estate_id, services, year, con)
+    if tabs[5].open:
+        with tabs[5]:
+            _tab_capital(db, estate_id, facts, con)
 
 
 def _tab_by_service(rows, ov, db, year, con) -> None:
@@ -442,6 +450,35 @@ def _tab_compare(db, estate_id, year, con) -> None:
     )
     with st.expander("The comparison as a table"):
         _table(views.comparison_display(comp))
+
+
+def _tab_capital(db, estate_id, facts, con) -> None:
+    view, schemes = _capital(db, estate_id, con)
+    st.markdown(
+        "Capital spend by financial year beside the revenue services the catalogue links to "
+        "capital works (" + ", ".join(md(n) for n in view.linked_services) + "), per council "
+        f"home, here and on the {len(view.peers)} estates most like this one by size and "
+        "council stock. Every year of spend is shown, whatever year is chosen above."
+    )
+    st.info(view.reading)  # our own words, from figures: no user text
+    synthetic = bool(schemes["synthetic"].any()) if len(schemes) else False
+    st.plotly_chart(charts.capital_chart(view.by_year, schemes, synthetic), key="capital",
+                    width="stretch")
+    _table(capital.by_year_display(view))
+    if len(schemes):
+        st.markdown("**Capital programme**" + (" (SYNTHETIC DEMO: made from the demo spend, "
+                                               "not a council's plan)" if synthetic else ""))
+        _table(pd.DataFrame({
+            "Scheme": schemes["scheme"], "Blocks": schemes["blocks"],
+            "From": schemes["start_year"], "To": schemes["end_year"],
+            "Budget (£)": (schemes["budget_pence"] / 100).round(2)}))
+    else:
+        st.caption("No capital programme names this estate (give one with "
+                   "`placespend build --capital-programme FILE`).")
+    with st.expander("The estates like it"):
+        _table(pd.DataFrame({
+            "Estate": view.peers["name"], "Households": view.peers["households"].round(0),
+            "Council share": (view.peers["council_share"] * 100).round(0)}))
 
 
 def _tab_lines(db, estate_id, services, year, con) -> None:

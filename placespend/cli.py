@@ -136,6 +136,10 @@ def build(
     borough_name: Annotated[str | None, typer.Option(
         "--borough-name", help="The borough's name for every export; default: the borough "
         "layer's or wards file's borough_name, else named after the wards file.")] = None,
+    capital_programme: Annotated[Path | None, typer.Option(
+        "--capital-programme", help="Capital programme (CSV: scheme, estate, blocks, "
+        "start_year, end_year, budget_gbp), drawn beside each estate's capital spend; the "
+        "demo build makes a synthetic one.")] = None,
     memory_limit: Annotated[
         str | None,
         typer.Option("--memory-limit", envvar=store.MEMORY_ENV, metavar="SIZE",
@@ -163,6 +167,7 @@ def build(
         nonresidential_land=nonresidential_land,
         borough_code=borough_code,
         borough_name=borough_name,
+        capital_programme=capital_programme,
     )
     columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn())
     with Progress(*columns, console=err, transient=False) as progress:

@@ -119,6 +119,14 @@ def test_frames_match_the_architecture_tables(catalogue):
         "estate_service",
         "unit",
         "unit_cost_pence",
+        "capital",
+        "primary_outcome",
+    ]
+    assert list(frames["capital_rules"].columns) == [
+        "rule_no",
+        "org_unit_pattern",
+        "purpose_pattern",
+        "capital_or_revenue",
     ]
     assert list(frames["rules"].columns) == [
         "rule_no",
