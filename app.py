@@ -237,7 +237,14 @@ def _sidebar(facts: dict) -> dict:
         key="outcome",
         bind="query-params",
         placeholder="Any outcome",
-        help="Keep services serving this Estates Mission outcome (also filters the network).",
+        help="Keep services whose primary Estates Mission outcome this is (also filters the "
+        "network). Each service has one primary outcome, so the three add up to the whole.",
+    )
+    secondary = sb.checkbox(
+        "Include secondary outcomes", key="secondary", bind="query-params",
+        disabled=outcome is None,
+        help="Also keep services that serve this outcome as a secondary one (the catalogue "
+        "gives the reason for each).",
     )
     return {
         "page": page,
@@ -246,6 +253,7 @@ def _sidebar(facts: dict) -> dict:
         "year_text": year,
         "services": chosen,
         "outcome": outcome,
+        "secondary": bool(secondary and outcome),
         "outcome_labels": labels,
     }
 
@@ -271,7 +279,8 @@ def _go_to(page: str) -> None:
 
 def page_map(db: str, con, facts: dict, state: dict) -> None:
     st.header("Where the money lands")
-    keep = views.filtered_services(facts["services"], state["services"], state["outcome"])
+    keep = views.filtered_services(facts["services"], state["services"], state["outcome"],
+                                   state["secondary"])
     filtered = bool(state["services"] or state["outcome"])
     table = _map_table(db, state["year"], tuple(keep) if filtered else None, con)
     controls = st.columns([2, 2, 3])
