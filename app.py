@@ -22,7 +22,7 @@ st.set_page_config(
 
 import pandas as pd  # noqa: E402
 
-from placespend import capital, charts, export, maps, views  # noqa: E402
+from placespend import capital, charts, export, maps, pools, views  # noqa: E402
 from placespend import estate_editor as ed  # noqa: E402
 from placespend.errors import PlacespendError  # noqa: E402
 from placespend.reconcile import reconcile  # noqa: E402
@@ -42,8 +42,8 @@ except ImportError:  # pragma: no cover
     meeting = pb_files = scenarios = None
 
 LOG = logging.getLogger("placespend.app")
-PAGES = ("Map", "Estate", "PB pot", "Exports", "Method", "Your own data", "Edit estates",
-         "Classify")
+PAGES = ("Map", "Estate", "PB pot", "System financing", "Exports", "Method", "Your own data",
+         "Edit estates", "Classify")
 ALL_YEARS = "All years"
 
 
@@ -511,6 +511,109 @@ def _tab_lines(db, estate_id, services, year, con) -> None:
                        mime="text/csv", on_click="ignore", key="dl_lines",
                        help="Every payment line behind this figure, not only those shown, "
                        "with the data label on each row.")
+
+
+def page_pool(db: str, con, facts: dict, state: dict) -> None:
+    st.header("System financing: pool co-dependent services")
+    st.markdown(
+        "Bring together the spend of services that depend on each other, as one budget for the "
+        "estates chosen: the pooled total per estate and across them, each service's "
+        "contribution, and what share of that service's borough-wide spend it is. Start from "
+        "the catalogue's links for a mission outcome, then edit the list.")
+    book = pools.PoolBook(db.rsplit(":", 1)[0])
+    names = dict(zip(facts["services"]["service_id"], facts["services"]["name"], strict=True))
+    _open_pool(book, names, facts["estates"])
+    labels = state["outcome_labels"]
+    c1, c2 = st.columns([3, 1])
+    outcome = c1.selectbox("Suggest services linked for the outcome", list(labels), index=None,
+                           format_func=lambda k: labels[k], key="pool_outcome",
+                           placeholder="Any outcome (every catalogue link)")
+    c2.button("Suggest", key="pool_suggest", on_click=_suggest_pool,
+              args=(facts["services"], facts["links"], outcome),
+              help="Replace the services below with those the catalogue links for this "
+              "outcome.")
+    chosen = st.multiselect("Services in the pool", list(names), format_func=lambda k: names[k],
+                            key="pool_services", placeholder="Pick services")
+    estates = st.multiselect("Estates", list(facts["estates"]),
+                             format_func=lambda k: facts["estates"][k], key="pool_estates",
+                             placeholder="Every estate")
+    year = state["year"]
+    st.caption(f"Financial year {state['year_text']} (the sidebar's).")
+    if not chosen:
+        st.info("Pick the services to pool, or press *Suggest*.")
+        return
+    pool = pools.Pool(name=st.session_state.get("pool") or "Unsaved pool",
+                      service_ids=tuple(chosen), estate_ids=tuple(estates),
+                      financial_year=year, outcome=outcome)
+    result = pools.work_out(con, pool)
+    m1, m2, m3 = st.columns(3)
+    m1.metric("Pooled total", views.pounds(result.total_pence))
+    m2.metric("Estates", f"{len(result.by_estate):,}")
+    m3.metric("Services", f"{len(result.by_service):,}")
+    st.markdown("**Each service's contribution**")
+    _table(pools.by_service_display(result))
+    st.markdown("**Per estate**")
+    _table(pools.by_estate_display(result))
+    d1, d2 = st.columns(2)
+    stem = export.safe_filename(("SYNTHETIC_DEMO_" if facts["is_demo"] else "")
+                                + f"pool_{pool.name}")
+    d1.download_button("Download the pool (CSV)", pools.csv_bytes(con, result),
+                       file_name=f"{stem}.csv", mime="text/csv", on_click="ignore",
+                       key="dl_pool_csv")
+    d2.download_button("Download the pool (XLSX)", pools.xlsx_bytes(con, result),
+                       file_name=f"{stem}.xlsx", on_click="ignore", key="dl_pool_xlsx",
+                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    _save_pool(book, pool)
+    saved = book.list()
+    if len(saved) > 1:
+        picked = st.multiselect("Compare saved pools", [p.name for p in saved],
+                                key="pool_compare", max_selections=4)
+        if picked:
+            table = pools.compare(con, [book.get(n) for n in picked])
+            _table(table.assign(pooled_pence=table["pooled_pence"] / 100)
+                   .rename(columns={"pooled_pence": "Pooled £"}))
+
+
+def _suggest_pool(services, links, outcome) -> None:
+    st.session_state["pool_services"] = pools.suggest(services, links, outcome)
+
+
+def _open_pool(book, names: dict, estates: dict) -> None:
+    """Put the pool the URL names into the widgets, once per choice."""
+    pending = st.session_state.pop("_pending_pool", None)
+    if pending is not None:
+        st.session_state["pool"] = pending
+    saved = book.names()
+    if st.session_state.get("pool") not in (None, *saved):
+        st.session_state["pool"] = None
+    name = st.selectbox("Saved pool", saved, index=None, key="pool", bind="query-params",
+                        placeholder="None opened",
+                        help="Pools are saved with this data set, so a link naming one "
+                        "reopens it.")
+    if name is None:
+        st.session_state.pop("_opened_pool", None)
+        return
+    if st.session_state.get("_opened_pool") != name:
+        pool = book.get(name)
+        st.session_state["_opened_pool"] = name
+        st.session_state["pool_services"] = [s for s in pool.service_ids if s in names]
+        st.session_state["pool_estates"] = [e for e in pool.estate_ids if e in estates]
+        st.session_state["pool_outcome"] = pool.outcome
+
+
+def _save_pool(book, pool) -> None:
+    with st.form("save_pool", clear_on_submit=True, border=False):
+        name = st.text_input("Pool name", placeholder="e.g. repairs and health",
+                             key="pool_name")
+        over = st.checkbox("Save over a pool of that name", key="pool_over")
+        if st.form_submit_button("Save pool"):
+            try:
+                saved = book.save(dataclasses.replace(pool, name=name), overwrite=over)
+            except PlacespendError as exc:
+                st.error(md(exc, 2000))
+            else:
+                st.session_state["_pending_pool"] = saved.name
+                st.rerun()
 
 
 def page_pot(db: str, con, facts: dict, state: dict) -> None:
@@ -1191,6 +1294,7 @@ RENDER = {
     "Map": page_map,
     "Estate": page_estate,
     "PB pot": page_pot,
+    "System financing": page_pool,
     "Exports": page_exports,
     "Method": page_method,
     "Your own data": page_upload,
