@@ -325,6 +325,9 @@ def page_map(db: str, con, facts: dict, state: dict) -> None:
                 "blank, and the estates, wards, green space and roads are drawn all the same."
             )
     with right:
+        st.metric("Total on the map", views.pounds(int(table["total_pence"].sum())),
+                  help="Spend placed on every estate by the services the filters keep; with "
+                  "no filter, the place-based total on estates.")
         no_data = int(table[column].isna().sum())
         st.html(maps.legend_html(scale, metric, no_data=no_data))
         _selected_card(table, state)
