@@ -930,8 +930,8 @@ def page_exports(db: str, con, facts: dict, state: dict) -> None:
             "Estate summary (XLSX)", lambda: reports.estate_xlsx(con, one, year),
             file_name=f"{stem}.xlsx", on_click="ignore", key="dl_xlsx",
             mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            help="Sheets: summary, by service, source lines, method, reconciliation. Takes a "
-            "few seconds.",
+            help="Sheets: summary, by service, source lines, method, reconciliation, capital and "
+            "services. Takes a few seconds.",
         )
         cols[2].download_button(
             "Estate summary (PDF)", lambda: reports.estate_pdf(con, one, year),

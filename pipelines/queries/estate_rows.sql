@@ -53,4 +53,5 @@ final as (
 )
 
 select * from final
-order by estate_name, estate_id, financial_year, amount_pence desc, service, basis, key
+order by estate_name, estate_id, financial_year, amount_pence desc, service, basis, key,
+    capital_or_revenue
