@@ -22,7 +22,18 @@ st.set_page_config(
 
 import pandas as pd  # noqa: E402
 
-from placespend import charts, compare, maps, paths, theme, view_state, views  # noqa: E402
+from placespend import (  # noqa: E402
+    capital,
+    charts,
+    compare,
+    export,
+    maps,
+    paths,
+    pools,
+    theme,
+    view_state,
+    views,
+)
 from placespend import estate_editor as ed  # noqa: E402
 from placespend import priorities as prio  # noqa: E402
 from placespend.errors import PlacespendError  # noqa: E402
@@ -45,7 +56,8 @@ except ImportError:  # pragma: no cover
     meeting = pb_files = scenarios = None
 
 LOG = logging.getLogger("placespend.app")
-PAGES = ("Map", "Estate", "Compare", "PB pot", "Exports", "Method", "Your own data",
+PAGES = ("Map", "Estate", "Compare", "PB pot", "System financing", "Exports", "Method",
+         "Your own data",
          "Edit estates", "Classify")
 ALL_YEARS = "All years"
 GAPS_SHOWN = 12  # sentences on the gap between priorities and spend, latest surveys first
@@ -146,6 +158,11 @@ def _compared(db: str, estate_ids: tuple[str, ...], year: str | None, _con):
 @st.cache_data(show_spinner=False)
 def _excluded(db: str, year: str | None, _con):
     return views.excluded(_con, year)
+
+
+@st.cache_data(show_spinner=False)
+def _capital(db: str, estate_id: str, _con):
+    return capital.capital_view(_con, estate_id), capital.programme(_con, estate_id)
 
 
 @st.cache_data(show_spinner=False)
@@ -309,7 +326,14 @@ def _sidebar(facts: dict) -> dict:
         key="outcome",
         bind="query-params",
         placeholder="Any outcome",
-        help="Keep services serving this Estates Mission outcome (also filters the network).",
+        help="Keep services whose primary Estates Mission outcome this is (also filters the "
+        "network). Each service has one primary outcome, so the three add up to the whole.",
+    )
+    secondary = sb.checkbox(
+        "Include secondary outcomes", key="secondary", bind="query-params",
+        disabled=outcome is None,
+        help="Also keep services that serve this outcome as a secondary one (the catalogue "
+        "gives the reason for each).",
     )
     return {
         "page": page,
@@ -318,6 +342,7 @@ def _sidebar(facts: dict) -> dict:
         "year_text": year,
         "services": chosen,
         "outcome": outcome,
+        "secondary": bool(secondary and outcome),
         "outcome_labels": labels,
     }
 
@@ -352,7 +377,8 @@ def _go_to(page: str) -> None:
 
 def page_map(db: str, con, facts: dict, state: dict) -> None:
     st.header("Where the money lands")
-    keep = views.filtered_services(facts["services"], state["services"], state["outcome"])
+    keep = views.filtered_services(facts["services"], state["services"], state["outcome"],
+                                   state["secondary"])
     filtered = bool(state["services"] or state["outcome"])
     table = _map_table(db, state["year"], tuple(keep) if filtered else None, con)
     controls = st.columns([2, 2, 3])
@@ -405,6 +431,9 @@ def page_map(db: str, con, facts: dict, state: dict) -> None:
                 "blank, and the estates, wards, green space and roads are drawn all the same."
             )
     with right:
+        st.metric("Total on the map", views.pounds(int(table["total_pence"].sum())),
+                  help="Spend placed on every estate by the services the filters keep; with "
+                  "no filter, the place-based total on estates.")
         no_data = int(table[column].isna().sum())
         st.html(maps.legend_html(scale, metric, no_data=no_data))
         _selected_card(table, state)
@@ -453,7 +482,7 @@ def page_estate(db: str, con, facts: dict, state: dict) -> None:
     services = views.by_service(rows)
     # Only the open tab runs; it is kept in the URL (view_state), so a shared link reopens it.
     names = ("By service", "Where it comes from", "Services together", "Compared",
-             "Payment lines", "Residents' priorities")
+             "Payment lines", "Residents' priorities", "Capital and services")
     tabs = _kept(st.tabs, names, key="tab", on_change="rerun", options=names)
     if tabs[0].open:
         with tabs[0]:
@@ -473,6 +502,9 @@ def page_estate(db: str, con, facts: dict, state: dict) -> None:
     if tabs[5].open:
         with tabs[5]:
             _tab_priorities(db, estate_id, year, state, con)
+    if tabs[6].open:
+        with tabs[6]:
+            _tab_capital(db, estate_id, facts, con)
 
 
 def _tab_by_service(rows, ov, db, year, con) -> None:
@@ -540,6 +572,35 @@ def _tab_compare(db, estate_id, year, con, facts) -> None:
     )
     with st.expander("The comparison as a table"):
         _table(views.comparison_display(comp))
+
+
+def _tab_capital(db, estate_id, facts, con) -> None:
+    view, schemes = _capital(db, estate_id, con)
+    st.markdown(
+        "Capital spend by financial year beside the revenue services the catalogue links to "
+        "capital works (" + ", ".join(md(n) for n in view.linked_services) + "), per council "
+        f"home, here and on the {len(view.peers)} estates most like this one by size and "
+        "council stock. Every year of spend is shown, whatever year is chosen above."
+    )
+    st.info(view.reading)  # our own words, from figures: no user text
+    synthetic = bool(schemes["synthetic"].any()) if len(schemes) else False
+    st.plotly_chart(charts.capital_chart(view.by_year, schemes, synthetic), key="capital",
+                    width="stretch")
+    _table(capital.by_year_display(view))
+    if len(schemes):
+        st.markdown("**Capital programme**" + (" (SYNTHETIC DEMO: made from the demo spend, "
+                                               "not a council's plan)" if synthetic else ""))
+        _table(pd.DataFrame({
+            "Scheme": schemes["scheme"], "Blocks": schemes["blocks"],
+            "From": schemes["start_year"], "To": schemes["end_year"],
+            "Budget (£)": (schemes["budget_pence"] / 100).round(2)}))
+    else:
+        st.caption("No capital programme names this estate (give one with "
+                   "`placespend build --capital-programme FILE`).")
+    with st.expander("The estates like it"):
+        _table(pd.DataFrame({
+            "Estate": view.peers["name"], "Households": view.peers["households"].round(0),
+            "Council share": (view.peers["council_share"] * 100).round(0)}))
 
 
 def _tab_lines(db, estate_id, services, year, con) -> None:
@@ -706,6 +767,109 @@ def _across_priorities(db: str, con, state: dict) -> None:
                    f"estate's spend it gets, financial year {state['year_text']}, smallest "
                    "share first.")
         _table(prio.across_display(table))
+
+
+def page_pool(db: str, con, facts: dict, state: dict) -> None:
+    st.header("System financing: pool co-dependent services")
+    st.markdown(
+        "Bring together the spend of services that depend on each other, as one budget for the "
+        "estates chosen: the pooled total per estate and across them, each service's "
+        "contribution, and what share of that service's borough-wide spend it is. Start from "
+        "the catalogue's links for a mission outcome, then edit the list.")
+    book = pools.PoolBook(db.rsplit(":", 1)[0])
+    names = dict(zip(facts["services"]["service_id"], facts["services"]["name"], strict=True))
+    _open_pool(book, names, facts["estates"])
+    labels = state["outcome_labels"]
+    c1, c2 = st.columns([3, 1])
+    outcome = c1.selectbox("Suggest services linked for the outcome", list(labels), index=None,
+                           format_func=lambda k: labels[k], key="pool_outcome",
+                           placeholder="Any outcome (every catalogue link)")
+    c2.button("Suggest", key="pool_suggest", on_click=_suggest_pool,
+              args=(facts["services"], facts["links"], outcome),
+              help="Replace the services below with those the catalogue links for this "
+              "outcome.")
+    chosen = st.multiselect("Services in the pool", list(names), format_func=lambda k: names[k],
+                            key="pool_services", placeholder="Pick services")
+    estates = st.multiselect("Estates", list(facts["estates"]),
+                             format_func=lambda k: facts["estates"][k], key="pool_estates",
+                             placeholder="Every estate")
+    year = state["year"]
+    st.caption(f"Financial year {state['year_text']} (the sidebar's).")
+    if not chosen:
+        st.info("Pick the services to pool, or press *Suggest*.")
+        return
+    pool = pools.Pool(name=st.session_state.get("pool") or "Unsaved pool",
+                      service_ids=tuple(chosen), estate_ids=tuple(estates),
+                      financial_year=year, outcome=outcome)
+    result = pools.work_out(con, pool)
+    m1, m2, m3 = st.columns(3)
+    m1.metric("Pooled total", views.pounds(result.total_pence))
+    m2.metric("Estates", f"{len(result.by_estate):,}")
+    m3.metric("Services", f"{len(result.by_service):,}")
+    st.markdown("**Each service's contribution**")
+    _table(pools.by_service_display(result))
+    st.markdown("**Per estate**")
+    _table(pools.by_estate_display(result))
+    d1, d2 = st.columns(2)
+    stem = export.safe_filename(("SYNTHETIC_DEMO_" if facts["is_demo"] else "")
+                                + f"pool_{pool.name}")
+    d1.download_button("Download the pool (CSV)", pools.csv_bytes(con, result),
+                       file_name=f"{stem}.csv", mime="text/csv", on_click="ignore",
+                       key="dl_pool_csv")
+    d2.download_button("Download the pool (XLSX)", pools.xlsx_bytes(con, result),
+                       file_name=f"{stem}.xlsx", on_click="ignore", key="dl_pool_xlsx",
+                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    _save_pool(book, pool)
+    saved = book.list()
+    if len(saved) > 1:
+        picked = st.multiselect("Compare saved pools", [p.name for p in saved],
+                                key="pool_compare", max_selections=4)
+        if picked:
+            table = pools.compare(con, [book.get(n) for n in picked])
+            _table(table.assign(pooled_pence=table["pooled_pence"] / 100)
+                   .rename(columns={"pooled_pence": "Pooled £"}))
+
+
+def _suggest_pool(services, links, outcome) -> None:
+    st.session_state["pool_services"] = pools.suggest(services, links, outcome)
+
+
+def _open_pool(book, names: dict, estates: dict) -> None:
+    """Put the pool the URL names into the widgets, once per choice."""
+    pending = st.session_state.pop("_pending_pool", None)
+    if pending is not None:
+        st.session_state["pool"] = pending
+    saved = book.names()
+    if st.session_state.get("pool") not in (None, *saved):
+        st.session_state["pool"] = None
+    name = st.selectbox("Saved pool", saved, index=None, key="pool", bind="query-params",
+                        placeholder="None opened",
+                        help="Pools are saved with this data set, so a link naming one "
+                        "reopens it.")
+    if name is None:
+        st.session_state.pop("_opened_pool", None)
+        return
+    if st.session_state.get("_opened_pool") != name:
+        pool = book.get(name)
+        st.session_state["_opened_pool"] = name
+        st.session_state["pool_services"] = [s for s in pool.service_ids if s in names]
+        st.session_state["pool_estates"] = [e for e in pool.estate_ids if e in estates]
+        st.session_state["pool_outcome"] = pool.outcome
+
+
+def _save_pool(book, pool) -> None:
+    with st.form("save_pool", clear_on_submit=True, border=False):
+        name = st.text_input("Pool name", placeholder="e.g. repairs and health",
+                             key="pool_name")
+        over = st.checkbox("Save over a pool of that name", key="pool_over")
+        if st.form_submit_button("Save pool"):
+            try:
+                saved = book.save(dataclasses.replace(pool, name=name), overwrite=over)
+            except PlacespendError as exc:
+                st.error(md(exc, 2000))
+            else:
+                st.session_state["_pending_pool"] = saved.name
+                st.rerun()
 
 
 def page_pot(db: str, con, facts: dict, state: dict) -> None:
@@ -1091,8 +1255,8 @@ def page_exports(db: str, con, facts: dict, state: dict) -> None:
             "Estate summary (XLSX)", lambda: reports.estate_xlsx(con, one, year),
             file_name=f"{stem}.xlsx", on_click="ignore", key="dl_xlsx",
             mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            help="Sheets: summary, by service, source lines, method, reconciliation (and "
-            "residents' priorities, when kept for the estate). Takes a few seconds.",
+            help="Sheets: summary, by service, source lines, method, reconciliation, capital and "
+            "services (and residents' priorities, when kept for the estate). Takes a few seconds.",
         )
         cols[2].download_button(
             "Estate summary (PDF)", lambda: reports.estate_pdf(con, one, year),
@@ -1506,6 +1670,7 @@ RENDER = {
     "Estate": page_estate,
     "Compare": page_compare,
     "PB pot": page_pot,
+    "System financing": page_pool,
     "Exports": page_exports,
     "Method": page_method,
     "Your own data": page_upload,

@@ -19,6 +19,7 @@ create or replace temp table raw_spend (
     payee_clean varchar,
     purpose varchar,
     org_unit varchar,
+    capital_or_revenue varchar,
     unique_key varchar[],
     fields varchar[],
     raw varchar,

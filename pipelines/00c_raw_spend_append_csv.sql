@@ -28,6 +28,7 @@ select
     ps_clean(coalesce(record[$payee_name], $payee_const)),
     ps_clean(coalesce(record[$purpose_name], $purpose_const)),
     ps_clean(coalesce(record[$org_unit_name], $org_unit_const)),
+    ps_clean(record[$capital_or_revenue_name]),
     case when $unique_n > 0
         then [ps_clean(record[$unique_1]), ps_clean(record[$unique_2]),
               ps_clean(record[$unique_3]), ps_clean(record[$unique_4])][1:$unique_n] end,

@@ -27,6 +27,7 @@ select
         then ps_clean(coalesce(fields[$purpose_col], $purpose_const)) end,
     case when read_problem is null
         then ps_clean(coalesce(fields[$org_unit_col], $org_unit_const)) end,
+    case when read_problem is null then ps_clean(fields[$capital_or_revenue_col]) end,
     case when read_problem is null and $unique_n > 0
         then [ps_clean(fields[$unique_1]), ps_clean(fields[$unique_2]),
               ps_clean(fields[$unique_3]), ps_clean(fields[$unique_4])][1:$unique_n] end,

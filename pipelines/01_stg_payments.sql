@@ -45,6 +45,7 @@ cleaned as not materialized (
         payee_clean,
         purpose,
         org_unit,
+        capital_or_revenue,
         case when list_bool_or(list_transform(unique_key, lambda v: v is not null))
             then unique_key end as unique_key  -- a key of blanks identifies nothing
     from raw_spend
@@ -258,6 +259,7 @@ final as (
         coalesce(y.payee_redacted, false) as payee_redacted,
         r.purpose,
         r.org_unit,
+        r.capital_or_revenue as capital_or_revenue_text,
         r.amount_text,
         r.amount_pence,
         r.reason,

@@ -5,7 +5,8 @@
 --          line's place among every row read (read_row), so ids run in file and line order,
 --          with gaps where rows were quarantined. Numbered as read, so the load is never
 --          sorted: rows are stored in no particular order (order by row_id to read them in order)
--- units  : amount_pence integer pence, signed
+-- units  : amount_pence integer pence, signed; capital_or_revenue_text as the file says it
+--          (mapped column `capital_or_revenue`; NULL when unmapped or blank)
 create or replace table payments as
 with
 
@@ -26,6 +27,7 @@ final as (
         payee_redacted,
         purpose,
         org_unit,
+        capital_or_revenue_text,
         amount_pence
     from accepted
 )

@@ -9,6 +9,7 @@
 --          and most "with another key" (the service's alternative keys, a sensitivity, not an
 --          interval); all integer pence. error_group says which lines err together (the count
 --          a census key stands for, or the asset key); NULL for direct lines.
+-- capital_or_revenue ('capital' | 'revenue') is the group's (04_int_spend_lines says how).
 -- Rows where every key gives 0 are dropped: they carry no money.
 create or replace table place_spend as
 with
@@ -55,6 +56,7 @@ final as (
         g.basis,
         g.scope_type,
         g.scope_code,
+        g.capital_or_revenue,
         t.key_used as key,
         g.key is not null and t.key_used <> g.key as key_fell_back,
         t.amount_pence,

@@ -49,6 +49,8 @@ FIELDS: dict[str, tuple[str, str]] = {
                  "org_unit: Service Area"),
     "transaction_id": ("the name of the payment or invoice reference column (text), or a list "
                        "of its names", "transaction_id: Reference"),
+    "capital_or_revenue": ("the name of the column saying capital or revenue (text), or a "
+                           "list of its names", "capital_or_revenue: Type of Expenditure"),
     "unique": ("a column name, or a list of the columns whose values together identify one "
                "payment line", "unique: [TransNo, Seq no], or unique: transaction_id"),
     "date_formats": ("a strptime format, or a list of them",
@@ -72,7 +74,9 @@ def _short_name(value: str) -> str:
 
 _Text = Annotated[str, AfterValidator(_not_blank)]
 _Names = list[_Text]  # one name is read as a list of one (see MappingFile._one_name)
-COLUMN_FIELDS = ("date", "amount", "payee", "purpose", "org_unit", "transaction_id")
+COLUMN_FIELDS = (
+    "date", "amount", "payee", "purpose", "org_unit", "transaction_id", "capital_or_revenue",
+)
 
 
 def _as_list(value: Any, most: int, *, empty_too: bool = False) -> Any:
@@ -114,6 +118,7 @@ class MappingFile(_Fields):
     purpose: _Names | None = None
     org_unit: _Names | None = None
     transaction_id: _Names | None = None
+    capital_or_revenue: _Names | None = None
     unique: list[_Text] | None = None
     date_formats: list[_Text] | None = None
     constants: dict[str, _Text] | None = None

@@ -28,6 +28,7 @@ from placespend import (
     accuracy,
     atoms,
     boundaries,
+    capital,
     catalogue,
     demo,
     geography,
@@ -81,6 +82,7 @@ class BuildInputs:
     nonresidential_land: Path | None = None
     borough_code: str | None = None
     borough_name: str | None = None
+    capital_programme: Path | None = None
 
     def layer_files(self) -> dict[str, Path]:
         """The boundary layers given one by one (``wards``, ``trees``, …) -> their files."""
@@ -166,6 +168,9 @@ def build(
             apportion(con, borough_code=geo.borough_code)
             notes += overlap_notes(con)
             notes += contracts_mod.notes(con, matches)
+            notes += capital.unread_notes(con)
+            write_table(con, "capital_programme",
+                        capital.programme_table(con, inputs.capital_programme, is_demo))
             report(STEPS[6])
             result = check(con)
             _write_build_info(con, inputs, spend, is_demo, notes, geo)

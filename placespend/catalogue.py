@@ -3,8 +3,8 @@
 The catalogue is shipped as ``placespend/data/catalogue.yaml`` and is meant to be edited. It is
 read once, checked as a whole (every problem is collected, then one
 :class:`~placespend.errors.CatalogueError` names the file, line and entry of each), and handed
-to the SQL pipeline as the tables ``outcomes``, ``services``, ``service_keys``, ``rules`` and
-``links`` (:meth:`Catalogue.to_frames`).
+to the SQL pipeline as the tables ``outcomes``, ``services``, ``service_keys``, ``rules``,
+``capital_rules`` and ``links`` (:meth:`Catalogue.to_frames`).
 
 Rules are regular expressions run by DuckDB's RE2 engine (``regexp_matches``), so this module
 refuses the Python-only constructs RE2 lacks (lookarounds, backreferences, atomic groups,
@@ -34,7 +34,9 @@ RELATIONS: tuple[str, ...] = ("reinforces", "undermines", "depends_on")
 MATCH_FIELDS: tuple[str, ...] = ("org_unit", "purpose", "payee")
 CASE_INSENSITIVE = "(?i)"
 
-_SECTIONS = ("outcomes", "services", "rules", "links")
+_SECTIONS = ("outcomes", "services", "rules", "capital_rules", "links")
+CAPITAL_OR_REVENUE: tuple[str, ...] = ("capital", "revenue")
+CAPITAL_MATCH_FIELDS: tuple[str, ...] = ("org_unit", "purpose")
 _OUTCOME_FIELDS = {"id": str, "label": str}
 _SERVICE_FIELDS = {
     "id": str,
@@ -50,8 +52,13 @@ _SERVICE_FIELDS = {
     "estate_service": bool,
     "unit": str,
     "unit_cost_pence": int,
+    "capital": bool,
+    "outcome_reasons": dict,
 }
-_SERVICE_OPTIONAL = {"alt_keys", "estate_service", "unit", "unit_cost_pence"}
+_SERVICE_OPTIONAL = {
+    "alt_keys", "estate_service", "unit", "unit_cost_pence", "capital", "outcome_reasons",
+}
+_CAPITAL_RULE_FIELDS = {"org_unit": str, "purpose": str, "type": str}
 _RULE_FIELDS = {"service": str, "org_unit": str, "purpose": str, "payee": str}
 _LINK_FIELDS = {"from": str, "to": str, "relation": str, "outcome": str, "rationale": str}
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -67,7 +74,12 @@ class Outcome:
 
 @dataclass(frozen=True)
 class Service:
-    """A service line: what it is, whom it serves and how its spend is shared among places."""
+    """A service line: what it is, whom it serves and how its spend is shared among places.
+
+    ``outcomes`` lists the mission outcomes it serves, the primary one first (the map's outcome
+    filter uses it alone unless secondary outcomes are included); ``outcome_reasons`` says why,
+    per outcome, as ``(outcome id, reason)`` pairs.
+    """
 
     id: str
     name: str
@@ -82,6 +94,24 @@ class Service:
     estate_service: bool = False
     unit: str | None = None
     unit_cost_pence: int | None = None
+    capital: bool = False
+    outcome_reasons: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def primary_outcome(self) -> str:
+        """The outcome the service serves first (the first listed)."""
+        return self.outcomes[0]
+
+
+@dataclass(frozen=True)
+class CapitalRule:
+    """Says a line is capital or revenue from its org unit and/or purpose (RE2 searches,
+    case-insensitive; ``None`` matches anything). Used where the file does not say."""
+
+    rule_no: int
+    capital_or_revenue: str
+    org_unit: str | None = None
+    purpose: str | None = None
 
 
 @dataclass(frozen=True)
@@ -143,6 +173,7 @@ class Catalogue:
     services: tuple[Service, ...]
     rules: tuple[Rule, ...]
     links: tuple[Link, ...]
+    capital_rules: tuple[CapitalRule, ...] = ()
 
     def service(self, service_id: str) -> Service:
         """The service with this id (``KeyError`` if there is none)."""
@@ -163,7 +194,9 @@ class Catalogue:
 
         Returns ``outcomes``, ``services``, ``service_keys`` (main key first, ``is_main``),
         ``rules`` (patterns prefixed with ``(?i)`` so any RE2 caller matches them
-        case-insensitively; NULL where a rule does not look at that field) and ``links``.
+        case-insensitively; NULL where a rule does not look at that field), ``capital_rules``
+        (``rule_no``, ``org_unit_pattern``, ``purpose_pattern``, ``capital_or_revenue``) and
+        ``links``.
         """
         return {
             "outcomes": _frame(
@@ -182,6 +215,19 @@ class Catalogue:
                     "org_unit_pattern": str,
                     "purpose_pattern": str,
                     "payee_pattern": str,
+                },
+            ),
+            "capital_rules": _frame(
+                [
+                    (r.rule_no, _insensitive(r.org_unit), _insensitive(r.purpose),
+                     r.capital_or_revenue)
+                    for r in self.capital_rules
+                ],
+                {
+                    "rule_no": "int64",
+                    "org_unit_pattern": str,
+                    "purpose_pattern": str,
+                    "capital_or_revenue": str,
                 },
             ),
             "links": _frame(
@@ -311,7 +357,8 @@ def _known(value: object, choices: list[str] | tuple[str, ...]) -> str:
     return f"{hint}; known: {shown}"
 
 
-_WANT = {str: "non-empty text", bool: "true or false", list: "a list", int: "a whole number"}
+_WANT = {str: "non-empty text", bool: "true or false", list: "a list", int: "a whole number",
+         dict: "a mapping of outcome id: reason"}
 
 
 class _Checker:
@@ -354,6 +401,7 @@ class _Checker:
         services = self._services(outcome_ids)
         service_ids = self._named_ids("services")  # even invalid ones, so errors do not cascade
         rules = self._rules(service_ids)
+        capital_rules = self._capital_rules()
         links = self._links(service_ids, outcome_ids)
         if self.problems:
             raise collected(
@@ -365,6 +413,7 @@ class _Checker:
             services=tuple(services),
             rules=tuple(rules),
             links=tuple(links),
+            capital_rules=tuple(capital_rules),
         )
 
     def _entries(
@@ -457,6 +506,9 @@ class _Checker:
             for oid in item["outcomes"]:
                 if oid not in outcome_ids:
                     self._say(f"unknown outcome {quoted(oid)}{_known(oid, outcome_ids)}")
+            if len(set(item["outcomes"])) != len(item["outcomes"]):
+                self._say("outcomes must not name an outcome twice")
+            reasons = self._outcome_reasons(item)
             if item["default_scope"] not in SCOPES:
                 self._say(
                     f"unknown default_scope {quoted(item['default_scope'])}"
@@ -489,9 +541,27 @@ class _Checker:
                         estate_service=bool(item.get("estate_service")),
                         unit=item.get("unit"),
                         unit_cost_pence=item.get("unit_cost_pence"),
+                        capital=bool(item.get("capital")),
+                        outcome_reasons=reasons,
                     )
                 )
         return services
+
+    def _outcome_reasons(self, item: dict[str, Any]) -> tuple[tuple[str, str], ...]:
+        """``outcome_reasons``: each key one of the service's outcomes, each value a reason."""
+        given = item.get("outcome_reasons") or {}
+        reasons = []
+        for oid, why in given.items():
+            if oid not in item["outcomes"]:
+                self._say(f"outcome_reasons names {quoted(oid)}, which is not among this "
+                          f"service's outcomes {list(item['outcomes'])}; list it in outcomes "
+                          "or remove its reason")
+            elif not isinstance(why, str) or not why.strip():
+                self._say(f"outcome_reasons[{quoted(oid)}] must be a reason (non-empty text), "
+                          f"not {quoted(why)}")
+            else:
+                reasons.append((oid, why.strip()))
+        return tuple(reasons)
 
     def _check_pb_fields(self, item: dict[str, Any]) -> None:
         """The participatory budgeting fields: unit costs come in pairs and are positive.
@@ -541,6 +611,40 @@ class _Checker:
                     ok = False
             if ok:
                 rules.append(Rule(rule_no=len(rules) + 1, **fields_))
+        return rules
+
+    def _capital_rules(self) -> list[CapitalRule]:
+        checked: list[tuple[tuple[str, int, str], dict[str, str | None], bool]] = []
+        fields = set(CAPITAL_MATCH_FIELDS)
+        for item in self._entries("capital_rules", _CAPITAL_RULE_FIELDS, fields, required=False):
+            if item is None:
+                continue
+            ok = True
+            if item["type"] not in CAPITAL_OR_REVENUE:
+                self._say(f"unknown type {quoted(item['type'])}; use capital or revenue")
+                ok = False
+            patterns = {f: item.get(f) for f in CAPITAL_MATCH_FIELDS}
+            if all(p is None for p in patterns.values()):
+                self._say(f"a capital rule needs at least one of {', '.join(fields)}")
+                ok = False
+            for name, pattern in patterns.items():
+                why = None if pattern is None else re2_problem(pattern)
+                if why:
+                    self._say(f"{name}: {why}")
+                    patterns[name] = None
+                    ok = False
+            checked.append((self.entry, {**patterns, "capital_or_revenue": item["type"]}, ok))
+        refused = duckdb_problems(p for _, ps, _ in checked for f, p in ps.items()
+                                  if f in CAPITAL_MATCH_FIELDS and p is not None)
+        rules: list[CapitalRule] = []
+        for entry, fields_, ok in checked:
+            self.entry = entry
+            for name in CAPITAL_MATCH_FIELDS:
+                if fields_[name] in refused:
+                    self._say(f"{name}: {refused[fields_[name]]}")
+                    ok = False
+            if ok:
+                rules.append(CapitalRule(rule_no=len(rules) + 1, **fields_))
         return rules
 
     def _links(self, service_ids: list[str], outcome_ids: list[str]) -> list[Link]:
@@ -692,6 +796,8 @@ def _services_frame(services: tuple[Service, ...]) -> pd.DataFrame:
                 s.estate_service,
                 s.unit,
                 s.unit_cost_pence,
+                s.capital,
+                s.primary_outcome,
             )
             for s in services
         ],
@@ -707,5 +813,7 @@ def _services_frame(services: tuple[Service, ...]) -> pd.DataFrame:
             "estate_service": bool,
             "unit": str,
             "unit_cost_pence": "Int64",
+            "capital": bool,
+            "primary_outcome": str,
         },
     )

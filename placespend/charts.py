@@ -448,3 +448,54 @@ def with_data_label(fig: go.Figure, label: str) -> go.Figure:
                        showarrow=False, font={"size": 11, "color": "#333333"})
     fig.update_layout(margin={"t": max(top, 56) + 4})
     return fig
+
+
+# ---- Capital beside the services it should reduce --------------------------------------------
+
+
+def capital_chart(by_year: pd.DataFrame, programme: pd.DataFrame | None = None,
+                  synthetic: bool = False) -> go.Figure:
+    """Capital £ by financial year (bars) beside the linked services' £ per home on the
+    estate and on the estates like it (lines, right axis); a capital programme's schemes as
+    shaded spans over their years. ``by_year`` is :attr:`placespend.capital.CapitalView.by_year`.
+    """
+    years = list(by_year["financial_year"])
+    if programme is not None and len(programme):
+        for col in ("start_year", "end_year"):
+            years += [y for y in programme[col] if y not in years]
+    years = sorted(set(years))
+    fig = go.Figure()
+    schemes = programme if programme is not None else pd.DataFrame()
+    for i, scheme in enumerate(schemes.itertuples()):
+        span = [y for y in years if scheme.start_year <= y <= scheme.end_year]
+        name = _text(scheme.scheme)
+        if synthetic and "synthetic" not in name.lower():
+            name += " (synthetic)"
+        fig.add_trace(go.Bar(
+            x=span, y=[scheme.budget_pence / 100 / max(1, len(span))] * len(span),
+            name=f"Programme: {name}",
+            marker={"color": _rgba(OKABE_ITO[(i + 4) % len(OKABE_ITO)], 0.35)},
+            hovertemplate="%{x}: budget £%{y:,.0f} a year (spread evenly)<extra></extra>",
+        ))
+    fig.add_trace(go.Bar(
+        x=by_year["financial_year"], y=by_year["capital_pence"] / 100, name="Capital spend",
+        marker={"color": OKABE_ITO[0]}, hovertemplate="%{x}: £%{y:,.0f}<extra>capital</extra>",
+    ))
+    for col, name, dash in (("linked_per_home_pence", "Linked services £ per home", "solid"),
+                            ("peers_linked_per_home_pence",
+                             "Estates like it: linked £ per home", "dash")):
+        fig.add_trace(go.Scatter(
+            x=by_year["financial_year"], y=by_year[col] / 100, name=name, yaxis="y2",
+            mode="lines+markers", line={"color": OKABE_ITO[5], "dash": dash},
+            hovertemplate="%{x}: £%{y:,.0f} per home<extra></extra>",
+        ))
+    fig.update_layout(
+        barmode="group", height=380, margin={"l": 10, "r": 10, "t": 30, "b": 10},
+        xaxis={"title": "Financial year", "categoryorder": "array", "categoryarray": years,
+               "type": "category"},
+        yaxis={"title": "Capital £", "rangemode": "tozero"},
+        yaxis2={"title": "£ per home", "overlaying": "y", "side": "right",
+                "rangemode": "tozero"},
+        legend={"orientation": "h", "y": -0.25},
+    )
+    return fig

@@ -188,6 +188,10 @@ def build(
     borough_name: Annotated[str | None, typer.Option(
         "--borough-name", help="The borough's name for every export; default: the borough "
         "layer's or wards file's borough_name, else named after the wards file.")] = None,
+    capital_programme: Annotated[Path | None, typer.Option(
+        "--capital-programme", help="Capital programme (CSV: scheme, estate, blocks, "
+        "start_year, end_year, budget_gbp), drawn beside each estate's capital spend; the "
+        "demo build makes a synthetic one.")] = None,
     memory_limit: Annotated[
         str | None,
         typer.Option("--memory-limit", envvar=store.MEMORY_ENV, metavar="SIZE",
@@ -222,6 +226,7 @@ def build(
         nonresidential_land=nonresidential_land,
         borough_code=borough_code,
         borough_name=borough_name,
+        capital_programme=capital_programme,
     )
     columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn())
     with Progress(*columns, console=err, transient=False) as progress:
@@ -821,6 +826,43 @@ def pot_cmd(
     out.print(_plain(f"Pot {pot._money(plan.pot_pence)}: service lines "
                      f"{pot._money(plan.services_pence)}, ideas pot "
                      f"{pot._money(plan.ideas_pence)}."))
+
+
+POOL_FORMATS = ("csv", "xlsx")
+
+
+@app.command("pool")
+def pool_cmd(
+    name: Annotated[str, typer.Argument(help="A pool saved on the System financing page.")],
+    home: Home = None,
+    fmt: Annotated[
+        str, typer.Option("--format", help="csv, xlsx, comma-separated, or all.")
+    ] = "all",
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder to write into.")] = Path("."),
+) -> None:
+    """Write a saved system financing pool: the chosen services' spend on the chosen estates,
+    each service's contribution and its share of the service's borough-wide spend (CSV, XLSX)."""
+    from placespend import pools
+
+    asked = {p.strip().lower() for p in fmt.split(",") if p.strip()}
+    asked = set(POOL_FORMATS) if "all" in asked else asked
+    if not asked or asked - set(POOL_FORMATS):
+        msg = f"--format must be csv, xlsx (comma-separated for both) or all, not '{fmt}'."
+        raise PlacespendError(msg)
+    with _open(home) as con:
+        result = pools.work_out(con, pools.PoolBook(paths.db_path(home)).get(name))
+        writers = {"csv": pools.csv_bytes(con, result), "xlsx": pools.xlsx_bytes(con, result)}
+        demo = export.is_demo(con)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    if demo:
+        out.print(f"[bold yellow]⚠ {DEMO_LABEL}[/]")
+    stem = (export.DEMO_FILE_PREFIX if demo else "") + export.safe_filename(f"pool_{name}")
+    for kind in (k for k in POOL_FORMATS if k in asked):
+        path = _inside(out_dir, f"{stem}.{kind}")
+        path.write_bytes(writers[kind])
+        out.print(_plain(f"Wrote {path}"))
+    out.print(_plain(f"Pool {export.gbp(result.total_pence)} GBP over "
+                     f"{len(result.by_estate)} estates and {len(result.by_service)} services."))
 
 
 # residents' priorities and vote results (their own module, to keep this one short)

@@ -32,6 +32,7 @@ EXPORT_COLUMNS = [
     "service",
     "mission_outcome",
     "delegable",
+    "capital_or_revenue",
     "basis",
     "key",
     "amount_gbp",

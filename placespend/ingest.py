@@ -46,7 +46,9 @@ from placespend.paths import PIPELINES_DIR
 
 log = logging.getLogger(__name__)
 
-_MAPPED_FIELDS = ("transaction_id", "date", "amount", "payee", "purpose", "org_unit")
+_MAPPED_FIELDS = (
+    "transaction_id", "date", "amount", "payee", "purpose", "org_unit", "capital_or_revenue",
+)
 _CONSTANT_FIELDS = ("payee", "purpose", "org_unit")
 
 
@@ -83,6 +85,11 @@ class ColumnMapping:
         What was bought (expense type, description, ``Purpose``).
     org_unit
         Who bought it (department, service area, ``Organisational Unit``).
+    capital_or_revenue
+        A column saying whether each line is capital or revenue spend (Oxford's ``Type of
+        Expenditure``). Read leniently (``Capital``, ``CAP``, ``C``, ``Capex``; ``Revenue``,
+        ``REV``, ``R``, ``Opex``, any case); a blank or unreadable value leaves the line to the
+        catalogue's rules (``placespend.capital``), and the build notes unreadable values.
     transaction_id
         A payment or invoice reference, shown beside each line. Repeats are normal (the lines
         of one invoice) unless ``unique`` says otherwise.
@@ -108,6 +115,7 @@ class ColumnMapping:
     purpose: Columns | None = None
     org_unit: Columns | None = None
     transaction_id: Columns | None = None
+    capital_or_revenue: Columns | None = None
     unique: tuple[str, ...] = ()
     date_formats: tuple[str, ...] = ()
     constants: Mapping[str, str] = field(default_factory=dict)

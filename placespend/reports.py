@@ -23,7 +23,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from shapely import wkb
 
-from placespend import __version__, _texts, export, geography
+from placespend import __version__, _texts, capital, export, geography
 from placespend._pdf import Document
 from placespend._sql import query
 from placespend.accuracy import key_sentence, stands_for
@@ -32,7 +32,8 @@ from placespend.errors import PlacespendError
 from placespend.keys import KEYS
 from placespend.reconcile import reconcile
 
-SHEETS = ("summary", "by service", "source lines", "method", "reconciliation")
+SHEETS = ("summary", "by service", "source lines", "method", "reconciliation",
+          "capital and services")
 PRIORITIES_SHEET = "priorities"  # added after SHEETS when residents' priorities are kept
 MONEY_FORMAT = '"£"#,##0.00'
 _BOLD = Font(bold=True)
@@ -84,7 +85,9 @@ def estate_xlsx(
     (the CSV export's rows and columns), ``source lines`` (every payment line behind the
     figures, payee as published), ``method`` (caveats, the four steps, the measured error of
     each key used, licences) and ``reconciliation`` (the build's conservation figures and
-    every group reaching the estate, checked under each key).
+    every group reaching the estate, checked under each key) and ``capital and services``
+    (capital and revenue by year, every year, beside the linked services per home here and on
+    the estates like it, the reading, and the capital programme's schemes).
 
     When residents' priorities for the estate are kept with the data set
     (:class:`placespend.priorities.PriorityBook`), a ``priorities`` sheet follows: each
@@ -105,6 +108,7 @@ def estate_xlsx(
     )
     _method_sheet(book.create_sheet("method"), facts, con)
     _reconciliation_sheet(book.create_sheet("reconciliation"), facts, con)
+    _capital_sheet(book.create_sheet("capital and services"), facts, con)
     priorities = _priorities(con, facts)
     if priorities is not None:
         _priorities_sheet(book.create_sheet(PRIORITIES_SHEET), priorities)
@@ -393,12 +397,12 @@ def _round_or_none(value: object) -> int | None:
 
 def _by_service_sheet(ws: WriteOnlyWorksheet, facts: _Facts) -> None:
     columns = [*export.EXPORT_COLUMNS, "data", *export.BOROUGH_COLUMNS]
-    _widths(ws, (18, 28, 12, 40, 30, 10, 22, 20, 14, 14, 14, 18, 18, 40))
+    _widths(ws, (18, 28, 12, 40, 30, 10, 12, 22, 20, 14, 14, 14, 18, 18, 40))
     ws.freeze_panes = "A2"
     _header(ws, columns)
     for r in facts.rows.itertuples():
         values = [r.estate_id, r.estate_name, r.financial_year, r.service, r.mission_outcome,
-                  bool(r.delegable), r.basis, r.key]
+                  bool(r.delegable), r.capital_or_revenue, r.basis, r.key]
         cells = [_cell(ws, v) for v in values]
         cells += [_cell(ws, _pounds(v), money=True)
                   for v in (r.amount_pence, r.low_pence, r.high_pence, r.alt_low_pence,
@@ -406,6 +410,40 @@ def _by_service_sheet(ws: WriteOnlyWorksheet, facts: _Facts) -> None:
         cells += [_cell(ws, v) for v in (facts.label, facts.geo.borough_code,
                                          facts.geo.borough_name)]
         ws.append(cells)
+
+
+def _capital_sheet(ws: WriteOnlyWorksheet, facts: _Facts, con) -> None:
+    view = capital.capital_view(con, facts.estate_id)
+    _widths(ws, (16, 16, 16, 18, 18, 22, 22, 30))
+    ws.append([_cell(ws, f"{facts.name}: capital and the services it should reduce (every "
+                         f"year; {facts.label})", bold=True)])
+    ws.append([_cell(ws, view.reading, wrap=True)])
+    ws.append([_cell(ws, "Linked services: " + ", ".join(view.linked_services))])
+    ws.append([])
+    _header(ws, ["financial_year", "capital_gbp", "revenue_gbp", "linked_services_gbp",
+                 "linked_per_home_gbp", "like_estates_capital_per_home_gbp",
+                 "like_estates_linked_per_home_gbp"])
+    for r in view.by_year.itertuples():
+        ws.append([_cell(ws, r.financial_year)] + [
+            _cell(ws, _pounds(v), money=True)
+            for v in (r.capital_pence, r.revenue_pence, r.linked_pence)] + [
+            _cell(ws, _number(v / 100, 2), money=True)
+            for v in (r.linked_per_home_pence, r.peers_capital_per_home_pence,
+                      r.peers_linked_per_home_pence)])
+    schemes = capital.programme(con, facts.estate_id)
+    ws.append([])
+    ws.append([_cell(ws, "Capital programme" + (" (SYNTHETIC DEMO)" if len(schemes) and
+                                               schemes["synthetic"].any() else ""), bold=True)])
+    _header(ws, ["scheme", "blocks", "start_year", "end_year", "budget_gbp"])
+    for r in schemes.itertuples():
+        ws.append([_cell(ws, v) for v in (r.scheme, r.blocks, r.start_year, r.end_year)]
+                  + [_cell(ws, _pounds(r.budget_pence), money=True)])
+    ws.append([])
+    ws.append([_cell(ws, "Estates like it (by size and council stock)", bold=True)])
+    _header(ws, ["estate_id", "estate_name", "households", "council_share"])
+    for r in view.peers.itertuples():
+        ws.append([_cell(ws, v) for v in (r.estate_id, r.name, _number(r.households, 0),
+                                          _number(r.council_share, 3))])
 
 
 def _source_lines_sheet(ws: WriteOnlyWorksheet, lines: pd.DataFrame) -> None:

@@ -257,15 +257,21 @@ class ScenarioBook:
     """The scenarios saved with one data set: ``scenarios.json`` in the folder of its store.
 
     Writes are atomic (a temporary file renamed over the old one) under a lock, so two
-    sessions saving at once both land.
+    sessions saving at once both land. The file has one list per kind of saved item
+    (``section``: ``scenarios`` here; :class:`placespend.pools.PoolBook` keeps ``pools``);
+    writing one list keeps the others as they were.
     """
+
+    section = "scenarios"
+    item: type = Scenario
+    noun = "scenario"
 
     def __init__(self, db_file: Path | str) -> None:
         self.path = Path(db_file).parent / SCENARIOS_FILENAME
 
     def list(self, estate_id: str | None = None) -> list[Scenario]:
         """Saved scenarios in the order saved, only ``estate_id``'s when given."""
-        found = [Scenario.from_dict(d) for d in self._read()]
+        found = [self.item.from_dict(d) for d in self._read()]
         return [s for s in found if estate_id is None or s.estate_id == estate_id]
 
     def names(self, estate_id: str | None = None) -> list[str]:
@@ -275,7 +281,8 @@ class ScenarioBook:
         for scenario in self.list():
             if scenario.name == name:
                 return scenario
-        msg = f"No saved scenario named '{name}'. Saved: {', '.join(self.names()) or 'none'}."
+        msg = (f"No saved {self.noun} named '{name}'. Saved: "
+               f"{', '.join(self.names()) or 'none'}.")
         raise PlacespendError(msg)
 
     def save(self, scenario: Scenario, *, overwrite: bool = False) -> Scenario:
@@ -285,8 +292,8 @@ class ScenarioBook:
             items = self._read()
             names = [d["name"] for d in items]
             if scenario.name in names and not overwrite:
-                msg = (f"A scenario named '{scenario.name}' is already saved: choose another "
-                       "name, or save over it.")
+                msg = (f"A {self.noun} named '{scenario.name}' is already saved: choose "
+                       "another name, or save over it.")
                 raise PlacespendError(msg)
             items = [d for d in items if d["name"] != scenario.name]
             index = names.index(scenario.name) if scenario.name in names else len(items)
@@ -299,13 +306,13 @@ class ScenarioBook:
         with self._locked():
             items = self._read()
             if new != old and any(d["name"] == new for d in items):
-                msg = f"A scenario named '{new}' is already saved: choose another name."
+                msg = f"A {self.noun} named '{new}' is already saved: choose another name."
                 raise PlacespendError(msg)
             for d in items:
                 if d["name"] == old:
                     d["name"] = new
                     self._write(items)
-                    return Scenario.from_dict(d)
+                    return self.item.from_dict(d)
         return self.get(old)  # raises: not found
 
     def delete(self, name: str) -> None:
@@ -316,21 +323,32 @@ class ScenarioBook:
                 self.get(name)  # raises: not found
             self._write(kept)
 
-    def _read(self) -> list[dict]:
+    def _whole(self) -> dict:
         if not self.path.exists():
-            return []
+            return {}
         try:
             data = json.loads(self.path.read_text(encoding="utf-8"))
-            items = data["scenarios"]
-        except (ValueError, KeyError, TypeError) as exc:
+            if not isinstance(data, dict) or not isinstance(data.get("scenarios", []), list):
+                raise TypeError("not a mapping with a list of scenarios")
+        except (ValueError, TypeError) as exc:
             msg = (f"The saved scenarios file {self.path} cannot be read ({exc}); move it "
                    "aside to start afresh.")
             raise PlacespendError(msg) from exc
+        return data
+
+    def _read(self) -> list[dict]:
+        items = self._whole().get(self.section, [])
+        if not isinstance(items, list):
+            msg = (f"The saved scenarios file {self.path} cannot be read ('{self.section}' is "
+                   "not a list); move it aside to start afresh.")
+            raise PlacespendError(msg)
         return [d for d in items if isinstance(d, dict)]
 
     def _write(self, items: list[dict]) -> None:
-        text = json.dumps({"version": FILE_VERSION, "scenarios": items}, indent=2,
-                          ensure_ascii=False)
+        whole = self._whole()
+        whole.update({"version": FILE_VERSION, self.section: items})
+        whole.setdefault("scenarios", [])
+        text = json.dumps(whole, indent=2, ensure_ascii=False)
         fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".scenarios-", suffix=".tmp")
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(text + "\n")

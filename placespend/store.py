@@ -279,8 +279,9 @@ TABLES = (
     "build_info", "payments", "spend_quarantine", "possible_duplicates", "ingest_summary",
     "contracts", "classified",
     "linked", "spend_lines", "spend_groups", "target_weights", "allocation", "place_spend",
-    "excluded_spend", "reconciliation", "services", "service_keys", "rules", "links",
-    "outcomes", "atoms", "atom_keys", "key_errors", "estates", "wards",
+    "excluded_spend", "reconciliation", "services", "service_keys", "rules", "capital_rules",
+    "links", "outcomes", "capital_programme", "atoms", "atom_keys", "key_errors", "estates",
+    "wards",
 )
 # DuckDB's file: three 4 KiB headers, then ``total_blocks`` blocks of ``block_size`` bytes.
 _HEADER_BYTES = 3 * 4096

@@ -29,7 +29,8 @@ from pathlib import Path
 from placespend import _dates, _parse
 from placespend.errors import InputFileError, UnknownLayoutError, quoted, where
 
-FIELDS = ("date", "amount", "payee", "purpose", "org_unit", "transaction_id")
+FIELDS = ("date", "amount", "payee", "purpose", "org_unit", "transaction_id",
+          "capital_or_revenue")
 REQUIRED = ("date", "amount", "payee")
 
 # Column names English councils use, per field (compared after lower-casing and collapsing
@@ -52,6 +53,8 @@ NAMES: dict[str, tuple[str, ...]] = {
     "transaction_id": ("transaction number", "trans no", "transaction id", "reference",
                        "transaction reference", "invoice number", "payment reference",
                        "unique identifier", "voucher number", "document number", "trans ref"),
+    "capital_or_revenue": ("type of expenditure", "capital or revenue", "capital revenue",
+                           "revenue or capital", "revenue capital", "cap rev", "capex opex"),
 }
 WORDS: dict[str, tuple[str, ...]] = {
     "date": ("date",),
@@ -60,6 +63,7 @@ WORDS: dict[str, tuple[str, ...]] = {
     "purpose": ("expense", "expenditure", "purpose", "description", "subjective", "category"),
     "org_unit": ("service", "department", "directorate", "division", "cost centre", "unit"),
     "transaction_id": ("transaction", "trans", "reference", "invoice no", "number", "identifier"),
+    "capital_or_revenue": ("capital", "revenue", "capex"),
 }
 
 # Candidate date formats, day first: all use only the codes a mapping accepts.
@@ -416,6 +420,10 @@ def _value_score(name: str, values: list[str]) -> tuple[float, str]:
     if name == "transaction_id":
         fit = share * min(1.0, distinct / 0.5) * (1 - dated)
         return fit, f"{distinct:.0%} of values distinct"
+    if name == "capital_or_revenue":
+        readable = sum(capital_or_revenue(v) is not None for v in present) / n
+        fit = readable if readable >= 0.9 and len(set(present)) <= 10 else 0.0
+        return fit, f"{readable:.0%} of values read as capital or revenue"
     if amounts > 0.9 or dated > 0.5:
         return 0.0, "the values are numbers or dates"
     if name == "payee":
@@ -426,6 +434,18 @@ def _value_score(name: str, values: list[str]) -> tuple[float, str]:
     labels = len(set(present))
     repeated = 0.2 if labels == 1 else 1.0 if distinct < 0.3 else 0.5
     return lettered * share * repeated, f"{labels:,} distinct labels"
+
+
+def capital_or_revenue(text: str) -> str | None:
+    """``'capital'``, ``'revenue'`` or ``None``: the lenient reading the build applies
+    (``pipelines/04_int_spend_lines.sql``): letters only, any case; ``cap…``, ``capex``, ``c``
+    are capital, ``rev…``, ``opex``, ``r`` revenue."""
+    letters = re.sub(r"[^a-z]", "", text.lower())
+    if letters.startswith("cap") or letters in ("c", "capex"):
+        return "capital"
+    if letters.startswith("rev") or letters in ("r", "opex"):
+        return "revenue"
+    return None
 
 
 def _assign(scores: dict[tuple[str, int], tuple[float, str]], columns: list[str]

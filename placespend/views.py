@@ -428,13 +428,19 @@ def estate_coverage_display(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def filtered_services(
-    catalogue: pd.DataFrame, chosen: Sequence[str] = (), outcome: str | None = None
+    catalogue: pd.DataFrame, chosen: Sequence[str] = (), outcome: str | None = None,
+    include_secondary: bool = False,
 ) -> list[str]:
-    """The services a filter keeps: ``chosen`` (all when empty) serving ``outcome`` (any when
-    None)."""
+    """The services a filter keeps: ``chosen`` (all when empty) whose primary outcome is
+    ``outcome`` (any when None), or that serve it at all with ``include_secondary``.
+
+    Each service has one primary outcome, so the primary filters split the services (and
+    every estate's total) into parts that add up to the whole."""
     keep = catalogue if not chosen else catalogue[catalogue["service_id"].isin(chosen)]
-    if outcome:
+    if outcome and include_secondary:
         keep = keep[keep["outcomes"].fillna("").str.split(";").map(lambda o: outcome in o)]
+    elif outcome:
+        keep = keep[keep["primary_outcome"] == outcome]
     return keep["service_id"].tolist()
 
 

@@ -63,10 +63,12 @@ def catalogue_frames() -> dict[str, pd.DataFrame]:
             "name": ["Caretaking", "Tree maintenance", "Levies"],
             "directorate": ["Housing", "Environment", "Finance"],
             "outcomes": ["empowered", "net_zero", ""],
+            "primary_outcome": ["empowered", "net_zero", ""],
             "default_scope": ["borough", "borough", "borough"],
             "key": ["households", "trees", "area"],
             "delegable": [True, False, False],
             "place_based": [True, True, False],
+            "capital": [False, False, False],
         }
     )
     service_keys = pd.DataFrame(
@@ -85,7 +87,16 @@ def catalogue_frames() -> dict[str, pd.DataFrame]:
             "payee_pattern": [None, None, None],
         }
     )
-    return {"services": services, "service_keys": service_keys, "rules": rules}
+    capital_rules = pd.DataFrame(
+        {
+            "rule_no": pd.array([], dtype="int64"),
+            "org_unit_pattern": pd.array([], dtype="object"),
+            "purpose_pattern": pd.array([], dtype="object"),
+            "capital_or_revenue": pd.array([], dtype="object"),
+        }
+    )
+    return {"services": services, "service_keys": service_keys, "rules": rules,
+            "capital_rules": capital_rules}
 
 
 def payment_rows(rows: list[tuple[str, str, int]]) -> pd.DataFrame:
@@ -103,6 +114,7 @@ def payment_rows(rows: list[tuple[str, str, int]]) -> pd.DataFrame:
             "payee_redacted": False,
             "purpose": [r[1] for r in rows],
             "org_unit": "Unit",
+            "capital_or_revenue_text": pd.array([None] * len(rows), dtype="object"),
             "amount_pence": pd.array([r[2] for r in rows], dtype="int64"),
         }
     )

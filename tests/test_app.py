@@ -14,11 +14,12 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from placespend import export, paths, pot, safe_text, store, views
+from placespend import capital, export, paths, pot, safe_text, store, views
 from placespend.demo import DEMO_LABEL
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
-PAGES = ("Map", "Estate", "Compare", "PB pot", "Exports", "Method", "Your own data",
+PAGES = ("Map", "Estate", "Compare", "PB pot", "System financing", "Exports", "Method",
+         "Your own data",
          "Edit estates")
 HILGROVE = "Dorman Way (derived)"  # the Hilgrove estate, named after its main street
 
@@ -142,6 +143,37 @@ def test_each_chart_tab_opens_from_the_url_with_its_table(home, tab, chart_type)
     assert at.expander  # the chart's text alternative
     if tab == "Services together":
         assert any("System financing" in m.label for m in at.metric)
+
+
+def test_capital_tab_shows_capital_by_year_with_its_reading(home, con):
+    at = run(page="Estate", estate=HILGROVE, tab="Capital and services")
+    (chart,) = at.get("plotly_chart")
+    capital_bars = [t for t in json.loads(chart.proto.spec)["data"] if t["name"] == "Capital spend"]
+    eid = export.resolve_estate(con, "Hilgrove")
+    totals = capital.capital_totals(con)
+    mine = totals[totals["estate_id"] == eid]
+    assert capital_bars[0]["x"] == list(mine["financial_year"])
+    table = at.dataframe[0].value
+    assert list(table["Capital (£)"]) == [round(p / 100, 2) for p in mine["capital_pence"]]
+    assert any("capital year" in i.value for i in at.info)
+
+
+def test_pool_page_suggests_services_and_saves_a_pool_that_reopens(home, con):
+    at = run(page="System financing")
+    at.selectbox(key="pool_outcome").set_value("healthy_lives").run()
+    at.button(key="pool_suggest").click().run()
+    suggested = at.multiselect(key="pool_services").value
+    assert "repairs_essential" in suggested and "mental_health" in suggested
+    at.multiselect(key="pool_services").set_value(
+        ["repairs_essential", "mental_health", "adult_social_care"]).run()
+    total = metric(at, "Pooled total")
+    at.text_input(key="pool_name").input("Repairs and health (app test)")
+    at.button[-1].click().run()
+    assert not at.exception
+    again = run(page="System financing", pool="Repairs and health (app test)")
+    assert again.multiselect(key="pool_services").value == [
+        "repairs_essential", "mental_health", "adult_social_care"]
+    assert metric(again, "Pooled total") == total
 
 
 def test_payment_lines_drill_down_to_one_service(home):

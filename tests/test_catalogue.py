@@ -119,6 +119,14 @@ def test_frames_match_the_architecture_tables(catalogue):
         "estate_service",
         "unit",
         "unit_cost_pence",
+        "capital",
+        "primary_outcome",
+    ]
+    assert list(frames["capital_rules"].columns) == [
+        "rule_no",
+        "org_unit_pattern",
+        "purpose_pattern",
+        "capital_or_revenue",
     ]
     assert list(frames["rules"].columns) == [
         "rule_no",
@@ -422,3 +430,40 @@ def test_estate_services_are_housing_landlord_services_and_unit_costs_are_paired
 def test_bad_unit_costs_are_named(tmp_path, change, message):
     msg = _error(write(tmp_path, _break(shipped_data(), "services", 0, **change)))
     assert "services[0] (id 'caretaking')" in msg and message in msg
+
+
+# ---- mission outcomes: one primary each, with reasons -----------------------------------------
+
+MISSION_OUTCOMES = {  # the Estates Mission's outcomes as the report words them
+    "net_zero": "Estates play an active role in reaching net zero",
+    "healthy_lives": "Residents live happy and healthy lives",
+    "empowered": "Residents are empowered and feel ownership of where they live",
+}
+
+
+def test_outcomes_are_the_reports_wording(catalogue):
+    assert {o.id: o.label for o in catalogue.outcomes} == MISSION_OUTCOMES
+
+
+def test_every_outcome_a_service_serves_has_a_reason(catalogue):
+    for s in catalogue.services:
+        assert [o for o, _ in s.outcome_reasons] == list(s.outcomes), s.id
+        assert all(len(why) > 20 for _, why in s.outcome_reasons), s.id
+
+
+def test_no_primary_outcome_covers_nearly_every_place_based_service(catalogue):
+    placed = [s for s in catalogue.services if s.place_based]
+    counts = {o: sum(s.primary_outcome == o for s in placed) for o in MISSION_OUTCOMES}
+    assert all(n >= 4 for n in counts.values()), counts
+    assert max(counts.values()) <= 0.6 * len(placed), counts
+
+
+def test_an_outcome_reason_for_an_outcome_not_served_is_named(tmp_path):
+    text = (paths.CATALOGUE_PATH.read_text(encoding="utf-8")
+            .replace("    outcomes: [healthy_lives]\n    outcome_reasons:\n",
+                     "    outcomes: [healthy_lives]\n    outcome_reasons:\n"
+                     "      net_zero: \"Not listed among its outcomes.\"\n", 1))
+    path = tmp_path / "cat.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(CatalogueError, match="outcome_reasons names 'net_zero', which is not"):
+        load_catalogue(path)

@@ -15,7 +15,7 @@ import pytest
 from pypdf import PdfReader
 from typer.testing import CliRunner
 
-from placespend import export, reports, store
+from placespend import capital, export, reports, store
 from placespend.cli import app
 from placespend.demo import DEMO_LABEL
 from placespend.errors import PlacespendError
@@ -100,9 +100,9 @@ def _pdf_text(pdf: bytes) -> str:
 # ---- the workbook -----------------------------------------------------------------------------
 
 
-def test_workbook_has_the_five_sheets_in_order(workbook):
+def test_workbook_has_the_six_sheets_in_order(workbook):
     assert workbook.sheetnames == ["summary", "by service", "source lines", "method",
-                                   "reconciliation"]
+                                   "reconciliation", "capital and services"]
     assert tuple(workbook.sheetnames) == reports.SHEETS
 
 
@@ -127,6 +127,24 @@ def test_workbook_names_the_wards_and_its_lines_add_up_to_the_total(con, hilgrov
     lines = _frame(workbook["source lines"])
     total = export.estate_totals(con, YEAR).set_index("estate_id").loc[hilgrove, "total_pence"]
     assert _pence(lines["estate_share_gbp"]) == int(total)
+
+
+def test_capital_sheet_has_capital_and_revenue_adding_up_for_every_year(con, hilgrove,
+                                                                        workbook):
+    rows = list(workbook["capital and services"].iter_rows(values_only=True))
+    at = next(i for i, r in enumerate(rows) if r and r[0] == "financial_year")
+    years = {}
+    for r in rows[at + 1:]:
+        if not r or r[0] is None:
+            break
+        years[r[0]] = (Decimal(str(r[1])), Decimal(str(r[2])))
+    totals = capital.capital_totals(con)
+    mine = totals[totals["estate_id"] == hilgrove].set_index("financial_year")
+    assert set(years) == set(mine.index) and len(years) >= 2
+    for year, (cap, rev) in years.items():
+        assert cap == Decimal(int(mine.loc[year, "capital_pence"])).scaleb(-2)
+        assert cap + rev == Decimal(int(mine.loc[year, "total_pence"])).scaleb(-2)
+    assert "SYNTHETIC DEMO DATA" in rows[0][0]
 
 
 def test_by_service_rows_equal_the_csv_export(con, hilgrove, workbook):

@@ -28,7 +28,8 @@ TRUTH = {
                  "payee": "Supplier Name", "purpose": "Expenses Type",
                  "org_unit": "Service Area"},
     OXFORD: {"date": "Paid Date", "amount": "Amount", "payee": "Supplier Name",
-             "purpose": "Expenditure Category", "org_unit": "Service Area"},
+             "purpose": "Expenditure Category", "org_unit": "Service Area",
+             "capital_or_revenue": "Type of Expenditure"},
     LAMBETH: {"date": "Invoice Creation Date", "amount": "Invoice Nett Amount",
               "payee": "Supplier Name", "purpose": "Subj Description",
               "org_unit": "Department"},
@@ -98,6 +99,27 @@ def test_a_build_with_the_suggested_mapping_accepts_every_row(path, tmp_path):
     assert accepted == rows
     assert read >= accepted
     assert pence == total
+    column = TRUTH[path].get("capital_or_revenue")
+    with store.connect(paths.db_path(home)) as con:
+        said = dict(con.execute("select capital_or_revenue, count(*) from spend_lines "
+                                "where capital_or_revenue_from = 'file' group by 1").fetchall())
+    if column is None:
+        assert said == {}
+    else:
+        with path.open(encoding="utf-8-sig", newline="") as f:
+            kinds = [r[column].strip().lower() for r in csv.DictReader(f)]
+        assert said == {k: kinds.count(k) for k in set(kinds)}  # 214 capital on Oxford's
+
+
+def test_a_capital_or_revenue_column_is_guessed_only_from_values_that_read_so(tmp_path):
+    rows = "".join(f"Housing,Repairs,Acme Ltd {i},0{i}/08/2022,{i}00.50,{k},{k}x\n"
+                   for i, k in zip(range(1, 9), "CRCRCRRR", strict=True))
+    path = _write(tmp_path, "Directorate,Expense Type,Supplier,Date Paid,Value,Type,Flag\n" + rows)
+    guess = suggest.suggest_mapping(path)
+    assert guess.guesses["capital_or_revenue"].column == "Type"
+    assert [suggest.capital_or_revenue(v) for v in ("Capital", " CAP ", "c", "Rev.", "OPEX",
+                                                     "other", "")] == [
+        "capital", "capital", "capital", "revenue", "revenue", None, None]
 
 
 def _write(tmp_path: Path, text: str, name: str = "council.csv") -> Path:

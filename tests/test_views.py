@@ -69,12 +69,21 @@ def test_map_table_for_some_services_sums_only_those(con, estate_id):
 
 def test_outcome_filter_keeps_services_serving_it(con):
     catalogue = views.services(con)
-    net_zero = views.filtered_services(catalogue, (), "net_zero")
+    net_zero = views.filtered_services(catalogue, (), "net_zero", include_secondary=True)
     assert "green_space" in net_zero and "caretaking" not in net_zero
-    assert views.filtered_services(catalogue, ["caretaking", "green_space"], "net_zero") == [
-        "green_space"
-    ]
+    assert views.filtered_services(catalogue, ["caretaking", "green_space"], "net_zero",
+                                   include_secondary=True) == ["green_space"]
     assert len(views.filtered_services(catalogue)) == len(catalogue)
+
+
+def test_primary_outcome_filters_split_the_services(con):
+    catalogue = views.services(con)
+    parts = [views.filtered_services(catalogue, (), o) for o in views.outcomes(con)["outcome_id"]]
+    assert sorted(s for part in parts for s in part) == sorted(catalogue["service_id"])
+    primary = views.filtered_services(catalogue, (), "net_zero")
+    assert "retrofit_energy" in primary and "green_space" not in primary
+    assert set(primary) < set(views.filtered_services(catalogue, (), "net_zero",
+                                                      include_secondary=True))
 
 
 def test_estate_options_are_unique_names(con):

@@ -2,7 +2,9 @@
 -- inputs : services
 -- params : none
 -- grain  : one row per service_id
--- units  : none (outcomes are ';'-joined outcome ids)
-select service_id, name, directorate, outcomes, key, delegable, place_based
+-- units  : none (outcomes are ';'-joined outcome ids, the primary one first, which
+--          primary_outcome repeats)
+select service_id, name, directorate, outcomes, primary_outcome, key, delegable, place_based,
+    capital
 from services
 order by directorate, name

@@ -1,7 +1,8 @@
 -- estate_rows: an estate's spend by year, service, basis and key (the export's grain).
 -- inputs : place_spend, estates, services
 -- params : $estate_id (NULL = every estate), $financial_year (NULL = every year)
--- grain  : one row per (estate_id, financial_year, service_id, basis, scope_type, key)
+-- grain  : one row per (estate_id, financial_year, service_id, capital_or_revenue, basis,
+--          scope_type, key)
 -- units  : *_pence integer pence
 with
 
@@ -10,6 +11,7 @@ spend as (
         target_id as estate_id,
         financial_year,
         service_id,
+        capital_or_revenue,
         basis,
         scope_type,
         key,
@@ -35,6 +37,7 @@ final as (
         v.name as service,
         v.outcomes as mission_outcome,
         v.delegable,
+        s.capital_or_revenue,
         case when s.basis = 'apportioned' then 'apportioned (' || s.scope_type || ')'
              else s.basis end as basis,
         coalesce(s.key, '') as key,
@@ -50,4 +53,5 @@ final as (
 )
 
 select * from final
-order by estate_name, estate_id, financial_year, amount_pence desc, service, basis, key
+order by estate_name, estate_id, financial_year, amount_pence desc, service, basis, key,
+    capital_or_revenue

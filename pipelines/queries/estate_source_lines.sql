@@ -47,6 +47,7 @@ final as (
         and l.basis = g.basis
         and l.scope_type = g.scope_type
         and l.scope_code = g.scope_code
+        and l.capital_or_revenue = g.capital_or_revenue
     inner join payments as p using (row_id)
 )
 
