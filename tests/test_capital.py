@@ -161,7 +161,8 @@ def test_export_rows_carry_capital_or_revenue_and_add_up_per_estate_and_year(dem
                                                                              tmp_path):
     out = tmp_path / "out"
     subprocess.run([sys.executable, "-m", "placespend", "export", "--home", str(demo_home),
-                    "--format", "csv", "--out", str(out)], check=True, capture_output=True)
+                    "--year", "all", "--format", "csv", "--out", str(out)],
+                   check=True, capture_output=True)
     (csv_file,) = out.glob("*.csv")
     rows = list(csv.DictReader(io.StringIO(csv_file.read_text(encoding="utf-8"))))
     assert rows and {r["capital_or_revenue"] for r in rows} == {"capital", "revenue"}

@@ -498,7 +498,9 @@ def test_an_upload_of_no_known_layout_is_offered_its_suggestion_with_the_names_u
     assert caught.value.headline.startswith("spend/riverside.csv: no header row")
     review = views.mapping_review("riverside-lib", files, caught.value)
     assert review is not None and review.yaml == caught.value.suggestion.yaml()
-    assert dict(zip(review.fields["Field"], review.fields["Column"], strict=True)) == (
-        COUNCIL_COLUMNS)
+    found = review.fields[review.fields["Column"] != "(none found)"]
+    assert dict(zip(found["Field"], found["Column"], strict=True)) == COUNCIL_COLUMNS
+    assert set(review.fields["Needed"][review.fields["Column"] == "(none found)"]) <= {
+        "optional"}
     assert [f.kind for f in review.files_with(review.yaml)] == ["spend", "mapping"]
     assert views.mapping_review("x", files, PlacespendError("another problem")) is None
