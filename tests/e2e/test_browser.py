@@ -22,7 +22,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from _app_server import CHROMIUM, CHROMIUM_ARGS, NO_CHROMIUM, running_app
+from _app_server import CHROMIUM, NO_CHROMIUM, running_app
 
 from placespend import compare, export, maps, paths, pot, store, views
 
@@ -44,18 +44,6 @@ def home(demo_home_copy):
 def server(home):
     with running_app(home, home / "streamlit.log") as (url, _proc):
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_api.sync_playwright() as p:
-        chromium = p.chromium.launch(
-            executable_path=str(CHROMIUM),
-            headless=True,
-            args=CHROMIUM_ARGS,
-        )
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from decimal import Decimal
 
 import pandas as pd
 import pytest
-from _app_server import CHROMIUM, CHROMIUM_ARGS, NO_CHROMIUM, running_app
+from _app_server import CHROMIUM, NO_CHROMIUM, running_app
 
 from placespend import capital, export, paths, pools, store, views
 
@@ -40,15 +40,6 @@ def server(home):
 def con(home):
     with store.connect(paths.db_path(home)) as connection:
         yield connection
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_api.sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=str(CHROMIUM), headless=True,
-                                     args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture

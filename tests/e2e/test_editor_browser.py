@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 import pytest
-from _app_server import CHROMIUM, CHROMIUM_ARGS, NO_CHROMIUM, running_app
+from _app_server import CHROMIUM, NO_CHROMIUM, running_app
 from test_browser import ARTIFACTS, YEAR, _metric, _shot, _wait_idle
 
 from placespend import estate_editor as ed
@@ -40,15 +40,6 @@ def home(demo_home_copy):
 def server(home):
     with running_app(home, home / "streamlit.log") as (url, _proc):
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_api.sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=str(CHROMIUM), headless=True,
-                                     args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 def _figures(draft: ed.Draft, layers: ed.Layers, estate_id: str) -> dict[str, str]:

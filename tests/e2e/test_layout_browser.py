@@ -6,7 +6,7 @@ browser's own styles."""
 from __future__ import annotations
 
 import pytest
-from _app_server import CHROMIUM, CHROMIUM_ARGS, NO_CHROMIUM, running_app
+from _app_server import CHROMIUM, NO_CHROMIUM, running_app
 
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason=NO_CHROMIUM)
 sync_api = pytest.importorskip("playwright.sync_api")
@@ -79,6 +79,8 @@ CONTRAST_JS = """
     // WCAG 1.4.3 asks nothing of disabled controls
     if (el.closest('script,style,noscript,[aria-hidden="true"],[disabled],'
                    + '[aria-disabled="true"]')) continue;
+    const control = el.closest('label, [data-testid="stCheckbox"]');
+    if (control && control.querySelector('input:disabled')) continue;
     const s = getComputedStyle(el);
     const box = el.getBoundingClientRect();
     if (s.visibility === 'hidden' || s.display === 'none' || box.width === 0
@@ -115,15 +117,6 @@ def server(demo_home_copy):
     home = demo_home_copy("e2e_layout_home")
     with running_app(home, home / "streamlit.log") as (url, _proc):
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_api.sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=str(CHROMIUM), headless=True,
-                                     args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 def _open(browser, server: str, width: int, page_name: str):

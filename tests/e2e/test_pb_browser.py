@@ -12,7 +12,7 @@ import urllib.parse
 from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
-from _app_server import CHROMIUM, CHROMIUM_ARGS, NO_CHROMIUM, running_app
+from _app_server import CHROMIUM, NO_CHROMIUM, running_app
 from pypdf import PdfReader
 
 from placespend import export, paths, pot, store, views
@@ -33,15 +33,6 @@ def home(demo_home_copy):
 def server(home):
     with running_app(home, home / "streamlit.log") as (url, _proc):
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_api.sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=str(CHROMIUM), headless=True,
-                                     args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 def _wait_idle(pg) -> None:
