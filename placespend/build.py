@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
+from typing import Literal
 
 import duckdb
 import pandas as pd
@@ -107,7 +108,7 @@ def build(
     db_path: Path | None = None,
     on_step: StepReporter | None = None,
     memory_limit: str | None = None,
-    cache_dir: Path | None | bool = None,
+    cache_dir: Path | Literal[False] | None = None,
 ) -> BuildResult:
     """Build the store in ``home`` (or at ``db_path``) from ``inputs``, with DuckDB's memory
     capped at ``memory_limit`` (default: ``PLACESPEND_MEMORY_LIMIT`` or 1 GB).
