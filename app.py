@@ -108,10 +108,14 @@ def _geometry(db: str, _con) -> tuple[maps.Context, pd.DataFrame]:
 @st.cache_resource(show_spinner=False)
 def _layer_urls(db: str, _con) -> dict[str, str] | None:
     """The context layers as files the browser fetches once (None: sent inline, when static
-    serving is off)."""
+    serving is off or the files cannot be written)."""
     if not st.get_option("server.enableStaticServing"):
         return None
-    names = maps.write_layer_files(_geometry(db, _con)[0], paths.MAP_FILES_DIR)
+    try:
+        names = maps.write_layer_files(_geometry(db, _con)[0], paths.MAP_FILES_DIR)
+    except OSError:  # a read-only install or a full disk: send the layers inline instead
+        LOG.warning("map layer files not written to %s; sent inline", paths.MAP_FILES_DIR)
+        return None
     return {layer: f"{paths.MAP_FILES_URL}/{name}" for layer, name in names.items()}
 
 
