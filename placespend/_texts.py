@@ -5,6 +5,9 @@ Kept in one place so the CSV, JSON, XLSX and PDF outputs say the same thing.
 
 from __future__ import annotations
 
+# Every output built from the synthetic demo spend carries it (placespend.demo writes that spend).
+DEMO_LABEL = "SYNTHETIC DEMO DATA — not Camden's real spend"
+
 CAVEATS: tuple[str, ...] = (
     "Apportioned estimate: most of these figures are borough- or ward-wide spend shared out to "
     "the estate in proportion to a key (council households, green space, residents, ...). "

@@ -302,7 +302,4 @@ def _write_build_info(con, inputs: BuildInputs, spend, is_demo: bool, notes: lis
     write_table(con, "build_info", frame)
 
 
-def read_build_info(con: duckdb.DuckDBPyConnection) -> dict[str, object]:
-    """The build's metadata (version, time, demo flag, inputs, notes)."""
-    rows = con.execute("select name, value from build_info").fetchall()
-    return {name: json.loads(value) for name, value in rows}
+read_build_info = store.read_build_info  # where builds' callers have always found it

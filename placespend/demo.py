@@ -22,14 +22,14 @@ from pathlib import Path
 import numpy as np
 
 from placespend import _demo_specs as specs
-from placespend import _digest
+from placespend import _digest, _texts
 from placespend.catalogue import Catalogue
 from placespend.errors import PlacespendError
 from placespend.ingest import CONTRACT_COLUMNS
 
-DEMO_LABEL = "SYNTHETIC DEMO DATA — not Camden's real spend"
 SPEND_FILENAME = "SYNTHETIC_DEMO_camden_spend.csv"
 CONTRACTS_FILENAME = "SYNTHETIC_DEMO_contracts.csv"
+DEMO_LABEL = _texts.DEMO_LABEL  # kept in _texts so the read side need not import the demo
 STAMP_FILENAME = ".inputs.json"  # what the files were made from (see ensure_demo)
 
 SPEND_COLUMNS: tuple[str, ...] = (

@@ -21,9 +21,9 @@ from shapely import wkb
 
 from placespend import _folders, estate_names, geography, maps
 from placespend._sql import query
-from placespend.build import read_build_info
-from placespend.demo import DEMO_LABEL
+from placespend._texts import DEMO_LABEL
 from placespend.errors import OutputError, PlacespendError
+from placespend.store import read_build_info
 
 EXPORT_COLUMNS = [
     "estate_id",

@@ -56,7 +56,7 @@ import pandas as pd
 from placespend import _texts, geography, intervals
 from placespend._pdf import Document
 from placespend._sql import query
-from placespend.demo import DEMO_LABEL
+from placespend._texts import DEMO_LABEL
 from placespend.errors import PlacespendError
 from placespend.export import (
     csv_bytes,

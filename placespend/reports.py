@@ -27,10 +27,10 @@ from placespend import __version__, _texts, capital, export, geography
 from placespend._pdf import Document
 from placespend._sql import query
 from placespend.accuracy import key_sentence, stands_for
-from placespend.build import read_build_info
 from placespend.errors import PlacespendError
 from placespend.keys import KEYS
 from placespend.reconcile import reconcile
+from placespend.store import read_build_info
 
 SHEETS = ("summary", "by service", "source lines", "method", "reconciliation",
           "capital and services")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import json
 import os
 import re
 import shutil
@@ -226,6 +227,12 @@ def _fsync(path: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def read_build_info(con: duckdb.DuckDBPyConnection) -> dict[str, object]:
+    """The build's metadata (version, time, demo flag, inputs, notes), from ``build_info``."""
+    rows = con.execute("select name, value from build_info").fetchall()
+    return {name: json.loads(value) for name, value in rows}
 
 
 def connect(db_file: Path, *, read_only: bool = True) -> duckdb.DuckDBPyConnection:

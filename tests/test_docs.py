@@ -84,3 +84,17 @@ def test_readme_gives_every_listing_its_formats():
             if line.startswith("| `placespend ")}
     for name in ("estates", "quarantine", "coverage", "reconcile"):
         assert "--format table\\|csv\\|json" in rows[name], name
+
+
+def test_the_read_side_loads_no_build_code():
+    """Exports, the pot and the officer reports read a built store; they never import the
+    build, the spend ingest or the demo generator (issue 17 item 2, in part)."""
+    import subprocess
+    import sys
+
+    code = ("import sys, placespend.export, placespend.pot, placespend.reports; "
+            "print(' '.join(sorted(m for m in sys.modules if m.startswith('placespend.'))))")
+    loaded = set(subprocess.run([sys.executable, "-c", code], check=True, capture_output=True,
+                                text=True).stdout.split())
+    assert {"placespend.export", "placespend.pot", "placespend.reports"} <= loaded
+    assert loaded.isdisjoint({"placespend.build", "placespend.ingest", "placespend.demo"})
