@@ -344,7 +344,8 @@ def test_missing_columns_error_lists_what_was_found(con, tmp_path):
         load_spend(con, [path])
     msg = str(err.value)
     assert "other.csv" in msg and "['When', 'How much', 'Who']" in msg
-    assert "'Payment Date'" in msg and "ColumnMapping" in msg
+    assert "'Payment Date'" in msg  # what Camden's layout would need
+    assert "placespend mapping suggest" in msg and "--mapping mapping.yaml" in msg  # the fix
 
 
 def test_mapping_from_yaml_reads_cp1252_semicolons_after_preamble(con, tmp_path):
