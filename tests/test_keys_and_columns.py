@@ -105,8 +105,7 @@ def test_a_key_of_blanks_identifies_nothing(tmp_path, reader):
 
 def test_a_missing_key_column_is_named_in_the_error(tmp_path):
     path = _write(tmp_path / "s.csv", [HEADER[:1] + HEADER[2:], *[r[:1] + r[2:] for r in INVOICE]])
-    with pytest.raises(InputFileError, match="'Net Amount', 'Supplier', 'Expense Type', "
-                                             "'TransNo', 'Seq no'"):
+    with pytest.raises(InputFileError, match="it lacks the unique key's column 'Seq no'"):
         load_spend(duckdb.connect(), [path], _mapping(unique=("TransNo", "Seq no")))
 
 

@@ -406,6 +406,9 @@ def _no_space_for_the_demo_spend(monkeypatch, home: Path) -> None:
         raise OSError(errno.ENOSPC, "No space left on device", str(folder / "spend.csv"))
 
     monkeypatch.setattr(demo, "write_demo", write_demo)
+    # the files the last build wrote are kept only while their stamp matches: without it (as
+    # after a change to the catalogue) the demo spend must be written again
+    (paths.demo_dir(home) / demo.STAMP_FILENAME).unlink()
 
 
 DISK_FULL = {
