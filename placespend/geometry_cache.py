@@ -18,6 +18,7 @@ read is set aside and the stage computed again. The newest :data:`KEEP` entries 
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import importlib.metadata
 import json
@@ -80,7 +81,8 @@ def load_or_compute(directory: Path | str | None,
     if entry.is_dir():
         found = _read(entry)
         if found is not None:
-            os.utime(entry)  # the newest-used entries are the ones kept
+            with contextlib.suppress(OSError):  # the newest-used entries are the ones kept
+                os.utime(entry)
             return Geometry(*found, reused=True, key=key)
         _set_aside(entry)
     result = compute(directory, layers)
@@ -139,7 +141,9 @@ def _save(cache_dir: Path, key: str, result: Geometry) -> None:
         }
         (tmp / _META).write_text(json.dumps(meta, indent=1), encoding="utf-8")
         os.replace(tmp, cache_dir / key)
-    except OSError:  # includes another build having saved the same key first
+    except (OSError, ValueError, TypeError, NotImplementedError):
+        # another build saved the same key first, the disk is full, or a user's layer holds a
+        # column Parquet cannot store: the build goes on, only the next one is not faster
         shutil.rmtree(tmp, ignore_errors=True)
         return
     _prune(cache_dir)
