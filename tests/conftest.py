@@ -175,3 +175,17 @@ def demo_home_copy(demo_home, tmp_path_factory) -> Callable[[str], Path]:
         return home
 
     return copy
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's Chromium, headless, with the flags the brief asks for, one per browser-test
+    module (Playwright never downloads a browser here)."""
+    from _app_server import CHROMIUM, CHROMIUM_ARGS
+
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=str(CHROMIUM), headless=True,
+                                     args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
