@@ -584,67 +584,62 @@ class _Checker:
         return False
 
     def _rules(self, service_ids: list[str]) -> list[Rule]:
-        checked: list[tuple[tuple[str, int, str], dict[str, str | None], bool]] = []
+        checked = []
         for item in self._entries("rules", _RULE_FIELDS, set(MATCH_FIELDS)):
             if item is None:
                 continue
             ok = self._known_service("rule", item["service"], service_ids)
-            patterns = {f: item.get(f) for f in MATCH_FIELDS}
-            if all(p is None for p in patterns.values()):
-                self._say(f"a rule needs at least one of {', '.join(MATCH_FIELDS)}")
-                ok = False
-            for name, pattern in patterns.items():
-                why = None if pattern is None else re2_problem(pattern)
-                if why:
-                    self._say(f"{name}: {why}")
-                    patterns[name] = None  # not for DuckDB to compile again
-                    ok = False
-            checked.append((self.entry, {**patterns, "service": item["service"]}, ok))
-        refused = duckdb_problems(p for _, ps, _ in checked for f, p in ps.items()
-                                  if f in MATCH_FIELDS and p is not None)
-        rules: list[Rule] = []
-        for entry, fields_, ok in checked:
-            self.entry = entry
-            for name in MATCH_FIELDS:
-                if fields_[name] in refused:
-                    self._say(f"{name}: {refused[fields_[name]]}")
-                    ok = False
-            if ok:
-                rules.append(Rule(rule_no=len(rules) + 1, **fields_))
-        return rules
+            patterns, fine = self._patterns(item, MATCH_FIELDS, "a rule")
+            checked.append((self.entry, {**patterns, "service": item["service"]}, ok and fine))
+        return self._compiled(checked, MATCH_FIELDS, Rule)
 
     def _capital_rules(self) -> list[CapitalRule]:
-        checked: list[tuple[tuple[str, int, str], dict[str, str | None], bool]] = []
-        fields = set(CAPITAL_MATCH_FIELDS)
-        for item in self._entries("capital_rules", _CAPITAL_RULE_FIELDS, fields, required=False):
+        checked = []
+        for item in self._entries("capital_rules", _CAPITAL_RULE_FIELDS,
+                                  set(CAPITAL_MATCH_FIELDS), required=False):
             if item is None:
                 continue
             ok = True
             if item["type"] not in CAPITAL_OR_REVENUE:
                 self._say(f"unknown type {quoted(item['type'])}; use capital or revenue")
                 ok = False
-            patterns = {f: item.get(f) for f in CAPITAL_MATCH_FIELDS}
-            if all(p is None for p in patterns.values()):
-                self._say(f"a capital rule needs at least one of {', '.join(fields)}")
+            patterns, fine = self._patterns(item, CAPITAL_MATCH_FIELDS, "a capital rule")
+            checked.append((self.entry, {**patterns, "capital_or_revenue": item["type"]},
+                            ok and fine))
+        return self._compiled(checked, CAPITAL_MATCH_FIELDS, CapitalRule)
+
+    def _patterns(self, item: dict[str, Any], match_fields: tuple[str, ...], what: str
+                  ) -> tuple[dict[str, str | None], bool]:
+        """A rule's patterns, each test-compiled as RE2 (a refused one becomes None, so DuckDB
+        does not compile it again), and whether all were fine and at least one was given."""
+        patterns = {f: item.get(f) for f in match_fields}
+        ok = True
+        if all(p is None for p in patterns.values()):
+            self._say(f"{what} needs at least one of {', '.join(match_fields)}")
+            ok = False
+        for name, pattern in patterns.items():
+            why = None if pattern is None else re2_problem(pattern)
+            if why:
+                self._say(f"{name}: {why}")
+                patterns[name] = None
                 ok = False
-            for name, pattern in patterns.items():
-                why = None if pattern is None else re2_problem(pattern)
-                if why:
-                    self._say(f"{name}: {why}")
-                    patterns[name] = None
-                    ok = False
-            checked.append((self.entry, {**patterns, "capital_or_revenue": item["type"]}, ok))
+        return patterns, ok
+
+    def _compiled(self, checked: list[tuple[tuple[str, int, str], dict[str, str | None], bool]],
+                  match_fields: tuple[str, ...], make: Any) -> list[Any]:
+        """The rules whose patterns DuckDB also compiles (all at once), numbered from 1; each
+        refusal is said at its own entry."""
         refused = duckdb_problems(p for _, ps, _ in checked for f, p in ps.items()
-                                  if f in CAPITAL_MATCH_FIELDS and p is not None)
-        rules: list[CapitalRule] = []
+                                  if f in match_fields and p is not None)
+        rules = []
         for entry, fields_, ok in checked:
             self.entry = entry
-            for name in CAPITAL_MATCH_FIELDS:
+            for name in match_fields:
                 if fields_[name] in refused:
                     self._say(f"{name}: {refused[fields_[name]]}")
                     ok = False
             if ok:
-                rules.append(CapitalRule(rule_no=len(rules) + 1, **fields_))
+                rules.append(make(rule_no=len(rules) + 1, **fields_))
         return rules
 
     def _links(self, service_ids: list[str], outcome_ids: list[str]) -> list[Link]:
