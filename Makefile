@@ -28,8 +28,10 @@ build: install
 test: install
 	$(BIN)/pytest
 
+## Lint: ruff on all the code, and the type checker (mypy) on the package.
 lint: install
 	$(BIN)/ruff check placespend tests scripts benchmarks app.py
+	$(BIN)/mypy
 
 ## Benchmarks: Camden's real size and 10x, the floor, tobler, pandas, London-wide geometry, the
 ## app (10-15 minutes on 2 cores; inputs cached in benchmarks/.cache). Writes benchmarks/RESULTS.md.

@@ -8,6 +8,7 @@ the numbers change; where it draws a conclusion, the conclusion is computed.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -15,7 +16,7 @@ from placespend import accuracy as acc
 from placespend.errors import PlacespendError
 from placespend.keys import CENSUS_KEYS, KEYS
 
-ZANDBERGEN = {
+ZANDBERGEN: dict[str, Any] = {
     "cite": ('Zandbergen, P. A. (2011). "Dasymetric mapping using high resolution address '
              'point datasets". *Transactions in GIS* 15(s1), 5–27. '
              "doi:10.1111/j.1467-9671.2011.01270.x"),

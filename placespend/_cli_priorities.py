@@ -50,7 +50,11 @@ def _open(home: Path | None):
 
 
 def _year(con, year: str | None) -> str:
-    return export.check_year(con, year) if year else export.default_year(con).year
+    chosen = export.check_year(con, year) if year else export.default_year(con).year
+    if chosen is None:
+        msg = "The store holds no spend to set the priorities beside; build it with spend."
+        raise PlacespendError(msg)
+    return chosen
 
 
 def _synthetic_banner(found: prio.Priorities) -> None:

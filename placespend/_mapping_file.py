@@ -12,6 +12,7 @@ constant for a mapped field, date formats DuckDB cannot read) is checked by
 from __future__ import annotations
 
 import difflib
+from collections.abc import Sized
 from typing import Annotated, Any
 
 from pydantic import (
@@ -21,7 +22,7 @@ from pydantic import (
     ValidationError,
     field_validator,
 )
-from pydantic_core import PydanticCustomError
+from pydantic_core import ErrorDetails, PydanticCustomError
 
 from placespend._yaml import Document
 from placespend.errors import InputFileError, collected, quoted
@@ -188,10 +189,11 @@ def _problems(doc: Document, exc: ValidationError, model: type[_Fields]) -> list
     return problems
 
 
-def _says(error: dict[str, Any], loc: tuple[str | int, ...]) -> str:
+def _says(error: ErrorDetails, loc: tuple[str | int, ...]) -> str:
     field = str(loc[0])
     want, example = FIELDS[field]
     kind, value = error["type"], error.get("input")
+    size = len(value) if isinstance(value, Sized) else 0
     if kind == "missing":
         return f"'{field}' is missing; give {want}, e.g. {example}"
     name = _located(loc)
@@ -204,11 +206,11 @@ def _says(error: dict[str, Any], loc: tuple[str | int, ...]) -> str:
     if kind == "blank":
         return f"'{name}' is blank; give {want}, e.g. {example}"
     if kind == "too_long":
-        return f"'{name}' is {len(value):,} characters long; give {want}, e.g. {example}"
+        return f"'{name}' is {size:,} characters long; give {want}, e.g. {example}"
     if kind == "too_many":
         most = {"date_formats": MAX_FORMATS, "constants": MAX_CONSTANTS,
                 "unique": MAX_UNIQUE}.get(field, MAX_ALTERNATIVES)
-        return f"'{name}' holds {len(value):,} entries, more than {most}; e.g. {example}"
+        return f"'{name}' holds {size:,} entries, more than {most}; e.g. {example}"
     if kind == "empty_list":
         return f"'{name}' is an empty list; give {want}, e.g. {example}"
     if field == "date_formats" and len(loc) > 1:

@@ -530,8 +530,8 @@ def repair_fused(
                 results[tuple(row)] = f"fused field '{value}' split into '{split}'"
     if len(results) != 1:
         return None
-    ((row, note),) = results.items()
-    return Repair(list(row), note)
+    ((fixed, note),) = results.items()
+    return Repair(list(fixed), note)
 
 
 def _date_splits(
@@ -563,12 +563,17 @@ _TAIL_BYTES = 64 * 1024
 
 
 class MappingLike(Protocol):
-    """What the reader needs from :class:`placespend.ingest.ColumnMapping`."""
+    """What the reader needs from :class:`placespend.ingest.ColumnMapping` (read-only, so
+    frozen dataclasses fit)."""
 
-    name: str
-    date_formats: tuple[str, ...]
-    constants: Mapping[str, str]
-    unique: tuple[str, ...]
+    @property
+    def name(self) -> str: ...
+    @property
+    def date_formats(self) -> tuple[str, ...]: ...
+    @property
+    def constants(self) -> Mapping[str, str]: ...
+    @property
+    def unique(self) -> tuple[str, ...]: ...
 
     def alternatives(self) -> dict[str, tuple[str, ...]]: ...
 
@@ -628,7 +633,8 @@ def sniff_file(path: Path, mappings: Sequence[MappingLike], fix: str = SPEND_HEA
         raise UnknownLayoutError(_no_header_message(path, text, mappings, fix), path=path)
     line, delimiter, mapping, header, positions = found
     _refuse_duplicated_columns(path, line, header, positions)
-    unique_positions = tuple(positions.get(c, positions.get(_UNIQUE + c)) for c in mapping.unique)
+    unique_positions = tuple(positions[c] if c in positions else positions[_UNIQUE + c]
+                             for c in mapping.unique)
     after_header = any(rest.strip() for rest in split_lines(text)[line:])
     return Layout(
         path=path,

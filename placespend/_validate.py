@@ -56,7 +56,7 @@ def read_layer(path: Path, spec: LayerSpec, problems: list[str]) -> gpd.GeoDataF
     return gdf.reset_index(drop=True)
 
 
-def _label(gdf: gpd.GeoDataFrame, spec: LayerSpec, pos: int) -> str:
+def _label(gdf: gpd.GeoDataFrame, spec: LayerSpec, pos: int | np.integer) -> str:
     """``feature 3 (estate_id 'E1')``: 1-based position plus the id when there is one."""
     col = spec.id_column
     if col and col in gdf.columns:

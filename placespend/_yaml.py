@@ -137,7 +137,7 @@ class _Loader(yaml.SafeLoader):
         self._depth = 0
         self._values = 0
 
-    def compose_node(self, parent: Any, index: Any) -> yaml.Node:
+    def compose_node(self, parent: Any, index: Any) -> yaml.Node | None:
         event = self.peek_event()
         if isinstance(event, yaml.AliasEvent) or event.anchor is not None:
             raise _Refusal(event.start_mark, "anchors and aliases (&name, *name) are not "

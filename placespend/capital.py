@@ -33,6 +33,7 @@ import pandas as pd
 
 from placespend import _programme, estate_names
 from placespend._sql import query
+from placespend.store import fetch_one
 
 N_PEERS = 8
 """How many estates like it are compared."""
@@ -138,8 +139,7 @@ def capital_view(con: duckdb.DuckDBPyConnection, estate_id: str) -> CapitalView:
     like = peers(con, estate_id)
     rows = query(con, "capital_by_year", estate_id=estate_id,
                  peer_ids=list(like["estate_id"]))
-    (name,) = con.execute("select name from estates where estate_id = $e",
-                          {"e": estate_id}).fetchone()
+    (name,) = fetch_one(con, "select name from estates where estate_id = $e", {"e": estate_id})
     mine = rows[rows["place"] == "estate"]
     homes = float(mine["homes"].iloc[0]) if len(mine) else 0.0
     by_year = _by_year(rows, homes)

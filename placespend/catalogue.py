@@ -37,8 +37,8 @@ CASE_INSENSITIVE = "(?i)"
 _SECTIONS = ("outcomes", "services", "rules", "capital_rules", "links")
 CAPITAL_OR_REVENUE: tuple[str, ...] = ("capital", "revenue")
 CAPITAL_MATCH_FIELDS: tuple[str, ...] = ("org_unit", "purpose")
-_OUTCOME_FIELDS = {"id": str, "label": str}
-_SERVICE_FIELDS = {
+_OUTCOME_FIELDS: dict[str, type] = {"id": str, "label": str}
+_SERVICE_FIELDS: dict[str, type] = {
     "id": str,
     "name": str,
     "directorate": str,
@@ -58,9 +58,11 @@ _SERVICE_FIELDS = {
 _SERVICE_OPTIONAL = {
     "alt_keys", "estate_service", "unit", "unit_cost_pence", "capital", "outcome_reasons",
 }
-_CAPITAL_RULE_FIELDS = {"org_unit": str, "purpose": str, "type": str}
-_RULE_FIELDS = {"service": str, "org_unit": str, "purpose": str, "payee": str}
-_LINK_FIELDS = {"from": str, "to": str, "relation": str, "outcome": str, "rationale": str}
+_CAPITAL_RULE_FIELDS: dict[str, type] = {"org_unit": str, "purpose": str, "type": str}
+_RULE_FIELDS: dict[str, type] = {"service": str, "org_unit": str, "purpose": str, "payee": str}
+_LINK_FIELDS: dict[str, type] = {
+    "from": str, "to": str, "relation": str, "outcome": str, "rationale": str,
+}
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
@@ -315,7 +317,7 @@ def duckdb_problems(patterns: Iterable[str]) -> dict[str, str]:
     are capped at 1000), ``(x{1000}){3}``, ``.{1000}`` written 100 times (a program over RE2's
     memory budget).
     """
-    unique = [_insensitive(p) for p in dict.fromkeys(patterns)]
+    unique = [CASE_INSENSITIVE + p for p in dict.fromkeys(patterns)]
     problems: dict[str, str] = {}
     con = duckdb.connect()
     try:
@@ -459,9 +461,9 @@ class _Checker:
         value = item.get(name)
         if value is None:
             return None if optional else f"missing field {name!r}"
-        if not isinstance(value, kind) or (kind is str and not value.strip()):
+        if not isinstance(value, kind) or (isinstance(value, str) and not value.strip()):
             return f"field {name!r} must be {_WANT[kind]}, not {quoted(value)}"
-        if kind is list:
+        if isinstance(value, list):
             for j, element in enumerate(value):
                 if not isinstance(element, str) or not element.strip():
                     return (f"field {name!r} must be a list of names (non-empty text), but item "
@@ -631,12 +633,13 @@ class _Checker:
         refusal is said at its own entry."""
         refused = duckdb_problems(p for _, ps, _ in checked for f, p in ps.items()
                                   if f in match_fields and p is not None)
-        rules = []
+        rules: list[Any] = []
         for entry, fields_, ok in checked:
             self.entry = entry
             for name in match_fields:
-                if fields_[name] in refused:
-                    self._say(f"{name}: {refused[fields_[name]]}")
+                why = refused.get(fields_[name] or "")
+                if why:
+                    self._say(f"{name}: {why}")
                     ok = False
             if ok:
                 rules.append(make(rule_no=len(rules) + 1, **fields_))

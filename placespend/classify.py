@@ -20,6 +20,7 @@ import re
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pandas as pd
@@ -70,7 +71,9 @@ def coverage(con: duckdb.DuckDBPyConnection) -> Coverage:
         from spend_lines
         """
     ).fetchone()
-    return Coverage(*(int(v) for v in row), is_demo=export.is_demo(con))
+    lines, classified, gross, classified_gross = row or (0, 0, 0, 0)
+    return Coverage(int(lines), int(classified), int(gross), int(classified_gross),
+                    is_demo=export.is_demo(con))
 
 
 def _labels(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
@@ -341,9 +344,9 @@ def rebuild_inputs(con: duckdb.DuckDBPyConnection, catalogue: Path):
         msg = (f"cannot rebuild: the spend files this store was built from are gone "
                f"({', '.join(missing)}); build again with --spend and --catalogue {catalogue}.")
         raise PlacespendError(msg)
-    optional = {k: Path(given[k]) for k in ("contracts", "contracts_mapping", "boundaries",
-                                             "estates", "wards", "small_areas", "mapping")
-                if k in given}
+    names = ("contracts", "contracts_mapping", "boundaries", "estates", "wards", "small_areas",
+             "mapping")
+    optional: dict[str, Any] = {k: Path(given[k]) for k in names if k in given}
     return BuildInputs(spend=spend, catalogue=Path(catalogue), **optional)
 
 

@@ -26,10 +26,12 @@ from typing import Annotated, Any
 
 import duckdb
 from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError, field_validator
+from pydantic_core import ErrorDetails
 
 from placespend import _parse, _yaml, ingest
 from placespend.catalogue import Catalogue
 from placespend.errors import InputFileError, collected, quoted, where
+from placespend.store import fetch_one
 from placespend.suppliers import NEAR_MATCH_THRESHOLD, MatchSummary
 
 COLUMN_FIELDS: dict[str, str] = {
@@ -198,7 +200,7 @@ def load_contracts_mapping(path: Path | str) -> ContractsMapping:
         raise InputFileError(f"{where(path)}{exc}") from exc
 
 
-def _problem(doc: _yaml.Document, error: dict[str, Any]) -> str:
+def _problem(doc: _yaml.Document, error: ErrorDetails) -> str:
     loc = error["loc"]
     key = str(loc[0]) if loc else ""
     line = doc.line(key) if key else None
@@ -377,15 +379,15 @@ def notes(con: duckdb.DuckDBPyConnection, matches: MatchSummary) -> list[str]:
                    f"nearly, and were linked: {shown}{_more(matches.near)}. Check them with "
                    "`placespend contracts --matches`; raise near_match in the contracts "
                    "mapping to link fewer.")
-    (n, value) = con.execute("select count(*), coalesce(sum(value_pence), 0) "
-                             "from contracts_without_payments").fetchone()
+    (n, value) = fetch_one(con, "select count(*), coalesce(sum(value_pence), 0) "
+                                "from contracts_without_payments")
     if n:
         out.append(f"{n:,} contract(s) matched no payment ({_pounds(value)} of contract value "
                    "as the register gives it): `placespend contracts --unmatched` lists them "
                    "with the reason (no payment to the supplier, none for the service, or "
                    "none within the dates).")
-    (n, pence) = con.execute("select count(*), coalesce(sum(amount_pence), 0) "
-                             "from payments_outside_contract_dates").fetchone()
+    (n, pence) = fetch_one(con, "select count(*), coalesce(sum(amount_pence), 0) "
+                                "from payments_outside_contract_dates")
     if n:
         out.append(f"{n:,} payment line(s) of {_pounds(pence)} to a contracted supplier for "
                    "the contract's service fall outside every such contract's dates, so they "

@@ -27,6 +27,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
+from typing import Any
 
 import duckdb
 import geopandas as gpd
@@ -576,9 +577,9 @@ def _source_inputs(con: duckdb.DuckDBPyConnection) -> build.BuildInputs:
                f"({', '.join(missing)}); download the estates layer and build it with "
                "`placespend build --estates FILE --spend ...`.")
         raise PlacespendError(msg)
-    kept = {k: Path(given[k]) for k in ("contracts", "contracts_mapping", "boundaries",
-                                         "catalogue", "wards", "small_areas", "mapping")
-            if k in given}
+    names = ("contracts", "contracts_mapping", "boundaries", "catalogue", "wards", "small_areas",
+             "mapping")
+    kept: dict[str, Any] = {k: Path(given[k]) for k in names if k in given}
     return build.BuildInputs(spend=spend, **kept)
 
 

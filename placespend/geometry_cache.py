@@ -53,7 +53,7 @@ class Geometry:
 
     def note(self, cache_dir: Path) -> str | None:
         """The build note saying what was reused, or None."""
-        if not self.reused:
+        if not self.reused or self.key is None:
             return None
         return (f"Reused the boundaries, atoms and keys of an earlier build with the same "
                 f"boundary files and code (cache entry {self.key[:12]} in {cache_dir}); "
@@ -75,7 +75,7 @@ def load_or_compute(directory: Path | str | None,
     """The geometry stage from ``cache_dir`` when an entry has this key, else computed (and
     saved there). ``cache_dir=None`` always computes and saves nothing."""
     key = None if cache_dir is None else cache_key(directory, layers)
-    if key is None:
+    if cache_dir is None or key is None:
         return compute(directory, layers)
     entry = cache_dir / key
     if entry.is_dir():

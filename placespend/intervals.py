@@ -310,6 +310,7 @@ def ratio_interval(kind: str, key: str, quantity: str | None, scope: str, size: 
                    cut_share: float, dists: pd.DataFrame | dict) -> Interval:
     """The 10th and 90th percentile of :math:`R` for one figure (see the module notes)."""
     drift = _row(dists, "drift", quantity="residents")
+    base: float | np.ndarray | None
     if kind == "split":
         rho = _row(dists, "split", key, key)
         base = 1.0 if rho is None else (1 - cut_share) + cut_share * rho

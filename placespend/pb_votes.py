@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pandas as pd
@@ -63,8 +64,8 @@ class Ballot:
     projects: pd.DataFrame
     voters: int
     vote_type: str
-    instance: object
-    profile: object
+    instance: Any
+    profile: Any
 
     @property
     def synthetic(self) -> bool:

@@ -27,7 +27,7 @@ from openpyxl import Workbook
 from placespend import export
 from placespend._sql import query
 from placespend.errors import PlacespendError
-from placespend.scenarios import ScenarioBook, clean_name
+from placespend.scenarios import SavedBook, clean_name
 
 CSV_COLUMNS = ["pool", "estate_id", "estate_name", "financial_year", "service", "amount_gbp",
                "service_pooled_gbp", "service_borough_gbp", "share_of_service_borough"]
@@ -64,19 +64,18 @@ class Pool:
             raise PlacespendError(msg) from exc
 
 
-class PoolBook(ScenarioBook):
-    """The pools saved with one data set (the ``pools`` list of ``scenarios.json``)."""
+class PoolBook(SavedBook[Pool]):
+    """The pools saved with one data set (the ``pools`` list of ``scenarios.json``); a pool
+    is listed for an estate it names, and a pool naming none for every estate."""
 
     section = "pools"
-    item = Pool
     noun = "pool"
 
-    def list(self, estate_id: str | None = None) -> list[Pool]:  # type: ignore[override]
-        """Saved pools in the order saved (``estate_id``: those naming that estate, or every
-        estate)."""
-        found = [Pool.from_dict(d) for d in self._read()]
-        return [p for p in found
-                if estate_id is None or not p.estate_ids or estate_id in p.estate_ids]
+    def read_item(self, data: dict) -> Pool:
+        return Pool.from_dict(data)
+
+    def names_estate(self, item: Pool, estate_id: str) -> bool:
+        return not item.estate_ids or estate_id in item.estate_ids
 
 
 @dataclass(frozen=True)

@@ -49,6 +49,7 @@ import html
 import json
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 import duckdb
 import pandas as pd
@@ -319,7 +320,7 @@ def pot_brief_json(pot: Pot) -> bytes:
     return (json.dumps(brief_dict(pot), indent=2, ensure_ascii=False) + "\n").encode("utf-8")
 
 
-def brief_dict(pot: Pot) -> dict[str, object]:
+def brief_dict(pot: Pot) -> dict[str, Any]:
     """The JSON brief as a dict (see :func:`pot_brief_json`)."""
     whole_total, whole_lines = whole_pounds(pot.total_pence, pot.lines["amount_pence"].tolist())
     lines = [
@@ -677,7 +678,7 @@ def _previous_year(year: str) -> str:
     return f"{start}-{(start + 1) % 100:02d}"
 
 
-def _number(value: object) -> float | None:
+def _number(value: Any) -> float | None:
     return None if value is None or pd.isna(value) else float(value)
 
 

@@ -195,7 +195,9 @@ def read_csv(path: Path | str, con: duckdb.DuckDBPyConnection,
     _check_header(header, f"{name}, line {first + 1}")
     index = _Memo(export.estate_index(con))
     vocab = Vocabulary.from_store(con)
-    rows, problems, seen = [], [], {}
+    rows: list[dict] = []
+    problems: list[str] = []
+    seen: dict[tuple, int] = {}
     read = reader.line_num  # lines the reader has taken so far (a quoted field may hold breaks)
     for cells in reader:
         line, read = first + read + 1, reader.line_num
@@ -264,8 +266,8 @@ class _Memo:
             except PlacespendError as exc:
                 self._seen[text] = (None, str(exc))
         found, problem = self._seen[text]
-        if problem is not None:
-            raise PlacespendError(problem)
+        if found is None:
+            raise PlacespendError(problem or f"no estate {text!r}")
         return found
 
 
@@ -320,6 +322,7 @@ def _row(record: dict[str, str], index: _Memo, vocab: Vocabulary) -> tuple[dict,
                    "rows.")
     if why:
         return {}, why
+    assert found is not None and estate_id is not None  # else `why` says what is missing
     kind, pid = found
     return {
         "estate_id": estate_id, "estate_name": index.names[estate_id], "kind": kind,
@@ -457,8 +460,8 @@ class PriorityBook:
         return found
 
     def remove(self, name: str) -> None:
-        target = self.folder / name
-        if target not in self.files():
+        target = None if self.folder is None else self.folder / name
+        if target is None or target not in self.files():
             listed = ", ".join(p.name for p in self.files()) or "none"
             msg = f"No priorities file named '{name}' is kept with this data set ({listed})."
             raise PlacespendError(msg)

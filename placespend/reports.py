@@ -250,7 +250,9 @@ def _boundary_caption(facts: _Facts) -> str:
     return f"Boundary: {source}."
 
 
-def _service_table(facts: _Facts):
+def _service_table(
+    facts: _Facts,
+) -> tuple[list[str], list[list[object]], list[float], list[str]]:
     all_years = facts.financial_year is None
     headings = (["Year"] if all_years else []) + ["Service", "How it got here", "Shared by",
                                                   "Amount", "Low", "High"]

@@ -21,6 +21,7 @@ Scenarios are kept with the data set, in ``scenarios.json`` beside its store
 
 from __future__ import annotations
 
+import builtins
 import contextlib
 import fcntl
 import json
@@ -30,6 +31,7 @@ from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from pathlib import Path
+from typing import Any, Generic, Protocol, TypeVar
 
 import duckdb
 import pandas as pd
@@ -241,7 +243,7 @@ def over_years(lines: pd.DataFrame, scenario: Scenario, first_year: str) -> pd.D
     return pd.DataFrame(rows)
 
 
-def unit_words(row: pd.Series | object) -> str:
+def unit_words(row: Any) -> str:
     """What a line's change means in its units, e.g. ``"about 40 caretaker hours fewer"``."""
     units = getattr(row, "units_change", None)
     if units is None or pd.isna(units) or not units:
@@ -253,31 +255,49 @@ def unit_words(row: pd.Series | object) -> str:
 # ---- keeping scenarios with the data set -------------------------------------------------------
 
 
-class ScenarioBook:
-    """The scenarios saved with one data set: ``scenarios.json`` in the folder of its store.
+class _Saved(Protocol):
+    """What a book keeps: a named item that round-trips through a dict."""
+
+    @property
+    def name(self) -> str: ...
+    def to_dict(self) -> dict[str, object]: ...
+
+
+_Item = TypeVar("_Item", bound=_Saved)
+
+
+class SavedBook(Generic[_Item]):
+    """Items saved with one data set: ``scenarios.json`` in the folder of its store.
 
     Writes are atomic (a temporary file renamed over the old one) under a lock, so two
     sessions saving at once both land. The file has one list per kind of saved item
-    (``section``: ``scenarios`` here; :class:`placespend.pools.PoolBook` keeps ``pools``);
-    writing one list keeps the others as they were.
+    (``section``: ``scenarios`` in :class:`ScenarioBook`, ``pools`` in
+    :class:`placespend.pools.PoolBook`); writing one list keeps the others as they were.
     """
 
-    section = "scenarios"
-    item: type = Scenario
-    noun = "scenario"
+    section: str
+    noun: str
 
     def __init__(self, db_file: Path | str) -> None:
         self.path = Path(db_file).parent / SCENARIOS_FILENAME
 
-    def list(self, estate_id: str | None = None) -> list[Scenario]:
-        """Saved scenarios in the order saved, only ``estate_id``'s when given."""
-        found = [self.item.from_dict(d) for d in self._read()]
-        return [s for s in found if estate_id is None or s.estate_id == estate_id]
+    def read_item(self, data: dict) -> _Item:
+        """One saved item from its dict."""
+        raise NotImplementedError
 
-    def names(self, estate_id: str | None = None) -> list[str]:
+    def names_estate(self, item: _Item, estate_id: str) -> bool:
+        """Whether ``item`` is listed for ``estate_id``."""
+        raise NotImplementedError
+
+    def list(self, estate_id: str | None = None) -> builtins.list[_Item]:
+        """Saved items in the order saved, only those for ``estate_id`` when given."""
+        found = [self.read_item(d) for d in self._read()]
+        return [s for s in found if estate_id is None or self.names_estate(s, estate_id)]
+
+    def names(self, estate_id: str | None = None) -> builtins.list[str]:
         return [s.name for s in self.list(estate_id)]
 
-    def get(self, name: str) -> Scenario:
+    def get(self, name: str) -> _Item:
         for scenario in self.list():
             if scenario.name == name:
                 return scenario
@@ -285,9 +305,9 @@ class ScenarioBook:
                f"{', '.join(self.names()) or 'none'}.")
         raise PlacespendError(msg)
 
-    def save(self, scenario: Scenario, *, overwrite: bool = False) -> Scenario:
+    def save(self, scenario: _Item, *, overwrite: bool = False) -> _Item:
         """Save ``scenario`` (its name cleaned); an existing name needs ``overwrite``."""
-        scenario = replace(scenario, name=clean_name(scenario.name))
+        scenario = replace(scenario, name=clean_name(scenario.name))  # type: ignore[type-var]
         with self._locked():
             items = self._read()
             names = [d["name"] for d in items]
@@ -301,7 +321,7 @@ class ScenarioBook:
             self._write(items)
         return scenario
 
-    def rename(self, old: str, new: str) -> Scenario:
+    def rename(self, old: str, new: str) -> _Item:
         new = clean_name(new)
         with self._locked():
             items = self._read()
@@ -312,7 +332,7 @@ class ScenarioBook:
                 if d["name"] == old:
                     d["name"] = new
                     self._write(items)
-                    return self.item.from_dict(d)
+                    return self.read_item(d)
         return self.get(old)  # raises: not found
 
     def delete(self, name: str) -> None:
@@ -336,7 +356,7 @@ class ScenarioBook:
             raise PlacespendError(msg) from exc
         return data
 
-    def _read(self) -> list[dict]:
+    def _read(self) -> builtins.list[dict]:
         items = self._whole().get(self.section, [])
         if not isinstance(items, list):
             msg = (f"The saved scenarios file {self.path} cannot be read ('{self.section}' is "
@@ -344,7 +364,7 @@ class ScenarioBook:
             raise PlacespendError(msg)
         return [d for d in items if isinstance(d, dict)]
 
-    def _write(self, items: list[dict]) -> None:
+    def _write(self, items: builtins.list[dict]) -> None:
         whole = self._whole()
         whole.update({"version": FILE_VERSION, self.section: items})
         whole.setdefault("scenarios", [])
@@ -363,6 +383,19 @@ class ScenarioBook:
                 yield
             finally:
                 fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+class ScenarioBook(SavedBook[Scenario]):
+    """The scenarios saved with one data set (the ``scenarios`` list of ``scenarios.json``)."""
+
+    section = "scenarios"
+    noun = "scenario"
+
+    def read_item(self, data: dict) -> Scenario:
+        return Scenario.from_dict(data)
+
+    def names_estate(self, item: Scenario, estate_id: str) -> bool:
+        return item.estate_id == estate_id
 
 
 def clean_name(name: str) -> str:
@@ -416,6 +449,7 @@ __all__ = [
     "Change",
     "Plan",
     "Scenario",
+    "SavedBook",
     "ScenarioBook",
     "apply_changes",
     "clean_name",

@@ -17,8 +17,9 @@ import os
 import re
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -229,10 +230,20 @@ def _fsync(path: Path) -> None:
         os.close(fd)
 
 
-def read_build_info(con: duckdb.DuckDBPyConnection) -> dict[str, object]:
+def read_build_info(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
     """The build's metadata (version, time, demo flag, inputs, notes), from ``build_info``."""
     rows = con.execute("select name, value from build_info").fetchall()
     return {name: json.loads(value) for name, value in rows}
+
+
+def fetch_one(con: duckdb.DuckDBPyConnection, sql: str,
+              params: Mapping[str, object] | None = None) -> tuple[Any, ...]:
+    """The one row ``sql`` returns (an aggregate, or a lookup by key that must find a row)."""
+    row = con.execute(sql, params).fetchone()
+    if row is None:
+        msg = f"A query of the store returned no row where one is always expected: {sql}"
+        raise StoreError(msg)
+    return row
 
 
 def connect(db_file: Path, *, read_only: bool = True) -> duckdb.DuckDBPyConnection:
@@ -308,9 +319,9 @@ def check_store(con: duckdb.DuckDBPyConnection, db_file: Path) -> None:
         Naming what is wrong and saying to rebuild with ``placespend build``.
     """
     try:
-        block_size, blocks = con.execute(
-            "select block_size, total_blocks from pragma_database_size() "
-            "where database_name = current_database()").fetchone()
+        block_size, blocks = fetch_one(
+            con, "select block_size, total_blocks from pragma_database_size() "
+            "where database_name = current_database()")
         tables = {name for (name,) in con.execute(
             "select table_name from duckdb_tables() where database_name = current_database() "
             "and schema_name = 'main'").fetchall()}
@@ -350,9 +361,9 @@ def _declared_bytes(db_file: Path) -> int:
         with duckdb.connect() as probe:
             probe.execute(NO_DOWNLOADS)
             probe.execute("attach ? as probe (read_only)", [str(db_file)])
-            block_size, blocks = probe.execute(
-                "select block_size, total_blocks from pragma_database_size() "
-                "where database_name = 'probe'").fetchone()
+            block_size, blocks = fetch_one(
+                probe, "select block_size, total_blocks from pragma_database_size() "
+                "where database_name = 'probe'")
     except duckdb.Error as exc:
         msg = (f"Cannot read {db_file}: {_first_line(exc)}. It is damaged. Rebuild it with "
                f"`placespend build`{_HOME_HINT}.")

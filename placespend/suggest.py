@@ -226,9 +226,10 @@ def unknown_layout_error(
             break
     else:
         return found[0]
-    path = Path(exc.path)
+    assert exc.path is not None  # a suggestion was read from it
+    path = exc.path
     headline = _headline(path, guess, mappings, given, presets)
-    others = [Path(e.path).name for e in found if e is not exc]
+    others = [Path(e.path or "").name for e in found if e is not exc]
     if others:
         headline += (f" {len(others):,} other file(s) fit no layout either ("
                      f"{', '.join(map(quoted, others[:5]))}{', …' if len(others) > 5 else ''}): "
@@ -408,8 +409,8 @@ def _value_score(name: str, values: list[str]) -> tuple[float, str]:
     share = n / len(values)
     distinct = len(set(present)) / n
     amounts = sum(_parse.amount_problem(v) is None for v in present) / n
-    dated = max(sum(_fits(v, f) for v in present[:300]) for f in (*DATE_FORMATS, *MONTH_FIRST))
-    dated /= min(n, 300)
+    dated = max(sum(_fits(v, f) for v in present[:300])
+                for f in (*DATE_FORMATS, *MONTH_FIRST)) / min(n, 300)
     lettered = sum(bool(re.search(r"[A-Za-z]{2}", v)) for v in present) / n
     if name == "amount":
         decimals = sum("." in v for v in present) / n

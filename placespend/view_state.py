@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 _TRUE = ("true", "1", "yes", "on")
 _FALSE = ("false", "0", "no", "off")
@@ -82,7 +83,7 @@ def _estate_ids(texts: Sequence[str], labels: Mapping[str, str]) -> list[str]:
     return list(dict.fromkeys(e for e in found if e is not None))
 
 
-def to_query(values: Mapping[str, object],
+def to_query(values: Mapping[str, Any],
              estate_labels: Mapping[str, str] | None = None) -> dict[str, str | list[str]]:
     """The query parameters for the settings in ``values``; a setting at its default (None,
     False, an empty list) is left out, so a plain view keeps a short URL. Estates are written
@@ -100,7 +101,7 @@ def to_query(values: Mapping[str, object],
             continue
         if setting.kind in ("many", "estates"):
             listed = [str(labels.get(v, v)) if setting.kind == "estates" else str(v)
-                      for v in value]  # type: ignore[union-attr]
+                      for v in value]
             if listed:
                 out[key] = listed
         elif setting.kind == "flag":
