@@ -131,3 +131,17 @@ def test_unknown_places_and_repeated_keys_are_found(built_store):
         built_store, checks.declared(["place_spend_targets_known", "place_spend_unique"]))}
     assert failed["place_spend_targets_known"]["target_id"].tolist() == ["nowhere"]
     assert failed["place_spend_unique"]["copies"].tolist() == [2]
+
+
+def test_the_ingest_checks_word_a_lost_row_as_ingest_does():
+    """What ``placespend.ingest`` can run after loading spend instead of its own recount: the
+    same rule, worded as its ReconciliationError words it."""
+    from placespend.ingest import load_spend
+
+    con = duckdb.connect()
+    load_spend(con, [paths.REPO_DIR / "tests" / "data" / "camden_sample.csv"])
+    assert checks.run_checks(con, ["files_conserved", "payment_ids_unique"]) == 2
+    con.execute("delete from payments where row_id = (select min(row_id) from payments)")
+    with pytest.raises(ReconciliationError, match="payments rows = rows_accepted") as caught:
+        checks.run_checks(con, ["files_conserved", "payment_ids_unique"])
+    assert [f.check.name for f in caught.value.failures] == ["files_conserved"]
