@@ -104,8 +104,9 @@ def _targets(atom_frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
 
 @stage("alloc_placespend")
 def alloc_placespend(spec: dict[str, Any]) -> tuple[Body, Any]:
-    from placespend.apportion import run_step, steps, write_table
+    from placespend._sql import run_step, steps
     from placespend.keys import FALLBACK_KEY
+    from placespend.store import write_table
 
     groups, atom_frame, _ = _load(spec)
     con = duckdb.connect()

@@ -2,7 +2,7 @@
 
 The pipeline is mostly SQL, so a Python profiler alone would show one ``execute`` call per
 step; this wraps the two functions that run steps (``placespend.ingest._run_step`` and
-``placespend.apportion.run_step``) to time each step, and runs cProfile around the whole
+``placespend._sql.run_step``) to time each step, and runs cProfile around the whole
 stage for the Python side (sniffing, Arrow hand-over, checks).
 """
 
@@ -23,10 +23,10 @@ TOP = 12
 
 @stage("profile")
 def profile_stage(spec: dict[str, Any]) -> tuple[Body, After]:
-    from placespend import apportion, ingest
+    from placespend import _sql, ingest
 
     timings: list[tuple[str, float]] = []
-    inner_step, inner_run = ingest._run_step, apportion.run_step
+    inner_step, inner_run = ingest._run_step, _sql.run_step
 
     def ingest_step(con, step, **params):
         start = time.perf_counter()
@@ -39,7 +39,7 @@ def profile_stage(spec: dict[str, Any]) -> tuple[Body, After]:
         timings.append((step.name, time.perf_counter() - start))
         return n
 
-    ingest._run_step, apportion.run_step = ingest_step, run_step
+    ingest._run_step, _sql.run_step = ingest_step, run_step
     body = spend_pipeline(spec)
     profiler = cProfile.Profile()
 
@@ -56,7 +56,7 @@ def profile_stage(spec: dict[str, Any]) -> tuple[Body, After]:
                 "python_profile": _trim(text.getvalue())}
 
     def restore() -> None:
-        ingest._run_step, apportion.run_step = inner_step, inner_run
+        ingest._run_step, _sql.run_step = inner_step, inner_run
 
     return profiled, restore
 

@@ -82,9 +82,9 @@ def _drop_from(con: duckdb.DuckDBPyConnection, first: str) -> None:
 
 
 def _steps_body(con: duckdb.DuckDBPyConnection, name: str, params: dict[str, object]) -> Body:
-    from placespend import apportion
+    from placespend import _sql, apportion
 
-    chosen = [s for s in apportion.steps() if s.name[:2] in STEP_PREFIXES[name]]
+    chosen = [s for s in _sql.steps() if s.name[:2] in STEP_PREFIXES[name]]
     prepare = getattr(apportion, "match_rules", None)  # the rule patterns, before 02
 
     def body() -> dict[str, Any]:
@@ -92,7 +92,7 @@ def _steps_body(con: duckdb.DuckDBPyConnection, name: str, params: dict[str, obj
         for step in chosen:
             if step.table == "classified" and prepare is not None:
                 rows["rule_hits"] = prepare(con)
-            rows[step.table] = apportion.run_step(con, step, params)
+            rows[step.table] = _sql.run_step(con, step, params)
         return {"rows": rows}
 
     return body

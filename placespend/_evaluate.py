@@ -36,7 +36,9 @@ import pandas as pd
 
 from placespend import catalogue as catalogue_mod
 from placespend import ingest, paths, suggest
-from placespend.apportion import match_rules, run_step, steps, write_table
+from placespend._sql import run_step, steps
+from placespend.apportion import match_rules
+from placespend.store import write_table
 
 REAL_DIR = paths.REPO_DIR / "tests" / "data" / "real"
 LABELS_PATH = REAL_DIR / "labels.csv"

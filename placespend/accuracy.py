@@ -29,17 +29,18 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from placespend import paths
-from placespend.apportion import run_step, steps, write_table
+from placespend import _sql, paths
+from placespend._sql import run_step, steps
 from placespend.atoms import AtomTable, build_atoms
 from placespend.boundaries import Boundaries, load_boundaries
 from placespend.catalogue import Catalogue, Service
 from placespend.errors import BoundaryError, PlacespendError
 from placespend.keys import CENSUS_KEYS, FALLBACK_KEY, KEYS
+from placespend.store import write_table
 
 log = logging.getLogger(__name__)
 
-PIPELINE_DIR = paths.PIPELINES_DIR / "accuracy"
+PIPELINE_DIR = _sql.ACCURACY_DIR
 REPORT_PATH = paths.DOCS_DIR / "ACCURACY.md"
 CHART_NAME = "accuracy.png"
 KEY_ERRORS_PATH = paths.PACKAGE_DATA_DIR / "key_errors.csv"

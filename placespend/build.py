@@ -42,10 +42,11 @@ from placespend import (
 )
 from placespend import contracts as contracts_mod
 from placespend._sql import query
-from placespend.apportion import apportion, write_table
+from placespend.apportion import apportion
 from placespend.errors import InputFileError
 from placespend.keys import CENSUS_KEYS, FALLBACK_KEY
 from placespend.reconcile import Reconciliation, check
+from placespend.store import write_table
 
 StepReporter = Callable[[str], None]
 

@@ -51,6 +51,18 @@ class ReconciliationError(PlacespendError):
     """Money was not conserved: a bug or a corrupted database, never silently ignored."""
 
 
+class CheckError(ReconciliationError):
+    """A declared check of a store (``pipelines/checks/``) found rows that break its rule.
+
+    ``failures`` holds each failed check with its offending rows
+    (:class:`placespend.checks.Failure`); the message lists them all.
+    """
+
+    def __init__(self, msg: str, failures: object = ()) -> None:
+        super().__init__(msg)
+        self.failures = tuple(failures)
+
+
 class StoreError(PlacespendError):
     """The DuckDB store is missing, locked or from an incompatible build."""
 

@@ -7,8 +7,8 @@ from dataclasses import asdict, dataclass
 
 import duckdb
 
+from placespend import checks
 from placespend._sql import query
-from placespend.errors import ReconciliationError
 
 
 @dataclass(frozen=True)
@@ -69,16 +69,14 @@ def reconcile(con: duckdb.DuckDBPyConnection) -> Reconciliation:
 
 
 def check(con: duckdb.DuckDBPyConnection) -> Reconciliation:
-    """Reconcile and raise :class:`ReconciliationError` with sample rows on any mismatch."""
-    result = reconcile(con)
-    if result.ok:
-        return result
-    sample = query(con, "reconciliation_mismatches").to_string(index=False)
-    msg = (
-        "Money is not conserved: "
-        f"rows read {result.rows_read} vs accepted {result.rows_accepted} + quarantined "
-        f"{result.rows_quarantined}; input minus places and exclusions = "
-        f"{result.difference_pence} pence; {result.groups_mismatched} group(s) mismatched.\n"
-        f"{sample}\nThis is a bug or a damaged database: rebuild, and report it if it persists."
-    )
-    raise ReconciliationError(msg)
+    """Run every declared check (:func:`placespend.checks.run_checks`: rows and money conserved,
+    every group reconciled under every key, keys unique, every place known), then reconcile.
+
+    Raises
+    ------
+    CheckError
+        A :class:`~placespend.errors.ReconciliationError` naming every failed check with sample
+        rows.
+    """
+    checks.run_checks(con)
+    return reconcile(con)

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import pandas as pd
 
 from placespend import __version__, _folders, paths
 from placespend.errors import PlacespendError, StoreError
@@ -230,6 +231,15 @@ def _fsync(path: Path) -> None:
         os.close(fd)
 
 
+def write_table(con: duckdb.DuckDBPyConnection, name: str, frame: pd.DataFrame) -> None:
+    """Create or replace table ``name`` from a DataFrame (the connection's only way in for data)."""
+    con.register("_incoming", frame)
+    try:
+        con.execute(f'create or replace table "{name}" as select * from _incoming')
+    finally:
+        con.unregister("_incoming")
+
+
 def read_build_info(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
     """The build's metadata (version, time, demo flag, inputs, notes), from ``build_info``."""
     rows = con.execute("select name, value from build_info").fetchall()
@@ -299,7 +309,7 @@ TABLES = (
     "linked", "spend_lines", "spend_groups", "target_weights", "allocation", "place_spend",
     "excluded_spend", "reconciliation", "services", "service_keys", "rules", "capital_rules",
     "links", "outcomes", "capital_programme", "atoms", "atom_keys", "key_errors", "estates",
-    "wards",
+    "wards", "estate_spend",
 )
 # DuckDB's file: three 4 KiB headers, then ``total_blocks`` blocks of ``block_size`` bytes.
 _HEADER_BYTES = 3 * 4096
@@ -324,7 +334,8 @@ def check_store(con: duckdb.DuckDBPyConnection, db_file: Path) -> None:
             "where database_name = current_database()")
         tables = {name for (name,) in con.execute(
             "select table_name from duckdb_tables() where database_name = current_database() "
-            "and schema_name = 'main'").fetchall()}
+            "and schema_name = 'main' union all select view_name from duckdb_views() "
+            "where database_name = current_database() and schema_name = 'main'").fetchall()}
     except duckdb.Error as exc:
         msg = (f"Cannot read {db_file}: {_first_line(exc)}. It is damaged. Rebuild it with "
                f"`placespend build`{_HOME_HINT}.")

@@ -25,8 +25,8 @@ import pandas as pd
 import pytest
 from hypothesis import settings
 
-from placespend.apportion import write_table
 from placespend.build import build
+from placespend.store import write_table
 
 # Property tests check behaviour, not speed: a busy CI machine must not fail them on time.
 settings.register_profile("placespend", deadline=None, print_blob=True)

@@ -6,7 +6,8 @@ import pandas as pd
 import pytest
 from conftest import BOROUGH, contract_rows, payment_rows
 
-from placespend.apportion import apportion, write_table
+from placespend.apportion import apportion
+from placespend.store import write_table
 
 
 def _run(con, payments, contracts=None):

@@ -18,9 +18,10 @@ import pytest
 from conftest import BOROUGH, catalogue_frames, contract_rows
 
 from placespend import _programme, capital, estate_names, ingest, store
-from placespend.apportion import apportion, write_table
+from placespend.apportion import apportion
 from placespend.catalogue import load_catalogue
 from placespend.errors import CatalogueError, InputFileError
+from placespend.store import write_table
 
 MAPPING = ingest.ColumnMapping(
     name="oxford-like", date="Paid Date", amount="Amount", payee="Supplier Name",

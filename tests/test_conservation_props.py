@@ -8,7 +8,8 @@ from conftest import BOROUGH, catalogue_frames, contract_rows, payment_rows
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from placespend.apportion import apportion, write_table
+from placespend.apportion import apportion
+from placespend.store import write_table
 
 WARDS = ["W1", "W2", "W3"]
 ESTATES = [None, "E1", "E2", "E3"]

@@ -52,6 +52,7 @@ def installed(wheel, tmp_path_factory) -> Path:
 def test_the_wheel_carries_the_sql_the_boundaries_and_the_docs(wheel):
     names = zipfile.ZipFile(wheel).namelist()
     for folder, kind in (("pipelines", ".sql"), ("pipelines/queries", ".sql"),
+                         ("pipelines/checks", ".sql"), ("pipelines/accuracy", ".sql"),
                          ("boundaries", ".parquet"), ("docs", ".md")):
         shipped = sorted(p.name for p in (paths.REPO_DIR / folder).glob(f"*{kind}"))
         inside = sorted(Path(n).name for n in names

@@ -1,6 +1,6 @@
 -- capital_by_year: capital and revenue spend by financial year, for one estate and for the
 -- estates like it, with the revenue of the services linked to the capital ones.
--- inputs : place_spend, estates, services, links
+-- inputs : estate_spend, estates, services, links
 -- params : $estate_id; $peer_ids (VARCHAR[]: the estates like it, chosen by placespend.capital)
 -- grain  : one row per (place, financial_year, service_id, capital_or_revenue), place = 'estate'
 --          (the estate) or 'peers' (the estates like it, summed)
@@ -43,8 +43,8 @@ spend as (
         s.service_id,
         s.capital_or_revenue,
         sum(s.amount_pence)::bigint as amount_pence
-    from place_spend as s
-    inner join places as p on s.target_type = 'estate' and s.target_id = p.estate_id
+    from estate_spend as s
+    inner join places as p using (estate_id)
     group by all
 ),
 

@@ -1,6 +1,6 @@
 -- estate_provenance: how each pound of an estate's figure was reached, line by line:
 -- direct (the estate's own contract) or apportioned by which key over which scope.
--- inputs : place_spend, services, wards, estates
+-- inputs : estate_spend, services, wards, estates
 -- params : $estate_id, $financial_year (NULL = every year, summed)
 -- grain  : one row per (service_id, basis, scope_type, scope_code, key)
 -- units  : *_pence integer pence
@@ -18,9 +18,8 @@ spend as (
         sum(high_pence)::bigint as high_pence,
         sum(alt_low_pence)::bigint as alt_low_pence,
         sum(alt_high_pence)::bigint as alt_high_pence
-    from place_spend
-    where target_type = 'estate'
-        and target_id = $estate_id
+    from estate_spend
+    where estate_id = $estate_id
         and (cast($financial_year as varchar) is null or financial_year = $financial_year)
     group by all
 ),

@@ -1,6 +1,6 @@
 -- estate_reconciliation: every spend group that reaches an estate, checked under each of its
 --          keys (input = estates + residual, to the penny), with this estate's part of it.
--- inputs : place_spend, reconciliation, services
+-- inputs : estate_spend, reconciliation, services
 -- params : $estate_id, $financial_year (NULL = every year)
 -- grain  : one row per (group reaching the estate, key); is_main_key marks the key whose
 --          figure the exports show (the others give the low-high range)
@@ -12,9 +12,8 @@ reaching as (
         group_id,
         coalesce(any_value(key), '(direct)') as main_key,
         sum(amount_pence)::bigint as this_estate_pence
-    from place_spend
-    where target_type = 'estate'
-        and target_id = $estate_id
+    from estate_spend
+    where estate_id = $estate_id
         and (cast($financial_year as varchar) is null or financial_year = $financial_year)
     group by group_id
 ),

@@ -1,5 +1,5 @@
 -- estate_rows: an estate's spend by year, service, basis and key (the export's grain).
--- inputs : place_spend, estates, services
+-- inputs : estate_spend, estates, services
 -- params : $estate_id (NULL = every estate), $financial_year (NULL = every year)
 -- grain  : one row per (estate_id, financial_year, service_id, capital_or_revenue, basis,
 --          scope_type, key)
@@ -8,7 +8,7 @@ with
 
 spend as (
     select
-        target_id as estate_id,
+        estate_id,
         financial_year,
         service_id,
         capital_or_revenue,
@@ -21,9 +21,8 @@ spend as (
         sum(high_pence)::bigint as high_pence,
         sum(alt_low_pence)::bigint as alt_low_pence,
         sum(alt_high_pence)::bigint as alt_high_pence
-    from place_spend
-    where target_type = 'estate'
-        and (cast($estate_id as varchar) is null or target_id = $estate_id)
+    from estate_spend
+    where (cast($estate_id as varchar) is null or estate_id = $estate_id)
         and (cast($financial_year as varchar) is null or financial_year = $financial_year)
     group by all
 ),

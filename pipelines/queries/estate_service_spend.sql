@@ -1,6 +1,6 @@
 -- estate_service_spend: each estate's spend on each service in a year, for setting residents'
 --          priorities beside where the money goes.
--- inputs : place_spend
+-- inputs : estate_spend
 -- params : $financial_year (NULL = every year, summed), $estate_id (NULL = every estate)
 -- grain  : one row per (estate, service) with spend on the estate
 -- units  : amount_pence integer pence
@@ -8,14 +8,13 @@ with
 
 spend as (
     select
-        target_id as estate_id,
+        estate_id,
         service_id,
         sum(amount_pence)::bigint as amount_pence
-    from place_spend
-    where target_type = 'estate'
-        and (cast($financial_year as varchar) is null or financial_year = $financial_year)
-        and (cast($estate_id as varchar) is null or target_id = $estate_id)
-    group by target_id, service_id
+    from estate_spend
+    where (cast($financial_year as varchar) is null or financial_year = $financial_year)
+        and (cast($estate_id as varchar) is null or estate_id = $estate_id)
+    group by estate_id, service_id
 ),
 
 final as (

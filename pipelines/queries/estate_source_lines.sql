@@ -1,5 +1,5 @@
 -- estate_source_lines: the payment lines behind an estate's figure, with the estate's share.
--- inputs : place_spend, spend_groups, spend_lines, payments
+-- inputs : estate_spend, spend_groups, spend_lines, payments
 -- params : $estate_id, $service_id (NULL = all), $financial_year (NULL = all)
 -- grain  : one row per (payment line, group) reaching the estate
 -- units  : line_pence integer pence (the whole line); estate_share_pence = line x the group's
@@ -11,8 +11,8 @@ with
 
 estate_groups as (
     select group_id, amount_pence as estate_pence, key
-    from place_spend
-    where target_type = 'estate' and target_id = $estate_id
+    from estate_spend
+    where estate_id = $estate_id
         and (cast($service_id as varchar) is null or service_id = $service_id)
         and (cast($financial_year as varchar) is null or financial_year = $financial_year)
 ),

@@ -1,5 +1,5 @@
 -- estate_totals: one line per estate for a year: total, range, delegable share, per household.
--- inputs : estates, place_spend, services
+-- inputs : estates, estate_spend, services
 -- params : $financial_year (NULL = every year, summed)
 -- grain  : one row per estate
 -- units  : *_pence integer pence; households_est households
@@ -12,14 +12,13 @@ with
 
 grouped as (
     select
-        target_id as estate_id,
+        estate_id,
         error_group,
         sum(high_pence - amount_pence)::double as up,
         sum(amount_pence - low_pence)::double as down
-    from place_spend
-    where target_type = 'estate'
-        and (cast($financial_year as varchar) is null or financial_year = $financial_year)
-    group by target_id, error_group
+    from estate_spend
+    where (cast($financial_year as varchar) is null or financial_year = $financial_year)
+    group by estate_id, error_group
 ),
 
 spread as (
@@ -33,17 +32,16 @@ spread as (
 
 spend as (
     select
-        p.target_id as estate_id,
+        p.estate_id,
         sum(p.amount_pence)::bigint as total_pence,
         sum(p.alt_low_pence)::bigint as alt_low_pence,
         sum(p.alt_high_pence)::bigint as alt_high_pence,
         sum(case when p.basis = 'direct' then p.amount_pence else 0 end)::bigint as direct_pence,
         sum(case when v.delegable then p.amount_pence else 0 end)::bigint as delegable_pence
-    from place_spend as p
+    from estate_spend as p
     inner join services as v using (service_id)
-    where p.target_type = 'estate'
-        and (cast($financial_year as varchar) is null or p.financial_year = $financial_year)
-    group by p.target_id
+    where (cast($financial_year as varchar) is null or p.financial_year = $financial_year)
+    group by p.estate_id
 ),
 
 final as (

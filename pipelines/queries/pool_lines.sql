@@ -1,6 +1,6 @@
 -- pool_lines: a system financing pool: the chosen services' spend on the chosen estates, with
 -- each service's borough-wide spend.
--- inputs : place_spend, spend_groups, estates, services
+-- inputs : estate_spend, spend_groups, estates, services
 -- params : $service_ids (VARCHAR[]), $estate_ids (VARCHAR[]; empty = every estate),
 --          $financial_year (NULL = every year)
 -- grain  : one row per (estate_id, service_id) with spend on the estate
@@ -18,13 +18,12 @@ borough as (
 ),
 
 spend as (
-    select target_id as estate_id, service_id, sum(amount_pence)::bigint as amount_pence
-    from place_spend
-    where target_type = 'estate'
-        and list_contains($service_ids, service_id)
-        and (len($estate_ids) = 0 or list_contains($estate_ids, target_id))
+    select estate_id, service_id, sum(amount_pence)::bigint as amount_pence
+    from estate_spend
+    where list_contains($service_ids, service_id)
+        and (len($estate_ids) = 0 or list_contains($estate_ids, estate_id))
         and (cast($financial_year as varchar) is null or financial_year = $financial_year)
-    group by target_id, service_id
+    group by estate_id, service_id
 ),
 
 final as (

@@ -1,6 +1,6 @@
 -- pot_lines: an estate's spend on chosen services in one year, one line per service (summed
 --          over basis, scope and key), for a participatory budgeting pot.
--- inputs : services, place_spend
+-- inputs : services, estate_spend
 -- params : $estate_id, $financial_year, $service_ids (VARCHAR[]; unknown ids give no line)
 -- grain  : one row per chosen service in the catalogue, including services with no spend here
 -- units  : *_pence integer pence
@@ -21,9 +21,8 @@ spend as (
         sum(alt_low_pence)::bigint as alt_low_pence,
         sum(alt_high_pence)::bigint as alt_high_pence,
         max(error_group) as error_group
-    from place_spend
-    where target_type = 'estate'
-        and target_id = $estate_id
+    from estate_spend
+    where estate_id = $estate_id
         and financial_year = $financial_year
         and list_contains(cast($service_ids as varchar[]), service_id)
     group by service_id
