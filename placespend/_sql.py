@@ -20,6 +20,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pandas as pd
@@ -83,10 +84,20 @@ def steps(directory: Path = STEPS_DIR, first: int = 2) -> list[Step]:
     return [Step(p) for p in found if int(p.name[:2]) >= first]
 
 
+def fetch_one(con: duckdb.DuckDBPyConnection, sql: str,
+              params: Mapping[str, object] | None = None) -> tuple[Any, ...]:
+    """The one row ``sql`` returns (an aggregate, or a lookup by key that must find a row)."""
+    row = con.execute(sql, params).fetchone()
+    if row is None:
+        msg = f"A query of the store returned no row where one is always expected: {sql}"
+        raise LookupError(msg)
+    return row
+
+
 def run_step(con: duckdb.DuckDBPyConnection, step: Step, params: Mapping[str, object]) -> int:
     """Run one step with the parameters it names; log and return the row count of its table."""
     execute(con, step.path, params)
-    (n,) = con.execute(f'select count(*) from "{step.table}"').fetchone()
+    (n,) = fetch_one(con, f'select count(*) from "{step.table}"')
     log.info("%s: %d rows", step.name, n)
     return n
 
@@ -119,7 +130,7 @@ def rows(con: duckdb.DuckDBPyConnection, path: Path, params: Mapping[str, object
 def header(path: Path) -> str:
     """The first sentence of a file's header comment, after its name (``-- name: what``),
     continued over the comment lines before the first ``-- word :`` field."""
-    lines = []
+    lines: list[str] = []
     for line in read(path).splitlines():
         if not line.startswith("--"):
             break

@@ -85,6 +85,6 @@ def match_rules(con: duckdb.DuckDBPyConnection, directory: Path = _sql.STEPS_DIR
     for rule_no, field_name, pattern in patterns:
         _sql.run(con, "02b_rule_hits_append", directory,
                  rule_no=rule_no, field=field_name, pattern=pattern)
-    (n,) = con.execute("select count(*) from rule_hits").fetchone()
+    (n,) = _sql.fetch_one(con, "select count(*) from rule_hits")
     log.info("02a/02b rule patterns: %d patterns, %d label hits", len(patterns), n)
     return n

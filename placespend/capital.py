@@ -32,8 +32,7 @@ import duckdb
 import pandas as pd
 
 from placespend import _programme, estate_names
-from placespend._sql import query
-from placespend.store import fetch_one
+from placespend._sql import fetch_one, query
 
 N_PEERS = 8
 """How many estates like it are compared."""

@@ -29,9 +29,9 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError, fie
 from pydantic_core import ErrorDetails
 
 from placespend import _parse, _yaml, ingest
+from placespend._sql import fetch_one
 from placespend.catalogue import Catalogue
 from placespend.errors import InputFileError, collected, quoted, where
-from placespend.store import fetch_one
 from placespend.suppliers import NEAR_MATCH_THRESHOLD, MatchSummary
 
 COLUMN_FIELDS: dict[str, str] = {

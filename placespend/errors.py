@@ -58,7 +58,7 @@ class CheckError(ReconciliationError):
     (:class:`placespend.checks.Failure`); the message lists them all.
     """
 
-    def __init__(self, msg: str, failures: object = ()) -> None:
+    def __init__(self, msg: str, failures: Iterable[object] = ()) -> None:
         super().__init__(msg)
         self.failures = tuple(failures)
 

@@ -17,14 +17,14 @@ import os
 import re
 import shutil
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import duckdb
 import pandas as pd
 
-from placespend import __version__, _folders, paths
+from placespend import __version__, _folders, _sql, paths
 from placespend.errors import PlacespendError, StoreError
 
 # DuckDB fetches a missing extension from the network when a query needs one; placespend makes
@@ -246,15 +246,6 @@ def read_build_info(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
     return {name: json.loads(value) for name, value in rows}
 
 
-def fetch_one(con: duckdb.DuckDBPyConnection, sql: str,
-              params: Mapping[str, object] | None = None) -> tuple[Any, ...]:
-    """The one row ``sql`` returns (an aggregate, or a lookup by key that must find a row)."""
-    row = con.execute(sql, params).fetchone()
-    if row is None:
-        msg = f"A query of the store returned no row where one is always expected: {sql}"
-        raise StoreError(msg)
-    return row
-
 
 def connect(db_file: Path, *, read_only: bool = True) -> duckdb.DuckDBPyConnection:
     """Open a built store; read-only unless asked, so readers never change it.
@@ -329,7 +320,7 @@ def check_store(con: duckdb.DuckDBPyConnection, db_file: Path) -> None:
         Naming what is wrong and saying to rebuild with ``placespend build``.
     """
     try:
-        block_size, blocks = fetch_one(
+        block_size, blocks = _sql.fetch_one(
             con, "select block_size, total_blocks from pragma_database_size() "
             "where database_name = current_database()")
         tables = {name for (name,) in con.execute(
@@ -372,7 +363,7 @@ def _declared_bytes(db_file: Path) -> int:
         with duckdb.connect() as probe:
             probe.execute(NO_DOWNLOADS)
             probe.execute("attach ? as probe (read_only)", [str(db_file)])
-            block_size, blocks = fetch_one(
+            block_size, blocks = _sql.fetch_one(
                 probe, "select block_size, total_blocks from pragma_database_size() "
                 "where database_name = 'probe'")
     except duckdb.Error as exc:
