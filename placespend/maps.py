@@ -15,7 +15,7 @@ import html
 import json
 import os
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import geopandas as gpd
@@ -27,7 +27,8 @@ from pydeck.bindings.json_tools import default_serialize
 from shapely import wkb
 from shapely.geometry import MultiPolygon, Polygon
 
-from placespend import paths
+from placespend import map_labels, paths
+from placespend.estate_names import DERIVED_SUFFIX
 
 WGS84 = "EPSG:4326"
 BNG = "EPSG:27700"
@@ -246,17 +247,24 @@ class Context:
 
     borough: pd.DataFrame
     wards: pd.DataFrame
-    ward_labels: pd.DataFrame
+    ward_labels: pd.DataFrame  # ward_name, position: the ward names that fit (map_labels)
     green_spaces: pd.DataFrame
     roads: pd.DataFrame
     bounds: tuple[float, float, float, float]  # min lon, min lat, max lon, max lat
+    # text, position: the estate names that fit beside the ward names at the opening zoom
+    estate_labels: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=["text", "position"]))
 
 
 def load_context(
-    wards: gpd.GeoDataFrame, boundaries_dir: Path | None = None
+    wards: gpd.GeoDataFrame,
+    boundaries_dir: Path | None = None,
+    estates: gpd.GeoDataFrame | None = None,
 ) -> Context:
-    """Borough outline, green spaces and main roads from ``boundaries/``, and ``wards`` (the
-    store's wards, EPSG:27700) with a label point each; reprojected to WGS84 once."""
+    """Borough outline, green spaces and main roads from ``boundaries/``, ``wards`` (the
+    store's wards, EPSG:27700) and the names of wards and ``estates`` (``estate_id``,
+    ``estate_name``, ``area_m2``, EPSG:27700) that fit at the zoom the map opens on;
+    reprojected to WGS84 once."""
     folder = boundaries_dir or paths.BOUNDARIES_DIR
     borough = _read_layer(folder, "borough")
     green = _read_layer(folder, "green_spaces")
@@ -264,23 +272,44 @@ def load_context(
     if len(roads) and "highway" in roads.columns:
         roads = roads[roads["highway"].isin(MAP_ROAD_CLASSES)]
     wards_wgs = to_wgs84(wards, simplify_m=5)
-    points = wards.geometry.representative_point().to_crs(WGS84)
-    labels = pd.DataFrame(
-        {
-            "ward_name": wards["ward_name"].to_numpy(),
-            "position": [[round(p.x, COORD_DIGITS), round(p.y, COORD_DIGITS)] for p in points],
-        }
-    )
     extent = borough if len(borough) else wards
     minx, miny, maxx, maxy = extent.to_crs(WGS84).total_bounds
+    bounds = (float(minx), float(miny), float(maxx), float(maxy))
+    ward_labels, estate_labels = map_labels_at(view_state(bounds).zoom, wards, estates)
     return Context(
         borough=polygon_records(to_wgs84(borough, simplify_m=5)),
         wards=polygon_records(wards_wgs, ["ward_name"]),
-        ward_labels=labels,
+        ward_labels=ward_labels,
         green_spaces=polygon_records(to_wgs84(green, simplify_m=3)),
         roads=path_records(to_wgs84(roads, simplify_m=3), ["highway"]),
-        bounds=(float(minx), float(miny), float(maxx), float(maxy)),
+        bounds=bounds,
+        estate_labels=estate_labels,
     )
+
+
+def map_labels_at(
+    zoom: float, wards: gpd.GeoDataFrame, estates: gpd.GeoDataFrame | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The ward names (``ward_name``, ``position``) and estate names (``estate_id``, ``text``,
+    ``position``) whose boxes overlap no other at ``zoom``: every ward before any estate,
+    larger ones first (see :mod:`placespend.map_labels`). An estate's name goes without
+    " (derived)": its tooltip says how its boundary was made."""
+    wards = wards.assign(label_priority=wards.geometry.area)
+    found = map_labels.candidates("ward", wards, "ward_name", "ward_name",
+                                  map_labels.WARD_SIZE_PX, "label_priority", base=1.0)
+    if estates is not None and len(estates):
+        short = estates["estate_name"].astype(str).str.removesuffix(DERIVED_SUFFIX)
+        found += map_labels.candidates("estate", estates.assign(label_text=short), "estate_id",
+                                       "label_text", map_labels.ESTATE_SIZE_PX, "area_m2")
+    kept = map_labels.place(found, zoom)
+    ward = kept[kept["kind"] == "ward"]
+    estate = kept[kept["kind"] == "estate"]
+    ward_labels = pd.DataFrame({"ward_name": ward["text"].to_numpy(),
+                                "position": ward["position"].to_numpy()})
+    estate_labels = pd.DataFrame({"estate_id": estate["key"].to_numpy(),
+                                  "text": estate["text"].to_numpy(),
+                                  "position": estate["position"].to_numpy()})
+    return ward_labels, estate_labels
 
 
 def _read_layer(folder: Path, name: str) -> gpd.GeoDataFrame:
@@ -290,7 +319,7 @@ def _read_layer(folder: Path, name: str) -> gpd.GeoDataFrame:
     return gpd.read_parquet(path)
 
 
-CONTEXT_LAYERS = ("borough", "wards", "green_spaces", "roads", "ward_labels")
+CONTEXT_LAYERS = ("borough", "wards", "green_spaces", "roads", "ward_labels", "estate_labels")
 
 
 def write_layer_files(context: Context, folder: Path) -> dict[str, str]:
@@ -476,20 +505,10 @@ def deck(
             auto_highlight=True,
             highlight_color=[255, 255, 255, 90],
         ),
-        pdk.Layer(
-            "TextLayer",
-            data("ward_labels"),
-            id="ward_names",
-            get_position="position",
-            get_text="ward_name",
-            get_size=13,
-            get_color=[40, 40, 70],
-            font_weight=600,
-            outline_width=2,
-            outline_color=[255, 255, 255],
-            font_settings={"sdf": True},
-            billboard=True,
-        ),
+        _label_layer(data("estate_labels"), "estate_names", "text", map_labels.ESTATE_SIZE_PX,
+                     [35, 35, 35], 400, context.estate_labels["text"]),
+        _label_layer(data("ward_labels"), "ward_names", "ward_name", map_labels.WARD_SIZE_PX,
+                     [40, 40, 70], 600, context.ward_labels["ward_name"]),
     ]
     if selected_id is not None:
         chosen = estates[estates["estate_id"] == selected_id]
@@ -513,6 +532,33 @@ def deck(
         tooltip=TOOLTIP,
         **kwargs,
     )
+
+
+def _label_layer(records, layer_id: str, text: str, size_px: int, rgb: list[int],
+                 weight: int, texts: pd.Series) -> pdk.Layer:
+    # Text in the monospace font map_labels measures with, at a size fixed in pixels, so the
+    # labels it placed apart at the opening zoom stay apart closer in. The font atlas holds
+    # printable ASCII and every other character the names use (they come from users' files).
+    chars = set(map(chr, range(32, 127))) | set("".join(map(str, texts)))
+    layer = pdk.Layer(
+        "TextLayer",
+        records,
+        id=layer_id,
+        get_position="position",
+        get_text=text,
+        get_size=size_px,
+        get_color=rgb,
+        font_weight=weight,
+        outline_width=map_labels.HALO_PX,
+        outline_color=[255, 255, 255],
+        font_settings={"sdf": True},
+        billboard=True,
+    )
+    # Set after the layer is made: pydeck turns every string argument into a JavaScript
+    # expression, which a font name or a quote in a name would break.
+    layer.font_family = map_labels.FONT_FAMILY
+    layer.character_set = "".join(sorted(c for c in chars if c.isprintable()))
+    return layer
 
 
 class CompactDeck(pdk.Deck):

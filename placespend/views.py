@@ -455,7 +455,7 @@ def map_geometry(con: duckdb.DuckDBPyConnection) -> tuple[maps.Context, pd.DataF
     estates = maps.polygon_records(
         maps.to_wgs84(shapes, simplify_m=maps.ESTATE_TOLERANCE_M), ["estate_id"]
     )
-    return maps.load_context(wards), estates
+    return maps.load_context(wards, estates=shapes), estates
 
 
 def map_table(

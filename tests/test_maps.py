@@ -183,7 +183,8 @@ def test_context_layers_are_written_once_named_by_content_and_sent_as_urls(tiny_
     spec = json.loads(maps.deck(data, context, "E1", layer_urls=urls).to_json())
     by_id = {layer["id"]: layer for layer in spec["layers"]}
     for layer in maps.CONTEXT_LAYERS:
-        assert by_id[{"ward_labels": "ward_names"}.get(layer, layer)]["data"] == urls[layer]
+        layer_id = {"ward_labels": "ward_names", "estate_labels": "estate_names"}.get(layer, layer)
+        assert by_id[layer_id]["data"] == urls[layer]
     assert by_id["estates"]["data"] == json.loads(data.to_json(orient="records"))
 
 
