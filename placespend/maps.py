@@ -35,7 +35,8 @@ BNG = "EPSG:27700"
 PALETTES = ("cividis", "viridis")
 NO_DATA_RGB = (200, 200, 200)
 SELECTED_RGB = (213, 94, 0)  # Okabe–Ito vermillion: stands out from cividis and viridis
-ESTATE_LAYER_ID = "estates"
+ESTATE_LAYER_ID = "estates"  # the layer a click picks (simplified, invisible)
+ESTATE_FILL_LAYER_ID = "estate_fill"  # the estates as drawn
 # Road classes worth drawing at borough scale (footways and service roads would swamp it).
 MAP_ROAD_CLASSES = frozenset(
     {
@@ -238,6 +239,41 @@ def path_records(frame: gpd.GeoDataFrame, columns: Sequence[str] = ()) -> pd.Dat
     return pd.DataFrame(rows, columns=[*columns, "path"])
 
 
+# A click is picked on a copy of the estates simplified to about this many metres (no
+# stroke, no holes smaller than it): deck.gl renders every vertex of a pickable layer on each
+# pick, and with the drawn outlines (3 m) a pick under software rendering (no GPU) took
+# ~670 ms, longer than the 250 ms deck.gl waits for a tap to end, so a click selected nothing.
+# At the opening zoom (about 12 m a pixel) 15 m is a pixel or so.
+HIT_TOLERANCE_M = 15.0
+_M_PER_DEGREE_LAT = 111_320.0
+
+
+def hit_polygons(records: pd.DataFrame, tolerance_m: float = HIT_TOLERANCE_M) -> list:
+    """Each :func:`polygon_records` row's rings strongly simplified, for picking only: the
+    outline without keeping its topology (a part that would vanish keeps its convex hull).
+    The tolerance is in degrees of latitude (so 0.6 of it east-west, at London's latitude)."""
+    tolerance = tolerance_m / _M_PER_DEGREE_LAT
+    out = []
+    for rings in records["polygon"]:
+        shape = Polygon(rings[0], rings[1:]) if len(rings[0]) >= 4 else None
+        if shape is None:
+            out.append(rings)
+            continue
+        simple = shape.simplify(tolerance, preserve_topology=False)
+        if not isinstance(simple, Polygon) or simple.is_empty:
+            simple = shape.convex_hull
+        if not isinstance(simple, Polygon):
+            out.append(rings)
+            continue
+        out.append([_ring(simple.exterior.coords)] + [_ring(r.coords) for r in simple.interiors])
+    return out
+
+
+def with_hit_polygons(records: pd.DataFrame) -> pd.DataFrame:
+    """``records`` with a ``hit_polygon`` column (:func:`hit_polygons`)."""
+    return records.assign(hit_polygon=hit_polygons(records) if len(records) else [])
+
+
 # ---- context layers ------------------------------------------------------------------------
 
 
@@ -403,8 +439,8 @@ def focus_view(records: pd.DataFrame, estate_id: str, max_zoom: float = 14.0) ->
 
 # What the estate layer sends to the browser: the outline, its colour, the id a click returns
 # and the tooltip's fields (nothing else, since every field of every estate is sent each time).
-ESTATE_FIELDS = ("estate_id", "polygon", "fill", "estate_name", "boundary_short", "total_text",
-                 "per_household_text", "value_text")
+ESTATE_FIELDS = ("estate_id", "polygon", "hit_polygon", "fill", "estate_name",
+                 "boundary_short", "total_text", "per_household_text", "value_text")
 
 # Streamlit's deck.gl chart HTML-escapes each {field} it substitutes into the tooltip (checked
 # in the browser by tests/e2e/test_hostile_browser.py), so names go in as they are.
@@ -493,13 +529,23 @@ def deck(
         ),
         pdk.Layer(
             "PolygonLayer",
-            estates,
-            id=ESTATE_LAYER_ID,
+            estates[["polygon", "fill"]],
+            id=ESTATE_FILL_LAYER_ID,
             get_polygon="polygon",
             get_fill_color="fill",
             get_line_color=[40, 40, 40],
             line_width_min_pixels=1,
             stroked=True,
+            filled=True,
+        ),
+        # What a click or a hover picks: the same estates, simplified, invisible (see
+        # HIT_TOLERANCE_M), carrying the id a click returns and the tooltip's fields.
+        pdk.Layer(
+            "SolidPolygonLayer",
+            _hit_data(estates),
+            id=ESTATE_LAYER_ID,
+            get_polygon="hit_polygon",
+            get_fill_color=[0, 0, 0, 0],
             filled=True,
             pickable=True,
             auto_highlight=True,
@@ -559,6 +605,11 @@ def _label_layer(records, layer_id: str, text: str, size_px: int, rgb: list[int]
     layer.font_family = map_labels.FONT_FAMILY
     layer.character_set = "".join(sorted(c for c in chars if c.isprintable()))
     return layer
+
+
+def _hit_data(estates: pd.DataFrame) -> pd.DataFrame:
+    hits = estates if "hit_polygon" in estates.columns else with_hit_polygons(estates)
+    return hits.drop(columns=["polygon", "fill"], errors="ignore")
 
 
 class CompactDeck(pdk.Deck):

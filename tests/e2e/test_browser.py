@@ -147,11 +147,10 @@ def _hover_the_largest_estate(pg, con, canvas) -> tuple[tuple[str, str], tuple[f
     return biggest, (x, y)
 
 
-@pytest.mark.xfail(strict=False, reason=(
-    "issue 14, open: under software rendering (Chromium --disable-gpu) deck.gl's synchronous "
-    "pick on pointerdown takes longer than its tap recogniser's 250 ms, so the click is not a "
-    "click and Streamlit never sends the selection; the tooltip (hover) still works"))
 def test_a_click_on_an_estate_selects_it(server, home, page):
+    # Under software rendering (Chromium --disable-gpu) a pick on the drawn outlines took
+    # longer than deck.gl's 250 ms tap, so no click was seen: the map picks on a simplified
+    # invisible copy (maps.HIT_TOLERANCE_M).
     pg = page
     con = store.connect(paths.db_path(home))
     biggest, (x, y) = _hover_the_largest_estate(pg, con, _open_map(pg, server))
