@@ -289,7 +289,7 @@ class Context:
     bounds: tuple[float, float, float, float]  # min lon, min lat, max lon, max lat
     # text, position: the estate names that fit beside the ward names at the opening zoom
     estate_labels: pd.DataFrame = field(
-        default_factory=lambda: pd.DataFrame(columns=["text", "position"]))
+        default_factory=lambda: pd.DataFrame(columns=["estate_id", "text", "position"]))
 
 
 def load_context(
@@ -437,8 +437,9 @@ def focus_view(records: pd.DataFrame, estate_id: str, max_zoom: float = 14.0) ->
     return view
 
 
-# What the estate layer sends to the browser: the outline, its colour, the id a click returns
-# and the tooltip's fields (nothing else, since every field of every estate is sent each time).
+# What the estate layers send to the browser: the outline and its colour (drawn), and the
+# simplified outline, the id a click returns and the tooltip's fields (picked); nothing else,
+# since every field of every estate is sent each time.
 ESTATE_FIELDS = ("estate_id", "polygon", "hit_polygon", "fill", "estate_name",
                  "boundary_short", "total_text", "per_household_text", "value_text")
 
