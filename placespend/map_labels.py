@@ -76,20 +76,27 @@ def overlaps(a: Sequence[float], b: Sequence[float]) -> bool:
     return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
 
 
-def place(candidates: Sequence[Candidate], zoom: float) -> pd.DataFrame:
+def place(candidates: Sequence[Candidate], zoom: float, placed: pd.DataFrame | None = None
+          ) -> pd.DataFrame:
     """The labels kept, greedily by priority: one row each with ``kind``, ``key``, ``text``,
     ``size_px``, ``position`` ([lon, lat]) and ``box`` (pixels at ``zoom``).
 
-    Each label goes at its first anchor point whose box overlaps none already kept; a label
-    that has no such point is left off. Ties in priority keep the input order.
+    Each label goes at its first anchor point whose box overlaps none already kept, nor any
+    of ``placed`` (labels kept by an earlier call, left where they are); a label that has no
+    such point is left off. Ties in priority keep the input order.
     """
     order = sorted(range(len(candidates)), key=lambda i: -candidates[i].priority)
     kept: list[dict] = []
+    fixed = [] if placed is None else [
+        box_px(Candidate(k, "", t, size, 0.0, ()), (pos[0], pos[1]), zoom)
+        for k, t, size, pos in zip(placed["kind"], placed["text"], placed["size_px"],
+                                   placed["position"], strict=True)]
     for i in order:
         candidate = candidates[i]
         for point in candidate.points:
             box = box_px(candidate, point, zoom)
-            if not any(overlaps(box, other["box"]) for other in kept):
+            if not any(overlaps(box, other["box"]) for other in kept) and not any(
+                    overlaps(box, other) for other in fixed):
                 kept.append({"kind": candidate.kind, "key": candidate.key, "text": candidate.text,
                              "size_px": candidate.size_px, "priority": candidate.priority,
                              "position": [round(point[0], 5), round(point[1], 5)],

@@ -287,9 +287,22 @@ class Context:
     green_spaces: pd.DataFrame
     roads: pd.DataFrame
     bounds: tuple[float, float, float, float]  # min lon, min lat, max lon, max lat
-    # text, position: the estate names that fit beside the ward names at the opening zoom
-    estate_labels: pd.DataFrame = field(
-        default_factory=lambda: pd.DataFrame(columns=["estate_id", "text", "position"]))
+    # estate_id, text, position: the estate names that fit beside the ward names at the
+    # borough's opening zoom, and (more of them) at zooms 13 and 14, where a map found on one
+    # estate opens; label_zooms says at which zoom each set was placed
+    estate_labels: pd.DataFrame = field(default_factory=lambda: _no_labels())
+    estate_labels_13: pd.DataFrame = field(default_factory=lambda: _no_labels())
+    estate_labels_14: pd.DataFrame = field(default_factory=lambda: _no_labels())
+    label_zooms: dict[str, float] = field(default_factory=dict)
+
+
+def _no_labels() -> pd.DataFrame:
+    return pd.DataFrame(columns=["estate_id", "text", "position"])
+
+
+# Closer zooms for which estate names are placed again (a name placed at one zoom fits at
+# every closer one, so each set is used from its zoom in).
+CLOSER_LABEL_ZOOMS = {"estate_labels_13": 13.0, "estate_labels_14": 14.0}
 
 
 def load_context(
@@ -311,7 +324,14 @@ def load_context(
     extent = borough if len(borough) else wards
     minx, miny, maxx, maxy = extent.to_crs(WGS84).total_bounds
     bounds = (float(minx), float(miny), float(maxx), float(maxy))
-    ward_labels, estate_labels = map_labels_at(view_state(bounds).zoom, wards, estates)
+    zoom = view_state(bounds).zoom
+    ward_labels, placed = map_labels_at(zoom, wards, estates)
+    zooms = {"estate_labels": zoom} | {k: max(z, zoom) for k, z in CLOSER_LABEL_ZOOMS.items()}
+    sets = {"estate_labels": _estate_labels(placed)}
+    for name in CLOSER_LABEL_ZOOMS:  # each closer set keeps the names of the farther one
+        if zooms[name] > zoom:
+            placed = map_labels_at(zooms[name], wards, estates, placed)[1]
+        sets[name] = _estate_labels(placed)
     return Context(
         borough=polygon_records(to_wgs84(borough, simplify_m=5)),
         wards=polygon_records(wards_wgs, ["ward_name"]),
@@ -319,33 +339,48 @@ def load_context(
         green_spaces=polygon_records(to_wgs84(green, simplify_m=3)),
         roads=path_records(to_wgs84(roads, simplify_m=3), ["highway"]),
         bounds=bounds,
-        estate_labels=estate_labels,
+        **sets,
+        label_zooms=zooms,
     )
 
 
 def map_labels_at(
-    zoom: float, wards: gpd.GeoDataFrame, estates: gpd.GeoDataFrame | None = None
+    zoom: float,
+    wards: gpd.GeoDataFrame,
+    estates: gpd.GeoDataFrame | None = None,
+    placed: pd.DataFrame | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The ward names (``ward_name``, ``position``) and estate names (``estate_id``, ``text``,
-    ``position``) whose boxes overlap no other at ``zoom``: every ward before any estate,
-    larger ones first (see :mod:`placespend.map_labels`). An estate's name goes without
-    " (derived)": its tooltip says how its boundary was made."""
-    wards = wards.assign(label_priority=wards.geometry.area)
-    found = map_labels.candidates("ward", wards, "ward_name", "ward_name",
-                                  map_labels.WARD_SIZE_PX, "label_priority", base=1.0)
+    """The ward names (``ward_name``, ``position``) and all the labels kept
+    (:func:`placespend.map_labels.place`) whose boxes overlap no other at ``zoom``: every ward
+    before any estate, larger ones first. With ``placed`` (labels kept at a farther zoom),
+    those stay where they are and only the estates not among them are placed around them.
+    An estate's name goes without " (derived)": its tooltip says how its boundary was made."""
+    found = []
+    if placed is None:
+        wards = wards.assign(label_priority=wards.geometry.area)
+        found = map_labels.candidates("ward", wards, "ward_name", "ward_name",
+                                      map_labels.WARD_SIZE_PX, "label_priority", base=1.0)
     if estates is not None and len(estates):
         short = estates["estate_name"].astype(str).str.removesuffix(DERIVED_SUFFIX)
         found += map_labels.candidates("estate", estates.assign(label_text=short), "estate_id",
                                        "label_text", map_labels.ESTATE_SIZE_PX, "area_m2")
-    kept = map_labels.place(found, zoom)
+    if placed is not None:
+        done = set(placed.loc[placed["kind"] == "estate", "key"])
+        found = [c for c in found if c.key not in done]
+    kept = map_labels.place(found, zoom, placed)
+    if placed is not None:
+        kept = pd.concat([placed, kept], ignore_index=True)
     ward = kept[kept["kind"] == "ward"]
-    estate = kept[kept["kind"] == "estate"]
     ward_labels = pd.DataFrame({"ward_name": ward["text"].to_numpy(),
                                 "position": ward["position"].to_numpy()})
-    estate_labels = pd.DataFrame({"estate_id": estate["key"].to_numpy(),
-                                  "text": estate["text"].to_numpy(),
-                                  "position": estate["position"].to_numpy()})
-    return ward_labels, estate_labels
+    return ward_labels, kept
+
+
+def _estate_labels(kept: pd.DataFrame) -> pd.DataFrame:
+    estate = kept[kept["kind"] == "estate"]
+    return pd.DataFrame({"estate_id": estate["key"].to_numpy(),
+                         "text": estate["text"].to_numpy(),
+                         "position": estate["position"].to_numpy()})
 
 
 def _read_layer(folder: Path, name: str) -> gpd.GeoDataFrame:
@@ -355,7 +390,8 @@ def _read_layer(folder: Path, name: str) -> gpd.GeoDataFrame:
     return gpd.read_parquet(path)
 
 
-CONTEXT_LAYERS = ("borough", "wards", "green_spaces", "roads", "ward_labels", "estate_labels")
+CONTEXT_LAYERS = ("borough", "wards", "green_spaces", "roads", "ward_labels", "estate_labels",
+                  *CLOSER_LABEL_ZOOMS)
 
 
 def write_layer_files(context: Context, folder: Path) -> dict[str, str]:
@@ -483,6 +519,9 @@ def deck(
         layer named here is sent as its URL instead of its records, so it is sent once.
     """
     urls = layer_urls or {}
+    focus = focus_id is not None and bool((estates["estate_id"] == focus_id).any())
+    view = focus_view(estates, focus_id) if focus else view_state(context.bounds)
+    labels = estate_labels_for(context, view.zoom)
 
     def data(name: str):
         return urls.get(name, getattr(context, name))
@@ -552,8 +591,8 @@ def deck(
             auto_highlight=True,
             highlight_color=[255, 255, 255, 90],
         ),
-        _label_layer(data("estate_labels"), "estate_names", "text", map_labels.ESTATE_SIZE_PX,
-                     [35, 35, 35], 400, context.estate_labels["text"]),
+        _label_layer(data(labels), "estate_names", "text", map_labels.ESTATE_SIZE_PX,
+                     [35, 35, 35], 400, getattr(context, labels)["text"]),
         _label_layer(data("ward_labels"), "ward_names", "ward_name", map_labels.WARD_SIZE_PX,
                      [40, 40, 70], 600, context.ward_labels["ward_name"]),
     ]
@@ -572,13 +611,19 @@ def deck(
             )
         )
     kwargs = {"map_provider": None} if basemap is None else {"map_style": basemap}
-    focus = focus_id is not None and bool((estates["estate_id"] == focus_id).any())
     return CompactDeck(
         layers=layers,
-        initial_view_state=focus_view(estates, focus_id) if focus else view_state(context.bounds),
+        initial_view_state=view,
         tooltip=TOOLTIP,
         **kwargs,
     )
+
+
+def estate_labels_for(context: Context, zoom: float) -> str:
+    """Which of the context's estate-name sets a map opening at ``zoom`` draws: the one placed
+    at the closest zoom not closer than it (its names overlap neither there nor closer in)."""
+    fits = [(z, name) for name, z in context.label_zooms.items() if z <= zoom + 1e-9]
+    return max(fits)[1] if fits else "estate_labels"
 
 
 def _label_layer(records, layer_id: str, text: str, size_px: int, rgb: list[int],

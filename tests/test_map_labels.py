@@ -68,9 +68,9 @@ def test_a_ward_name_comes_before_any_estate_name():
     wards = gpd.GeoDataFrame({"ward_code": ["W1"], "ward_name": ["Somers Town"]},
                              geometry=[box(X0, Y0, X0 + 400, Y0 + 400)], crs=maps.BNG)
     estates = _frame([("A Very Large Estate Indeed", 0, 0, 400, 400)])
-    ward_labels, estate_labels = maps.map_labels_at(ZOOM, wards, estates)
+    ward_labels, kept = maps.map_labels_at(ZOOM, wards, estates)
     assert ward_labels["ward_name"].tolist() == ["Somers Town"]
-    assert estate_labels.empty
+    assert kept["kind"].tolist() == ["ward"]
 
 
 def test_a_name_that_collides_in_the_middle_moves_up_or_down_inside_its_polygon():
@@ -142,6 +142,18 @@ def test_on_the_shipped_map_no_two_names_overlap_and_every_ward_is_named(shipped
     estates = context.estate_labels.assign(size_px=map_labels.ESTATE_SIZE_PX)
     both = pd.concat([wards, estates[["text", "position", "size_px"]]], ignore_index=True)
     assert _boxes_overlap(both, zoom) == []
+    # closer in, more estates are named, those named farther out stay where they were
+    assert context.label_zooms["estate_labels_14"] > zoom
+    farther = context.estate_labels
+    for name in maps.CLOSER_LABEL_ZOOMS:
+        closer = getattr(context, name)
+        at = context.label_zooms[name]
+        both = pd.concat([wards, closer.assign(size_px=map_labels.ESTATE_SIZE_PX)],
+                         ignore_index=True)
+        assert _boxes_overlap(both, at) == []
+        assert len(closer) > len(farther)
+        assert set(map(tuple, farther["position"])) <= set(map(tuple, closer["position"]))
+        farther = closer
     # the two the issue saw on top of each other are both named, apart
     assert {"St Pancras & Somers Town", "King's Cross"} <= set(context.ward_labels["ward_name"])
     assert len(context.estate_labels) >= 5
