@@ -592,7 +592,7 @@ def deck(
             highlight_color=[255, 255, 255, 90],
         ),
         _label_layer(data(labels), "estate_names", "text", map_labels.ESTATE_SIZE_PX,
-                     [35, 35, 35], 400, getattr(context, labels)["text"]),
+                     [25, 25, 25], 600, getattr(context, labels)["text"]),
         _label_layer(data("ward_labels"), "ward_names", "ward_name", map_labels.WARD_SIZE_PX,
                      [40, 40, 70], 600, context.ward_labels["ward_name"]),
     ]
