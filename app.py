@@ -234,7 +234,8 @@ def _restore_view(facts: dict) -> None:
     st.session_state["_estate_labels"] = facts["estates"]
     if "_view" not in st.session_state:
         params = {k: st.query_params.get_all(k) for k in view_state.KEYS}
-        st.session_state["_view"] = view_state.from_query(params, facts["estates"])
+        st.session_state["_view"] = view_state.from_query(params, facts["estates"],
+                                                          facts["estate_search"])
 
 
 def _kept(widget, *args, key: str, options=None, **kwargs):
@@ -637,8 +638,7 @@ def page_compare(db: str, con, facts: dict, state: dict) -> None:
     st.header("Compare estates")
     options = facts["estates"]
     view = st.session_state["_view"]
-    if view.get("estates"):  # a link may name more than the page can show
-        view["estates"] = view["estates"][:compare.MAX_ESTATES]
+    _link_estates_note(view, options)
     if "estates" not in st.session_state and "estates" not in view:
         st.session_state["estates"] = [state["estate"]] if state["estate"] else []
     chosen = _kept(
@@ -674,6 +674,25 @@ def page_compare(db: str, con, facts: dict, state: dict) -> None:
         mime="text/csv", on_click="ignore", key="dl_compare",
         help="Each estate's total, delegable pot and every service, in exact pounds and per "
         "household, with the data label on each row.")
+
+
+def _link_estates_note(view: dict, options: dict) -> None:
+    """Say which estates a shared link named that the page cannot show: names that match no
+    one estate (read by any name or alias), and any beyond the most the page sets side by
+    side. The names are the link's text, shown as text."""
+    notes = [u.message() for u in view.get(view_state.UNMATCHED, [])]
+    linked = view.get("estates") or []
+    if len(linked) > compare.MAX_ESTATES:
+        left = ", ".join(options.get(e, e) for e in linked[compare.MAX_ESTATES:])
+        notes.append(f"The link names {len(linked)} estates; the page sets up to "
+                     f"{compare.MAX_ESTATES} side by side, so these are left out: {left}.")
+        view["estates"] = linked[:compare.MAX_ESTATES]
+        view["_estates_cut"] = notes[-1]
+    elif view.get("_estates_cut"):
+        notes.append(view["_estates_cut"])
+    if notes:
+        st.warning(md("Some estates in this link are not shown. " + " ".join(notes), 2000),
+                   icon=":material/link_off:")
 
 
 # ---- residents' priorities (placespend.priorities) --------------------------------------------

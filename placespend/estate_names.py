@@ -121,19 +121,24 @@ class EstateIndex:
         t = self.table[(self.table["estate_id"] == estate_id) & (self.table["tier"] >= 2)]
         return [a for a in t["alias"] if normalise(a) != normalise(self.names[estate_id])]
 
-    def search(self, text: str) -> list[str]:
-        """Estate ids matching ``text`` best: an exact alias in the lowest tier, else the
-        estates whose display name or an alias contains it (empty when none)."""
+    def exact(self, text: str) -> list[str]:
+        """Estate ids ``text`` names exactly: an id, or the estates with a name or alias equal
+        to it (after :func:`normalise`) in the lowest tier that has one (empty when none)."""
         text = str(text).strip()
         if text in self.names:
             return [text]
         key = normalise(text)
-        if not key:
-            return []
-        exact = self.table[self.table["key"] == key]
-        if len(exact):
-            best = exact[exact["tier"] == exact["tier"].min()]
-            return sorted(set(best["estate_id"]))
+        exact = self.table[self.table["key"] == key] if key else self.table.iloc[:0]
+        best = exact[exact["tier"] == exact["tier"].min()]
+        return sorted(set(best["estate_id"]))
+
+    def search(self, text: str) -> list[str]:
+        """Estate ids matching ``text`` best: an exact alias in the lowest tier, else the
+        estates whose display name or an alias contains it (empty when none)."""
+        found = self.exact(text)
+        key = normalise(text)
+        if found or not key:
+            return found
         part = self.table[self.table["key"].str.contains(key, regex=False)
                           & (self.table["tier"] > 0)]
         for tier in sorted(set(part["tier"])):

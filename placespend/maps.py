@@ -15,7 +15,7 @@ import html
 import json
 import os
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import geopandas as gpd
@@ -27,14 +27,16 @@ from pydeck.bindings.json_tools import default_serialize
 from shapely import wkb
 from shapely.geometry import MultiPolygon, Polygon
 
-from placespend import paths
+from placespend import map_labels, paths
+from placespend.estate_names import DERIVED_SUFFIX
 
 WGS84 = "EPSG:4326"
 BNG = "EPSG:27700"
 PALETTES = ("cividis", "viridis")
 NO_DATA_RGB = (200, 200, 200)
 SELECTED_RGB = (213, 94, 0)  # Okabe–Ito vermillion: stands out from cividis and viridis
-ESTATE_LAYER_ID = "estates"
+ESTATE_LAYER_ID = "estates"  # the layer a click picks (simplified, invisible)
+ESTATE_FILL_LAYER_ID = "estate_fill"  # the estates as drawn
 # Road classes worth drawing at borough scale (footways and service roads would swamp it).
 MAP_ROAD_CLASSES = frozenset(
     {
@@ -237,6 +239,41 @@ def path_records(frame: gpd.GeoDataFrame, columns: Sequence[str] = ()) -> pd.Dat
     return pd.DataFrame(rows, columns=[*columns, "path"])
 
 
+# A click is picked on a copy of the estates simplified to about this many metres (no
+# stroke, no holes smaller than it): deck.gl renders every vertex of a pickable layer on each
+# pick, and with the drawn outlines (3 m) a pick under software rendering (no GPU) took
+# ~670 ms, longer than the 250 ms deck.gl waits for a tap to end, so a click selected nothing.
+# At the opening zoom (about 12 m a pixel) 15 m is a pixel or so.
+HIT_TOLERANCE_M = 15.0
+_M_PER_DEGREE_LAT = 111_320.0
+
+
+def hit_polygons(records: pd.DataFrame, tolerance_m: float = HIT_TOLERANCE_M) -> list:
+    """Each :func:`polygon_records` row's rings strongly simplified, for picking only: the
+    outline without keeping its topology (a part that would vanish keeps its convex hull).
+    The tolerance is in degrees of latitude (so 0.6 of it east-west, at London's latitude)."""
+    tolerance = tolerance_m / _M_PER_DEGREE_LAT
+    out = []
+    for rings in records["polygon"]:
+        shape = Polygon(rings[0], rings[1:]) if len(rings[0]) >= 4 else None
+        if shape is None:
+            out.append(rings)
+            continue
+        simple = shape.simplify(tolerance, preserve_topology=False)
+        if not isinstance(simple, Polygon) or simple.is_empty:
+            simple = shape.convex_hull
+        if not isinstance(simple, Polygon):
+            out.append(rings)
+            continue
+        out.append([_ring(simple.exterior.coords)] + [_ring(r.coords) for r in simple.interiors])
+    return out
+
+
+def with_hit_polygons(records: pd.DataFrame) -> pd.DataFrame:
+    """``records`` with a ``hit_polygon`` column (:func:`hit_polygons`)."""
+    return records.assign(hit_polygon=hit_polygons(records) if len(records) else [])
+
+
 # ---- context layers ------------------------------------------------------------------------
 
 
@@ -246,17 +283,37 @@ class Context:
 
     borough: pd.DataFrame
     wards: pd.DataFrame
-    ward_labels: pd.DataFrame
+    ward_labels: pd.DataFrame  # ward_name, position: the ward names that fit (map_labels)
     green_spaces: pd.DataFrame
     roads: pd.DataFrame
     bounds: tuple[float, float, float, float]  # min lon, min lat, max lon, max lat
+    # estate_id, text, position: the estate names that fit beside the ward names at the
+    # borough's opening zoom, and (more of them) at zooms 13 and 14, where a map found on one
+    # estate opens; label_zooms says at which zoom each set was placed
+    estate_labels: pd.DataFrame = field(default_factory=lambda: _no_labels())
+    estate_labels_13: pd.DataFrame = field(default_factory=lambda: _no_labels())
+    estate_labels_14: pd.DataFrame = field(default_factory=lambda: _no_labels())
+    label_zooms: dict[str, float] = field(default_factory=dict)
+
+
+def _no_labels() -> pd.DataFrame:
+    return pd.DataFrame(columns=["estate_id", "text", "position"])
+
+
+# Closer zooms for which estate names are placed again (a name placed at one zoom fits at
+# every closer one, so each set is used from its zoom in).
+CLOSER_LABEL_ZOOMS = {"estate_labels_13": 13.0, "estate_labels_14": 14.0}
 
 
 def load_context(
-    wards: gpd.GeoDataFrame, boundaries_dir: Path | None = None
+    wards: gpd.GeoDataFrame,
+    boundaries_dir: Path | None = None,
+    estates: gpd.GeoDataFrame | None = None,
 ) -> Context:
-    """Borough outline, green spaces and main roads from ``boundaries/``, and ``wards`` (the
-    store's wards, EPSG:27700) with a label point each; reprojected to WGS84 once."""
+    """Borough outline, green spaces and main roads from ``boundaries/``, ``wards`` (the
+    store's wards, EPSG:27700) and the names of wards and ``estates`` (``estate_id``,
+    ``estate_name``, ``area_m2``, EPSG:27700) that fit at the zoom the map opens on;
+    reprojected to WGS84 once."""
     folder = boundaries_dir or paths.BOUNDARIES_DIR
     borough = _read_layer(folder, "borough")
     green = _read_layer(folder, "green_spaces")
@@ -264,23 +321,66 @@ def load_context(
     if len(roads) and "highway" in roads.columns:
         roads = roads[roads["highway"].isin(MAP_ROAD_CLASSES)]
     wards_wgs = to_wgs84(wards, simplify_m=5)
-    points = wards.geometry.representative_point().to_crs(WGS84)
-    labels = pd.DataFrame(
-        {
-            "ward_name": wards["ward_name"].to_numpy(),
-            "position": [[round(p.x, COORD_DIGITS), round(p.y, COORD_DIGITS)] for p in points],
-        }
-    )
     extent = borough if len(borough) else wards
     minx, miny, maxx, maxy = extent.to_crs(WGS84).total_bounds
+    bounds = (float(minx), float(miny), float(maxx), float(maxy))
+    zoom = view_state(bounds).zoom
+    ward_labels, placed = map_labels_at(zoom, wards, estates)
+    zooms = {"estate_labels": zoom} | {k: max(z, zoom) for k, z in CLOSER_LABEL_ZOOMS.items()}
+    sets = {"estate_labels": _estate_labels(placed)}
+    for name in CLOSER_LABEL_ZOOMS:  # each closer set keeps the names of the farther one
+        if zooms[name] > zoom:
+            placed = map_labels_at(zooms[name], wards, estates, placed)[1]
+        sets[name] = _estate_labels(placed)
     return Context(
         borough=polygon_records(to_wgs84(borough, simplify_m=5)),
         wards=polygon_records(wards_wgs, ["ward_name"]),
-        ward_labels=labels,
+        ward_labels=ward_labels,
         green_spaces=polygon_records(to_wgs84(green, simplify_m=3)),
         roads=path_records(to_wgs84(roads, simplify_m=3), ["highway"]),
-        bounds=(float(minx), float(miny), float(maxx), float(maxy)),
+        bounds=bounds,
+        **sets,
+        label_zooms=zooms,
     )
+
+
+def map_labels_at(
+    zoom: float,
+    wards: gpd.GeoDataFrame,
+    estates: gpd.GeoDataFrame | None = None,
+    placed: pd.DataFrame | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The ward names (``ward_name``, ``position``) and all the labels kept
+    (:func:`placespend.map_labels.place`) whose boxes overlap no other at ``zoom``: every ward
+    before any estate, larger ones first. With ``placed`` (labels kept at a farther zoom),
+    those stay where they are and only the estates not among them are placed around them.
+    An estate's name goes without " (derived)": its tooltip says how its boundary was made."""
+    found = []
+    if placed is None:
+        wards = wards.assign(label_priority=wards.geometry.area)
+        found = map_labels.candidates("ward", wards, "ward_name", "ward_name",
+                                      map_labels.WARD_SIZE_PX, "label_priority", base=1.0)
+    if estates is not None and len(estates):
+        short = estates["estate_name"].astype(str).str.removesuffix(DERIVED_SUFFIX)
+        found += map_labels.candidates("estate", estates.assign(label_text=short), "estate_id",
+                                       "label_text", map_labels.ESTATE_SIZE_PX, "area_m2")
+    if placed is not None:
+        done = set(placed.loc[placed["kind"] == "estate", "key"])
+        found = [c for c in found if c.key not in done]
+    kept = map_labels.place(found, zoom, placed)
+    if placed is not None:
+        kept = pd.concat([placed, kept], ignore_index=True)
+    ward = kept[kept["kind"] == "ward"]
+    ward_labels = pd.DataFrame({"ward_name": ward["text"].to_numpy(),
+                                "position": ward["position"].to_numpy()})
+    return ward_labels, kept
+
+
+def _estate_labels(kept: pd.DataFrame) -> pd.DataFrame:
+    estate = kept[kept["kind"] == "estate"]
+    return pd.DataFrame({"estate_id": estate["key"].to_numpy(),
+                         "text": estate["text"].to_numpy(),
+                         "position": estate["position"].to_numpy()})
 
 
 def _read_layer(folder: Path, name: str) -> gpd.GeoDataFrame:
@@ -290,7 +390,8 @@ def _read_layer(folder: Path, name: str) -> gpd.GeoDataFrame:
     return gpd.read_parquet(path)
 
 
-CONTEXT_LAYERS = ("borough", "wards", "green_spaces", "roads", "ward_labels")
+CONTEXT_LAYERS = ("borough", "wards", "green_spaces", "roads", "ward_labels", "estate_labels",
+                  *CLOSER_LABEL_ZOOMS)
 
 
 def write_layer_files(context: Context, folder: Path) -> dict[str, str]:
@@ -372,10 +473,11 @@ def focus_view(records: pd.DataFrame, estate_id: str, max_zoom: float = 14.0) ->
     return view
 
 
-# What the estate layer sends to the browser: the outline, its colour, the id a click returns
-# and the tooltip's fields (nothing else, since every field of every estate is sent each time).
-ESTATE_FIELDS = ("estate_id", "polygon", "fill", "estate_name", "boundary_short", "total_text",
-                 "per_household_text", "value_text")
+# What the estate layers send to the browser: the outline and its colour (drawn), and the
+# simplified outline, the id a click returns and the tooltip's fields (picked); nothing else,
+# since every field of every estate is sent each time.
+ESTATE_FIELDS = ("estate_id", "polygon", "hit_polygon", "fill", "estate_name",
+                 "boundary_short", "total_text", "per_household_text", "value_text")
 
 # Streamlit's deck.gl chart HTML-escapes each {field} it substitutes into the tooltip (checked
 # in the browser by tests/e2e/test_hostile_browser.py), so names go in as they are.
@@ -417,6 +519,9 @@ def deck(
         layer named here is sent as its URL instead of its records, so it is sent once.
     """
     urls = layer_urls or {}
+    focus = focus_id is not None and bool((estates["estate_id"] == focus_id).any())
+    view = focus_view(estates, focus_id) if focus else view_state(context.bounds)
+    labels = estate_labels_for(context, view.zoom)
 
     def data(name: str):
         return urls.get(name, getattr(context, name))
@@ -464,32 +569,32 @@ def deck(
         ),
         pdk.Layer(
             "PolygonLayer",
-            estates,
-            id=ESTATE_LAYER_ID,
+            estates[["polygon", "fill"]],
+            id=ESTATE_FILL_LAYER_ID,
             get_polygon="polygon",
             get_fill_color="fill",
             get_line_color=[40, 40, 40],
             line_width_min_pixels=1,
             stroked=True,
             filled=True,
+        ),
+        # What a click or a hover picks: the same estates, simplified, invisible (see
+        # HIT_TOLERANCE_M), carrying the id a click returns and the tooltip's fields.
+        pdk.Layer(
+            "SolidPolygonLayer",
+            _hit_data(estates),
+            id=ESTATE_LAYER_ID,
+            get_polygon="hit_polygon",
+            get_fill_color=[0, 0, 0, 0],
+            filled=True,
             pickable=True,
             auto_highlight=True,
             highlight_color=[255, 255, 255, 90],
         ),
-        pdk.Layer(
-            "TextLayer",
-            data("ward_labels"),
-            id="ward_names",
-            get_position="position",
-            get_text="ward_name",
-            get_size=13,
-            get_color=[40, 40, 70],
-            font_weight=600,
-            outline_width=2,
-            outline_color=[255, 255, 255],
-            font_settings={"sdf": True},
-            billboard=True,
-        ),
+        _label_layer(data(labels), "estate_names", "text", map_labels.ESTATE_SIZE_PX,
+                     [25, 25, 25], 600, getattr(context, labels)["text"]),
+        _label_layer(data("ward_labels"), "ward_names", "ward_name", map_labels.WARD_SIZE_PX,
+                     [40, 40, 70], 600, context.ward_labels["ward_name"]),
     ]
     if selected_id is not None:
         chosen = estates[estates["estate_id"] == selected_id]
@@ -506,13 +611,51 @@ def deck(
             )
         )
     kwargs = {"map_provider": None} if basemap is None else {"map_style": basemap}
-    focus = focus_id is not None and bool((estates["estate_id"] == focus_id).any())
     return CompactDeck(
         layers=layers,
-        initial_view_state=focus_view(estates, focus_id) if focus else view_state(context.bounds),
+        initial_view_state=view,
         tooltip=TOOLTIP,
         **kwargs,
     )
+
+
+def estate_labels_for(context: Context, zoom: float) -> str:
+    """Which of the context's estate-name sets a map opening at ``zoom`` draws: the one placed
+    at the closest zoom not closer than it (its names overlap neither there nor closer in)."""
+    fits = [(z, name) for name, z in context.label_zooms.items() if z <= zoom + 1e-9]
+    return max(fits)[1] if fits else "estate_labels"
+
+
+def _label_layer(records, layer_id: str, text: str, size_px: int, rgb: list[int],
+                 weight: int, texts: pd.Series) -> pdk.Layer:
+    # Text in the monospace font map_labels measures with, at a size fixed in pixels, so the
+    # labels it placed apart at the opening zoom stay apart closer in. The font atlas holds
+    # printable ASCII and every other character the names use (they come from users' files).
+    chars = set(map(chr, range(32, 127))) | set("".join(map(str, texts)))
+    layer = pdk.Layer(
+        "TextLayer",
+        records,
+        id=layer_id,
+        get_position="position",
+        get_text=text,
+        get_size=size_px,
+        get_color=rgb,
+        font_weight=weight,
+        outline_width=map_labels.HALO_PX,
+        outline_color=[255, 255, 255],
+        font_settings={"sdf": True},
+        billboard=True,
+    )
+    # Set after the layer is made: pydeck turns every string argument into a JavaScript
+    # expression, which a font name or a quote in a name would break.
+    layer.font_family = map_labels.FONT_FAMILY
+    layer.character_set = "".join(sorted(c for c in chars if c.isprintable()))
+    return layer
+
+
+def _hit_data(estates: pd.DataFrame) -> pd.DataFrame:
+    hits = estates if "hit_polygon" in estates.columns else with_hit_polygons(estates)
+    return hits.drop(columns=["polygon", "fill"], errors="ignore")
 
 
 class CompactDeck(pdk.Deck):

@@ -17,6 +17,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from placespend.estate_names import EstateIndex
+
 _TRUE = ("true", "1", "yes", "on")
 _FALSE = ("false", "0", "no", "off")
 
@@ -45,13 +47,37 @@ SETTINGS: tuple[Setting, ...] = (
 )
 KEYS: tuple[str, ...] = tuple(s.key for s in SETTINGS)
 _BY_KEY = {s.key: s for s in SETTINGS}
+# Where from_query puts the estate names a link holds that name no one estate (never a URL
+# parameter): (the name as written, why), for the page to say.
+UNMATCHED = "estates_unmatched"
+
+
+@dataclass(frozen=True)
+class Unmatched:
+    """An estate name in a link that names no one estate: ``matches`` (display names) when it
+    names several, else ``suggestions`` (the nearest names, may be empty)."""
+
+    text: str
+    matches: tuple[str, ...] = ()
+    suggestions: tuple[str, ...] = ()
+
+    def message(self) -> str:
+        """In plain words, the name quoted as written."""
+        if self.matches:
+            return (f"“{self.text}” names {len(self.matches)} estates "
+                    f"({', '.join(self.matches[:5])}): pick the one you meant.")
+        hint = f" Did you mean: {', '.join(self.suggestions)}?" if self.suggestions else ""
+        return f"No estate is called “{self.text}”.{hint}"
 
 
 def from_query(params: Mapping[str, Sequence[str]],
-               estate_labels: Mapping[str, str] | None = None) -> dict[str, object]:
+               estate_labels: Mapping[str, str] | None = None,
+               estate_index: EstateIndex | None = None) -> dict[str, object]:
     """The settings a URL's query parameters hold (each parameter's values, as
     ``st.query_params.get_all`` gives them); anything unreadable is left out. Estates are read
-    by the names in ``estate_labels`` (id -> name; an id works too), unknown ones dropped.
+    by the names in ``estate_labels`` (id -> name; an id works too) or, with ``estate_index``,
+    by any name or alias it knows exactly; a name that matches no one estate is listed under
+    :data:`UNMATCHED` as an :class:`Unmatched`, never dropped silently.
 
     >>> from_query({"palette": ["viridis"], "basemap": ["true"], "estates": ["Oak", "E9"]},
     ...            {"E1": "Oak", "E9": "Elm"})
@@ -63,9 +89,11 @@ def from_query(params: Mapping[str, Sequence[str]],
         if not values:
             continue
         if setting.kind == "estates":
-            ids = _estate_ids(values, estate_labels or {})
+            ids, unmatched = _estate_ids(values, estate_labels or {}, estate_index)
             if ids:
                 out[setting.key] = ids
+            if unmatched:
+                out[UNMATCHED] = unmatched
         elif setting.kind == "many":
             out[setting.key] = list(dict.fromkeys(values))
         elif setting.kind == "flag":
@@ -77,10 +105,23 @@ def from_query(params: Mapping[str, Sequence[str]],
     return out
 
 
-def _estate_ids(texts: Sequence[str], labels: Mapping[str, str]) -> list[str]:
+def _estate_ids(texts: Sequence[str], labels: Mapping[str, str], index: EstateIndex | None
+                ) -> tuple[list[str], list[Unmatched]]:
     by_label = {label: eid for eid, label in labels.items()}
-    found = [by_label.get(t, t if t in labels else None) for t in texts]
-    return list(dict.fromkeys(e for e in found if e is not None))
+    found: list[str] = []
+    unmatched: list[Unmatched] = []
+    for text in texts:
+        eid = by_label.get(text, text if text in labels else None)
+        hits = [eid] if eid is not None else (index.exact(text) if index else [])
+        hits = [h for h in hits if not labels or h in labels]
+        if len(hits) == 1:
+            found.append(hits[0])
+        elif hits:
+            unmatched.append(Unmatched(text, tuple(labels.get(h, h) for h in hits)))
+        else:
+            near = tuple(index.suggest(text)) if index else ()
+            unmatched.append(Unmatched(text, suggestions=near))
+    return list(dict.fromkeys(found)), unmatched
 
 
 def to_query(values: Mapping[str, Any],

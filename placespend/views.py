@@ -452,10 +452,10 @@ def map_geometry(con: duckdb.DuckDBPyConnection) -> tuple[maps.Context, pd.DataF
     app caches the result per store)."""
     wards = maps.frame_from_wkb(query(con, "ward_shapes"))
     shapes = maps.frame_from_wkb(query(con, "estate_shapes"))
-    estates = maps.polygon_records(
+    estates = maps.with_hit_polygons(maps.polygon_records(
         maps.to_wgs84(shapes, simplify_m=maps.ESTATE_TOLERANCE_M), ["estate_id"]
-    )
-    return maps.load_context(wards), estates
+    ))
+    return maps.load_context(wards, estates=shapes), estates
 
 
 def map_table(

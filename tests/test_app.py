@@ -418,6 +418,26 @@ def test_compare_page_opens_the_estates_a_link_names(home, con):
     assert _param(at, "estates") == [HILGROVE, "Chalcots Estate"]
 
 
+def test_a_compare_link_by_aliases_says_which_names_it_left_out(home, con):
+    names = ["hilgrove", "CHALCOTS", "Kingsgate Road", "Nowhere Court", "Dorman Way"]
+    at = run(page="Compare", estates=names)
+    ids = [export.resolve_estate(con, n) for n in ("Hilgrove", "Chalcots", "Kingsgate Road")]
+    assert at.multiselect(key="estates").value == ids  # Dorman Way: Hilgrove again, kept once
+    warning = " ".join(w.value for w in at.warning)
+    assert "No estate is called “Nowhere Court”" in warning
+    assert _param(at, "estates") == [views.estate_options(con)[e] for e in ids]
+
+
+def test_a_compare_link_naming_more_than_five_estates_names_those_left_out(home, con):
+    options = views.estate_options(con)
+    names = list(options.values())[:7]
+    at = run(page="Compare", estates=names)
+    assert len(at.multiselect(key="estates").value) == 5
+    warning = " ".join(w.value for w in at.warning)
+    assert "The link names 7 estates" in warning
+    assert all(safe_text.markdown(n) in warning for n in names[5:])
+
+
 def test_the_whole_view_outlives_a_page_switch(home):
     at = run(page="Map", palette="viridis", basemap="true", metric="£ per household")
     assert at.radio(key="palette").value == "viridis" and at.checkbox(key="basemap").value

@@ -183,8 +183,18 @@ def test_context_layers_are_written_once_named_by_content_and_sent_as_urls(tiny_
     spec = json.loads(maps.deck(data, context, "E1", layer_urls=urls).to_json())
     by_id = {layer["id"]: layer for layer in spec["layers"]}
     for layer in maps.CONTEXT_LAYERS:
+        if layer.startswith("estate_labels"):  # one set drawn: the opening zoom's
+            continue
         assert by_id[{"ward_labels": "ward_names"}.get(layer, layer)]["data"] == urls[layer]
-    assert by_id["estates"]["data"] == json.loads(data.to_json(orient="records"))
+    assert by_id["estate_names"]["data"] == urls["estate_labels"]
+    closer = json.loads(maps.deck(data, context, layer_urls=urls, focus_id="E1").to_json())
+    assert maps.focus_view(data, "E1").zoom == 14
+    assert {layer["id"]: layer for layer in closer["layers"]}["estate_names"]["data"] == urls[
+        "estate_labels_14"]
+    drawn = json.loads(data.to_json(orient="records"))
+    assert by_id["estate_fill"]["data"] == [{"polygon": r["polygon"], "fill": r["fill"]}
+                                            for r in drawn]
+    assert [r["estate_id"] for r in by_id["estates"]["data"]] == ["E1", "E2"]
 
 
 def test_deck_can_add_a_basemap_when_asked(tiny_map):
@@ -226,3 +236,28 @@ def test_source_labels_say_derived_boundaries_are_not_official():
     assert "not an official" in maps.source_label("derived_from_blocks")
     assert "not official" in maps.source_label("derived_from_blocks", short=True)
     assert maps.source_label("osm").startswith("OpenStreetMap")
+
+
+def test_a_click_picks_a_few_vertices_of_each_estate_and_gets_its_id_and_tooltip(tiny_map):
+    """The pickable estate layer is a strongly simplified, invisible copy of the drawn one
+    (a pick renders every vertex of it, seconds under software rendering otherwise)."""
+    context, data, _ = tiny_map
+    wiggly = Polygon([(529000 + 400 * np.cos(t), 184000 + (400 + 3 * (i % 2)) * np.sin(t))
+                      for i, t in enumerate(np.linspace(0, 2 * np.pi, 400, endpoint=False))])
+    tiny = box(530000, 185000, 530002, 185002)  # simplifies to nothing: kept as its hull
+    shapes = maps.polygon_records(maps.to_wgs84(gpd.GeoDataFrame(
+        {"estate_id": ["E1", "E2"]}, geometry=[wiggly, tiny], crs=maps.BNG)), ["estate_id"])
+    hits = maps.hit_polygons(shapes)
+    assert len(hits[0][0]) < len(shapes["polygon"][0][0]) / 10
+    assert Polygon(hits[0][0]).area == pytest.approx(Polygon(shapes["polygon"][0][0]).area,
+                                                     rel=0.05)
+    assert len(hits[1][0]) >= 4 and Polygon(hits[1][0]).area > 0
+
+    spec = json.loads(maps.deck(data, context).to_json())
+    by_id = {layer["id"]: layer for layer in spec["layers"]}
+    picked, drawn = by_id[maps.ESTATE_LAYER_ID], by_id[maps.ESTATE_FILL_LAYER_ID]
+    assert picked["pickable"] is True and not drawn.get("pickable", False)
+    assert picked["getFillColor"][3] == 0 and "getLineColor" not in picked
+    row = picked["data"][0]
+    assert "polygon" not in row and row["hit_polygon"]
+    assert {f.strip("{}") for f in ("{estate_name}", "{total_text}")} <= set(row)

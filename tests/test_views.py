@@ -251,8 +251,11 @@ def test_the_map_sent_to_the_browser_is_bounded_by_the_estates_outlines(con):
     outlines = maps.frame_from_wkb(views.query(con, "estate_shapes")).geometry
     vertices = int(get_num_coordinates(
         outlines.simplify(maps.ESTATE_TOLERANCE_M, preserve_topology=True).to_numpy()).sum())
+    # the outlines a click picks on, simplified further (maps.HIT_TOLERANCE_M)
+    hit_vertices = sum(len(ring) for rings in shapes["hit_polygon"] for ring in rings)
+    assert hit_vertices < vertices / 2
     labels = json.dumps(context.ward_labels.to_dict(orient="records"))
-    bound = 20 * vertices + 400 * len(shapes) + len(labels) + 8_000  # + layer settings
+    bound = 20 * (vertices + hit_vertices) + 400 * len(shapes) + len(labels) + 8_000
     assert len(payload) <= bound, (len(payload), bound)
     # and the context layers' coordinates are not in it: only their URLs
     inline = json.dumps(maps.deck(data, context).to_json())
