@@ -116,7 +116,8 @@ def palette(name: str, n: int) -> list[tuple[int, int, int]]:
         raise ValueError(msg)
     cmap = matplotlib.colormaps[name]
     points = [0.5] if n == 1 else np.linspace(0.0, 1.0, n)
-    return [tuple(int(round(c * 255)) for c in cmap(p)[:3]) for p in points]
+    rgb = [cmap(p)[:3] for p in points]
+    return [(int(round(r * 255)), int(round(g * 255)), int(round(b * 255))) for r, g, b in rgb]
 
 
 def quantile_scale(
@@ -230,7 +231,7 @@ def polygon_records(frame: gpd.GeoDataFrame, columns: Sequence[str] = ()) -> pd.
 
 def path_records(frame: gpd.GeoDataFrame, columns: Sequence[str] = ()) -> pd.DataFrame:
     """One row per line part (``path``, lon/lat), for a deck.gl ``PathLayer``."""
-    rows = []
+    rows: list[dict] = []
     for record, geom in zip(
         frame[list(columns)].to_dict("records"), frame.geometry, strict=True
     ):
@@ -520,7 +521,8 @@ def deck(
     """
     urls = layer_urls or {}
     focus = focus_id is not None and bool((estates["estate_id"] == focus_id).any())
-    view = focus_view(estates, focus_id) if focus else view_state(context.bounds)
+    view = (focus_view(estates, focus_id) if focus_id is not None and focus
+            else view_state(context.bounds))
     labels = estate_labels_for(context, view.zoom)
 
     def data(name: str):
