@@ -423,10 +423,12 @@ def _london_build(r: dict[str, Any]) -> str:
               if set(f.get("link_boroughs", [])) <= {code[f["source_file"]]})
     layers = ", ".join(f"{k} {v:,}" for k, v in lb["layers"].items())
     placed = info["place_spend_pence"] + info["excluded_pence"]
+    each = spend["boroughs"][0]["rows"]
+    sized = " (Camden's size)" if each == 416_000 else ""
     return (
         f"{title}\n\n"
         f"{len(spend['boroughs'])} generated exports, one per borough, of "
-        f"{spend['boroughs'][0]['rows']:,} lines each (Camden's size: 416,000) "
+        f"{each:,} lines each{sized} "
         f"({spend['rows']:,} lines in all, {spend['size_bytes'] / 1e9:,.2f} GB, "
         f"£{spend['total_pence'] / 100:,.2f}; `benchmarks/london_scale.py`), with one "
         f"register of {spend['contracts_rows']:,} contracts scoped to each borough and its "
