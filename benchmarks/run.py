@@ -2,7 +2,7 @@
 
 Usage::
 
-    .venv/bin/python -m benchmarks.run                 # everything below (more than an hour)
+    .venv/bin/python -m benchmarks.run                 # everything below (about an hour)
     .venv/bin/python -m benchmarks.run --scales 1      # Camden's real size only
     .venv/bin/python -m benchmarks.run --rows 3000 --runs 1 --in-process --out /tmp/b  # smoke
     .venv/bin/python -m benchmarks.run --only app-browser  # the browser part alone (~5 min)
