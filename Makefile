@@ -34,7 +34,8 @@ lint: install
 	$(BIN)/mypy
 
 ## Benchmarks: Camden's real size and 10x, the floor, tobler, pandas, London-wide geometry, the
-## app (10-15 minutes on 2 cores; inputs cached in benchmarks/.cache). Writes benchmarks/RESULTS.md.
+## app, all 33 boroughs' spend in one build and 30x Camden in one file (about an hour on 2 cores;
+## inputs cached in benchmarks/.cache). Writes benchmarks/RESULTS.md.
 bench: install
 	$(BIN)/python -m benchmarks.run
 

@@ -178,7 +178,8 @@ def _template(cache: Path, seed: int) -> demo.DemoFiles:
     )
 
 
-def _resample(template: Path, out: Path, n: int, seed: int, scale: float) -> dict[str, object]:
+def _resample(template: Path, out: Path, n: int, seed: int, scale: float, *,
+              id_prefix: str = "") -> dict[str, object]:
     con = duckdb.connect()
     con.execute(
         """
@@ -213,7 +214,7 @@ def _resample(template: Path, out: Path, n: int, seed: int, scale: float) -> dic
     ).fetchone()[0]
     sql = (SQL_DIR / "spend_resample.sql").read_text(encoding="utf-8")
     con.execute(f"copy ({sql}) to '{_quoted(out)}' (header true, delimiter ',')",
-                {"last_date": last})
+                {"last_date": last, "id_prefix": id_prefix})
     facts = con.execute(
         """
         select count(distinct (year(t.payment_date), month(t.payment_date))),

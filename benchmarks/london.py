@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -47,24 +48,34 @@ def available(source: Path = LONDON_DIR) -> bool:
     return (source / "london-2021-lsoa-gen20.shp").exists()
 
 
-def write_layers(out: Path | None = None, *, source: Path = LONDON_DIR, seed: int = 2030) -> Path:
+def write_layers(out: Path | None = None, *, source: Path = LONDON_DIR, seed: int = 2030,
+                 boroughs: Sequence[str] | None = None) -> Path:
     """Write (or reuse) the London boundary folder: wards, small areas, estates, context layers.
+
+    ``boroughs`` (GSS codes, e.g. ``E09000001``) keeps only those boroughs (smoke runs); the
+    context layers keep Camden's density per LSOA either way.
 
     Returns the folder, readable by :func:`placespend.boundaries.load_boundaries`.
     """
     out = Path(out or CACHE_DIR / f"london_seed{seed}")
     stamp = out / "stamp.json"
-    if stamp.exists() and json.loads(stamp.read_text()).get("version") == LAYER_VERSION:
-        return out
+    wanted = sorted(boroughs) if boroughs else None
+    if stamp.exists():
+        info = json.loads(stamp.read_text())
+        if info.get("version") == LAYER_VERSION and info.get("boroughs") == wanted:
+            return out
     out.mkdir(parents=True, exist_ok=True)
     lsoa = gpd.read_file(source / "london-2021-lsoa-gen20.shp").to_crs(CRS)
     lad = gpd.read_file(source / "london-2021-lad22-gen20.shp").to_crs(CRS)
+    per_lsoa = _camden_per_lsoa(lsoa)
+    if wanted:
+        lsoa = lsoa[lsoa["LAD22CD"].isin(wanted)].reset_index(drop=True)
+        lad = lad[lad["LAD22CD"].isin(wanted)].reset_index(drop=True)
     rng = np.random.default_rng(seed)
     wards = gpd.GeoDataFrame({"ward_code": lad["LAD22CD"], "ward_name": lad["LAD22NM"]},
                              geometry=lad.geometry.to_numpy(), crs=CRS)
     small = _small_areas(lsoa, source)
     estates = _estates(rng, lsoa)
-    per_lsoa = _camden_per_lsoa(lsoa)
     layers = {
         "wards": wards,
         "small_areas": small,
@@ -74,7 +85,8 @@ def write_layers(out: Path | None = None, *, source: Path = LONDON_DIR, seed: in
     for name, frame in layers.items():
         frame.to_parquet(out / f"{name}.parquet", index=False)
     counts = {name: len(frame) for name, frame in layers.items()}
-    stamp.write_text(json.dumps({"version": LAYER_VERSION, "seed": seed, "counts": counts}))
+    stamp.write_text(json.dumps({"version": LAYER_VERSION, "seed": seed, "boroughs": wanted,
+                                 "counts": counts}))
     return out
 
 

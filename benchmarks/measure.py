@@ -31,7 +31,7 @@ After = Callable[[], None]
 Setup = Callable[[dict[str, Any]], Body | tuple[Body, After]]
 STAGES: dict[str, Setup] = {}
 STAGE_MODULES = ("benchmarks.stages", "benchmarks.compare", "benchmarks.london",
-                 "benchmarks.app_server", "benchmarks.profile")
+                 "benchmarks.london_scale", "benchmarks.app_server", "benchmarks.profile")
 
 IN_PROCESS = False  # True: run stages in this process (smoke tests; peak RSS not clean)
 QUIET_LOAD: float | None = None  # wait before each run until the 1-minute load is below this

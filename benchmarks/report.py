@@ -48,6 +48,8 @@ def render(results: dict[str, Any], baseline: dict[str, Any] | None = None) -> s
         _compare(results),
         _careful(results),
         _london(results),
+        _london_build(results),
+        _x30(results),
         _app(results),
         _app_browser(results),
         _before_after(results, baseline),
@@ -185,6 +187,7 @@ def _targets(r: dict[str, Any]) -> str:
     elif lon:
         rows.append(("London-wide atoms and keys (33 boroughs) < 60 s", lon.get("skipped", ""),
                      _ok(None)))
+    rows.extend(_scale_targets(r))
     app = r.get("app", {})
     if "samples" in app:
         first = _app_values(app, "first_render_s")
@@ -362,6 +365,120 @@ def _london(r: dict[str, Any]) -> str:
         f"{_timing(lon['london_atoms'])} | {_s(lon['london_atoms']['cpu_median_s'])} | "
         f"{_mb(lon['london_atoms']['peak_rss_mb'])} |"
     )
+
+
+def _london_files_ok(info: dict[str, Any], spend: dict[str, Any]) -> bool:
+    """Every borough's file read whole, accepted whole, and its pence all accepted."""
+    made = {Path(b["spend"]).name: b for b in spend["boroughs"]}
+    files = info.get("files", [])
+    return len(files) == len(made) and all(
+        f["rows_read"] == f["rows_accepted"] == made[f["source_file"]]["rows"]
+        and f["accepted_pence"] == made[f["source_file"]]["total_pence"]
+        and f["quarantined_pence"] == 0 for f in files)
+
+
+def _scale_targets(r: dict[str, Any]) -> list[tuple[str, str, str]]:
+    rows = []
+    lb = r.get("london_build", {})
+    if "london_build" in lb:
+        m, spend = lb["london_build"], lb["input"]
+        info = m["samples"][0]["info"]
+        conserved = (info["place_spend_pence"] + info["excluded_pence"] == spend["total_pence"])
+        ok = info["ok"] and conserved and _london_files_ok(info, spend)
+        rows.append((f"London, {len(spend['boroughs'])} boroughs' exports "
+                     f"({spend['rows']:,} lines): built and reconciled to the penny under the "
+                     f"memory cap ({info['memory_limit']})",
+                     f"{_s(info['build_s'])}, peak RSS {_mb(m['peak_rss_mb'])}", _ok(ok)))
+    elif lb:
+        rows.append(("London, every borough's export in one build", lb.get("skipped", ""),
+                     _ok(None)))
+    x30 = r.get("x30", {}).get("stages", {})
+    small = _labels(r)[0] if _labels(r) else None
+    for name in ("spend_pipeline", "build"):
+        a, b = (_stage(r, small, name) if small else None), x30.get(name)
+        if a and b:
+            lines_a = r["inputs"][small]["rows"]
+            lines_b = r["x30"]["input"]["rows"]
+            lines = lines_b / lines_a
+            growth = b["median_s"] / a["median_s"]
+            cpu = b["cpu_median_s"] / a["cpu_median_s"]
+            rows.append((f"x30: {name} time ≤ {1.1 * lines:.0f}× the {small} time "
+                         f"({lines:.0f}× the lines, 10% slack)",
+                         f"{growth:.1f}× ({_s(b['median_s'])} vs {_s(a['median_s'])}; "
+                         f"CPU time {cpu:.1f}×)", _ok(growth <= 1.1 * lines)))
+    return rows
+
+
+def _london_build(r: dict[str, Any]) -> str:
+    lb = r.get("london_build")
+    if not lb:
+        return ""
+    title = "## London's scale: every borough's spend in one build"
+    if "skipped" in lb:
+        return f"{title}\n\nSkipped: {lb['skipped']}."
+    m, spend = lb["london_build"], lb["input"]
+    info = m["samples"][0]["info"]
+    linked = sum(f.get("linked_lines", 0) for f in info["files"])
+    code = {Path(b["spend"]).name: b["code"] for b in spend["boroughs"]}
+    own = sum(1 for f in info["files"]
+              if set(f.get("link_boroughs", [])) <= {code[f["source_file"]]})
+    layers = ", ".join(f"{k} {v:,}" for k, v in lb["layers"].items())
+    placed = info["place_spend_pence"] + info["excluded_pence"]
+    each = spend["boroughs"][0]["rows"]
+    sized = " (Camden's size)" if each == 416_000 else ""
+    return (
+        f"{title}\n\n"
+        f"{len(spend['boroughs'])} generated exports, one per borough, of "
+        f"{each:,} lines each{sized} "
+        f"({spend['rows']:,} lines in all, {spend['size_bytes'] / 1e9:,.2f} GB, "
+        f"£{spend['total_pence'] / 100:,.2f}; `benchmarks/london_scale.py`), with one "
+        f"register of {spend['contracts_rows']:,} contracts scoped to each borough and its "
+        f"estates, built from scratch on the London geography ({layers}) under the memory cap "
+        f"({info['memory_limit']}); measured at commit `{lb.get('commit', '?')}`, "
+        f"{lb.get('measured', '?')}, one run.\n\n"
+        "| what | figure |\n|---|---|\n"
+        f"| whole build (boundaries, atoms, ingest, apportion, reconcile, swap) | "
+        f"{_s(info['build_s'])} |\n"
+        f"| CPU (all threads) | {_s(m['cpu_median_s'])} |\n"
+        f"| peak RSS | {_mb(m['peak_rss_mb'])} |\n"
+        f"| store on disk | {_mb(info['store_mb'])} |\n"
+        f"| load average (start of the run) | {m['load_avg_max']:.1f} |\n"
+        f"| files read whole, every row and penny accepted | "
+        f"{_ok(_london_files_ok(info, spend))} |\n"
+        f"| estates + residual + excluded = input | £{placed / 100:,.2f} of "
+        f"£{spend['total_pence'] / 100:,.2f} |\n"
+        f"| lines linked to a contract | {linked:,}, in {own} of {len(info['files'])} files "
+        "only to the file's own borough |"
+    )
+
+
+def _x30(r: dict[str, Any]) -> str:
+    x30 = r.get("x30")
+    if not x30:
+        return ""
+    labels = [lb for lb in _labels(r) if lb in r.get("inputs", {})]
+    cols = [(lb, r["inputs"][lb]["rows"], lambda n, lb=lb: _stage(r, lb, n)) for lb in labels]
+    cols.append(("x30", x30["input"]["rows"], lambda n: x30["stages"].get(n)))
+    head = "| stage | " + " | ".join(f"{lb} ({n:,} lines)" for lb, n, _ in cols) + " |"
+    lines = [
+        "## 30× Camden in one file",
+        "",
+        f"{x30['input']['rows']:,} lines ({x30['input']['size_bytes'] / 1e9:,.2f} GB) in one "
+        f"export, measured at commit `{x30.get('commit', '?')}`, {x30.get('measured', '?')} "
+        "(the other columns are from the run this file was rendered from). Each cell: median "
+        "wall time, then seconds per million lines, then peak RSS.",
+        "",
+        head,
+        "|---" * (1 + len(cols)) + "|",
+    ]
+    for name in ("floor", "spend_pipeline", "build"):
+        cells = []
+        for _, n, get in cols:
+            m = get(name)
+            cells.append(f"{_s(m['median_s'])}; {m['median_s'] / n * 1e6:.2f} s/M; "
+                         f"{_mb(m['peak_rss_mb'])}" if m else "–")
+        lines.append(f"| {STAGE_LABELS[name]} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
 
 
 def _app(r: dict[str, Any]) -> str:

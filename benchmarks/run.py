@@ -2,10 +2,12 @@
 
 Usage::
 
-    .venv/bin/python -m benchmarks.run                 # 1x and 10x, London, app (~30 min)
+    .venv/bin/python -m benchmarks.run                 # everything below (about an hour)
     .venv/bin/python -m benchmarks.run --scales 1      # Camden's real size only
     .venv/bin/python -m benchmarks.run --rows 3000 --runs 1 --in-process --out /tmp/b  # smoke
     .venv/bin/python -m benchmarks.run --only app-browser  # the browser part alone (~5 min)
+    .venv/bin/python -m benchmarks.run --only london-build # 33 boroughs' spend, one build
+    .venv/bin/python -m benchmarks.run --only x30          # 30x Camden in one file
 
 Every measured stage runs in its own process (``benchmarks.measure``), several times, with
 the stages being compared interleaved round by round so that they share the machine's load.
@@ -25,7 +27,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from benchmarks import app_browser, compare, data, london, measure, report
+from benchmarks import app_browser, compare, data, london, london_scale, measure, report
 
 BENCH_DIR = Path(__file__).resolve().parent
 STAGES = ("floor", "ingest", "classify", "link", "boundaries", "atoms", "allocate", "reconcile",
@@ -45,6 +47,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         return _only_browser(args, out)
     measure.IN_PROCESS = args.in_process
     measure.QUIET_LOAD = args.quiet_load
+    if args.only in ONLY_PARTS:
+        return _only_part(args, out)
     results: dict[str, Any] = {"meta": _meta(args), "inputs": {}, "scales": {}}
     for scale in args.scales:
         label = f"n{args.rows}" if args.rows else f"x{scale:g}"
@@ -68,6 +72,10 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         results["careful"] = _careful(args)
     if not args.skip_london:
         results["london"] = _london(args)
+    if not args.skip_london_build:
+        results["london_build"] = _london_build(args)
+    if not args.skip_x30:
+        results["x30"] = _x30(args)
     results["meta"]["finished"] = _now()
     results["meta"]["load_avg_end"] = os.getloadavg()[0]
     (out / "results.json").write_text(_portable(json.dumps(results, indent=1, default=str)))
@@ -94,12 +102,17 @@ def _parser() -> argparse.ArgumentParser:
                         "is below this (shared machines), e.g. 1.5 on 2 CPUs")
     p.add_argument("--in-process", action="store_true",
                    help="run stages in this process (fast; peak memory not clean): smoke tests")
-    p.add_argument("--only", choices=["app-browser"], default=None,
-                   help="run only this part, on the cached 1x store (or the demo store when "
-                        "there is none), and update its section of the existing results")
+    p.add_argument("--only", choices=["app-browser", *ONLY_PARTS], default=None,
+                   help="run only this part and update its section of the existing results "
+                        "(app-browser: on the cached 1x store, or the demo store when there "
+                        "is none)")
+    p.add_argument("--london-boroughs", nargs="+", default=None, metavar="GSS_CODE",
+                   help="london-build: only these boroughs (default: all 33)")
+    p.add_argument("--runs-x30", type=int, default=1, help="runs per stage at 30x (default 1)")
     p.add_argument("--sessions", type=int, nargs="+", default=[1, 10],
                    help="concurrent browser sessions for the app-browser part (default: 1 10)")
-    for part in ("london", "app", "app-browser", "compare", "profile", "careful"):
+    for part in ("london", "london-build", "x30", "app", "app-browser", "compare", "profile",
+                 "careful"):
         p.add_argument(f"--skip-{part}", action="store_true", help=f"leave out the {part} case")
     return p
 
@@ -199,6 +212,58 @@ def _london(args) -> dict[str, Any]:
     measured = measure.measure_rounds(["london_boundaries", "london_atoms"], spec, runs)
     return {"layers": london.layer_counts(folder),
             **{n: m.as_json() for n, m in measured.items()}}
+
+
+def _london_build(args) -> dict[str, Any]:
+    """Every borough's Camden-size export in one build on the London geography."""
+    if not london.available():
+        return {"skipped": f"{london.LONDON_DIR} is not there (it is read at bench time only)"}
+    codes = args.london_boroughs
+    name = "london_seed2030" + (f"_{'_'.join(sorted(codes))}" if codes else "")
+    _say("London build: generating layers and every borough's export")
+    folder = london.write_layers(Path(args.cache) / name, boroughs=codes)
+    spend = london_scale.write_london_spend(folder, cache=Path(args.cache), rows=args.rows)
+    spec = {"london": str(folder), "spend_files": [b.spend for b in spend.boroughs],
+            "contracts": spend.contracts}
+    _say(f"London build: {spend.rows:,} lines in {len(spend.boroughs)} files, one build")
+    measured = measure.measure("london_build", spec, 1, timeout=4 * 3600)
+    return {"layers": london.layer_counts(folder), "input": spend.as_json(),
+            "london_build": measured.as_json(), "measured": _now(),
+            "commit": _git("rev-parse", "--short", "HEAD"), "load_avg_end": os.getloadavg()[0]}
+
+
+def _x30(args) -> dict[str, Any]:
+    """30x Camden in one file: the floor, the spend pipeline and the whole build."""
+    scale = london_scale.X30
+    rows = args.rows * round(scale) if args.rows else None
+    _say("x30: generating")
+    spend = data.write_spend(scale, rows=rows, cache=args.cache)
+    ref = Path(args.cache) / "prepared" / "ref_shipped.duckdb"
+    info = measure.measure("prepare_ref", {"ref": str(ref)}, 1).samples[0].info
+    spec = {"spend": str(spend.spend), "contracts": str(spend.contracts), "ref": str(ref),
+            "borough_code": info["borough_code"]}
+    _say(f"x30: floor, spend pipeline and build on {spend.rows:,} lines, {args.runs_x30} run(s)")
+    names = ["floor", "spend_pipeline", "build"]
+    measured = measure.measure_rounds(names, spec, args.runs_x30, timeout=4 * 3600)
+    return {"input": spend.as_json(), "stages": {n: measured[n].as_json() for n in names},
+            "measured": _now(), "commit": _git("rev-parse", "--short", "HEAD"),
+            "load_avg_end": os.getloadavg()[0]}
+
+
+def _only_part(args, out: Path) -> dict[str, Any]:
+    """``--only london-build`` / ``--only x30``: measure that part and re-render RESULTS.md
+    with it, keeping every other section from the last full run's results.json."""
+    previous = out / "results.json"
+    results = json.loads(previous.read_text()) if previous.exists() else {"meta": _meta(args)}
+    key, run_part = ONLY_PARTS[args.only]
+    results[key] = run_part(args)
+    (out / "results.json").write_text(_portable(json.dumps(results, indent=1, default=str)))
+    (out / "RESULTS.md").write_text(report.render(results, _baseline(args.baseline)))
+    _say(f"updated the {args.only} section of {out / 'RESULTS.md'}")
+    return results
+
+
+ONLY_PARTS = {"london-build": ("london_build", _london_build), "x30": ("x30", _x30)}
 
 
 def _meta(args) -> dict[str, Any]:

@@ -20,7 +20,7 @@ from placespend import paths
 from placespend.demo import SPEND_COLUMNS
 
 sys.path.insert(0, str(paths.REPO_DIR))  # benchmarks/ is a folder of the repository, not installed
-from benchmarks import compare, data, measure, run  # noqa: E402
+from benchmarks import compare, data, london, measure, run  # noqa: E402
 
 ROWS = 1_500
 
@@ -31,7 +31,8 @@ def tiny_run(tmp_path_factory):
     try:
         results = run.main([
             "--rows", str(ROWS), "--runs", "1", "--scales", "1", "--in-process",
-            "--skip-london", "--skip-app", "--skip-app-browser", "--skip-profile",
+            "--skip-london", "--skip-london-build", "--skip-x30", "--skip-app",
+            "--skip-app-browser", "--skip-profile",
             "--out", str(out), "--cache", str(out / "cache"),
             "--baseline", str(out / "no-baseline.json"),
         ])
@@ -94,6 +95,99 @@ def test_allocation_equals_tobler_and_the_pandas_loop_on_camden_atoms(tiny_run):
     assert pence["max_abs_pence"] < 1
     assert pence["cells_equal_to_rounded_reference"] == pence["cells"]
     assert pence["groups_conserved"] == pence["groups"]
+
+
+LONDON_BOROUGHS = ("E09000001", "E09000007")  # the City (6 LSOAs) and Camden
+LONDON_ROWS = 300
+
+
+def _only(part: str, out, *extra: str) -> dict:
+    try:
+        return run.main(["--only", part, *extra, "--in-process", "--out", str(out),
+                         "--cache", str(out / "cache"),
+                         "--baseline", str(out / "no-baseline.json")])
+    finally:
+        measure.IN_PROCESS = False
+
+
+@pytest.fixture(scope="module")
+def london_run(tmp_path_factory):
+    if not london.available():
+        pytest.skip(f"{london.LONDON_DIR} is not there (the shared London geographies)")
+    out = tmp_path_factory.mktemp("london")
+    results = _only("london-build", out, "--london-boroughs", *LONDON_BOROUGHS,
+                    "--rows", str(LONDON_ROWS))
+    return out, results["london_build"]
+
+
+def _csv_rows(path) -> list[list[str]]:
+    with open(path, newline="", encoding="utf-8") as f:
+        return list(csv.reader(f))[1:]
+
+
+def test_london_build_conserves_every_boroughs_file_to_the_penny(london_run):
+    out, lb = london_run
+    info = lb["london_build"]["samples"][0]["info"]
+    made = {b["code"]: b for b in lb["input"]["boroughs"]}
+    assert sorted(made) == sorted(LONDON_BOROUGHS) and lb["layers"]["wards"] == 2
+    assert info["ok"] and info["rows_read"] == 2 * LONDON_ROWS
+    files = {f["source_file"]: f for f in info["files"]}
+    grand = 0
+    for code, b in made.items():
+        rows = _csv_rows(b["spend"])
+        pence = sum(round(float(r[9]) * 100) for r in rows)  # Amount GBP, from the file itself
+        f = files[f"SYNTHETIC_BENCH_{code}_spend.csv"]
+        assert len(rows) == f["rows_read"] == f["rows_accepted"] == LONDON_ROWS
+        assert (f["accepted_pence"], f["quarantined_pence"]) == (pence, 0)
+        assert {r[0] for r in rows} == {b["name"]}  # the borough's own Organisation Label
+        grand += pence
+    assert info["place_spend_pence"] + info["excluded_pence"] == grand
+    text = (out / "RESULTS.md").read_text()
+    assert "## London's scale: every borough's spend in one build" in text
+
+
+def test_london_files_never_share_an_id_and_link_only_to_their_own_borough(london_run):
+    _, lb = london_run
+    ids = [r[14] for b in lb["input"]["boroughs"] for r in _csv_rows(b["spend"])]
+    assert len(ids) == len(set(ids)) == 2 * LONDON_ROWS  # Unique Identifier, across files
+    info = lb["london_build"]["samples"][0]["info"]
+    for f in info["files"]:
+        code = f["source_file"].removeprefix("SYNTHETIC_BENCH_").removesuffix("_spend.csv")
+        assert f["linked_lines"] > 0
+        assert f["link_boroughs"] in ([], [code])
+
+
+def test_london_contracts_name_only_their_boroughs_codes_and_estates(london_run):
+    out, lb = london_run
+    folder = next((out / "cache").glob("london_seed2030_*"))
+    estates = gpd.read_parquet(folder / "estates.parquet")
+    wards = gpd.read_parquet(folder / "wards.parquet")
+    inside = gpd.sjoin(gpd.GeoDataFrame(geometry=estates.representative_point(),
+                                        crs=estates.crs).assign(estate_id=estates["estate_id"]),
+                       wards, predicate="within")
+    owner = dict(zip(inside["estate_id"], inside["ward_code"], strict=True))
+    register = pd.read_csv(lb["input"]["contracts"], dtype=str)
+    assert len(register) == lb["input"]["contracts_rows"] > 0
+    borough = register["contract_id"].str.split("-").str[0]
+    assert set(borough) == set(LONDON_BOROUGHS) and register["contract_id"].is_unique
+    on_ward = register["scope_type"] == "ward"
+    assert (register.loc[on_ward, "scope_code"] == borough[on_ward]).all()
+    on_estate = register[register["scope_type"] == "estate"]
+    assert len(on_estate) > 0 and set(register["scope_type"]) == {"ward", "estate"}
+    assert all(owner[e] == b for e, b in zip(on_estate["scope_code"], borough[on_estate.index],
+                                             strict=True))
+
+
+def test_x30_runs_the_floor_pipeline_and_build_on_thirty_times_the_lines(tmp_path):
+    results = _only("x30", tmp_path, "--rows", "20")
+    x30 = results["x30"]
+    assert x30["input"]["rows"] == 600
+    for name in ("spend_pipeline", "build"):
+        info = x30["stages"][name]["samples"][0]["info"]
+        assert info["ok"] and info["rows_read"] == 600
+    assert x30["stages"]["floor"]["samples"][0]["info"]["total_gbp"] == pytest.approx(
+        x30["input"]["total_pence"] / 100)
+    assert "## 30× Camden in one file" in (tmp_path / "RESULTS.md").read_text()
 
 
 @pytest.fixture

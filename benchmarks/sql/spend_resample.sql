@@ -1,7 +1,9 @@
 -- spend_resample: a Camden-format "Spend over £500" export drawn from the demo template.
 -- inputs : template (the demo export: tpl_row 0-based, payment_date DATE, every other column
 --          as text), draws (out_row, tpl_row, pence, bare: one row per output line, from numpy)
--- params : $last_date (the last payment date written, for the Latest* flags)
+-- params : $last_date (the last payment date written, for the Latest* flags), $id_prefix
+--          (text before every Unique Identifier: '' for Camden's own form, a borough's code
+--          when several boroughs' files are loaded together and their ids must not collide)
 -- output : a result set, Camden's 15 columns in file order
 -- grain  : one row per draws.out_row, ordered by payment date
 -- units  : Amount GBP as pounds with two decimals (draws.pence is integer pence)
@@ -51,7 +53,7 @@ final as (
                 and month(d.payment_date) = month($last_date) then 'Yes'
             else 'No'
         end as "Latest Month",
-        lower(strftime(d.payment_date, '%b')) || '-' || strftime(d.payment_date, '%y') || '-'
+        $id_prefix || lower(strftime(d.payment_date, '%b')) || '-' || strftime(d.payment_date, '%y') || '-'
             || (d.n_in_month + 100)::varchar as "Unique Identifier",
         d.payment_date as sort_date,
         d.out_row as sort_row
