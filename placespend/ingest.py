@@ -536,30 +536,27 @@ class _ReadOutcome:
     rows: int
     repaired_rows: tuple[tuple[int, str], ...]
     rows_before: int  # rows of the load's earlier files
-    kept_csv: str | None = None  # DuckDB's rows of the file, kept for 01_stg_payments_raw_csv
+    fast_layout: _parse.Layout | None = None  # read by DuckDB's reader: how to read it again
     delimiter: str = ","
     repairs: int = 0
+    file_index: int = 0
 
 
 def _read_file(
     con: duckdb.DuckDBPyConnection, index: int, name: str, layout: _parse.Layout,
     rows_before: int,
 ) -> _ReadOutcome:
-    """Read one file (fast path first) and append its rows to ``raw_spend``, numbered on
-    from ``rows_before`` (the rows of the load's earlier files)."""
+    """Read one file (fast path first) into ``raw_spend``, numbered on from ``rows_before``
+    (the rows of the load's earlier files)."""
+    _run_step(con, "00c_raw_fast_file", file_index=index, source_file=name,
+              delimiter=layout.delimiter, row_offset=layout.header_line + 1,
+              rows_before=rows_before)
     rows = _read_fast(con, layout) if layout.fast_candidate else None
+    _settle_fast_file(con, index, read=rows is not None)
     if rows is not None:
-        params = _append_params(index, name, layout, rows_before, by_name=True)
-        _run_step(con, "00c_raw_spend_append_csv", row_offset=layout.header_line + 1, **params)
-        # Kept (under a name of this load's own numbering) until 01_stg_payments_raw_csv has taken
-        # the raw text of the file's refused rows from it.
-        kept = f"raw_csv_{index}"
-        con.execute(f"drop table if exists {kept}")
-        con.execute(f"alter table raw_csv rename to {kept}")
-        outcome = _ReadOutcome(name, "duckdb", layout.encoding, rows, (), rows_before, kept,
-                               layout.delimiter)
+        outcome = _ReadOutcome(name, "duckdb", layout.encoding, rows, (), rows_before,
+                               layout, layout.delimiter, file_index=index)
     else:
-        con.execute("drop table if exists raw_csv")  # the fast reader's, if it gave up
         reader = _careful.CarefulReader(layout, _batch_chars(con))
         params = _append_params(index, name, layout, rows_before, by_name=False)
         for batch in reader.batches():  # a batch at a time: the file is never held whole
@@ -569,30 +566,52 @@ def _read_file(
             finally:
                 con.unregister("raw_file")
         outcome = _ReadOutcome(name, "python", reader.encoding, reader.rows,
-                               reader.repaired_rows, rows_before, repairs=reader.repairs)
+                               reader.repaired_rows, rows_before, repairs=reader.repairs,
+                               file_index=index)
     log.info("read %s: %d rows (%s reader)", name, outcome.rows, outcome.reader)
     return outcome
 
 
+def _settle_fast_file(con: duckdb.DuckDBPyConnection, index: int, *, read: bool) -> None:
+    """Where a file DuckDB's reader read starts in ``raw_fast``; or forget it, if it gave up."""
+    if read:
+        con.execute("update raw_fast_files set first_rowid = (select min(rowid) from raw_fast "
+                    "where file_index = $i) where file_index = $i", {"i": index})
+    else:
+        con.execute("delete from raw_fast_files where file_index = $i", {"i": index})
+
+
+def _last_fast_rowid(con: duckdb.DuckDBPyConnection) -> int:
+    ((rowid,),) = con.execute("select coalesce(max(rowid), -1) from raw_fast").fetchall()
+    return int(rowid)
+
+
 def _read_fast(con: duckdb.DuckDBPyConnection, layout: _parse.Layout) -> int | None:
-    """DuckDB's CSV reader; ``None`` unless every line became exactly one row."""
-    columns = {f"f{i:03d}": "VARCHAR" for i in range(len(layout.header))}
+    """DuckDB's CSV reader, the mapped columns only, appended to ``raw_fast`` in one pass over
+    the file; ``None``, with nothing kept, unless every line became exactly one row."""
+    after_rowid = _last_fast_rowid(con)
     try:
-        _run_step(
-            con,
-            "00b_raw_csv",
-            path=str(layout.path),
-            skip=layout.header_line,
-            columns=columns,
-            delimiter=layout.delimiter,
-        )
+        _run_step(con, "00c_raw_spend_append_csv", **_csv_params(layout),
+                  **_append_params(0, "", layout, 0, by_name=True, csv=True))
     except duckdb.Error as exc:
         log.info("fast reader refused %s (%s); using the careful reader", layout.path, exc)
         return None
-    rows = con.table("raw_csv").shape[0]
-    if layout.header_line + rows != layout.line_count:
+    ((rows,),) = con.execute("select count(*) from raw_fast where rowid > $after",
+                             {"after": after_rowid}).fetchall()
+    if layout.header_line + rows != layout.line_count:  # a value ran over lines
+        con.execute("delete from raw_fast where rowid > $after", {"after": after_rowid})
         return None
     return rows
+
+
+def _csv_params(layout: _parse.Layout) -> dict[str, Any]:
+    """How DuckDB's reader reads the file: every field as text, named f000, f001, ..."""
+    return {
+        "path": str(layout.path),
+        "skip": layout.header_line,
+        "columns": {f"f{i:03d}": "VARCHAR" for i in range(len(layout.header))},
+        "delimiter": layout.delimiter,
+    }
 
 
 def _arrow(batch: _careful.CarefulBatch) -> pa.Table:
@@ -639,10 +658,11 @@ def _sparse(values: dict[int, str], n: int) -> pa.Array:
 
 
 def _append_params(index: int, name: str, layout: _parse.Layout, rows_before: int, *,
-                   by_name: bool) -> dict[str, Any]:
-    """Parameters of the append steps: each mapped column by its raw_csv name (``f000``,
-    ``f001``, ...: 00c) or by its 1-based place in the row's fields (00d)."""
-    params: dict[str, Any] = {
+                   by_name: bool, csv: bool = False) -> dict[str, Any]:
+    """Parameters of the append steps: each mapped column by its name in DuckDB's reader
+    (``f000``, ``f001``, ...: 00c, which takes no ``csv`` row numbering) or by its 1-based place
+    in the row's fields (00d)."""
+    params: dict[str, Any] = {} if csv else {
         "file_index": index,
         "source_file": name,
         "delimiter": layout.delimiter,
@@ -669,6 +689,13 @@ def _stage(con: duckdb.DuckDBPyConnection, names: list[str], layouts: list[_pars
            outcomes: list[_ReadOutcome]) -> tuple[str, ...]:
     """Parse, validate and split into the output tables (``pipelines/01*.sql``); the notes
     on how the files' dates were read."""
+    for outcome in outcomes:
+        if outcome.fast_layout and _has_blank_dates(con, outcome):
+            _read_again(con, outcome)
+            _run_step(con, "00c_raw_fast_fields", file_index=outcome.file_index)
+            con.execute("drop table raw_csv")
+            con.execute("delete from raw_fast where file_index = $i and date_clean is null",
+                        {"i": outcome.file_index})
     dates = _dates.readings(con, names, layouts)
     _run_step(con, "00e_raw_read_totals")
     _run_step(con, "00f_totals_lines")
@@ -689,10 +716,12 @@ def _stage(con: duckdb.DuckDBPyConnection, names: list[str], layouts: list[_pars
         raise collected(InputFileError, "A file's dates cannot be read", unreadable)
     _refuse_copies(con, {n: layout.path for n, layout in zip(names, layouts, strict=True)})
     _run_step(con, "01_stg_payments_raw")
-    con.execute("drop table raw_spend")  # read: free its memory for the steps that follow
+    for table in ("view raw_spend", "table raw_careful", "table raw_fast",
+                  "table raw_fast_files"):
+        con.execute(f"drop {table}")  # read: free their memory for the steps that follow
     for outcome in outcomes:
-        if outcome.kept_csv:
-            con.execute(f"alter table {outcome.kept_csv} rename to raw_csv")
+        if outcome.fast_layout and _lacks_raw(con, outcome):
+            _read_again(con, outcome)
             _run_step(con, "01_stg_payments_raw_csv", rows_before=outcome.rows_before,
                       delimiter=outcome.delimiter)
             con.execute("drop table raw_csv")
@@ -712,6 +741,39 @@ def _stage(con: duckdb.DuckDBPyConnection, names: list[str], layouts: list[_pars
     _run_step(con, "01c_ingest_summary")
     con.unregister("spend_files")
     return dates.notes
+
+
+def _lacks_raw(con: duckdb.DuckDBPyConnection, outcome: _ReadOutcome) -> bool:
+    """Whether a refused row of this DuckDB-read file still lacks its raw text (which only a
+    second read of the file, 00b, gives: a clean file is read once)."""
+    found = con.execute(
+        "select 1 from stg_payments where read_row between $first and $last "
+        "and reason is not null and raw is null limit 1",
+        {"first": outcome.rows_before + 1, "last": outcome.rows_before + outcome.rows}).fetchall()
+    return bool(found)
+
+
+def _has_blank_dates(con: duckdb.DuckDBPyConnection, outcome: _ReadOutcome) -> bool:
+    """Whether this DuckDB-read file has a row with a blank date (a totals line, perhaps)."""
+    return bool(con.execute(
+        "select 1 from raw_fast where file_index = $i and date_clean is null limit 1",
+        {"i": outcome.file_index}).fetchall())
+
+
+def _read_again(con: duckdb.DuckDBPyConnection, outcome: _ReadOutcome) -> None:
+    """``raw_csv``: a DuckDB-read file read again, every field as text (00b), for the few rows
+    that need more than their mapped fields; the file must not have changed in between."""
+    assert outcome.fast_layout is not None
+    try:
+        _run_step(con, "00b_raw_csv", **_csv_params(outcome.fast_layout))
+        rows = con.table("raw_csv").shape[0]
+    except duckdb.Error:
+        rows = -1
+    if rows != outcome.rows:
+        con.execute("drop table if exists raw_csv")
+        msg = (f"{where(outcome.source_file)}the file changed while it was read ({outcome.rows:,} "
+               f"rows, then {max(rows, 0):,}); let whatever writes it finish, then build again")
+        raise InputFileError(msg)
 
 
 def _key_columns(layout: _parse.Layout) -> str:
