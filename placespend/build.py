@@ -182,7 +182,7 @@ def overlap_notes(con: duckdb.DuckDBPyConnection) -> list[str]:
     """One build note per set of overlapping contracts that claim the same payments.
 
     Contracts for one supplier and service (or purpose) whose dates overlap and whose scopes
-    differ cannot be told apart by a payment; ``03_int_linked`` then sends those payments
+    differ cannot be told apart by a payment; ``04_int_spend_lines`` then sends those payments
     borough-wide (``link_status = 'ambiguous contract'``). The note names the contracts, the
     dates they share, the lines and pounds affected, and the rule, so nobody reads the
     borough-wide figure as a finding.

@@ -313,7 +313,8 @@ def check_store(con: duckdb.DuckDBPyConnection, db_file: Path) -> None:
             "where database_name = current_database()").fetchone()
         tables = {name for (name,) in con.execute(
             "select table_name from duckdb_tables() where database_name = current_database() "
-            "and schema_name = 'main'").fetchall()}
+            "and schema_name = 'main' union all select view_name from duckdb_views() "
+            "where database_name = current_database() and schema_name = 'main'").fetchall()}
     except duckdb.Error as exc:
         msg = (f"Cannot read {db_file}: {_first_line(exc)}. It is damaged. Rebuild it with "
                f"`placespend build`{_HOME_HINT}.")
