@@ -31,12 +31,14 @@ from placespend import (
     boundaries,
     capital,
     catalogue,
+    column_mapping,
     demo,
     geography,
     geometry_cache,
     ingest,
     intervals,
     paths,
+    register,
     store,
     suppliers,
 )
@@ -153,9 +155,9 @@ def build(
             ingest.refuse_unusable_files(con, spend_report)
             notes += spend_report.notes
             if register_mapping is None:
-                ingest.load_contracts(con, contracts)
-                ingest.check_contract_services(con, [s.id for s in cat.services])
-                ingest.check_contract_scopes(
+                register.load_contracts(con, contracts)
+                register.check_contract_services(con, [s.id for s in cat.services])
+                register.check_contract_scopes(
                     con, bounds.wards["ward_code"], bounds.estates["estate_id"]
                 )
             else:
@@ -239,7 +241,7 @@ def _spend_files(
 
 
 def _mapping(path: Path | None):
-    return None if path is None else ingest.ColumnMapping.from_file(path)
+    return None if path is None else column_mapping.ColumnMapping.from_file(path)
 
 
 def _contracts_mapping(inputs: BuildInputs) -> contracts_mod.ContractsMapping | None:
