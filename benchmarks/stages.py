@@ -12,10 +12,10 @@ Stages and what they time:
 floor          DuckDB reading the CSV and summing Amount GBP by Organisational Unit and month
 ingest         ``load_spend`` + ``load_contracts`` + ``check_contract_scopes`` (00*, 01* steps)
 classify       ``match_rules`` (02a, 02b) + ``pipelines/02_int_classified.sql``
-link           ``pipelines/03_int_linked.sql``
+link           ``pipelines/04_int_spend_lines.sql`` (the contract links, in the spend lines)
 boundaries     ``load_boundaries`` (reading and validating the shipped layers)
 atoms          ``build_atoms`` + ``estate_estimates`` + ``long_keys`` (atoms and keys)
-allocate       ``pipelines/04..09`` (spend lines, groups, target weights, allocation, marts)
+allocate       ``pipelines/05..09`` (groups, target weights, allocation, marts)
 reconcile      ``pipelines/10_mart_reconciliation.sql`` + ``reconcile.check``
 export         CSV (every estate, year, service, basis, key) + GeoJSON, as ``placespend export``
 spend_pipeline CSV -> reconciled estate table on a store holding only the reference tables:
@@ -42,12 +42,13 @@ SQL_DIR = Path(__file__).resolve().parent / "sql"
 
 # Tables a build writes after the reference tables, in the order it writes them.
 SPEND_TABLES = (
-    "payments", "spend_quarantine", "ingest_summary", "contracts", "classified", "linked",
-    "spend_lines", "spend_groups", "target_weights", "allocation", "place_spend",
+    "payments", "spend_quarantine", "ingest_summary", "contracts", "classified", "spend_lines",
+    "linked", "spend_groups", "target_weights", "allocation", "place_spend",
     "excluded_spend", "reconciliation",
 )
-STEP_PREFIXES = {"classify": ("02",), "link": ("03",),
-                 "allocate": ("04", "05", "06", "07", "08", "09"), "reconcile": ("10",)}
+STEP_PREFIXES = {"classify": ("02",), "link": ("04",),  # spend_lines links the contracts
+                 "allocate": ("05", "06", "07", "08", "09"), "reconcile": ("10",)}
+VIEWS = ("linked",)  # of spend_lines (pipelines/05_int_linked.sql)
 
 
 def _params(con: duckdb.DuckDBPyConnection) -> dict[str, object]:
@@ -77,7 +78,8 @@ def _copy_store(spec: dict[str, Any], source: str) -> duckdb.DuckDBPyConnection:
 
 def _drop_from(con: duckdb.DuckDBPyConnection, first: str) -> None:
     for table in SPEND_TABLES[SPEND_TABLES.index(first):]:
-        con.execute(f'drop table if exists "{table}"')
+        kind = "view" if table in VIEWS else "table"
+        con.execute(f'drop {kind} if exists "{table}"')
     con.execute("checkpoint")
 
 
@@ -143,7 +145,7 @@ def classify(spec: dict[str, Any]) -> Body:
 def link(spec: dict[str, Any]) -> Body:
     con = _copy_store(spec, "store")
     params = _params(con)
-    _drop_from(con, "linked")
+    _drop_from(con, "spend_lines")
     return _steps_body(con, "link", params)
 
 
@@ -151,7 +153,7 @@ def link(spec: dict[str, Any]) -> Body:
 def allocate(spec: dict[str, Any]) -> Body:
     con = _copy_store(spec, "store")
     params = _params(con)
-    _drop_from(con, "spend_lines")
+    _drop_from(con, "linked")
     return _steps_body(con, "allocate", params)
 
 

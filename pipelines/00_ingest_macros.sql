@@ -12,9 +12,15 @@
 create or replace temp macro ps_trim(t) as
     regexp_replace(t, '^[ \t\n\r\f]+|[ \t\n\r\f]+$', '', 'g');
 
--- Trimmed, NULL when nothing is left: how every mapped field is read.
+-- Trimmed, NULL when nothing is left: how every mapped field is read. Most values start and
+-- end with a printing character (above U+0020): those are kept as they are, without the
+-- regular expression.
 create or replace temp macro ps_clean(t) as
-    nullif(ps_trim(t), '');
+    case
+        when t = '' then null
+        when ord(left(t, 1)) > 32 and ord(right(t, 1)) > 32 then t
+        else nullif(ps_trim(t), '')
+    end;
 
 -- A row's fields written back as one delimited line, quoting a field that holds the delimiter
 -- or a double quote (the raw text kept for a refused row read by DuckDB's reader).

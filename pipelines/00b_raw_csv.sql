@@ -1,11 +1,11 @@
--- 00b_raw_csv: read one well-formed delimited file with DuckDB's CSV reader (the fast path).
+-- 00b_raw_csv: read again, every field as text, a file 00c_raw_spend_append_csv read (rare).
+--          Only for a file some of whose rows were refused: 01_stg_payments_raw_csv writes
+--          their raw text back from these fields. A clean file is read once.
 -- inputs : the file at $path (registered by placespend.ingest; no paths in SQL)
 -- params : $path, $skip (lines before the first data row), $columns (struct name -> VARCHAR,
 --          f000, f001, ... in file order), $delimiter
--- output : raw_csv (temporary), rows in file order. Any line the reader refuses raises an
---          error, which sends the whole file to the careful Python reader instead (collecting
---          refused lines with store_rejects would cost time with the square of a bad line's
---          fields: minutes for one line of 100,000 delimiters)
+-- output : raw_csv (temporary), rows in file order (placespend.ingest checks they are as many
+--          as the first read found)
 -- grain  : one row per data row
 -- units  : all text
 create or replace temp table raw_csv as

@@ -1,26 +1,27 @@
--- 00c_raw_spend_append_csv: the fast path's counterpart of 00d_raw_spend_append: pick the
--- mapped columns straight out of raw_csv, by name, without first gathering each row's fields
--- into a list (which cost more than the picks, and doubled the memory of a large file).
--- inputs : raw_csv (one file, rows in file order, no refused lines, no multi-line fields:
---          placespend.ingest checks both before running this step)
--- params : $file_index, $source_file, $delimiter; $rows_before (rows read from the load's
---          earlier files); $row_offset (lines before the first data row, plus one);
---          $<field>_name = raw_csv column of the mapped field (f000, f001, ...; NULL when the
---          file has none); $<field>_const = constant used when the column is absent;
---          $unique_n = how many columns the declared unique key has (0: none), $unique_1 ..
---          $unique_4 their raw_csv names
--- output : rows appended to raw_spend. fields is kept only for rows with a blank date (the
---          candidates for a totals line); 01_stg_payments_raw_csv writes the raw text of the
---          file's refused rows back from raw_csv, which placespend.ingest keeps until then
--- grain  : one row per raw_csv row
+-- 00c_raw_spend_append_csv: read one well-formed delimited file with DuckDB's CSV reader (the
+-- fast path) and keep only what the later steps need: the mapped columns, trimmed, in one pass
+-- over the file. The reader splits every field but only the mapped ones are kept: the fields of
+-- a row with a blank date (a totals line may carry its label in any field) are added by
+-- 00c_raw_fast_fields, and a refused row's raw text by 01_stg_payments_raw_csv, each from a
+-- second read of the file (00b) that only a file with such rows needs.
+-- inputs : the file at $path (registered by placespend.ingest; no paths in SQL);
+--          raw_fast_files (its row for this file, which 00c_raw_fast_file added)
+-- params : $path, $skip (lines before the first data row), $columns (struct name -> VARCHAR,
+--          f000, f001, ... in file order), $delimiter;
+--          $<field>_name = column of the mapped field (f000, f001, ...; NULL when the file has
+--          none); $<field>_const = constant used when the column is absent; $unique_n = how
+--          many columns the declared unique key has (0: none), $unique_1 .. $unique_4 their
+--          column names
+-- output : rows appended to raw_fast in file order (00a), fields NULL. Any line the reader refuses raises
+--          an error, which sends the whole file to the careful Python reader instead
+--          (collecting refused lines with store_rejects would cost time with the square of a
+--          bad line's fields: minutes for one line of 100,000 delimiters); so does a file whose
+--          rows do not line up with its lines (placespend.ingest checks after this step)
+-- grain  : one row per data row
 -- units  : all text; the mapped fields trimmed, NULL when blank
-insert into raw_spend
+insert into raw_fast
 select
-    $file_index,
-    $source_file,
-    ordinal + $row_offset,
-    $rows_before + ordinal + 1,
-    $delimiter,
+    (select file_index from raw_fast_files where first_rowid is null),  -- the file being read
     record[$amount_name],
     ps_clean(record[$transaction_id_name]),
     date_clean,
@@ -32,16 +33,20 @@ select
     case when $unique_n > 0
         then [ps_clean(record[$unique_1]), ps_clean(record[$unique_2]),
               ps_clean(record[$unique_3]), ps_clean(record[$unique_4])][1:$unique_n] end,
-    case when blank_date then list_value(*columns('^f[0-9]+$')) end,
-    null,
-    null,
-    null
+    null  -- fields: 00c_raw_fast_fields, for the rows with a blank date
 from (
     select
-        rowid as ordinal,
-        raw_csv as record,  -- the row as a struct: a field by its name, without copying
-        ps_clean(raw_csv[$date_name]) as date_clean,
-        date_clean is null as blank_date,  -- *COLUMNS cannot sit beside IS NULL
-        *
-    from raw_csv
+        csv as record,  -- the row as a struct: a field by its name, without copying
+        ps_clean(csv[$date_name]) as date_clean
+    from read_csv(
+        $path,
+        header = false,
+        skip = $skip,
+        columns = $columns,
+        delim = $delimiter,
+        quote = '"',
+        escape = '"',
+        auto_detect = false,
+        strict_mode = true
+    ) as csv
 );

@@ -7,11 +7,11 @@
 --          of the mapped column (NULL when the file has none); $<field>_const = constant used
 --          when the column is absent (NULL otherwise); $unique_n = how many columns the
 --          declared unique key has (0: none), $unique_1 .. $unique_4 their 1-based positions
--- output : rows appended to raw_spend; the mapped fields trimmed here, as they are copied (once,
---          and not again by each step of 01_stg_payments that reads them)
+-- output : rows appended to raw_careful (00a); the mapped fields trimmed here, as they are
+--          copied (once, and not again by each step of 01_stg_payments that reads them)
 -- grain  : one row per raw_file row
 -- units  : all text; the mapped fields trimmed, NULL when blank
-insert into raw_spend
+insert into raw_careful
 select
     $file_index,
     $source_file,

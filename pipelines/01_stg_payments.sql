@@ -29,8 +29,9 @@
 create or replace temp table stg_payments as
 with
 
--- The mapped fields, trimmed as 00d_raw_spend_append copied them.
-cleaned as not materialized (
+-- The mapped fields, trimmed as 00c and 00d appended them. Materialised once: raw_spend is a
+-- view over the two readers' tables, and the steps below read it several times.
+cleaned as materialized (
     select
         file_index,
         source_file,

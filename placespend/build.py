@@ -31,12 +31,14 @@ from placespend import (
     boundaries,
     capital,
     catalogue,
+    column_mapping,
     demo,
     geography,
     geometry_cache,
     ingest,
     intervals,
     paths,
+    register,
     store,
     suppliers,
 )
@@ -154,9 +156,9 @@ def build(
             ingest.refuse_unusable_files(con, spend_report)
             notes += spend_report.notes
             if register_mapping is None:
-                ingest.load_contracts(con, contracts)
-                ingest.check_contract_services(con, [s.id for s in cat.services])
-                ingest.check_contract_scopes(
+                register.load_contracts(con, contracts)
+                register.check_contract_services(con, [s.id for s in cat.services])
+                register.check_contract_scopes(
                     con, bounds.wards["ward_code"], bounds.estates["estate_id"]
                 )
             else:
@@ -183,7 +185,7 @@ def overlap_notes(con: duckdb.DuckDBPyConnection) -> list[str]:
     """One build note per set of overlapping contracts that claim the same payments.
 
     Contracts for one supplier and service (or purpose) whose dates overlap and whose scopes
-    differ cannot be told apart by a payment; ``03_int_linked`` then sends those payments
+    differ cannot be told apart by a payment; ``04_int_spend_lines`` then sends those payments
     borough-wide (``link_status = 'ambiguous contract'``). The note names the contracts, the
     dates they share, the lines and pounds affected, and the rule, so nobody reads the
     borough-wide figure as a finding.
@@ -240,7 +242,7 @@ def _spend_files(
 
 
 def _mapping(path: Path | None):
-    return None if path is None else ingest.ColumnMapping.from_file(path)
+    return None if path is None else column_mapping.ColumnMapping.from_file(path)
 
 
 def _contracts_mapping(inputs: BuildInputs) -> contracts_mod.ContractsMapping | None:

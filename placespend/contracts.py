@@ -28,7 +28,7 @@ import duckdb
 from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError, field_validator
 from pydantic_core import ErrorDetails
 
-from placespend import _parse, _yaml, ingest
+from placespend import _parse, _yaml, register
 from placespend._sql import fetch_one
 from placespend.catalogue import Catalogue
 from placespend.errors import InputFileError, collected, quoted, where
@@ -285,15 +285,15 @@ def load_register(
     labels = {"id_label": mapping.label("reference"), "supplier_label": mapping.label("supplier"),
               "value_label": mapping.label("value"), "start_label": mapping.label("start"),
               "end_label": mapping.label("end")}
-    ingest.stage_contracts(con, path, lines, columns, rejects, formats, labels,
+    register.stage_contracts(con, path, lines, columns, rejects, formats, labels,
                            mapping.value_basis)
-    return ingest.finish_contracts(con)
+    return register.finish_contracts(con)
 
 
 def _columns(rows, mapping: ContractsMapping, catalogue: Catalogue, services: set[str],
              wards: set[str], estates: set[str]) -> dict[str, list[str | None]]:
-    """The ``raw_contracts`` columns (:data:`placespend.ingest.RAW_CONTRACT_FIELDS`)."""
-    out: dict[str, list[str | None]] = {f: [] for f in ingest.RAW_CONTRACT_FIELDS}
+    """The ``raw_contracts`` columns (:data:`placespend.register.RAW_CONTRACT_FIELDS`)."""
+    out: dict[str, list[str | None]] = {f: [] for f in register.RAW_CONTRACT_FIELDS}
     for fields, text in rows:
         def cell(name: str, fields=fields) -> str | None:
             value = fields.get(name)

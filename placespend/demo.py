@@ -25,7 +25,7 @@ from placespend import _demo_specs as specs
 from placespend import _digest, _texts
 from placespend.catalogue import Catalogue
 from placespend.errors import PlacespendError
-from placespend.ingest import CONTRACT_COLUMNS
+from placespend.register import CONTRACT_COLUMNS
 
 SPEND_FILENAME = "SYNTHETIC_DEMO_camden_spend.csv"
 CONTRACTS_FILENAME = "SYNTHETIC_DEMO_contracts.csv"

@@ -1,4 +1,4 @@
-"""Read council spend exports and a contracts register into DuckDB, losing nothing.
+"""Read council spend exports into DuckDB, losing nothing.
 
 Every row read ends up either in ``payments`` or in ``spend_quarantine`` with a reason, and
 ``ingest_summary`` proves it per file (see ``docs/ARCHITECTURE.md`` for the tables):
@@ -7,24 +7,28 @@ Every row read ends up either in ``payments`` or in ``spend_quarantine`` with a 
     pence of every parseable amount read = accepted_pence + quarantined_pence
 
 Reading is two-speed. A well-formed UTF-8 file (Camden's export of 416,000 rows) goes through
-DuckDB's CSV reader; a file DuckDB refuses any line of, or whose lines do not line up with its
-rows, is read again by a careful Python reader (:mod:`placespend._careful`) that sniffs the
+DuckDB's CSV reader, once, keeping only its mapped columns (a second read, every field as text,
+serves only a file with refused rows or blank dates, for those rows' raw text and fields); a
+file DuckDB refuses any line of, or whose lines do not line up with its rows, is read again by
+a careful Python reader (:mod:`placespend._careful`) that sniffs the
 encoding, finds the header after preamble lines, repairs fields fused by a missing delimiter,
 and streams the file in batches, so that it never sits in memory whole. Both hand the same
 text rows to the SQL steps ``pipelines/00*.sql`` and ``pipelines/01*.sql``, which parse and
 validate everything at once: amounts, dates, totals lines, repeated transaction ids and rows
 repeated from an earlier file of the load. A file whose rows all repeat an earlier file's
 (a re-saved copy) is refused, as one given twice is.
+
+Column mappings live in :mod:`placespend.column_mapping` and the contracts register in
+:mod:`placespend.register`; their public names are importable from here too.
 """
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import logging
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from itertools import accumulate, chain
 from pathlib import Path
 from typing import Any
@@ -32,248 +36,38 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from placespend import _careful, _dates, _mapping_file, _parse, _yaml, suggest
+from placespend import _careful, _dates, _parse, suggest
 from placespend._sql import query
+from placespend.column_mapping import (
+    _CONSTANT_FIELDS,
+    _MAPPED_FIELDS,
+    MAX_UNIQUE_COLUMNS,
+    PRESETS,
+    ColumnMapping,
+)
+from placespend.column_mapping import CAMDEN as CAMDEN
+from placespend.column_mapping import LAMBETH as LAMBETH
+from placespend.column_mapping import Columns as Columns
+from placespend.column_mapping import load_mapping as load_mapping
 from placespend.errors import (
     InputFileError,
     ReconciliationError,
     UnknownLayoutError,
     collected,
-    quoted,
     where,
 )
 from placespend.paths import PIPELINES_DIR
+from placespend.register import CONTRACT_COLUMNS as CONTRACT_COLUMNS
+from placespend.register import CONTRACT_DATE_FORMATS as CONTRACT_DATE_FORMATS
+from placespend.register import NATIVE_LABELS as NATIVE_LABELS
+from placespend.register import RAW_CONTRACT_FIELDS as RAW_CONTRACT_FIELDS
+from placespend.register import check_contract_scopes as check_contract_scopes
+from placespend.register import check_contract_services as check_contract_services
+from placespend.register import finish_contracts as finish_contracts
+from placespend.register import load_contracts as load_contracts
+from placespend.register import stage_contracts as stage_contracts
 
 log = logging.getLogger(__name__)
-
-_MAPPED_FIELDS = (
-    "transaction_id", "date", "amount", "payee", "purpose", "org_unit", "capital_or_revenue",
-)
-_CONSTANT_FIELDS = ("payee", "purpose", "org_unit")
-
-
-# -- column mappings ---------------------------------------------------------------------------
-
-
-Columns = str | tuple[str, ...]
-"""A mapped field's column: one name, or alternatives tried in order (a column renamed between
-years: ``("Net Amount", "Amount")``)."""
-
-MAX_UNIQUE_COLUMNS = 4
-"""The most columns a declared unique key may have (the append steps' ``$unique_<n>`` slots)."""
-
-
-@dataclass(frozen=True)
-class ColumnMapping:
-    """Which columns of a council's spend file hold what placespend needs.
-
-    Column names are matched case-insensitively and ignoring repeated spaces. A field may list
-    alternative names, matched per file (the first the header has), so one mapping reads a
-    council's files across years that renamed a column. ``payee``, ``purpose`` and
-    ``org_unit`` may instead be given a constant in ``constants`` (a file of one department,
-    say); ``purpose``, ``org_unit`` and ``transaction_id`` may be absent.
-
-    Parameters
-    ----------
-    name
-        A label for messages and reports (``"camden"``).
-    date, amount
-        The payment date and amount columns (required).
-    payee
-        The supplier / beneficiary column.
-    purpose
-        What was bought (expense type, description, ``Purpose``).
-    org_unit
-        Who bought it (department, service area, ``Organisational Unit``).
-    capital_or_revenue
-        A column saying whether each line is capital or revenue spend (Oxford's ``Type of
-        Expenditure``). Read leniently (``Capital``, ``CAP``, ``C``, ``Capex``; ``Revenue``,
-        ``REV``, ``R``, ``Opex``, any case); a blank or unreadable value leaves the line to the
-        catalogue's rules (``placespend.capital``), and the build notes unreadable values.
-    transaction_id
-        A payment or invoice reference, shown beside each line. Repeats are normal (the lines
-        of one invoice) unless ``unique`` says otherwise.
-    unique
-        Columns whose values together identify one payment line (``("TransNo", "Seq no")``),
-        or a mapped field's name (``("transaction_id",)``): a row repeating an earlier row's
-        key is quarantined, naming it. Empty: no key is declared, and nothing is refused as a
-        repeat within a file (rows repeating every mapped field are listed as possible
-        duplicates instead).
-    date_formats
-        ``strptime`` formats tried first, in order (``%d/%m/%Y`` also reads ``7/9/2020``);
-        other common day-first layouts are tried after them. Empty (the default): the order
-        is found from each file's values, day first unless they prove month first (see
-        :mod:`placespend._dates`).
-    constants
-        Field name → constant value for ``payee``, ``purpose`` or ``org_unit``.
-    """
-
-    name: str
-    date: Columns
-    amount: Columns
-    payee: Columns | None = None
-    purpose: Columns | None = None
-    org_unit: Columns | None = None
-    transaction_id: Columns | None = None
-    capital_or_revenue: Columns | None = None
-    unique: tuple[str, ...] = ()
-    date_formats: tuple[str, ...] = ()
-    constants: Mapping[str, str] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        for f in _MAPPED_FIELDS:  # one name is a str, several a tuple: equal however given
-            value = getattr(self, f)
-            if isinstance(value, list | tuple):
-                object.__setattr__(self, f, value[0] if len(value) == 1 else tuple(value))
-        if isinstance(self.unique, str):
-            object.__setattr__(self, "unique", (self.unique,))
-        object.__setattr__(self, "unique", tuple(self.unique))
-        problems = _mapping_problems(self)
-        if problems:
-            raise collected(InputFileError, f"Column mapping {quoted(self.name)} is invalid",
-                            problems)
-
-    def alternatives(self) -> dict[str, tuple[str, ...]]:
-        """Field name → the column names it may have, in order, for every mapped field."""
-        found = {f: getattr(self, f) for f in _MAPPED_FIELDS if getattr(self, f)}
-        return {f: (v,) if isinstance(v, str) else tuple(v) for f, v in found.items()}
-
-    def columns(self) -> dict[str, str]:
-        """Field name → source column name (the first of its alternatives), for every field
-        mapped to a column."""
-        return {f: names[0] for f, names in self.alternatives().items()}
-
-    @classmethod
-    def from_file(cls, path: Path | str) -> ColumnMapping:
-        """Read a mapping from YAML or JSON (see :func:`load_mapping`)."""
-        return load_mapping(path)
-
-
-def _mapping_problems(m: ColumnMapping) -> list[str]:
-    problems = []
-    if not m.date or not m.amount:
-        problems.append("'date' and 'amount' must name columns of the file")
-    for fmt in m.date_formats:
-        problem = _parse.date_format_problem(str(fmt))
-        if problem:
-            problems.append(problem)
-    for key in m.constants:
-        if key not in _CONSTANT_FIELDS:
-            problems.append(f"constant '{key}' is not one of {', '.join(_CONSTANT_FIELDS)}")
-        elif getattr(m, key):
-            problems.append(f"'{key}' is given both as a column and as a constant; keep one")
-    if not m.payee and "payee" not in m.constants:
-        problems.append("'payee' must name a column or be given in 'constants'")
-    by_column: dict[str, list[str]] = {}
-    written: dict[str, str] = {}  # normalised name -> as first written
-    for name, columns in m.alternatives().items():
-        for column in columns:
-            key = _parse.norm_header(column)
-            written.setdefault(key, column)
-            by_column.setdefault(key, []).append(name)
-    for key, names in by_column.items():
-        names = list(dict.fromkeys(names))  # a field listing one name twice is not two fields
-        if len(names) > 1:
-            listed = ", ".join(f"'{n}'" for n in names[:-1]) + f" and '{names[-1]}'"
-            problems.append(
-                f"{listed} {'both' if len(names) == 2 else 'all'} name the column "
-                f"{quoted(written[key])}, but a column can feed only one field; map "
-                "each to its own column, or give one of them in 'constants'"
-            )
-    problems += _unique_problems(m)
-    return problems
-
-
-def _unique_problems(m: ColumnMapping) -> list[str]:
-    if len(m.unique) > MAX_UNIQUE_COLUMNS:
-        return [f"'unique' names {len(m.unique)} columns, more than {MAX_UNIQUE_COLUMNS}; a key "
-                "of a few columns (e.g. unique: [TransNo, Seq no]) identifies a line"]
-    problems = []
-    normed = [_parse.norm_header(c) for c in m.unique]
-    for column, times in Counter(normed).items():
-        if times > 1:
-            problems.append(f"'unique' names the column {quoted(column)} {times} times; name it "
-                            "once")
-    for column in m.unique:
-        if column in _MAPPED_FIELDS and not getattr(m, column):
-            problems.append(f"'unique' names the field '{column}', which the mapping does not "
-                            f"map to a column; give '{column}: <column name>' or name the "
-                            "column itself in 'unique'")
-    return problems
-
-
-CAMDEN = ColumnMapping(
-    name="camden",
-    date="Payment Date",
-    amount="Amount GBP",
-    payee="Beneficiary Name",
-    purpose="Purpose",
-    org_unit="Organisational Unit",
-    transaction_id="Unique Identifier",
-    unique=("transaction_id",),
-    date_formats=("%d/%m/%Y",),
-)
-"""Camden's "Spend Over 500 GBP" export, exactly as published (15 columns): its ``Unique
-Identifier`` is one per payment line."""
-
-LAMBETH = ColumnMapping(
-    name="lambeth",
-    date="Invoice Creation Date",
-    amount="Invoice Nett Amount",
-    payee="Supplier Name",
-    purpose="Subj Description",
-    org_unit="Department",
-    date_formats=("%d/%m/%Y",),
-)
-"""Lambeth's "Invoices over £500" files (2012 layout)."""
-
-PRESETS: dict[str, ColumnMapping] = {m.name: m for m in (CAMDEN, LAMBETH)}
-
-
-def load_mapping(path: Path | str) -> ColumnMapping:
-    """Read a :class:`ColumnMapping` from a small YAML or JSON file.
-
-    Example (YAML)::
-
-        name: hackney
-        date: Payment Date
-        amount: Amount
-        payee: Supplier
-        purpose: Expense Type
-        org_unit: Service Area
-        transaction_id: Transaction Number
-        date_formats: ["%d/%m/%Y", "%Y-%m-%d"]
-        constants: {}
-
-    A file holding just ``preset: camden`` returns that preset.
-
-    The file is read within limits (:mod:`placespend._yaml`: no code, no aliases, no repeated
-    keys, at most 1 MB) and checked against one schema (:mod:`placespend._mapping_file`)
-    before use.
-
-    Raises
-    ------
-    InputFileError
-        Listing every problem of the file, each with its line, field and fix.
-    """
-    path = Path(path)
-    checked = _mapping_file.validate(_yaml.read(path, InputFileError, "column mapping"))
-    if isinstance(checked, _mapping_file.PresetFile):
-        preset = PRESETS.get(checked.preset.lower())
-        if preset is None:
-            msg = (f"{where(path)}unknown preset {quoted(checked.preset)}; use one of "
-                   f"{sorted(PRESETS)}")
-            raise InputFileError(msg)
-        return preset
-    given = checked.model_dump(exclude_unset=True)
-    given.setdefault("name", path.stem)
-    if "date_formats" in given:
-        given["date_formats"] = tuple(given["date_formats"])
-    try:
-        return ColumnMapping(**given)
-    except InputFileError as exc:
-        raise InputFileError(f"{where(path)}{exc}") from exc
-
 
 # -- reports -------------------------------------------------------------------------------------
 
@@ -536,30 +330,27 @@ class _ReadOutcome:
     rows: int
     repaired_rows: tuple[tuple[int, str], ...]
     rows_before: int  # rows of the load's earlier files
-    kept_csv: str | None = None  # DuckDB's rows of the file, kept for 01_stg_payments_raw_csv
+    fast_layout: _parse.Layout | None = None  # read by DuckDB's reader: how to read it again
     delimiter: str = ","
     repairs: int = 0
+    file_index: int = 0
 
 
 def _read_file(
     con: duckdb.DuckDBPyConnection, index: int, name: str, layout: _parse.Layout,
     rows_before: int,
 ) -> _ReadOutcome:
-    """Read one file (fast path first) and append its rows to ``raw_spend``, numbered on
-    from ``rows_before`` (the rows of the load's earlier files)."""
+    """Read one file (fast path first) into ``raw_spend``, numbered on from ``rows_before``
+    (the rows of the load's earlier files)."""
+    _run_step(con, "00c_raw_fast_file", file_index=index, source_file=name,
+              delimiter=layout.delimiter, row_offset=layout.header_line + 1,
+              rows_before=rows_before)
     rows = _read_fast(con, layout) if layout.fast_candidate else None
+    _settle_fast_file(con, index, read=rows is not None)
     if rows is not None:
-        params = _append_params(index, name, layout, rows_before, by_name=True)
-        _run_step(con, "00c_raw_spend_append_csv", row_offset=layout.header_line + 1, **params)
-        # Kept (under a name of this load's own numbering) until 01_stg_payments_raw_csv has taken
-        # the raw text of the file's refused rows from it.
-        kept = f"raw_csv_{index}"
-        con.execute(f"drop table if exists {kept}")
-        con.execute(f"alter table raw_csv rename to {kept}")
-        outcome = _ReadOutcome(name, "duckdb", layout.encoding, rows, (), rows_before, kept,
-                               layout.delimiter)
+        outcome = _ReadOutcome(name, "duckdb", layout.encoding, rows, (), rows_before,
+                               layout, layout.delimiter, file_index=index)
     else:
-        con.execute("drop table if exists raw_csv")  # the fast reader's, if it gave up
         reader = _careful.CarefulReader(layout, _batch_chars(con))
         params = _append_params(index, name, layout, rows_before, by_name=False)
         for batch in reader.batches():  # a batch at a time: the file is never held whole
@@ -569,30 +360,52 @@ def _read_file(
             finally:
                 con.unregister("raw_file")
         outcome = _ReadOutcome(name, "python", reader.encoding, reader.rows,
-                               reader.repaired_rows, rows_before, repairs=reader.repairs)
+                               reader.repaired_rows, rows_before, repairs=reader.repairs,
+                               file_index=index)
     log.info("read %s: %d rows (%s reader)", name, outcome.rows, outcome.reader)
     return outcome
 
 
+def _settle_fast_file(con: duckdb.DuckDBPyConnection, index: int, *, read: bool) -> None:
+    """Where a file DuckDB's reader read starts in ``raw_fast``; or forget it, if it gave up."""
+    if read:
+        con.execute("update raw_fast_files set first_rowid = (select min(rowid) from raw_fast "
+                    "where file_index = $i) where file_index = $i", {"i": index})
+    else:
+        con.execute("delete from raw_fast_files where file_index = $i", {"i": index})
+
+
+def _last_fast_rowid(con: duckdb.DuckDBPyConnection) -> int:
+    ((rowid,),) = con.execute("select coalesce(max(rowid), -1) from raw_fast").fetchall()
+    return int(rowid)
+
+
 def _read_fast(con: duckdb.DuckDBPyConnection, layout: _parse.Layout) -> int | None:
-    """DuckDB's CSV reader; ``None`` unless every line became exactly one row."""
-    columns = {f"f{i:03d}": "VARCHAR" for i in range(len(layout.header))}
+    """DuckDB's CSV reader, the mapped columns only, appended to ``raw_fast`` in one pass over
+    the file; ``None``, with nothing kept, unless every line became exactly one row."""
+    after_rowid = _last_fast_rowid(con)
     try:
-        _run_step(
-            con,
-            "00b_raw_csv",
-            path=str(layout.path),
-            skip=layout.header_line,
-            columns=columns,
-            delimiter=layout.delimiter,
-        )
+        _run_step(con, "00c_raw_spend_append_csv", **_csv_params(layout),
+                  **_append_params(0, "", layout, 0, by_name=True, csv=True))
     except duckdb.Error as exc:
         log.info("fast reader refused %s (%s); using the careful reader", layout.path, exc)
         return None
-    rows = con.table("raw_csv").shape[0]
-    if layout.header_line + rows != layout.line_count:
+    ((rows,),) = con.execute("select count(*) from raw_fast where rowid > $after",
+                             {"after": after_rowid}).fetchall()
+    if layout.header_line + rows != layout.line_count:  # a value ran over lines
+        con.execute("delete from raw_fast where rowid > $after", {"after": after_rowid})
         return None
     return rows
+
+
+def _csv_params(layout: _parse.Layout) -> dict[str, Any]:
+    """How DuckDB's reader reads the file: every field as text, named f000, f001, ..."""
+    return {
+        "path": str(layout.path),
+        "skip": layout.header_line,
+        "columns": {f"f{i:03d}": "VARCHAR" for i in range(len(layout.header))},
+        "delimiter": layout.delimiter,
+    }
 
 
 def _arrow(batch: _careful.CarefulBatch) -> pa.Table:
@@ -639,10 +452,11 @@ def _sparse(values: dict[int, str], n: int) -> pa.Array:
 
 
 def _append_params(index: int, name: str, layout: _parse.Layout, rows_before: int, *,
-                   by_name: bool) -> dict[str, Any]:
-    """Parameters of the append steps: each mapped column by its raw_csv name (``f000``,
-    ``f001``, ...: 00c) or by its 1-based place in the row's fields (00d)."""
-    params: dict[str, Any] = {
+                   by_name: bool, csv: bool = False) -> dict[str, Any]:
+    """Parameters of the append steps: each mapped column by its name in DuckDB's reader
+    (``f000``, ``f001``, ...: 00c, which takes no ``csv`` row numbering) or by its 1-based place
+    in the row's fields (00d)."""
+    params: dict[str, Any] = {} if csv else {
         "file_index": index,
         "source_file": name,
         "delimiter": layout.delimiter,
@@ -669,6 +483,13 @@ def _stage(con: duckdb.DuckDBPyConnection, names: list[str], layouts: list[_pars
            outcomes: list[_ReadOutcome]) -> tuple[str, ...]:
     """Parse, validate and split into the output tables (``pipelines/01*.sql``); the notes
     on how the files' dates were read."""
+    for outcome in outcomes:
+        if outcome.fast_layout and _has_blank_dates(con, outcome):
+            _read_again(con, outcome)
+            _run_step(con, "00c_raw_fast_fields", file_index=outcome.file_index)
+            con.execute("drop table raw_csv")
+            con.execute("delete from raw_fast where file_index = $i and date_clean is null",
+                        {"i": outcome.file_index})
     dates = _dates.readings(con, names, layouts)
     _run_step(con, "00e_raw_read_totals")
     _run_step(con, "00f_totals_lines")
@@ -689,10 +510,12 @@ def _stage(con: duckdb.DuckDBPyConnection, names: list[str], layouts: list[_pars
         raise collected(InputFileError, "A file's dates cannot be read", unreadable)
     _refuse_copies(con, {n: layout.path for n, layout in zip(names, layouts, strict=True)})
     _run_step(con, "01_stg_payments_raw")
-    con.execute("drop table raw_spend")  # read: free its memory for the steps that follow
+    for table in ("view raw_spend", "table raw_careful", "table raw_fast",
+                  "table raw_fast_files"):
+        con.execute(f"drop {table}")  # read: free their memory for the steps that follow
     for outcome in outcomes:
-        if outcome.kept_csv:
-            con.execute(f"alter table {outcome.kept_csv} rename to raw_csv")
+        if outcome.fast_layout and _lacks_raw(con, outcome):
+            _read_again(con, outcome)
             _run_step(con, "01_stg_payments_raw_csv", rows_before=outcome.rows_before,
                       delimiter=outcome.delimiter)
             con.execute("drop table raw_csv")
@@ -712,6 +535,39 @@ def _stage(con: duckdb.DuckDBPyConnection, names: list[str], layouts: list[_pars
     _run_step(con, "01c_ingest_summary")
     con.unregister("spend_files")
     return dates.notes
+
+
+def _lacks_raw(con: duckdb.DuckDBPyConnection, outcome: _ReadOutcome) -> bool:
+    """Whether a refused row of this DuckDB-read file still lacks its raw text (which only a
+    second read of the file, 00b, gives: a clean file is read once)."""
+    found = con.execute(
+        "select 1 from stg_payments where read_row between $first and $last "
+        "and reason is not null and raw is null limit 1",
+        {"first": outcome.rows_before + 1, "last": outcome.rows_before + outcome.rows}).fetchall()
+    return bool(found)
+
+
+def _has_blank_dates(con: duckdb.DuckDBPyConnection, outcome: _ReadOutcome) -> bool:
+    """Whether this DuckDB-read file has a row with a blank date (a totals line, perhaps)."""
+    return bool(con.execute(
+        "select 1 from raw_fast where file_index = $i and date_clean is null limit 1",
+        {"i": outcome.file_index}).fetchall())
+
+
+def _read_again(con: duckdb.DuckDBPyConnection, outcome: _ReadOutcome) -> None:
+    """``raw_csv``: a DuckDB-read file read again, every field as text (00b), for the few rows
+    that need more than their mapped fields; the file must not have changed in between."""
+    assert outcome.fast_layout is not None
+    try:
+        _run_step(con, "00b_raw_csv", **_csv_params(outcome.fast_layout))
+        rows = con.table("raw_csv").shape[0]
+    except duckdb.Error:
+        rows = -1
+    if rows != outcome.rows:
+        con.execute("drop table if exists raw_csv")
+        msg = (f"{where(outcome.source_file)}the file changed while it was read ({outcome.rows:,} "
+               f"rows, then {max(rows, 0):,}); let whatever writes it finish, then build again")
+        raise InputFileError(msg)
 
 
 def _key_columns(layout: _parse.Layout) -> str:
@@ -861,244 +717,3 @@ def _check_invariant(con: duckdb.DuckDBPyConnection, rows_by_file: dict[str, int
         raise collected(
             ReconciliationError, "Spend ingest did not conserve rows or pence", problems
         )
-
-
-# -- contracts register --------------------------------------------------------------------------
-
-CONTRACT_COLUMNS: tuple[str, ...] = (
-    "contract_id",
-    "title",
-    "supplier",
-    "service",
-    "purpose",
-    "scope_type",
-    "scope_code",
-    "annual_value_gbp",
-    "start_date",
-    "end_date",
-)
-CONTRACT_DATE_FORMATS: tuple[str, ...] = ("%Y-%m-%d", "%d/%m/%Y")
-
-
-def load_contracts(con: duckdb.DuckDBPyConnection, path: Path | str | None) -> int:
-    """Load the contracts register into the ``contracts`` table (created or replaced).
-
-    Columns: ``contract_id, title, supplier, service, purpose, scope_type, scope_code,
-    annual_value_gbp, start_date, end_date``. ``service`` (a catalogue service id) or
-    ``purpose`` (the payments' Purpose text) may be blank but not both; ``scope_type`` is
-    ``borough``, ``ward`` or ``estate``; ``scope_code`` is required for ward and estate;
-    dates are ISO (``2024-04-01``) or ``dd/mm/yyyy`` and may be blank (open-ended);
-    ``contract_id`` is unique. ``supplier_key`` is normalised exactly like
-    ``payments.payee_key`` (macro ``ps_payee_key``), so the two join.
-
-    Parameters
-    ----------
-    con
-        An open DuckDB connection.
-    path
-        The register (CSV). ``None`` creates an empty ``contracts`` table.
-
-    Returns
-    -------
-    int
-        The number of contracts loaded.
-
-    Raises
-    ------
-    InputFileError
-        Listing every invalid row with its line number and the fix, all at once.
-    """
-    path = None if path is None else Path(path)
-    rows = [] if path is None else _read_contract_rows(path)
-    columns = {name: [r.fields[i] for r in rows] for i, name in enumerate(CONTRACT_COLUMNS)}
-    columns["value_text"] = columns.pop("annual_value_gbp")
-    columns["raw"] = [r.text for r in rows]
-    columns["service_source"] = ["column" if r.fields[3].strip() else "purpose" for r in rows]
-    problems = stage_contracts(con, path, [r.line for r in rows], columns, [],
-                               CONTRACT_DATE_FORMATS, NATIVE_LABELS, "annual")
-    if problems:
-        raise collected(
-            InputFileError,
-            f"{path}: the contracts register has invalid rows; fix them and build again",
-            [f"row {row}: {problem}" for row, problem in problems],
-        )
-    return finish_contracts(con)
-
-
-NATIVE_LABELS: dict[str, str] = {
-    "id_label": "contract_id", "supplier_label": "supplier", "value_label": "annual_value_gbp",
-    "start_label": "start_date", "end_label": "end_date",
-}
-"""How messages name the register's columns (placespend's own; a mapped register's differ)."""
-
-RAW_CONTRACT_FIELDS = (
-    "contract_id", "title", "description", "supplier", "department", "service", "purpose",
-    "scope_type", "scope_code", "value_text", "start_date", "end_date", "raw",
-    "service_source", "reader_problem",
-)
-"""The text columns of ``raw_contracts``, as ``01e_stg_contracts`` reads them."""
-
-
-def stage_contracts(
-    con: duckdb.DuckDBPyConnection,
-    path: Path | None,
-    lines: Sequence[int],
-    columns: Mapping[str, Sequence[str | None]],
-    rejects: Sequence[tuple[int, str, str]],
-    date_formats: Sequence[str],
-    labels: Mapping[str, str],
-    value_basis: str,
-) -> list[tuple[int, str]]:
-    """Parse and check a register's rows (``01e_stg_contracts``) into ``stg_contracts``.
-
-    ``columns`` holds each of :data:`RAW_CONTRACT_FIELDS` (missing ones are blank) for the rows
-    at ``lines``; ``rejects`` are rows the reader could not split: (line, reason, text).
-    Returns (row, problem) for every row with a problem, in row order.
-    """
-    n = len(lines)
-    name = path.name if path else None
-    table = {"source_file": pa.array([name] * n, pa.string()),
-             "source_row": pa.array(list(lines), pa.int64())}
-    for f in RAW_CONTRACT_FIELDS:
-        table[f] = pa.array(list(columns.get(f, [None] * n)), pa.string())
-    rejected = pa.table({
-        "source_file": pa.array([name] * len(rejects), pa.string()),
-        "source_row": pa.array([r[0] for r in rejects], pa.int64()),
-        "reason": pa.array([r[1] for r in rejects], pa.string()),
-        "raw": pa.array([r[2] for r in rejects], pa.string()),
-    })
-    _run_step(con, "00_ingest_macros")
-    con.register("raw_contracts", pa.table(table))
-    try:
-        _run_step(con, "01e_stg_contracts", date_formats=list(date_formats),
-                  earliest_year=_parse.EARLIEST_YEAR, latest_year=_parse.LATEST_YEAR,
-                  value_basis=value_basis, **labels)
-    finally:
-        con.unregister("raw_contracts")
-    con.register("_contract_rejects", rejected)
-    try:
-        con.execute("create or replace temp table raw_contract_rejects as "
-                    "select * from _contract_rejects")
-    finally:
-        con.unregister("_contract_rejects")
-    staged = con.table("stg_contracts").select("source_row", "problem").fetchall()
-    return [(row, problem) for row, problem in staged if problem is not None]
-
-
-def finish_contracts(con: duckdb.DuckDBPyConnection) -> int:
-    """``contracts``, ``contract_details``, ``contract_quarantine`` and ``contract_summary``
-    from the staged register; checks rows and value are conserved. Returns the contracts."""
-    for step in ("01f_contracts", "01j_contract_details", "01k_contract_quarantine",
-                 "01l_contract_summary"):
-        _run_step(con, step)
-    bad = con.execute(
-        "select source_file, rows_read, rows_accepted, rows_quarantined, read_value_pence, "
-        "accepted_value_pence, quarantined_value_pence from contract_summary "
-        "where rows_read <> rows_accepted + rows_quarantined "
-        "or read_value_pence <> accepted_value_pence + quarantined_value_pence").fetchall()
-    if bad:
-        raise collected(ReconciliationError, "The contracts register did not conserve rows or "
-                        "value", [str(b) for b in bad])
-    n = con.table("contracts").shape[0]
-    log.info("contracts: %d rows", n)
-    return n
-
-
-def _read_contract_rows(path: Path) -> list[_parse.RawRow]:
-    """The register's rows as text, one field per contract column, with their line numbers."""
-    if not path.is_file():
-        msg = f"{where(path)}file not found; check the path to the contracts register"
-        raise InputFileError(msg)
-    fix = f"give the register a header row with the columns {', '.join(CONTRACT_COLUMNS)}"
-    layout = _parse.sniff_file(path, [_CONTRACT_HEADER], fix)
-    text, _ = _parse.decode(path.read_bytes())
-    problems, rows = [], []
-    for raw in _parse.iter_rows(text, layout.delimiter, layout.header_line + 1):
-        if len(raw.fields) != len(layout.header) and any(f.strip() for f in raw.fields):
-            problems.append(
-                f"row {raw.line}: expected {len(layout.header)} fields, found "
-                f"{len(raw.fields)}; quote values that contain '{layout.delimiter}'"
-            )
-            continue
-        fields_ = [raw.fields[layout.positions[c]] for c in CONTRACT_COLUMNS]
-        if any(f.strip() for f in fields_):
-            rows.append(_parse.RawRow(raw.line, fields_, raw.text))
-    if problems:
-        raise collected(InputFileError, f"{path}: the contracts register cannot be read", problems)
-    return rows
-
-
-@dataclass(frozen=True)
-class _ContractHeader:
-    """The register's columns, in the shape the header sniffer expects."""
-
-    name: str = "contracts register"
-    date_formats: tuple[str, ...] = CONTRACT_DATE_FORMATS
-    constants: Mapping[str, str] = field(default_factory=dict)
-    unique: tuple[str, ...] = ()
-
-    def alternatives(self) -> dict[str, tuple[str, ...]]:
-        return {c: (c,) for c in CONTRACT_COLUMNS}
-
-
-_CONTRACT_HEADER = _ContractHeader()
-
-
-def check_contract_scopes(
-    con: duckdb.DuckDBPyConnection, ward_codes: Iterable[str], estate_ids: Iterable[str]
-) -> None:
-    """Check every ward- or estate-scoped contract names a known ward code or estate id.
-
-    Call on the connection :func:`load_contracts` used (row numbers come from its staging).
-
-    Raises
-    ------
-    InputFileError
-        Listing each contract whose ``scope_code`` is unknown, with its row and the fix.
-    """
-    sql = (PIPELINES_DIR / "01g_contract_scopes.sql").read_text(encoding="utf-8")
-    params = {"ward_codes": sorted(set(ward_codes)), "estate_ids": sorted(set(estate_ids))}
-    unknown = con.execute(sql, params).fetchall()
-    if not unknown:
-        return
-    problems = [
-        f"{where(source, row)}contract '{cid}': {kind} '{code}' is not a known "
-        f"{'ward code' if kind == 'ward' else 'estate id'}; correct scope_code, or add the "
-        f"{kind} to the boundaries"
-        for cid, kind, code, source, row in unknown
-    ]
-    raise collected(InputFileError, "Contracts name places that do not exist", problems)
-
-
-def check_contract_services(con: duckdb.DuckDBPyConnection, service_ids: Iterable[str]) -> None:
-    """Check every contract that names a service names one of the catalogue's.
-
-    A contract for an unknown service (a typo, a service renamed in the catalogue) would match
-    no payment and scope nothing, silently. Call on the connection :func:`load_contracts` used.
-
-    Raises
-    ------
-    InputFileError
-        Listing each such contract with its row, the unknown service and a close match (or the
-        known services).
-    """
-    known = sorted(set(service_ids))
-    sql = (PIPELINES_DIR / "01h_contract_services.sql").read_text(encoding="utf-8")
-    unknown = con.execute(sql, {"service_ids": known}).fetchall()
-    if not unknown:
-        return
-    problems = [
-        f"{where(source, row)}contract {quoted(cid)}: service {quoted(sid)} is not a service of "
-        f"the catalogue{_known_services(sid, known)}; correct the service id, or leave service "
-        "blank and give the payments' purpose"
-        for cid, sid, source, row in unknown
-    ]
-    raise collected(InputFileError, "Contracts name services the catalogue lacks", problems)
-
-
-def _known_services(service_id: str, known: list[str], shown: int = 20) -> str:
-    close = difflib.get_close_matches(service_id[:200], known, n=1)
-    if close:
-        return f" (did you mean {close[0]!r}?)"
-    more = f", … and {len(known) - shown} more" if len(known) > shown else ""
-    return f" (known: {', '.join(known[:shown])}{more})"

@@ -3,7 +3,7 @@
 A payments file says ``ACME BUILDERS LTD`` where the contracts register says ``Acme Builders
 Limited``; ``Smith & Jones`` where it says ``Smith and Jones LLP``; ``Mears`` where it says
 ``John Mears t/a Mears``. :func:`name_forms` reduces a name to the forms it may be matched by,
-and :func:`match_suppliers` writes the ``supplier_matches`` table that ``03_int_linked`` joins
+and :func:`match_suppliers` writes the ``supplier_matches`` table that ``04_int_spend_lines`` joins
 payments to contracts through.
 
 Notes

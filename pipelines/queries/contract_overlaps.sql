@@ -1,5 +1,5 @@
 -- contract_overlaps: payments claimed by two or more contracts with different scopes (the
--- same supplier and service or purpose, dates that overlap), which 03_int_linked sends
+-- same supplier and service or purpose, dates that overlap), which 04_int_spend_lines sends
 -- borough-wide as 'ambiguous contract'; one row per set of contracts claiming them.
 -- inputs : linked, payments
 -- grain  : one row per contract_ids (the matching contracts, in id order)
