@@ -36,7 +36,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from placespend import _careful, _dates, _parse, suggest
+from placespend import _careful, _dates, _parse, _sql, suggest
 from placespend._sql import query
 from placespend.column_mapping import (
     _CONSTANT_FIELDS,
@@ -56,7 +56,6 @@ from placespend.errors import (
     collected,
     where,
 )
-from placespend.paths import PIPELINES_DIR
 from placespend.register import CONTRACT_COLUMNS as CONTRACT_COLUMNS
 from placespend.register import CONTRACT_DATE_FORMATS as CONTRACT_DATE_FORMATS
 from placespend.register import NATIVE_LABELS as NATIVE_LABELS
@@ -164,11 +163,11 @@ def load_spend(
     """
     if not paths:
         raise InputFileError("no spend files given; pass at least one CSV export")
-    paths = [Path(p) for p in paths]
-    refuse_repeated_files(paths)
-    layouts = _spend_layouts(paths, mapping)
+    files = [Path(p) for p in paths]
+    refuse_repeated_files(files)
+    layouts = _spend_layouts(files, mapping)
     _refuse_empty(layouts)
-    names = _source_names(paths)
+    names = _source_names(files)
     _run_step(con, "00_ingest_macros")
     _run_step(con, "00a_raw_spend_init")
     outcomes: list[_ReadOutcome] = []
@@ -177,7 +176,7 @@ def load_spend(
         outcomes.append(_read_file(con, i, names[i], layout, rows_before))
     date_notes = _stage(con, names, layouts, outcomes)
     notes = _repeat_notes(con) + date_notes + _date_notes(con) + _suspect_notes(con)
-    report = _report(con, paths, layouts, outcomes, notes)
+    report = _report(con, files, layouts, outcomes, notes)
     _check_invariant(con, {o.source_file: o.rows for o in outcomes})
     for table in ("raw_read_totals", "totals_lines", "stg_payments"):
         con.execute(f"drop table if exists {table}")  # temporary working tables, fixed names
@@ -305,13 +304,9 @@ def refuse_unusable_files(con: duckdb.DuckDBPyConnection, report: IngestReport) 
 
 
 def _run_step(con: duckdb.DuckDBPyConnection, step: str, **params: Any) -> None:
-    """Run ``pipelines/<step>.sql`` with named parameters and log one line."""
-    sql = (PIPELINES_DIR / f"{step}.sql").read_text(encoding="utf-8")
-    if params:
-        con.execute(sql, params)
-    else:
-        con.execute(sql)
-    log.debug("ran %s", step)
+    """Run ``pipelines/<step>.sql`` with the parameters it names (through the one runner,
+    :func:`placespend._sql.run`; this name is where the benchmark's profile hooks in)."""
+    _sql.run(con, step, **params)
 
 
 def _source_names(paths: Sequence[Path]) -> list[str]:
@@ -658,61 +653,54 @@ def _report(
     outcomes: list[_ReadOutcome],
     notes: tuple[str, ...] = (),
 ) -> IngestReport:
-    summary = con.table("ingest_summary").fetchall()
+    summary = _records(con.table("ingest_summary"))
     files = []
-    for path, layout, outcome, row in zip(paths, layouts, outcomes, summary, strict=True):
+    for path, layout, outcome, counts in zip(paths, layouts, outcomes, summary, strict=True):
         files.append(
             FileReport(
-                row[0],
-                path,
-                layout.mapping.name,
-                outcome.encoding,
-                layout.delimiter,
-                layout.header_line,
-                outcome.reader,
-                *row[1:],
+                path=path,
+                mapping=layout.mapping.name,
+                encoding=outcome.encoding,
+                delimiter=layout.delimiter,
+                header_line=layout.header_line,
+                reader=outcome.reader,
                 repaired_rows=outcome.repaired_rows,
                 repairs=outcome.repairs,
+                **counts,
             )
         )
     return IngestReport(tuple(files), notes)
 
 
+def _records(relation: duckdb.DuckDBPyConnection | duckdb.DuckDBPyRelation
+             ) -> list[dict[str, Any]]:
+    """The rows of a query result or table as dicts by column name (not by position)."""
+    columns = [d[0] for d in relation.description]
+    return [dict(zip(columns, row, strict=True)) for row in relation.fetchall()]
+
+
 def _check_invariant(con: duckdb.DuckDBPyConnection, rows_by_file: dict[str, int]) -> None:
     """Recount from raw rows and both output tables; raise if anything is off."""
-    sql = (PIPELINES_DIR / "01d_ingest_check.sql").read_text(encoding="utf-8")
     problems = []
-    for rec in con.execute(sql).fetchall():
-        (
-            name,
-            raw_rows,
-            read_pence,
-            pay_n,
-            pay_p,
-            q_n,
-            q_p,
-            q_unparsed,
-            rows_read,
-            rows_acc,
-            rows_q,
-            acc_p,
-            q_pence,
-            unparsed,
-            dup_ids,
-        ) = rec
+    for r in _records(_sql.run(con, "01d_ingest_check")):
+        name, rows_read = r["source_file"], r["rows_read"]
         checks = {
             "rows read by the reader = rows_read": rows_by_file[name] == rows_read,
-            "raw rows = rows_read": (raw_rows or 0) == rows_read,
-            "rows_read = rows_accepted + rows_quarantined": rows_read == rows_acc + rows_q,
-            "payments rows = rows_accepted": pay_n == rows_acc,
-            "quarantine rows = rows_quarantined": q_n == rows_q,
-            "read pence = accepted + quarantined pence": (read_pence or 0) == acc_p + q_pence,
-            "payments pence = accepted_pence": pay_p == acc_p,
-            "quarantine pence = quarantined_pence": q_p == q_pence,
-            "unparsed quarantined rows agree": q_unparsed == unparsed,
-            "payments.row_id is unique": dup_ids == 0,
+            "raw rows = rows_read": (r["raw_rows"] or 0) == rows_read,
+            "rows_read = rows_accepted + rows_quarantined":
+                rows_read == r["rows_accepted"] + r["rows_quarantined"],
+            "payments rows = rows_accepted": r["payments_rows"] == r["rows_accepted"],
+            "quarantine rows = rows_quarantined": r["quarantine_rows"] == r["rows_quarantined"],
+            "read pence = accepted + quarantined pence":
+                (r["read_pence"] or 0) == r["accepted_pence"] + r["quarantined_pence"],
+            "payments pence = accepted_pence": r["payments_pence"] == r["accepted_pence"],
+            "quarantine pence = quarantined_pence":
+                r["quarantine_pence"] == r["quarantined_pence"],
+            "unparsed quarantined rows agree":
+                r["quarantine_unparsed"] == r["quarantined_unparsed_rows"],
+            "payments.row_id is unique": r["duplicate_row_ids"] == 0,
         }
-        problems += [f"{name}: {label} fails ({rec})" for label, ok in checks.items() if not ok]
+        problems += [f"{name}: {label} fails ({r})" for label, ok in checks.items() if not ok]
     if problems:
         raise collected(
             ReconciliationError, "Spend ingest did not conserve rows or pence", problems

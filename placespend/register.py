@@ -19,9 +19,8 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from placespend import _parse
+from placespend import _parse, _sql
 from placespend.errors import InputFileError, ReconciliationError, collected, quoted, where
-from placespend.paths import PIPELINES_DIR
 
 log = logging.getLogger(__name__)
 
@@ -225,9 +224,8 @@ def check_contract_scopes(
     InputFileError
         Listing each contract whose ``scope_code`` is unknown, with its row and the fix.
     """
-    sql = (PIPELINES_DIR / "01g_contract_scopes.sql").read_text(encoding="utf-8")
-    params = {"ward_codes": sorted(set(ward_codes)), "estate_ids": sorted(set(estate_ids))}
-    unknown = con.execute(sql, params).fetchall()
+    unknown = _sql.run(con, "01g_contract_scopes", ward_codes=sorted(set(ward_codes)),
+                       estate_ids=sorted(set(estate_ids))).fetchall()
     if not unknown:
         return
     problems = [
@@ -252,8 +250,7 @@ def check_contract_services(con: duckdb.DuckDBPyConnection, service_ids: Iterabl
         known services).
     """
     known = sorted(set(service_ids))
-    sql = (PIPELINES_DIR / "01h_contract_services.sql").read_text(encoding="utf-8")
-    unknown = con.execute(sql, {"service_ids": known}).fetchall()
+    unknown = _sql.run(con, "01h_contract_services", service_ids=known).fetchall()
     if not unknown:
         return
     problems = [

@@ -17,16 +17,13 @@ from placespend.errors import StoreError
 from placespend.store import write_table
 
 ROOT = Path(__file__).parents[1]
-# Modules being rewritten on another branch (issue 17, spend ingest); they move to the runner
-# there. Remove a name once its module no longer reads SQL files itself.
-PENDING = {"ingest.py"}
 _READS_SQL = re.compile(r"""PIPELINES_DIR|\.sql["']|read_text\([^)]*\)\s*#\s*sql""")
 
 
 def test_no_module_but_the_runner_reads_sql_files():
     sources = {p.name: p.read_text(encoding="utf-8") for p in (ROOT / "placespend").glob("*.py")}
     readers = sorted(name for name, text in sources.items() if _READS_SQL.search(text))
-    assert set(readers) - PENDING == {"_sql.py", "paths.py"}  # paths.py defines the folder
+    assert set(readers) == {"_sql.py", "paths.py"}  # paths.py defines the folder
 
 
 def test_the_runner_reads_every_folder_of_sql_files():
