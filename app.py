@@ -31,6 +31,7 @@ from placespend import (  # noqa: E402
     paths,
     pools,
     theme,
+    uploads,
     view_state,
     views,
 )
@@ -196,13 +197,13 @@ def _ensure_default() -> None:
         return
     with st.status("First start: building the default database…", expanded=True) as status:
         bar = st.progress(0.0)
-        steps = views.BUILD_STEPS
+        steps = uploads.BUILD_STEPS
 
         def on_step(name: str) -> None:
             st.write(name)
             bar.progress(steps.index(name) / len(steps), text=name)
 
-        views.ensure_default(on_step)
+        uploads.ensure_default(on_step)
         bar.progress(1.0, text="Done")
         status.update(label="Default database built", state="complete", expanded=False)
 
@@ -1358,13 +1359,13 @@ def page_upload(db: str, con, facts: dict, state: dict) -> None:
         submitted = st.form_submit_button("Check and build", type="primary")
     if submitted:
         st.session_state.pop("_mapping_review", None)  # a new upload, a new review
-        files = [views.UploadedFile("spend", f.name, f.getvalue()) for f in spend or []]
+        files = [uploads.UploadedFile("spend", f.name, f.getvalue()) for f in spend or []]
         for kind, f in (("contracts", contracts), ("estates", estates), ("mapping", mapping),
                         ("contracts_mapping", contracts_mapping)):
             if f is not None:
-                files.append(views.UploadedFile(kind, f.name, f.getvalue()))
+                files.append(uploads.UploadedFile(kind, f.name, f.getvalue()))
         if files:
-            _build_dataset(lambda step: views.build_upload(name, files, on_step=step),
+            _build_dataset(lambda step: uploads.build_upload(name, files, on_step=step),
                            upload=(name, files))
         else:
             st.error(
@@ -1403,7 +1404,7 @@ def _ingest_report(con, facts: dict) -> None:
                            help="Each row as published, with its file, line and reason.")
 
 
-def _mapping_review(review: views.MappingReview) -> None:
+def _mapping_review(review: uploads.MappingReview) -> None:
     """The mapping suggested for a spend file of no known layout: check, edit, build."""
     st.subheader("Check the column mapping suggested for your spend file")
     st.warning(md(review.problem, 2000, lines=True))
@@ -1419,12 +1420,12 @@ def _mapping_review(review: views.MappingReview) -> None:
                         key="mapping_review_yaml")
     cols = st.columns(2)
     cols[1].download_button("Save the mapping (YAML)", text.encode("utf-8"),
-                            file_name=views.REVIEWED_MAPPING_NAME, mime="application/x-yaml",
+                            file_name=uploads.REVIEWED_MAPPING_NAME, mime="application/x-yaml",
                             on_click="ignore", key="dl_mapping_review",
                             help="Keep it to build later files of this council with --mapping.")
     if cols[0].button("Build with this mapping", type="primary", key="mapping_review_build"):
         files = review.files_with(text)
-        _build_dataset(lambda step: views.build_upload(review.name, files, on_step=step),
+        _build_dataset(lambda step: uploads.build_upload(review.name, files, on_step=step),
                        upload=(review.name, review.files))
 
 
@@ -1452,7 +1453,7 @@ def _build_dataset(make, upload: tuple[str, list] | None = None) -> None:
             status.update(label=f"Built {md(dataset.label)}", state="complete",
                           expanded=False)
     if problem is not None:
-        review = upload and views.mapping_review(*upload, problem)
+        review = upload and uploads.mapping_review(*upload, problem)
         if review:
             st.session_state["_mapping_review"] = review
             st.rerun()  # the page shows the review in place of the error
@@ -1662,7 +1663,7 @@ def _editor_save(draft: ed.Draft, con) -> None:
     cols = st.columns(2)
     cols[0].download_button("Download the estates layer (GeoJSON)", lambda: ed.to_geojson(draft),
                             on_click="ignore",
-                            file_name=f"{views.upload_name(name)}.geojson",
+                            file_name=f"{uploads.upload_name(name)}.geojson",
                             mime="application/geo+json", key="dl_estates_layer",
                             help="Rebuild with `placespend build --estates FILE`.")
     if cols[1].button("Save as a data set", type="primary", disabled=not draft.changes):

@@ -8,12 +8,24 @@ the numbers change; where it draws a conclusion, the conclusion is computed.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from placespend import accuracy as acc
 from placespend.errors import PlacespendError
+from placespend.key_errors import (
+    ASSET_KEYS,
+    DEFAULT_SCOPE,
+    ESTATE_CORE_SHARE,
+    HEADLINE_BASIS,
+    SCOPES,
+    WEAK_FLOOR,
+    WEAK_RATIO,
+)
 from placespend.keys import CENSUS_KEYS, KEYS
+
+if TYPE_CHECKING:
+    from placespend.accuracy import AccuracyResult
 
 ZANDBERGEN = {
     "cite": ('Zandbergen, P. A. (2011). "Dasymetric mapping using high resolution address '
@@ -24,13 +36,14 @@ ZANDBERGEN = {
     "residential_address_points": 0.042,
 }
 QUANTITY_LABELS = {k: KEYS[k].label for k in CENSUS_KEYS}
+CHART_NAME = "accuracy.png"
 
 
-def write(result: acc.AccuracyResult, path: Path, warnings: dict[str, list[str]]) -> Path:
+def write(result: AccuracyResult, path: Path, warnings: dict[str, list[str]]) -> Path:
     """Write the report to ``path`` and its chart beside it; return ``path``."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    chart(result, path.parent / acc.CHART_NAME)
-    path.write_text(markdown(result, warnings, acc.CHART_NAME), encoding="utf-8")
+    chart(result, path.parent / CHART_NAME)
+    path.write_text(markdown(result, warnings, CHART_NAME), encoding="utf-8")
     return path
 
 
@@ -49,29 +62,29 @@ def _table(header: list[str], rows: list[list[str]]) -> str:
     return "\n".join(lines)
 
 
-def _fig(result: acc.AccuracyResult, key: str, basis: str, level: str = "oa",
-         scope: str = acc.DEFAULT_SCOPE) -> pd.Series:
+def _fig(result: AccuracyResult, key: str, basis: str, level: str = "oa",
+         scope: str = DEFAULT_SCOPE) -> pd.Series:
     return result.figure(key, basis, level, scope)
 
 
-def _share(result: acc.AccuracyResult, key: str, basis: str, level: str = "oa",
-           scope: str = acc.DEFAULT_SCOPE) -> float:
+def _share(result: AccuracyResult, key: str, basis: str, level: str = "oa",
+           scope: str = DEFAULT_SCOPE) -> float:
     return float(_fig(result, key, basis, level, scope)["total_abs_error_share"])
 
 
-def _best(result: acc.AccuracyResult, basis: str, level: str = "oa",
+def _best(result: AccuracyResult, basis: str, level: str = "oa",
           among: tuple[str, ...] | None = None) -> tuple[str, float]:
     """The key other than the basis itself that misplaces least of it."""
     s = result.summary
     s = s[(s["basis"] == basis) & (s["level"] == level) & (s["key"] != basis)
-          & (s["scope_type"] == acc.DEFAULT_SCOPE)]
+          & (s["scope_type"] == DEFAULT_SCOPE)]
     if among is not None:
         s = s[s["key"].isin(among)]
     row = s.loc[s["total_abs_error_share"].idxmin()]
     return str(row["key"]), float(row["total_abs_error_share"])
 
 
-def markdown(result: acc.AccuracyResult, warnings: dict[str, list[str]], chart_name: str) -> str:
+def markdown(result: AccuracyResult, warnings: dict[str, list[str]], chart_name: str) -> str:
     """The whole report."""
     parts = [
         _intro(result),
@@ -90,7 +103,7 @@ def markdown(result: acc.AccuracyResult, warnings: dict[str, list[str]], chart_n
     return "\n\n".join(p.strip() for p in parts) + "\n"
 
 
-def _intro(result: acc.AccuracyResult) -> str:
+def _intro(result: AccuracyResult) -> str:
     n_oa = result.oa_errors["area_code"].nunique()
     n_est = result.estate_oas["estate_id"].nunique()
     return f"""
@@ -112,7 +125,7 @@ weighting is also run through PySAL's `tobler.area_interpolate` as an outside re
 """
 
 
-def _cluster_oa_share(result: acc.AccuracyResult, key: str, q: str) -> float:
+def _cluster_oa_share(result: AccuracyResult, key: str, q: str) -> float:
     """The OA-by-OA error share over only the OAs the derived estates are tested on."""
     e = result.oa_errors
     e = e[(e["key"] == key) & (e["quantity"] == q)
@@ -120,14 +133,14 @@ def _cluster_oa_share(result: acc.AccuracyResult, key: str, q: str) -> float:
     return float(e["abs_error"].sum() / e["truth"].sum())
 
 
-def _net_bias(result: acc.AccuracyResult, key: str, q: str) -> float:
+def _net_bias(result: AccuracyResult, key: str, q: str) -> float:
     """Estimate minus truth over all tested clusters, as a share of the truth."""
     e = result.estate_errors
     e = e[(e["key"] == key) & (e["quantity"] == q)]
     return float(e["error"].sum() / e["truth"].sum())
 
 
-def _estate_bullet(result: acc.AccuracyResult) -> str:
+def _estate_bullet(result: AccuracyResult) -> str:
     if result.estate_oas.empty:
         return ""
     pairs = [(k, _cluster_oa_share(result, k, "residents"),
@@ -143,13 +156,13 @@ def _estate_bullet(result: acc.AccuracyResult) -> str:
   {density} people than their share of the land."""
 
 
-def _assets_text(result: acc.AccuracyResult) -> str:
-    assets = [k for k in acc.ASSET_KEYS if k in set(result.summary["key"])]
+def _assets_text(result: AccuracyResult) -> str:
+    assets = [k for k in ASSET_KEYS if k in set(result.summary["key"])]
     shares = sorted((_share(result, k, "residents"), k) for k in assets)
     return ", ".join(f"{pct(v)} (`{k}`)" for v, k in shares)
 
 
-def _in_short(result: acc.AccuracyResult) -> str:
+def _in_short(result: AccuracyResult) -> str:
     z = ZANDBERGEN
     area = _share(result, "area", "residents")
     fp = _share(result, "residential_footprint", "residents")
@@ -200,14 +213,14 @@ they live, extra where they are put): **half the TAE is the share placed in the 
 """
 
 
-def _scope_shares(result: acc.AccuracyResult) -> dict[str, float]:
+def _scope_shares(result: AccuracyResult) -> dict[str, float]:
     total = sum(result.scope_pence.values())
     return {k: v / total for k, v in result.scope_pence.items()} if total else {}
 
 
-def _where_the_money_is(result: acc.AccuracyResult) -> str:
+def _where_the_money_is(result: AccuracyResult) -> str:
     shares = _scope_shares(result)
-    bases = [b for b in ("residents", "council_households", acc.HEADLINE_BASIS)
+    bases = [b for b in ("residents", "council_households", HEADLINE_BASIS)
              if b in set(result.summary["basis"])]
     rows = []
     for k in _ordered_keys(result):
@@ -217,14 +230,14 @@ def _where_the_money_is(result: acc.AccuracyResult) -> str:
                 if level == "estate" and result.estate_oas.empty:
                     row += ["–"] * 3
                     continue
-                row += [pct(_share(result, k, b, level, s)) for s in acc.SCOPES]
+                row += [pct(_share(result, k, b, level, s)) for s in SCOPES]
                 row[-1] = f"{row[-2]} / {row[-1]}"
                 row.pop(-2)
                 row.append(pct(result.weighted_share(k, b, level)) if shares else "–")
         rows.append(row)
     header = ["key"]
     for b in bases:
-        name = "population" if b == acc.HEADLINE_BASIS else b.replace("_", " ")
+        name = "population" if b == HEADLINE_BASIS else b.replace("_", " ")
         header += [f"{name}, OAs: ward / borough", f"{name}, OAs: £-weighted",
                    f"{name}, estates: ward / borough", f"{name}, estates: £-weighted"]
     if shares:
@@ -259,7 +272,7 @@ scope carries (borough, ward, and estate at 0):
 """
 
 
-def _split_section(result: acc.AccuracyResult) -> str:
+def _split_section(result: AccuracyResult) -> str:
     sp = result.split
     if sp.empty:
         return "## The split inside an output area\n\nNot tested: no LSOA/MSOA zone table."
@@ -306,7 +319,7 @@ TAE (Σ|estimate − truth| / Σ truth over OAs):
 """
 
 
-def _calibration_section(result: acc.AccuracyResult) -> str:
+def _calibration_section(result: AccuracyResult) -> str:
     c = result.calibration
     if c.empty:
         return "## Calibration of the interval\n\nNot measured: no LSOA/MSOA zone table."
@@ -342,7 +355,7 @@ def _pounds(pence: int) -> str:
     return f"£{pounds / 1e6:,.1f}m" if abs(pounds) >= 1e6 else f"£{pounds:,.0f}"
 
 
-def _advice(result: acc.AccuracyResult) -> str:
+def _advice(result: AccuracyResult) -> str:
     council = _best(result, "council_households")
     rows = [
         ["Landlord services to council tenants (caretaking, repairs, estate and housing "
@@ -371,7 +384,7 @@ def _advice(result: acc.AccuracyResult) -> str:
          "the asset key", "census truth cannot test this; as a population proxy these keys "
          f"reach {_assets_text(result)} on residents: not for a people service"],
         ["Costs that follow land itself", "`area`",
-         f"the baseline: {pct(_share(result, 'area', acc.HEADLINE_BASIS))} on population "
+         f"the baseline: {pct(_share(result, 'area', HEADLINE_BASIS))} on population "
          "counts"],
     ]
     return ("## Which key suits which kind of service\n\n"
@@ -383,8 +396,8 @@ def _warnings(warnings: dict[str, list[str]]) -> str:
     main = warnings.get("main", [])
     alt = [w for w in warnings.get("alt", []) if w not in main]
     rule = (f"`key_warnings(catalogue)` calls a key weak for the count a service stands for "
-            f"when its TAE on that count (output areas) is above {acc.WEAK_FLOOR:.0%} and above "
-            f"{acc.WEAK_RATIO:g}× the best stand-in's. The count a service stands for is its "
+            f"when its TAE on that count (output areas) is above {WEAK_FLOOR:.0%} and above "
+            f"{WEAK_RATIO:g}× the best stand-in's. The count a service stands for is its "
             "main key when that is a census count (`service_quantity`); services keyed on an "
             "asset (green space, trees, roads, bins) are not tested.")
     lines = ["## Key warnings on the shipped catalogue", "", rule, "",
@@ -399,22 +412,22 @@ def _warnings(warnings: dict[str, list[str]]) -> str:
     return "\n".join(lines)
 
 
-def _ordered_keys(result: acc.AccuracyResult) -> list[str]:
+def _ordered_keys(result: AccuracyResult) -> list[str]:
     present = set(result.summary["key"])
     s = result.summary
-    s = s[(s["level"] == "oa") & (s["basis"] == acc.HEADLINE_BASIS)
-          & (s["scope_type"] == acc.DEFAULT_SCOPE)]
+    s = s[(s["level"] == "oa") & (s["basis"] == HEADLINE_BASIS)
+          & (s["scope_type"] == DEFAULT_SCOPE)]
     order = s.set_index("key")["total_abs_error_share"].sort_values()
     return [k for k in order.index if k in present]
 
 
-def _side_by_side(result: acc.AccuracyResult, chart_name: str) -> str:
+def _side_by_side(result: AccuracyResult, chart_name: str) -> str:
     z = ZANDBERGEN
     rows = []
-    area_pop = _share(result, "area", acc.HEADLINE_BASIS)
+    area_pop = _share(result, "area", HEADLINE_BASIS)
     for k in _ordered_keys(result):
         res = _fig(result, k, "residents")
-        pop = _fig(result, k, acc.HEADLINE_BASIS)
+        pop = _fig(result, k, HEADLINE_BASIS)
         rows.append([f"`{k}`", pct(res["total_abs_error_share"]), pct(res["p90"]),
                      pct(pop["total_abs_error_share"]), pct(pop["p50"]), pct(pop["p90"]),
                      pct(_share(result, k, "age_groups")),
@@ -451,7 +464,7 @@ counts]({chart_name})
 """
 
 
-def _worst_text(result: acc.AccuracyResult, level: str, q: str, key: str) -> str:
+def _worst_text(result: AccuracyResult, level: str, q: str, key: str) -> str:
     w = result.worst
     w = w[(w["level"] == level) & (w["quantity"] == q) & (w["key"] == key)]
     out = []
@@ -465,7 +478,7 @@ def _worst_text(result: acc.AccuracyResult, level: str, q: str, key: str) -> str
     return "; ".join(out) if out else "–"
 
 
-def _per_count(result: acc.AccuracyResult) -> str:
+def _per_count(result: AccuracyResult) -> str:
     blocks = ["## Per count, output areas",
               "Worst areas by absolute error: estimate − truth in the count's unit, then "
               "relative."]
@@ -487,7 +500,7 @@ def _per_count(result: acc.AccuracyResult) -> str:
     return "\n\n".join(blocks)
 
 
-def _estates(result: acc.AccuracyResult) -> str:
+def _estates(result: AccuracyResult) -> str:
     n = result.estate_oas["estate_id"].nunique()
     if n == 0:
         return "## Estates\n\nNo derived estates to test."
@@ -495,7 +508,7 @@ def _estates(result: acc.AccuracyResult) -> str:
     rows = []
     for k in _ordered_keys(result):
         row = [f"`{k}`"]
-        for b in ("residents", acc.HEADLINE_BASIS, "council_households"):
+        for b in ("residents", HEADLINE_BASIS, "council_households"):
             f = _fig(result, k, b, "estate")
             row += [pct(f["total_abs_error_share"]), pct(f["p90"])]
         row.append(_worst_text(result, "estate", "residents", k))
@@ -507,7 +520,7 @@ def _estates(result: acc.AccuracyResult) -> str:
 ## Estates (derived from homes)
 
 {n} derived estates, each compared on the whole output areas at least
-{acc.ESTATE_CORE_SHARE:.0%} inside it ({per.median():.0f} at the median, {per.max()} at most);
+{ESTATE_CORE_SHARE:.0%} inside it ({per.median():.0f} at the median, {per.max()} at most);
 see *How the test works* for why not on the trimmed estate itself. p90 is over {n} estates,
 so read it as rough.
 
@@ -515,7 +528,7 @@ so read it as rough.
 """
 
 
-def _tobler(result: acc.AccuracyResult) -> str:
+def _tobler(result: AccuracyResult) -> str:
     rows = [[f"`{r.quantity}`", pct(r.total_abs_error_share), pct(r.p90),
              f"{r.max_rel_diff:.1e}", f"{r.max_rel_diff_float64:.1e}",
              f"{r.max_rel_diff_atoms:.1e}"] for r in result.tobler.itertuples()]
@@ -544,7 +557,7 @@ largest relative difference per OA, in three runs:
 """
 
 
-def _method(result: acc.AccuracyResult) -> str:
+def _method(result: AccuracyResult) -> str:
     notes = "\n".join(f"- {n}" for n in result.notes) or "- none"
     return f"""
 ## How the test works
@@ -561,15 +574,15 @@ holds none of a key (no mapped trees), it falls back to `area`, as the engine do
   floating-point rounding).
 - **Estates.** Derived estates are groups of residential blocks, not unions of OAs, so they
   have no exact census truth (their counts are themselves a footprint split); each is compared
-  on the whole OAs at least {acc.ESTATE_CORE_SHARE:.0%} of whose area lies inside it,
+  on the whole OAs at least {ESTATE_CORE_SHARE:.0%} of whose area lies inside it,
   summing truth and estimate over those whole OAs. OSM estates cut across OAs and have no
   exact truth; they are not tested.
 - **Relative error** is left out where the truth is 0 (it is undefined); those areas still
   count in the TAE. The TAE of a pooled basis is the mean of its counts' TAEs, so each count
   weighs the same; p50 and p90 pool the areas of all its counts. TAE runs from 0 to 200%; a
   key that leaves most areas at 0 (trees, bins) goes above 100%.
-- **Thresholds** for `key_warnings`: `WEAK_FLOOR` = {acc.WEAK_FLOOR:.0%},
-  `WEAK_RATIO` = {acc.WEAK_RATIO:g} (placespend/accuracy.py).
+- **Thresholds** for `key_warnings`: `WEAK_FLOOR` = {WEAK_FLOOR:.0%},
+  `WEAK_RATIO` = {WEAK_RATIO:g} (placespend/accuracy.py).
 
 ### Limits
 
@@ -597,7 +610,7 @@ overall error {ZANDBERGEN["areal_weighting"]:.1%} for areal weighting,
 """
 
 
-def chart(result: acc.AccuracyResult, path: Path) -> Path:
+def chart(result: AccuracyResult, path: Path) -> Path:
     """Bar chart: residents' TAE by key (OAs, estates) with Zandbergen's benchmarks; p90."""
     try:
         import matplotlib
@@ -612,7 +625,7 @@ def chart(result: acc.AccuracyResult, path: Path) -> Path:
     oa = [_share(result, k, "residents") for k in keys]
     est = [_share(result, k, "residents", "estate")
            if result.estate_oas.shape[0] else float("nan") for k in keys]
-    pop = [float(_fig(result, k, acc.HEADLINE_BASIS)["p90"]) for k in keys]
+    pop = [float(_fig(result, k, HEADLINE_BASIS)["p90"]) for k in keys]
     fig, (left, right) = plt.subplots(1, 2, figsize=(11, 5.5), sharey=True)
     y = range(len(keys))
     left.barh([i + 0.2 for i in y], [v * 100 for v in oa], height=0.4, label="output areas",

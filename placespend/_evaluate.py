@@ -38,9 +38,9 @@ from placespend import catalogue as catalogue_mod
 from placespend import ingest, paths, suggest
 from placespend.apportion import match_rules, run_step, steps, write_table
 
-REAL_DIR = paths.REPO_DIR / "tests" / "data" / "real"
+REAL_DIR = paths.REAL_SPEND_DIR
 LABELS_PATH = REAL_DIR / "labels.csv"
-REPORT_PATH = paths.DOCS_DIR / "CLASSIFICATION.md"
+REPORT_PATH = paths.CLASSIFICATION_REPORT_PATH
 FILES: dict[str, Path] = {
     "manchester_2022-05.csv": REAL_DIR / "manchester_2022-05.csv",
     "oxford_2017-10-12.csv": REAL_DIR / "oxford_2017-10-12.csv",

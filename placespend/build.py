@@ -26,7 +26,6 @@ import pandas as pd
 
 from placespend import (
     __version__,
-    accuracy,
     atoms,
     boundaries,
     capital,
@@ -36,6 +35,7 @@ from placespend import (
     geometry_cache,
     ingest,
     intervals,
+    key_errors,
     paths,
     store,
     suppliers,
@@ -263,7 +263,7 @@ def _geography_notes(cat, bounds, atom_table, geo: geography.Geography) -> list[
     if geo.user_geography:
         notes.append(f"Borough: {geo.borough_label}; source: {geo.borough_source}.")
         return [*notes, geography.NOT_MEASURED]
-    return [*notes, *accuracy.key_warnings(cat)]
+    return [*notes, *key_errors.key_warnings(cat)]
 
 
 def _write_reference(con: duckdb.DuckDBPyConnection, cat, bounds, atom_table) -> None:
@@ -272,10 +272,10 @@ def _write_reference(con: duckdb.DuckDBPyConnection, cat, bounds, atom_table) ->
         write_table(con, name, frame)
     write_table(con, "atoms", pd.DataFrame(atom_table.atoms.drop(columns="geometry")))
     write_table(con, "atom_keys", atom_table.long_keys())
-    write_table(con, "key_errors", accuracy.load_key_errors())
+    write_table(con, "key_errors", key_errors.load_key_errors())
     write_table(con, "target_intervals", intervals.target_intervals(atom_table))
     write_table(con, "service_quantities", pd.DataFrame(
-        [(s.id, accuracy.service_quantity(s) or "") for s in cat.services],
+        [(s.id, key_errors.service_quantity(s) or "") for s in cat.services],
         columns=["service_id", "quantity"]))
     write_table(con, "estates", _with_wkb(bounds.estates))
     write_table(con, "wards", _with_wkb(bounds.wards))

@@ -23,6 +23,7 @@ from placespend import _folders, estate_names, geography, maps
 from placespend._sql import query
 from placespend._texts import DEMO_LABEL
 from placespend.errors import OutputError, PlacespendError
+from placespend.layers import CRS
 from placespend.store import read_build_info
 
 EXPORT_COLUMNS = [
@@ -439,7 +440,7 @@ def estates_geodataframe(
     merged.insert(merged.columns.get_loc("boundary_note"), "boundary",
                   merged["source"].map(maps.source_label))
     geometry = [wkb.loads(bytes(b)) for b in merged.pop("geometry_wkb")]
-    return gpd.GeoDataFrame(merged, geometry=geometry, crs="EPSG:27700")
+    return gpd.GeoDataFrame(merged, geometry=geometry, crs=CRS)
 
 
 def write_geojson(

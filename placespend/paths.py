@@ -24,6 +24,15 @@ PIPELINES_DIR = _shipped("pipelines")
 DOCS_DIR = _shipped("docs")
 PACKAGE_DATA_DIR = PACKAGE_DIR / "data"
 CATALOGUE_PATH = PACKAGE_DATA_DIR / "catalogue.yaml"
+KEY_ERRORS_PATH = PACKAGE_DATA_DIR / "key_errors.csv"
+CENSUS_ZONES_PATH = PACKAGE_DATA_DIR / "census_zones.csv"
+ERROR_DISTRIBUTIONS_PATH = PACKAGE_DATA_DIR / "error_distributions.csv"
+ACCURACY_PIPELINES_DIR = PIPELINES_DIR / "accuracy"
+ACCURACY_REPORT_PATH = DOCS_DIR / "ACCURACY.md"
+CLASSIFICATION_REPORT_PATH = DOCS_DIR / "CLASSIFICATION.md"
+BOUNDARIES_README_PATH = BOUNDARIES_DIR / "README.md"
+#: Real councils' published spend with hand labels (a checkout's tests; not in a wheel).
+REAL_SPEND_DIR = REPO_DIR / "tests" / "data" / "real"
 
 # Streamlit serves ``static/`` beside app.py at ``app/static/`` (server.enableStaticServing):
 # the map's context layers are written there once per store (generated, git-ignored).
@@ -32,6 +41,7 @@ MAP_FILES_DIR = APP_STATIC_DIR / "map"
 MAP_FILES_URL = "app/static/map"
 
 DB_FILENAME = "placespend.duckdb"
+UPLOADS_DIRNAME = "uploads"
 HOME_ENV = "PLACESPEND_HOME"
 
 
@@ -58,6 +68,11 @@ def db_path(home: Path | str | None = None) -> Path:
 def cache_dir(home: Path | str | None = None) -> Path:
     """Where builds keep what they can reuse (boundaries, atoms and keys)."""
     return home_dir(home) / "cache"
+
+
+def uploads_dir(home: Path | str | None = None) -> Path:
+    """Where stores built from uploaded files live: ``<home>/uploads/``."""
+    return home_dir(home) / UPLOADS_DIRNAME
 
 
 def demo_dir(home: Path | str | None = None) -> Path:

@@ -26,8 +26,8 @@ from shapely import wkb
 from placespend import __version__, _texts, capital, export, geography
 from placespend._pdf import Document
 from placespend._sql import query
-from placespend.accuracy import key_sentence, stands_for
 from placespend.errors import PlacespendError
+from placespend.key_errors import key_sentence, stands_for
 from placespend.keys import KEYS
 from placespend.reconcile import reconcile
 from placespend.store import read_build_info

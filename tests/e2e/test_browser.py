@@ -378,6 +378,6 @@ def test_own_data_is_checked_built_apart_and_switched_to(server, home, page, tmp
     assert not pg.get_by_text("SYNTHETIC DEMO DATA — not Camden").count()
     picker = pg.get_by_role("combobox", name="Data set")
     assert "council-2024" in (picker.input_value() or picker.get_attribute("value") or "")
-    assert (views.uploads_dir(home) / "council-2024" / paths.DB_FILENAME).exists()
+    assert (paths.uploads_dir(home) / "council-2024" / paths.DB_FILENAME).exists()
     assert default_db.stat().st_mtime == before
     _shot(pg, "12_upload_switched")

@@ -129,7 +129,7 @@ def test_two_blocks_added_grow_the_estate_in_a_data_set_of_its_own(server, home,
     assert "hilgrove-plus-two" in (picker.input_value() or picker.get_attribute("value") or "")
     _shot(pg, "22_editor_saved")
 
-    built = views.uploads_dir(home) / "hilgrove-plus-two" / paths.DB_FILENAME
+    built = paths.uploads_dir(home) / "hilgrove-plus-two" / paths.DB_FILENAME
     new = store.connect(built)
     row = _estate(new, eid)
     rec = reconcile(new)
