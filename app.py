@@ -28,6 +28,7 @@ from placespend import (  # noqa: E402
     compare,
     export,
     maps,
+    money,
     paths,
     pools,
     theme,
@@ -401,9 +402,9 @@ def page_map(db: str, con, facts: dict, state: dict) -> None:
         help="Off by default: the map draws the borough, wards, green spaces and roads itself.",
     )
     column = views.metric_column(metric)
-    scale = maps.quantile_scale(table[column], 5, palette, views.money)
+    scale = maps.quantile_scale(table[column], 5, palette, money.compact)
     context, shapes = _geometry(db, con)
-    data = maps.estate_layer_data(shapes, table, scale, column, views.money)
+    data = maps.estate_layer_data(shapes, table, scale, column, money.compact)
     left, right = st.columns([3, 1])
     st.session_state.setdefault("_map_focus", state["estate"])
     key = _map_key()
@@ -436,7 +437,7 @@ def page_map(db: str, con, facts: dict, state: dict) -> None:
                 "blank, and the estates, wards, green space and roads are drawn all the same."
             )
     with right:
-        st.metric("Total on the map", views.pounds(int(table["total_pence"].sum())),
+        st.metric("Total on the map", money.exact(int(table["total_pence"].sum())),
                   help="Spend placed on every estate by the services the filters keep; with "
                   "no filter, the place-based total on estates.")
         no_data = int(table[column].isna().sum())
@@ -454,9 +455,9 @@ def _selected_card(table: pd.DataFrame, state: dict) -> None:
     row = table[table["estate_id"] == state["estate"]].iloc[0]
     st.subheader(md(row["estate_name"]))
     st.caption(f"Boundary: {md(row['boundary'])}")
-    st.metric("Total (shown services)", views.pounds(row["total_pence"]))
-    st.caption(f"Range {views.money(row['low_pence'])} – {views.money(row['high_pence'])}")
-    st.metric("Per household", views.money(row["per_household_pence"]))
+    st.metric("Total (shown services)", money.exact(row["total_pence"]))
+    st.caption(f"Range {money.compact(row['low_pence'])} – {money.compact(row['high_pence'])}")
+    st.metric("Per household", money.compact(row["per_household_pence"]))
     st.button("Open the estate page", on_click=_go_to, args=("Estate",), key="open_estate",
               type="primary")
 
@@ -476,11 +477,11 @@ def page_estate(db: str, con, facts: dict, state: dict) -> None:
         f"financial year {state['year_text']}"
     )
     cols = st.columns(4)
-    cols[0].metric("Total spend placed here", views.pounds(ov.total_pence))
-    cols[0].caption(f"80% interval {views.pounds(ov.low_pence)} – {views.pounds(ov.high_pence)}")
-    cols[1].metric("Per household", views.money(ov.per_household_pence))
-    cols[2].metric("Direct (estate contracts)", views.money(ov.direct_pence))
-    cols[3].metric("Delegable services", views.money(ov.delegable_pence))
+    cols[0].metric("Total spend placed here", money.exact(ov.total_pence))
+    cols[0].caption(f"80% interval {money.exact(ov.low_pence)} – {money.exact(ov.high_pence)}")
+    cols[1].metric("Per household", money.compact(ov.per_household_pence))
+    cols[2].metric("Direct (estate contracts)", money.compact(ov.direct_pence))
+    cols[3].metric("Delegable services", money.compact(ov.delegable_pence))
     with st.expander("About this boundary"):
         st.markdown(md(ov.boundary_note, 2000, lines=True) if ov.boundary_note else "No note.")
     rows = _provenance(db, estate_id, year, con)
@@ -525,7 +526,7 @@ def _tab_by_service(rows, ov, db, year, con) -> None:
     _table(views.provenance_display(rows, ov.total_pence))
     ex = _excluded(db, year, con)
     st.markdown(
-        f"**Excluded** from every estate ({views.money(ex['amount_pence'].sum())} across the "
+        f"**Excluded** from every estate ({money.compact(ex['amount_pence'].sum())} across the "
         "borough): not place-based or unclassified spend, reported on its own line so totals "
         "still reconcile."
     )
@@ -550,7 +551,7 @@ def _tab_network(services, facts, state) -> None:
     inter = charts.interdependency(services, facts["links"], state["outcome"])
     st.metric(
         "System financing: spend of linked services here",
-        views.money(inter.pooled_pence),
+        money.compact(inter.pooled_pence),
         help="The pooled spend of every service on this estate that reinforces, depends on or "
         "undermines another service here (catalogue links).",
     )
@@ -619,7 +620,7 @@ def _tab_lines(db, estate_id, services, year, con) -> None:
     what = "this estate" if choice is None else f"{md(names[choice])} here"
     st.caption(
         f"All {lines.count:,} payment lines behind {what}, those reaching it most first. "
-        f"Their shares, in whole pence, add up to {views.pounds(lines.share_pence)}: the "
+        f"Their shares, in whole pence, add up to {money.exact(lines.share_pence)}: the "
         "figure, to the penny. File and row point at the spend export as published."
     )
     # Every line, sent to the browser only as it is scrolled to (lazy); the download below
@@ -704,7 +705,7 @@ def _tab_priorities(db, estate_id, year, state, con) -> None:
                        "the view; no resident was asked.", icon=":material/warning:")
         st.markdown(
             f"What residents said beside the share of the estate's spend "
-            f"({views.pounds(comp.estate_total_pence)}, {state['year_text']}) each priority "
+            f"({money.exact(comp.estate_total_pence)}, {state['year_text']}) each priority "
             "gets. An outcome's share is the spend of every service serving it, so outcomes' "
             "shares overlap; an idea has no spend yet.")
         # sources and names come from residents' files: escaped, one bullet each
@@ -808,7 +809,7 @@ def page_pool(db: str, con, facts: dict, state: dict) -> None:
                       financial_year=year, outcome=outcome)
     result = pools.work_out(con, pool)
     m1, m2, m3 = st.columns(3)
-    m1.metric("Pooled total", views.pounds(result.total_pence))
+    m1.metric("Pooled total", money.exact(result.total_pence))
     m2.metric("Estates", f"{len(result.by_estate):,}")
     m3.metric("Services", f"{len(result.by_service):,}")
     st.markdown("**Each service's contribution**")
@@ -910,27 +911,27 @@ def page_pot(db: str, con, facts: dict, state: dict) -> None:
     chosen = st.multiselect(
         "Services in the pot (delegable ones are pre-ticked; add or remove any)",
         list(names),
-        format_func=lambda k: f"{names[k]} ({views.money(amounts[k])})",
+        format_func=lambda k: f"{names[k]} ({money.compact(amounts[k])})",
         key=key,
     )
     view["pot"] = None if set(chosen) == set(delegable) else list(chosen)
     view["_pot_for"] = (estate_id, year)
     brief = pot.size_pot(con, estate_id, year, chosen)
     cols = st.columns(4)
-    cols[0].metric("Pot per year", views.pounds(brief.total_pence))
-    cols[0].caption(f"Range {views.pounds(brief.low_pence)} – {views.pounds(brief.high_pence)}")
+    cols[0].metric("Pot per year", money.exact(brief.total_pence))
+    cols[0].caption(f"Range {money.exact(brief.low_pence)} – {money.exact(brief.high_pence)}")
     cols[1].metric("Share of estate-services spend", f"{brief.estate_services_share:.1%}",
-                   help=f"Of {views.pounds(brief.estate_services_pence)}: the Housing "
+                   help=f"Of {money.exact(brief.estate_services_pence)}: the Housing "
                    "landlord services the catalogue marks as estate services (the pilot's "
                    "denominator).")
     cols[1].caption(f"{brief.share:.1%} of all place-based spend on the estate "
-                    f"({views.pounds(brief.estate_total_pence)})")
-    cols[2].metric("Per household", views.money(brief.per_household_pence))
+                    f"({money.exact(brief.estate_total_pence)})")
+    cols[2].metric("Per household", money.compact(brief.per_household_pence))
     if brief.change_share is not None:
         cols[3].metric(
             "Year on year", f"{brief.change_share:+.1%}",
             help=f"{brief.previous_financial_year}: "
-            f"{views.pounds(brief.previous_year_total_pence)} for the same services.",
+            f"{money.exact(brief.previous_year_total_pence)} for the same services.",
         )
     else:
         cols[3].metric("Year on year", "–", help="No previous year in the data.")
@@ -1005,9 +1006,9 @@ def _take_vote_result(db: str, con) -> None:
     st.session_state["_pending_scenario"] = saved.name
     won = ", ".join(md(r.name, 80) for r in decided.winners.itertuples()) or "none"
     st.session_state["_notice"] = (
-        "success", f"Saved scenario {md(saved.name)}: pot {views.pounds(planned.pot_pence)}, "
-        f"service lines {views.pounds(planned.services_pence)}, ideas pot "
-        f"{views.pounds(planned.ideas_pence)}, as the ballot's. Winning ideas: {won}.")
+        "success", f"Saved scenario {md(saved.name)}: pot {money.exact(planned.pot_pence)}, "
+        f"service lines {money.exact(planned.services_pence)}, ideas pot "
+        f"{money.exact(planned.ideas_pence)}, as the ballot's. Winning ideas: {won}.")
 
 
 def _pot_year(facts: dict, state: dict) -> str:
@@ -1085,7 +1086,7 @@ def _trade_offs(con, brief, opened):
     changes = []
     for row in brief.lines.itertuples():
         c1, c2, c3 = st.columns([3, 1, 2])
-        c1.markdown(f"{md(row.service)}  \n{views.pounds(row.amount_pence)} a year now")
+        c1.markdown(f"{md(row.service)}  \n{money.exact(row.amount_pence)} a year now")
         by = c2.radio("By", ["%", "£"], key=f"chg_by::{row.service_id}", horizontal=True,
                       label_visibility="collapsed")
         value = c3.number_input(f"Change to {md(row.service)} ({by})", value=0.0, step=1.0,
@@ -1109,15 +1110,15 @@ def _trade_offs(con, brief, opened):
         st.error(md(exc, 2000))
         return None
     m1, m2, m3 = st.columns(3)
-    m1.metric("Service lines", views.pounds(plan.services_pence))
-    m2.metric("Ideas pot", views.pounds(plan.ideas_pence),
+    m1.metric("Service lines", money.exact(plan.services_pence))
+    m2.metric("Ideas pot", money.exact(plan.ideas_pence),
               help="The pot less the service lines, to the penny.")
-    m3.metric("Pot", views.pounds(plan.pot_pence))
+    m3.metric("Pot", money.exact(plan.pot_pence))
     if plan.scenario.ideas:
         asked = sum(c for _, c in plan.scenario.ideas)
         st.caption(f"{len(plan.scenario.ideas)} ideas put forward, costing "
-                   f"{views.pounds(asked)} together, for an ideas pot of "
-                   f"{views.pounds(plan.ideas_pence)}: the vote decides which are funded.")
+                   f"{money.exact(asked)} together, for an ideas pot of "
+                   f"{money.exact(plan.ideas_pence)}: the vote decides which are funded.")
     _table(pd.DataFrame({
         "Service": plan.lines["service"],
         "Now £": plan.lines["base_pence"] / 100,
@@ -1247,7 +1248,7 @@ def page_exports(db: str, con, facts: dict, state: dict) -> None:
     stem = views.export_stem(con, one, year)
     if one:
         ov = _overview(db, one, year, con)
-        st.metric(f"{md(ov.name)}, {state['year_text']}", views.pounds(ov.total_pence))
+        st.metric(f"{md(ov.name)}, {state['year_text']}", money.exact(ov.total_pence))
     cols = st.columns(3)
     cols[0].download_button(  # bytes, not a callable: cheap, and kept while the button shows
         "Spend by service (CSV)", views.export_csv(con, one, year),
@@ -1516,7 +1517,7 @@ def page_classify(db: str, con, facts: dict, state: dict) -> None:
         label = " / ".join(v if isinstance(v, str) else "(blank)"
                            for v in (row.org_unit, row.purpose))
         with st.container(border=True):
-            st.markdown(md(f"**{label}**: £{row.gross_pence / 100:,.0f} in {row.lines:,} lines"))
+            st.markdown(md(f"**{label}**: {money.whole(row.gross_pence)} in {row.lines:,} lines"))
             st.caption(md(f"Top payees: {row.payees or '(redacted or blank)'}"))
             offered = [sid for sid, _ in row.suggestions]
             options = offered + [sid for sid in ids if sid not in offered]

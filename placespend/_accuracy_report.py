@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from placespend import money
 from placespend.errors import PlacespendError
 from placespend.key_errors import (
     ASSET_KEYS,
@@ -242,7 +243,7 @@ def _where_the_money_is(result: AccuracyResult) -> str:
                    f"{name}, estates: ward / borough", f"{name}, estates: £-weighted"]
     if shares:
         weights = ", ".join(
-            f"{s} {pct(shares.get(s, 0.0))} ({_pounds(result.scope_pence.get(s, 0))})"
+            f"{s} {pct(shares.get(s, 0.0))} ({money.rough(result.scope_pence.get(s, 0))})"
             for s in ("borough", "ward", "estate"))
         area = result.weighted_share("area", "residents")
         hh = result.weighted_share("households", "council_households")
@@ -348,11 +349,6 @@ mid-2020 population estimate over its share of 2011 residents, folded into every
 interval, which it widens) and asset keys (green space, trees, roads, bins), whose interval is
 borrowed from footprint standing in for dwellings, the one OSM layer with a census truth.
 """
-
-
-def _pounds(pence: int) -> str:
-    pounds = pence / 100
-    return f"£{pounds / 1e6:,.1f}m" if abs(pounds) >= 1e6 else f"£{pounds:,.0f}"
 
 
 def _advice(result: AccuracyResult) -> str:

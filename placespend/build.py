@@ -17,7 +17,6 @@ import datetime as dt
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from decimal import Decimal
 from pathlib import Path
 from typing import Literal
 
@@ -36,6 +35,7 @@ from placespend import (
     ingest,
     intervals,
     key_errors,
+    money,
     paths,
     store,
     suppliers,
@@ -208,7 +208,7 @@ def _overlap_note(claims: pd.DataFrame, found) -> str:
     first, last = found.first_payment.date(), found.last_payment.date()
     paid = f"paid {first}" if first == last else f"paid {first} to {last}"
     lines = (f"{found.lines:,} payment line{'s' if found.lines != 1 else ''} of "
-             f"{_pounds(found.amount_pence)} ({paid})")
+             f"{money.exact(found.amount_pence)} ({paid})")
     each = "both" if len(ids) == 2 else f"all {len(ids)}"
     match, they = ("matches", "it is") if found.lines == 1 else ("match", "they are")
     return (
@@ -218,10 +218,6 @@ def _overlap_note(claims: pd.DataFrame, found) -> str:
         f"borough-wide) {they} shared borough-wide as 'ambiguous contract'. To place the "
         "money, give each contract its own service or purpose, or dates that do not overlap."
     )
-
-
-def _pounds(pence: int) -> str:
-    return f"£{Decimal(int(pence)).scaleb(-2):,.2f}"
 
 
 def _spend_files(

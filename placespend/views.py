@@ -2,7 +2,7 @@
 
 ``app.py`` only lays these out; everything it shows is computed here (or in ``export``,
 ``pot`` and ``reports``) so it can be tested without Streamlit and equals what the CLI and the
-exports say. Amounts stay integer pence; :func:`money` and :func:`pounds` format them at the
+exports say. Amounts stay integer pence; :mod:`placespend.money` formats them at the
 edge.
 """
 
@@ -16,7 +16,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from placespend import estate_names, export, geography, intervals, maps, paths, store
+from placespend import estate_names, export, geography, intervals, maps, money, paths, store
 from placespend._sql import query
 from placespend.errors import PlacespendError
 from placespend.keys import KEYS
@@ -27,28 +27,6 @@ NONRESIDENTIAL_LIMIT = 0.10  # no estate should hold more of its area in non-res
 
 
 # ---- formatting ----------------------------------------------------------------------------
-
-
-def money(pence: float | None) -> str:
-    """Compact pounds for tables and labels: £950, £12.3k, £4.56m ('–' when missing)."""
-    if pence is None or pd.isna(pence):
-        return "–"
-    pounds = pence / 100
-    if abs(pounds) >= 1e6:
-        return f"£{pounds / 1e6:.2f}m"
-    if abs(pounds) >= 1e4:
-        return f"£{pounds / 1e3:.1f}k"
-    return f"£{pounds:,.0f}"
-
-
-def pounds(pence: int | float | None) -> str:
-    """Exact pounds and pence with thousands separators: ``98005997 -> '£980,059.97'``."""
-    if pence is None or pd.isna(pence):
-        return "–"
-    text = export.gbp(int(round(pence)))
-    sign = "-" if text.startswith("-") else ""
-    whole, frac = text.lstrip("-").split(".")
-    return f"{sign}£{int(whole):,}.{frac}"
 
 
 def key_label(key: str) -> str:
@@ -274,8 +252,8 @@ def map_table(
     out["per_household_pence"] = out["total_pence"] / households
     out["boundary"] = out["source"].map(maps.source_label)
     out["boundary_short"] = out["source"].map(lambda v: maps.source_label(v, short=True))
-    out["total_text"] = out["total_pence"].map(money)
-    out["per_household_text"] = out["per_household_pence"].map(money)
+    out["total_text"] = out["total_pence"].map(money.compact)
+    out["per_household_text"] = out["per_household_pence"].map(money.compact)
     return out.sort_values(["total_pence", "estate_name"], ascending=[False, True]).reset_index(
         drop=True
     )
@@ -545,7 +523,7 @@ def reconciliation_table(rec) -> pd.DataFrame:
     for attr, label, unit in _RECONCILIATION_ROWS:
         value = getattr(rec, attr)
         rows.append({"Figure": label,
-                     "Value": pounds(value) if unit == "pence" else f"{int(value):,}"})
+                     "Value": money.exact(value) if unit == "pence" else f"{int(value):,}"})
     return pd.DataFrame(rows)
 
 
@@ -657,7 +635,7 @@ class IngestReport:
         """Plain sentences: how much was refused, of what, and which files passed the 1%."""
         text = (f"{self.rows_quarantined:,} of {self.rows_read:,} spend rows "
                 f"({self.row_share:.1%}) were not accepted, holding "
-                f"{pounds(self.pence_quarantined)} ({self.pence_share:.1%} of the £ read, "
+                f"{money.exact(self.pence_quarantined)} ({self.pence_share:.1%} of the £ read, "
                 "refunds counted as money moved)")
         if self.unparsed_rows:
             text += (f"; {self.unparsed_rows:,} of those rows had no amount that could be read, "

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from placespend import export, paths, store, uploads, views
+from placespend import export, money, paths, store, uploads, views
 from placespend.cli import app as cli_app
 from placespend.errors import InputFileError, PlacespendError, UnknownLayoutError
 
@@ -33,15 +33,6 @@ def con(home):
 @pytest.fixture(scope="module")
 def estate_id(con):
     return export.resolve_estate(con, "Hilgrove")
-
-
-def test_money_and_pounds_formats():
-    assert views.money(95_000) == "£950"
-    assert views.money(1_234_567) == "£12.3k"
-    assert views.money(456_000_000) == "£4.56m"
-    assert views.money(None) == "–"
-    assert views.pounds(98_005_997) == "£980,059.97"
-    assert views.pounds(-5) == "-£0.05"
 
 
 def test_map_table_totals_equal_the_estates_command(con):
@@ -243,8 +234,8 @@ def test_the_map_sent_to_the_browser_is_bounded_by_the_estates_outlines(con):
     context, shapes = views.map_geometry(con)
     table = views.map_table(con, YEAR)
     column = views.metric_column(views.METRICS[0])
-    scale = maps.quantile_scale(table[column], 5, "cividis", views.money)
-    data = maps.estate_layer_data(shapes, table, scale, column, views.money)
+    scale = maps.quantile_scale(table[column], 5, "cividis", money.compact)
+    data = maps.estate_layer_data(shapes, table, scale, column, money.compact)
     urls = {layer: f"app/static/map/{layer}.json" for layer in maps.CONTEXT_LAYERS}
     payload = maps.deck(data, context, table["estate_id"].iloc[0], layer_urls=urls).to_json()
 
@@ -276,7 +267,7 @@ def test_reconciliation_table_reads_in_pounds(con):
     rec = reconcile(con)
     table = views.reconciliation_table(rec).set_index("Figure")["Value"]
     assert table["Difference (must be £0.00)"] == "£0.00"
-    assert table["Accepted spend"] == views.pounds(rec.input_pence)
+    assert table["Accepted spend"] == money.exact(rec.input_pence)
     assert table["Spend rows read"] == f"{rec.rows_read:,}"
 
 
@@ -440,7 +431,7 @@ def test_geojson_amounts_are_numbers_equal_to_the_exact_pounds(con):
         props = f["properties"]
         assert isinstance(props["total_gbp"], float)
         pence = int(totals.loc[props["estate_id"], "total_pence"])
-        assert f"{props['total_gbp']:.2f}" == export.gbp(pence)
+        assert f"{props['total_gbp']:.2f}" == money.gbp(pence)
         assert repr(props["total_gbp"]) == repr(pence / 100)
 
 
@@ -456,9 +447,9 @@ def test_geojson_money_and_counts_are_numbers_and_wards_are_named(con):
     names = export.ward_names(con)
     for f in features:
         props = f["properties"]
-        money = {k: v for k, v in props.items() if k.endswith("_gbp")}
-        assert {"total_gbp", "another_key_low_gbp", "per_household_gbp"} <= set(money)
-        assert all(v is None or isinstance(v, int | float) for v in money.values()), money
+        amounts = {k: v for k, v in props.items() if k.endswith("_gbp")}
+        assert {"total_gbp", "another_key_low_gbp", "per_household_gbp"} <= set(amounts)
+        assert all(v is None or isinstance(v, int | float) for v in amounts.values()), amounts
         assert not any(k.endswith("_pence") for k in props)
         assert isinstance(props["households_est"], int | float)
         codes = [c for c in props["ward_codes"].split(";") if c]

@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 from _app_server import CHROMIUM, NO_CHROMIUM, running_app
 
-from placespend import compare, export, maps, paths, pot, store, views
+from placespend import compare, export, maps, money, paths, pot, store, views
 
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "test-artifacts"
@@ -206,14 +206,14 @@ def test_the_three_users_journeys(server, home, page, tmp_path):
     delegable = pot.delegable_services(con)
     full = pot.size_pot(con, eid, YEAR, delegable)
     pg.get_by_text("Pot per year").wait_for()
-    want = views.pounds(full.total_pence)
+    want = money.exact(full.total_pence)
     assert _metric(pg, "Pot per year", want) == want
     _shot(pg, "07_pot")
     pg.get_by_role("button", name="Remove Green space and grounds maintenance").first.click()
     _wait_idle(pg)
     fewer = pot.size_pot(con, eid, YEAR, [s for s in delegable if s != "green_space"])
     pg.wait_for_function(
-        "t => document.body.innerText.includes(t)", arg=views.pounds(fewer.total_pence),
+        "t => document.body.innerText.includes(t)", arg=money.exact(fewer.total_pence),
         timeout=15000,
     )
     _wait_idle(pg)  # the download button below the figure is redrawn later in the same run
@@ -315,7 +315,7 @@ def test_a_payment_lines_download_adds_up_to_the_services_figure(server, home, p
     button = pg.get_by_role("button", name=f"Download all {count:,} lines (CSV)")
     button.wait_for(timeout=60000)
     _wait_idle(pg)
-    assert pg.get_by_text(f"add up to {views.pounds(figure)}").count() == 1
+    assert pg.get_by_text(f"add up to {money.exact(figure)}").count() == 1
     with pg.expect_download() as info:
         button.click()
     assert info.value.suggested_filename.startswith("SYNTHETIC_DEMO_payment_lines_")

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 from _app_server import CHROMIUM, NO_CHROMIUM, running_app
 
-from placespend import capital, export, paths, pools, store, views
+from placespend import capital, export, money, paths, pools, store, views
 
 YEAR = "2024-25"
 HILGROVE = "Dorman Way (derived)"  # the Hilgrove estate, named after its main street
@@ -105,7 +105,7 @@ def test_a_pool_of_three_services_is_saved_reopened_by_url_and_exported(server, 
         _pick(pg, "Services in the pool", name)
     expected = pools.work_out(con, pools.Pool("x", ("repairs_essential", "mental_health",
                                                     "adult_social_care"), (), YEAR))
-    total = views.pounds(expected.total_pence)
+    total = money.exact(expected.total_pence)
     assert _metric(pg, "Pooled total", total) == total
     pg.get_by_label("Pool name").fill(POOL)
     pg.get_by_role("button", name="Save pool").click()

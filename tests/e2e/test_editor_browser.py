@@ -21,7 +21,7 @@ from _app_server import CHROMIUM, NO_CHROMIUM, running_app
 from test_browser import ARTIFACTS, YEAR, _metric, _shot, _wait_idle
 
 from placespend import estate_editor as ed
-from placespend import export, paths, store, views
+from placespend import export, money, paths, store
 from placespend.reconcile import reconcile
 
 HILGROVE = "Dorman Way (derived)"
@@ -155,7 +155,7 @@ def test_two_blocks_added_grow_the_estate_in_a_data_set_of_its_own(server, home,
     pg.get_by_text("Estate", exact=True).first.click()
     _wait_idle(pg)
     pg.get_by_role("heading", name=HILGROVE, level=2).wait_for()
-    total = views.pounds(row["total_pence"])
+    total = money.exact(row["total_pence"])
     assert _metric(pg, "Total spend placed here", total) == total
     assert f"about {row['households_est']:,.0f} households" in pg.inner_text("body")
     pg.get_by_text("Method", exact=True).first.click()
