@@ -12,6 +12,7 @@ import dataclasses
 import functools
 import logging
 import uuid
+from collections.abc import Callable
 
 import streamlit as st
 
@@ -28,9 +29,14 @@ from placespend import (  # noqa: E402
     compare,
     export,
     maps,
+    meeting,
     money,
     paths,
+    pb_files,
     pools,
+    pot,
+    reports,
+    scenarios,
     theme,
     uploads,
     view_state,
@@ -44,18 +50,6 @@ from placespend.safe_text import markdown as md  # noqa: E402
 
 st.html(theme.style_tag())  # headline figures wrap instead of being cut at narrow widths
 
-try:  # pot sizing and reports are written alongside; the pages say so until they land
-    from placespend import pot
-except ImportError:  # pragma: no cover - depends on the other module having landed
-    pot = None
-try:
-    from placespend import reports
-except ImportError:  # pragma: no cover
-    reports = None
-try:  # residents' trade-offs, saved scenarios and ballot files, next to the pot
-    from placespend import meeting, pb_files, scenarios
-except ImportError:  # pragma: no cover
-    meeting = pb_files = scenarios = None
 
 LOG = logging.getLogger("placespend.app")
 PAGES = ("Map", "Estate", "Compare", "PB pot", "System financing", "Exports", "Method",
@@ -126,44 +120,37 @@ def _basemap_reachable() -> bool:
     return maps.basemap_reachable()
 
 
-@st.cache_data(show_spinner=False)
-def _map_table(db: str, year: str | None, services: tuple[str, ...] | None, _con):
-    return views.map_table(_con, year, services)
+_READS: dict[str, Callable] = {}
 
 
 @st.cache_data(show_spinner=False)
-def _coverage(db: str, _con):
-    return views.estate_coverage(_con)
+def _cached_read(name: str, db: str, *args, _con):
+    return _READS[name](_con, *args)
 
 
-@st.cache_data(show_spinner=False)
-def _overview(db: str, estate_id: str, year: str | None, _con):
-    return views.estate_overview(_con, estate_id, year)
+def _store_read(read: Callable) -> Callable:
+    """``read(con, *args)`` cached per store file and arguments, called as
+    ``(db, *args, con)``: ``db`` names the store (and its build) in the cache key, while the
+    connection, the last argument, is never hashed."""
+    name = f"{read.__module__}.{read.__qualname__}"
+    _READS[name] = read
+
+    def cached(db: str, *args):
+        *rest, con = args
+        return _cached_read(name, db, *rest, _con=con)
+
+    return cached
 
 
-@st.cache_data(show_spinner=False)
-def _provenance(db: str, estate_id: str, year: str | None, _con):
-    return views.provenance(_con, estate_id, year)
-
-
-@st.cache_data(show_spinner=False)
-def _reach(db: str, year: str | None, _con):
-    return views.service_reach(_con, year)
-
-
-@st.cache_data(show_spinner=False)
-def _comparison(db: str, estate_id: str, year: str | None, _con):
-    return views.comparison(_con, estate_id, year)
-
-
-@st.cache_data(show_spinner=False)
-def _compared(db: str, estate_ids: tuple[str, ...], year: str | None, _con):
-    return compare.compare(_con, estate_ids, year)
-
-
-@st.cache_data(show_spinner=False)
-def _excluded(db: str, year: str | None, _con):
-    return views.excluded(_con, year)
+_map_table = _store_read(views.map_table)
+_coverage = _store_read(views.estate_coverage)
+_overview = _store_read(views.estate_overview)
+_provenance = _store_read(views.provenance)
+_reach = _store_read(views.service_reach)
+_comparison = _store_read(views.comparison)
+_compared = _store_read(compare.compare)
+_excluded = _store_read(views.excluded)
+_source_lines = _store_read(views.source_lines)
 
 
 @st.cache_data(show_spinner=False)
@@ -885,9 +872,6 @@ def page_pot(db: str, con, facts: dict, state: dict) -> None:
         "outdoor cleaning to residents: about a quarter of its estate-services budget. The "
         "panel under the pot sets its lines beside this tool's."
     )
-    if pot is None:
-        st.warning("PB pot sizing (placespend.pot) is not installed in this version.")
-        return
     estate_id = state["estate"]
     if estate_id is None:
         st.info("Pick the estate whose residents would decide, in the sidebar.")
@@ -953,7 +937,7 @@ def page_pot(db: str, con, facts: dict, state: dict) -> None:
     d3.download_button("Pot brief (PDF)", lambda: pot.pot_brief_pdf(brief),
                        file_name=f"{stem}.pdf", mime="application/pdf", on_click="ignore",
                        key="dl_pot_pdf")
-    if plan is not None and pb_files is not None:
+    if plan is not None:
         d4.download_button("Ballot file (pabulib .pb)", lambda: pb_files.pabulib(plan),
                            file_name=f"{stem}.pb", mime="text/plain", on_click="ignore",
                            key="dl_pot_pb", help="The ideas pot as the budget, the service "
@@ -1256,7 +1240,7 @@ def page_exports(db: str, con, facts: dict, state: dict) -> None:
         help="One row per estate, year, service, basis and key, exactly as "
         "`placespend export` writes it.",
     )
-    if one and reports is not None:
+    if one:
         cols[1].download_button(
             "Estate summary (XLSX)", lambda: reports.estate_xlsx(con, one, year),
             file_name=f"{stem}.xlsx", on_click="ignore", key="dl_xlsx",
@@ -1269,8 +1253,6 @@ def page_exports(db: str, con, facts: dict, state: dict) -> None:
             file_name=f"{stem}.pdf", mime="application/pdf", on_click="ignore", key="dl_pdf",
             help="A printable summary with the estate's outline.",
         )
-    elif one:
-        st.caption("XLSX and PDF summaries need placespend.reports.")
     st.subheader("Map layer")
     what = "This estate" if one else "Every estate"
     st.download_button(
@@ -1503,7 +1485,7 @@ def page_classify(db: str, con, facts: dict, state: dict) -> None:
     if cov.is_demo:
         st.caption(md(classify.DEMO_COVERAGE_NOTE))
     db_path = Path(db.rsplit(":", 1)[0])
-    mine = db_path.parent / "my_catalogue.yaml"
+    mine = paths.beside_store(db_path, paths.USER_CATALOGUE_NAME)
     st.markdown(md(
         f"Confirm a service for the largest labels no rule matches. Each choice is written as a "
         f"rule to this data set's own catalogue ({mine}; the shipped catalogue is never "

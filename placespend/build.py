@@ -17,6 +17,7 @@ import datetime as dt
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
 from typing import Literal
 
@@ -49,15 +50,19 @@ from placespend.reconcile import Reconciliation, check
 
 StepReporter = Callable[[str], None]
 
-STEPS = (
-    "Loading the service catalogue",
-    "Loading boundaries",
-    "Building atoms and keys",
-    "Preparing spend files",
-    "Ingesting spend and contracts",
-    "Apportioning",
-    "Reconciling and saving",
-)
+class Step(StrEnum):
+    """The steps a build reports, in order; each is the text shown while it runs."""
+
+    CATALOGUE = "Loading the service catalogue"
+    BOUNDARIES = "Loading boundaries"
+    ATOMS = "Building atoms and keys"
+    SPEND_FILES = "Preparing spend files"
+    INGEST = "Ingesting spend and contracts"
+    APPORTION = "Apportioning"
+    RECONCILE = "Reconciling and saving"
+
+
+STEPS: tuple[Step, ...] = tuple(Step)
 
 
 @dataclass(frozen=True)
@@ -128,27 +133,27 @@ def build(
     memory_limit = store.memory_limit(memory_limit)  # a wrong size fails before any work
     with store.build_lock(target.parent):
         store.check_target(target)  # before the long steps, not at the swap
-        report(STEPS[0])
+        report(Step.CATALOGUE)
         mapping = _mapping(inputs.mapping)
         register_mapping = _contracts_mapping(inputs)
         ingest.check_spend_files(inputs.spend, mapping)  # a wrong file fails in a second
         cat = catalogue.load_catalogue(inputs.catalogue)
-        report(STEPS[1])
+        report(Step.BOUNDARIES)
         cache = None if cache_dir is False else cache_dir or paths.cache_dir(home)
         stage = geometry_cache.load_or_compute(inputs.boundaries, inputs.layer_files(), cache)
         bounds, atom_table = stage.bounds, stage.atom_table
         geo = geography.from_boundaries(bounds, inputs.borough_code, inputs.borough_name)
-        report(STEPS[2])
+        report(Step.ATOMS)
         notes = [*bounds.notes, *_geography_notes(cat, bounds, atom_table, geo)]
         if stage.reused:
             notes.append(stage.note(cache))
-        report(STEPS[3])
+        report(Step.SPEND_FILES)
         spend, contracts, is_demo = _spend_files(home, inputs, cat, bounds)
         if is_demo:
             notes.insert(0, demo.DEMO_LABEL)
         with store.staged(target, memory_limit) as con:
             _write_reference(con, cat, bounds, atom_table)
-            report(STEPS[4])
+            report(Step.INGEST)
             spend_report = ingest.load_spend(con, list(spend), mapping)
             ingest.refuse_unusable_files(con, spend_report)
             notes += spend_report.notes
@@ -165,14 +170,14 @@ def build(
             threshold = (register_mapping.near_match if register_mapping
                          else suppliers.NEAR_MATCH_THRESHOLD)
             matches = suppliers.match_suppliers(con, threshold)
-            report(STEPS[5])
+            report(Step.APPORTION)
             apportion(con, borough_code=geo.borough_code)
             notes += overlap_notes(con)
             notes += contracts_mod.notes(con, matches)
             notes += capital.unread_notes(con)
             write_table(con, "capital_programme",
                         capital.programme_table(con, inputs.capital_programme, is_demo))
-            report(STEPS[6])
+            report(Step.RECONCILE)
             result = check(con)
             _write_build_info(con, inputs, spend, is_demo, notes, geo)
     return BuildResult(target, is_demo, result, notes)

@@ -235,7 +235,7 @@ def _print_build(result: build_mod.BuildResult) -> None:
     r = result.reconciliation
     if result.is_demo:
         out.print(Text.assemble((f"⚠ {DEMO_LABEL}", "bold yellow"), " (generated in ",
-                                _plain(result.db_path.parent / "demo"), ")"))
+                                _plain(paths.demo_dir(result.db_path.parent)), ")"))
     out.print(Text.assemble("Built ", _plain(result.db_path)))
     out.print(
         f"Rows read {r.rows_read:,}: accepted {r.rows_accepted:,}, quarantined "
@@ -809,9 +809,9 @@ def pot_cmd(
         path = _inside(out_dir, f"{stem}.{kind}")
         path.write_bytes(writers[kind]())
         out.print(_plain(f"Wrote {path}"), soft_wrap=True)
-    out.print(_plain(f"Pot {pot.money.compact(plan.pot_pence)}: service lines "
-                     f"{pot.money.compact(plan.services_pence)}, ideas pot "
-                     f"{pot.money.compact(plan.ideas_pence)}."))
+    out.print(_plain(f"Pot {money.exact(plan.pot_pence)}: service lines "
+                     f"{money.exact(plan.services_pence)}, ideas pot "
+                     f"{money.exact(plan.ideas_pence)}."))
 
 
 POOL_FORMATS = ("csv", "xlsx")

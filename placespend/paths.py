@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import platformdirs
+
+from placespend import settings
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 REPO_DIR = PACKAGE_DIR.parent
@@ -42,7 +43,8 @@ MAP_FILES_URL = "app/static/map"
 
 DB_FILENAME = "placespend.duckdb"
 UPLOADS_DIRNAME = "uploads"
-HOME_ENV = "PLACESPEND_HOME"
+USER_CATALOGUE_NAME = "my_catalogue.yaml"  # rules confirmed on the Classify page
+HOME_ENV = settings.HOME.name
 
 
 def default_home() -> Path:
@@ -56,7 +58,7 @@ def default_home() -> Path:
 def home_dir(home: Path | str | None = None) -> Path:
     """The folder holding the store: ``home``, else ``$PLACESPEND_HOME``, else
     :func:`default_home`."""
-    chosen = home or os.environ.get(HOME_ENV) or default_home()
+    chosen = home or settings.HOME.value() or default_home()
     return Path(chosen).expanduser().resolve()
 
 
@@ -73,6 +75,17 @@ def cache_dir(home: Path | str | None = None) -> Path:
 def uploads_dir(home: Path | str | None = None) -> Path:
     """Where stores built from uploaded files live: ``<home>/uploads/``."""
     return home_dir(home) / UPLOADS_DIRNAME
+
+
+def beside_store(db_file: Path | str, name: str) -> Path:
+    """A file or folder kept with a data set: ``name`` in its store's folder (scenarios,
+    priorities, the user's own catalogue)."""
+    return Path(db_file).parent / name
+
+
+def doc_path(name: str) -> Path:
+    """``docs/<name>``, or the shipped boundaries' README for ``"boundaries"``."""
+    return BOUNDARIES_README_PATH if name == "boundaries" else DOCS_DIR / name
 
 
 def demo_dir(home: Path | str | None = None) -> Path:

@@ -34,7 +34,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from placespend import money
+from placespend import money, paths
 from placespend import pot as pots
 from placespend.errors import PlacespendError
 
@@ -268,7 +268,7 @@ class ScenarioBook:
     noun = "scenario"
 
     def __init__(self, db_file: Path | str) -> None:
-        self.path = Path(db_file).parent / SCENARIOS_FILENAME
+        self.path = paths.beside_store(db_file, SCENARIOS_FILENAME)
 
     def list(self, estate_id: str | None = None) -> list[Scenario]:
         """Saved scenarios in the order saved, only ``estate_id``'s when given."""

@@ -571,11 +571,7 @@ _IMAGE = re.compile(r"!\[[^\]]*\]\(([^)\s]+)\)")
 
 def doc(name: str) -> Doc | None:
     """``docs/<name>`` (or ``boundaries/README.md`` for ``boundaries``), None if absent."""
-    path = (
-        paths.BOUNDARIES_DIR / "README.md"
-        if name == "boundaries"
-        else paths.DOCS_DIR / name
-    )
+    path = paths.doc_path(name)
     if not path.exists():
         return None
     text = path.read_text(encoding="utf-8")

@@ -42,6 +42,32 @@ def test_readme_gives_the_two_commands_and_ci_runs_the_test_one():
     assert "make test" in (ROOT / ".ci" / "run").read_text(encoding="utf-8")
 
 
+def test_readme_lists_every_setting_with_its_help():
+    """Every environment setting is in the README's settings table, with its help text."""
+    from placespend.settings import SETTINGS
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    rows = {line.split("`")[1]: line for line in readme.splitlines()
+            if line.startswith("| `PLACESPEND_")}
+    assert [s.name for s in SETTINGS if s.name not in rows] == []
+    assert [s.name for s in SETTINGS if s.help not in rows[s.name]] == []
+
+
+def test_every_environment_variable_read_is_a_declared_setting():
+    """No ``PLACESPEND_*`` name appears in the code without being one of the settings."""
+    import re
+
+    from placespend.settings import SETTINGS
+
+    found = set()
+    for folder in ("placespend", "scripts", "benchmarks"):
+        for path in (ROOT / folder).rglob("*.py"):
+            found |= set(re.findall(r"PLACESPEND_[A-Z_]+", path.read_text(encoding="utf-8")))
+    found |= set(re.findall(r"PLACESPEND_[A-Z_]+", (ROOT / "app.py").read_text(encoding="utf-8")))
+    assert len(found) >= 2
+    assert sorted(found - {s.name for s in SETTINGS}) == []
+
+
 def _architecture_section(title: str) -> str:
     text = (ROOT / "docs" / "ARCHITECTURE.md").read_text(encoding="utf-8")
     start = text.index(f"## {title}")
