@@ -12,7 +12,7 @@ import urllib.parse
 from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
-from _app_server import CHROMIUM, NO_CHROMIUM, running_app
+from _app_server import CHROMIUM, NO_CHROMIUM, wait_idle
 from pypdf import PdfReader
 
 from placespend import export, money, paths, pot, store
@@ -29,19 +29,6 @@ def home(demo_home_copy):
     return demo_home_copy("e2e_pb_home")  # scenarios are saved into it
 
 
-@pytest.fixture(scope="module")
-def server(home):
-    with running_app(home, home / "streamlit.log") as (url, _proc):
-        yield url
-
-
-def _wait_idle(pg) -> None:
-    pg.wait_for_timeout(300)
-    pg.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=30000)
-    pg.wait_for_timeout(300)
-
-
 def _metric(pg, label: str, expected: str, timeout: float = 20) -> str:
     deadline = time.monotonic() + timeout
     while True:
@@ -56,13 +43,13 @@ def _cut_caretaking(pg, pct: str) -> None:
     box = pg.get_by_label("Change to Caretaking and estate cleaning (%)")
     box.fill(pct)
     box.press("Enter")
-    _wait_idle(pg)
+    wait_idle(pg)
 
 
 def _save(pg, name: str) -> None:
     pg.get_by_label("Scenario name").fill(name)
     pg.get_by_role("button", name="Save scenario").click()
-    _wait_idle(pg)
+    wait_idle(pg)
     pg.wait_for_function("n => location.search.includes(n)",
                          arg=urllib.parse.quote_plus(name), timeout=20000)
 
@@ -113,9 +100,9 @@ def test_cut_save_reopen_compare_and_print_the_meeting_pack(server, home, browse
         compare.click()
         compare.fill(name)
         pg.keyboard.press("Enter")
-        _wait_idle(pg)
+        wait_idle(pg)
     pg.keyboard.press("Escape")
-    _wait_idle(pg)
+    wait_idle(pg)
     pg.get_by_test_id("stPlotlyChart").first.wait_for(timeout=20000)
     with pg.expect_download() as info:
         pg.get_by_role("button", name="Meeting pack (PDF, 2 scenarios)").click()
