@@ -265,7 +265,7 @@ def test_estate_comparison_reopens_from_a_shared_url(server, home, page):
     headline = charts.nth(0).text_content()
     for r in comp.estates.itertuples():  # each estate's total, per household and pot labelled
         for pence in (r.total_pence, r.per_household_pence, r.delegable_pence):
-            assert compare._money(pence) in headline
+            assert money.compact(pence) in headline
     assert "SYNTHETIC DEMO DATA" in headline  # the chart says so, in a saved image too
     _shot(pg, "13_compare")
     with pg.expect_download() as info:
