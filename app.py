@@ -12,6 +12,7 @@ import dataclasses
 import functools
 import logging
 import uuid
+from collections.abc import Callable
 
 import streamlit as st
 
@@ -28,9 +29,16 @@ from placespend import (  # noqa: E402
     compare,
     export,
     maps,
+    meeting,
+    money,
     paths,
+    pb_files,
     pools,
+    pot,
+    reports,
+    scenarios,
     theme,
+    uploads,
     view_state,
     views,
 )
@@ -42,18 +50,6 @@ from placespend.safe_text import markdown as md  # noqa: E402
 
 st.html(theme.style_tag())  # headline figures wrap instead of being cut at narrow widths
 
-try:  # pot sizing and reports are written alongside; the pages say so until they land
-    from placespend import pot
-except ImportError:  # pragma: no cover - depends on the other module having landed
-    pot = None
-try:
-    from placespend import reports
-except ImportError:  # pragma: no cover
-    reports = None
-try:  # residents' trade-offs, saved scenarios and ballot files, next to the pot
-    from placespend import meeting, pb_files, scenarios
-except ImportError:  # pragma: no cover
-    meeting = pb_files = scenarios = None
 
 LOG = logging.getLogger("placespend.app")
 PAGES = ("Map", "Estate", "Compare", "PB pot", "System financing", "Exports", "Method",
@@ -124,44 +120,37 @@ def _basemap_reachable() -> bool:
     return maps.basemap_reachable()
 
 
-@st.cache_data(show_spinner=False)
-def _map_table(db: str, year: str | None, services: tuple[str, ...] | None, _con):
-    return views.map_table(_con, year, services)
+_READS: dict[str, Callable] = {}
 
 
 @st.cache_data(show_spinner=False)
-def _coverage(db: str, _con):
-    return views.estate_coverage(_con)
+def _cached_read(name: str, db: str, *args, _con):
+    return _READS[name](_con, *args)
 
 
-@st.cache_data(show_spinner=False)
-def _overview(db: str, estate_id: str, year: str | None, _con):
-    return views.estate_overview(_con, estate_id, year)
+def _store_read(read: Callable) -> Callable:
+    """``read(con, *args)`` cached per store file and arguments, called as
+    ``(db, *args, con)``: ``db`` names the store (and its build) in the cache key, while the
+    connection, the last argument, is never hashed."""
+    name = f"{read.__module__}.{read.__qualname__}"
+    _READS[name] = read
+
+    def cached(db: str, *args):
+        *rest, con = args
+        return _cached_read(name, db, *rest, _con=con)
+
+    return cached
 
 
-@st.cache_data(show_spinner=False)
-def _provenance(db: str, estate_id: str, year: str | None, _con):
-    return views.provenance(_con, estate_id, year)
-
-
-@st.cache_data(show_spinner=False)
-def _reach(db: str, year: str | None, _con):
-    return views.service_reach(_con, year)
-
-
-@st.cache_data(show_spinner=False)
-def _comparison(db: str, estate_id: str, year: str | None, _con):
-    return views.comparison(_con, estate_id, year)
-
-
-@st.cache_data(show_spinner=False)
-def _compared(db: str, estate_ids: tuple[str, ...], year: str | None, _con):
-    return compare.compare(_con, estate_ids, year)
-
-
-@st.cache_data(show_spinner=False)
-def _excluded(db: str, year: str | None, _con):
-    return views.excluded(_con, year)
+_map_table = _store_read(views.map_table)
+_coverage = _store_read(views.estate_coverage)
+_overview = _store_read(views.estate_overview)
+_provenance = _store_read(views.provenance)
+_reach = _store_read(views.service_reach)
+_comparison = _store_read(views.comparison)
+_compared = _store_read(compare.compare)
+_excluded = _store_read(views.excluded)
+_source_lines = _store_read(views.source_lines)
 
 
 @st.cache_data(show_spinner=False)
@@ -196,13 +185,13 @@ def _ensure_default() -> None:
         return
     with st.status("First start: building the default database…", expanded=True) as status:
         bar = st.progress(0.0)
-        steps = views.BUILD_STEPS
+        steps = uploads.BUILD_STEPS
 
         def on_step(name: str) -> None:
             st.write(name)
             bar.progress(steps.index(name) / len(steps), text=name)
 
-        views.ensure_default(on_step)
+        uploads.ensure_default(on_step)
         bar.progress(1.0, text="Done")
         status.update(label="Default database built", state="complete", expanded=False)
 
@@ -401,9 +390,9 @@ def page_map(db: str, con, facts: dict, state: dict) -> None:
         help="Off by default: the map draws the borough, wards, green spaces and roads itself.",
     )
     column = views.metric_column(metric)
-    scale = maps.quantile_scale(table[column], 5, palette, views.money)
+    scale = maps.quantile_scale(table[column], 5, palette, money.compact)
     context, shapes = _geometry(db, con)
-    data = maps.estate_layer_data(shapes, table, scale, column, views.money)
+    data = maps.estate_layer_data(shapes, table, scale, column, money.compact)
     left, right = st.columns([3, 1])
     st.session_state.setdefault("_map_focus", state["estate"])
     key = _map_key()
@@ -436,7 +425,7 @@ def page_map(db: str, con, facts: dict, state: dict) -> None:
                 "blank, and the estates, wards, green space and roads are drawn all the same."
             )
     with right:
-        st.metric("Total on the map", views.pounds(int(table["total_pence"].sum())),
+        st.metric("Total on the map", money.exact(int(table["total_pence"].sum())),
                   help="Spend placed on every estate by the services the filters keep; with "
                   "no filter, the place-based total on estates.")
         no_data = int(table[column].isna().sum())
@@ -454,9 +443,9 @@ def _selected_card(table: pd.DataFrame, state: dict) -> None:
     row = table[table["estate_id"] == state["estate"]].iloc[0]
     st.subheader(md(row["estate_name"]))
     st.caption(f"Boundary: {md(row['boundary'])}")
-    st.metric("Total (shown services)", views.pounds(row["total_pence"]))
-    st.caption(f"Range {views.money(row['low_pence'])} – {views.money(row['high_pence'])}")
-    st.metric("Per household", views.money(row["per_household_pence"]))
+    st.metric("Total (shown services)", money.exact(row["total_pence"]))
+    st.caption(f"Range {money.compact(row['low_pence'])} – {money.compact(row['high_pence'])}")
+    st.metric("Per household", money.compact(row["per_household_pence"]))
     st.button("Open the estate page", on_click=_go_to, args=("Estate",), key="open_estate",
               type="primary")
 
@@ -476,11 +465,11 @@ def page_estate(db: str, con, facts: dict, state: dict) -> None:
         f"financial year {state['year_text']}"
     )
     cols = st.columns(4)
-    cols[0].metric("Total spend placed here", views.pounds(ov.total_pence))
-    cols[0].caption(f"80% interval {views.pounds(ov.low_pence)} – {views.pounds(ov.high_pence)}")
-    cols[1].metric("Per household", views.money(ov.per_household_pence))
-    cols[2].metric("Direct (estate contracts)", views.money(ov.direct_pence))
-    cols[3].metric("Delegable services", views.money(ov.delegable_pence))
+    cols[0].metric("Total spend placed here", money.exact(ov.total_pence))
+    cols[0].caption(f"80% interval {money.exact(ov.low_pence)} – {money.exact(ov.high_pence)}")
+    cols[1].metric("Per household", money.compact(ov.per_household_pence))
+    cols[2].metric("Direct (estate contracts)", money.compact(ov.direct_pence))
+    cols[3].metric("Delegable services", money.compact(ov.delegable_pence))
     with st.expander("About this boundary"):
         st.markdown(md(ov.boundary_note, 2000, lines=True) if ov.boundary_note else "No note.")
     rows = _provenance(db, estate_id, year, con)
@@ -525,7 +514,7 @@ def _tab_by_service(rows, ov, db, year, con) -> None:
     _table(views.provenance_display(rows, ov.total_pence))
     ex = _excluded(db, year, con)
     st.markdown(
-        f"**Excluded** from every estate ({views.money(ex['amount_pence'].sum())} across the "
+        f"**Excluded** from every estate ({money.compact(ex['amount_pence'].sum())} across the "
         "borough): not place-based or unclassified spend, reported on its own line so totals "
         "still reconcile."
     )
@@ -550,7 +539,7 @@ def _tab_network(services, facts, state) -> None:
     inter = charts.interdependency(services, facts["links"], state["outcome"])
     st.metric(
         "System financing: spend of linked services here",
-        views.money(inter.pooled_pence),
+        money.compact(inter.pooled_pence),
         help="The pooled spend of every service on this estate that reinforces, depends on or "
         "undermines another service here (catalogue links).",
     )
@@ -619,7 +608,7 @@ def _tab_lines(db, estate_id, services, year, con) -> None:
     what = "this estate" if choice is None else f"{md(names[choice])} here"
     st.caption(
         f"All {lines.count:,} payment lines behind {what}, those reaching it most first. "
-        f"Their shares, in whole pence, add up to {views.pounds(lines.share_pence)}: the "
+        f"Their shares, in whole pence, add up to {money.exact(lines.share_pence)}: the "
         "figure, to the penny. File and row point at the spend export as published."
     )
     # Every line, sent to the browser only as it is scrolled to (lazy); the download below
@@ -722,7 +711,7 @@ def _tab_priorities(db, estate_id, year, state, con) -> None:
                        "the view; no resident was asked.", icon=":material/warning:")
         st.markdown(
             f"What residents said beside the share of the estate's spend "
-            f"({views.pounds(comp.estate_total_pence)}, {state['year_text']}) each priority "
+            f"({money.exact(comp.estate_total_pence)}, {state['year_text']}) each priority "
             "gets. An outcome's share is the spend of every service serving it, so outcomes' "
             "shares overlap; an idea has no spend yet.")
         # sources and names come from residents' files: escaped, one bullet each
@@ -826,7 +815,7 @@ def page_pool(db: str, con, facts: dict, state: dict) -> None:
                       financial_year=year, outcome=outcome)
     result = pools.work_out(con, pool)
     m1, m2, m3 = st.columns(3)
-    m1.metric("Pooled total", views.pounds(result.total_pence))
+    m1.metric("Pooled total", money.exact(result.total_pence))
     m2.metric("Estates", f"{len(result.by_estate):,}")
     m3.metric("Services", f"{len(result.by_service):,}")
     st.markdown("**Each service's contribution**")
@@ -902,9 +891,6 @@ def page_pot(db: str, con, facts: dict, state: dict) -> None:
         "outdoor cleaning to residents: about a quarter of its estate-services budget. The "
         "panel under the pot sets its lines beside this tool's."
     )
-    if pot is None:
-        st.warning("PB pot sizing (placespend.pot) is not installed in this version.")
-        return
     estate_id = state["estate"]
     if estate_id is None:
         st.info("Pick the estate whose residents would decide, in the sidebar.")
@@ -928,27 +914,27 @@ def page_pot(db: str, con, facts: dict, state: dict) -> None:
     chosen = st.multiselect(
         "Services in the pot (delegable ones are pre-ticked; add or remove any)",
         list(names),
-        format_func=lambda k: f"{names[k]} ({views.money(amounts[k])})",
+        format_func=lambda k: f"{names[k]} ({money.compact(amounts[k])})",
         key=key,
     )
     view["pot"] = None if set(chosen) == set(delegable) else list(chosen)
     view["_pot_for"] = (estate_id, year)
     brief = pot.size_pot(con, estate_id, year, chosen)
     cols = st.columns(4)
-    cols[0].metric("Pot per year", views.pounds(brief.total_pence))
-    cols[0].caption(f"Range {views.pounds(brief.low_pence)} – {views.pounds(brief.high_pence)}")
+    cols[0].metric("Pot per year", money.exact(brief.total_pence))
+    cols[0].caption(f"Range {money.exact(brief.low_pence)} – {money.exact(brief.high_pence)}")
     cols[1].metric("Share of estate-services spend", f"{brief.estate_services_share:.1%}",
-                   help=f"Of {views.pounds(brief.estate_services_pence)}: the Housing "
+                   help=f"Of {money.exact(brief.estate_services_pence)}: the Housing "
                    "landlord services the catalogue marks as estate services (the pilot's "
                    "denominator).")
     cols[1].caption(f"{brief.share:.1%} of all place-based spend on the estate "
-                    f"({views.pounds(brief.estate_total_pence)})")
-    cols[2].metric("Per household", views.money(brief.per_household_pence))
+                    f"({money.exact(brief.estate_total_pence)})")
+    cols[2].metric("Per household", money.compact(brief.per_household_pence))
     if brief.change_share is not None:
         cols[3].metric(
             "Year on year", f"{brief.change_share:+.1%}",
             help=f"{brief.previous_financial_year}: "
-            f"{views.pounds(brief.previous_year_total_pence)} for the same services.",
+            f"{money.exact(brief.previous_year_total_pence)} for the same services.",
         )
     else:
         cols[3].metric("Year on year", "–", help="No previous year in the data.")
@@ -970,7 +956,7 @@ def page_pot(db: str, con, facts: dict, state: dict) -> None:
     d3.download_button("Pot brief (PDF)", lambda: pot.pot_brief_pdf(brief),
                        file_name=f"{stem}.pdf", mime="application/pdf", on_click="ignore",
                        key="dl_pot_pdf")
-    if plan is not None and pb_files is not None:
+    if plan is not None:
         d4.download_button("Ballot file (pabulib .pb)", lambda: pb_files.pabulib(plan),
                            file_name=f"{stem}.pb", mime="text/plain", on_click="ignore",
                            key="dl_pot_pb", help="The ideas pot as the budget, the service "
@@ -1023,9 +1009,9 @@ def _take_vote_result(db: str, con) -> None:
     st.session_state["_pending_scenario"] = saved.name
     won = ", ".join(md(r.name, 80) for r in decided.winners.itertuples()) or "none"
     st.session_state["_notice"] = (
-        "success", f"Saved scenario {md(saved.name)}: pot {views.pounds(planned.pot_pence)}, "
-        f"service lines {views.pounds(planned.services_pence)}, ideas pot "
-        f"{views.pounds(planned.ideas_pence)}, as the ballot's. Winning ideas: {won}.")
+        "success", f"Saved scenario {md(saved.name)}: pot {money.exact(planned.pot_pence)}, "
+        f"service lines {money.exact(planned.services_pence)}, ideas pot "
+        f"{money.exact(planned.ideas_pence)}, as the ballot's. Winning ideas: {won}.")
 
 
 def _pot_year(facts: dict, state: dict) -> str:
@@ -1103,7 +1089,7 @@ def _trade_offs(con, brief, opened):
     changes = []
     for row in brief.lines.itertuples():
         c1, c2, c3 = st.columns([3, 1, 2])
-        c1.markdown(f"{md(row.service)}  \n{views.pounds(row.amount_pence)} a year now")
+        c1.markdown(f"{md(row.service)}  \n{money.exact(row.amount_pence)} a year now")
         by = c2.radio("By", ["%", "£"], key=f"chg_by::{row.service_id}", horizontal=True,
                       label_visibility="collapsed")
         value = c3.number_input(f"Change to {md(row.service)} ({by})", value=0.0, step=1.0,
@@ -1127,15 +1113,15 @@ def _trade_offs(con, brief, opened):
         st.error(md(exc, 2000))
         return None
     m1, m2, m3 = st.columns(3)
-    m1.metric("Service lines", views.pounds(plan.services_pence))
-    m2.metric("Ideas pot", views.pounds(plan.ideas_pence),
+    m1.metric("Service lines", money.exact(plan.services_pence))
+    m2.metric("Ideas pot", money.exact(plan.ideas_pence),
               help="The pot less the service lines, to the penny.")
-    m3.metric("Pot", views.pounds(plan.pot_pence))
+    m3.metric("Pot", money.exact(plan.pot_pence))
     if plan.scenario.ideas:
         asked = sum(c for _, c in plan.scenario.ideas)
         st.caption(f"{len(plan.scenario.ideas)} ideas put forward, costing "
-                   f"{views.pounds(asked)} together, for an ideas pot of "
-                   f"{views.pounds(plan.ideas_pence)}: the vote decides which are funded.")
+                   f"{money.exact(asked)} together, for an ideas pot of "
+                   f"{money.exact(plan.ideas_pence)}: the vote decides which are funded.")
     _table(pd.DataFrame({
         "Service": plan.lines["service"],
         "Now £": plan.lines["base_pence"] / 100,
@@ -1265,7 +1251,7 @@ def page_exports(db: str, con, facts: dict, state: dict) -> None:
     stem = views.export_stem(con, one, year)
     if one:
         ov = _overview(db, one, year, con)
-        st.metric(f"{md(ov.name)}, {state['year_text']}", views.pounds(ov.total_pence))
+        st.metric(f"{md(ov.name)}, {state['year_text']}", money.exact(ov.total_pence))
     cols = st.columns(3)
     cols[0].download_button(  # bytes, not a callable: cheap, and kept while the button shows
         "Spend by service (CSV)", views.export_csv(con, one, year),
@@ -1273,7 +1259,7 @@ def page_exports(db: str, con, facts: dict, state: dict) -> None:
         help="One row per estate, year, service, basis and key, exactly as "
         "`placespend export` writes it.",
     )
-    if one and reports is not None:
+    if one:
         cols[1].download_button(
             "Estate summary (XLSX)", lambda: reports.estate_xlsx(con, one, year),
             file_name=f"{stem}.xlsx", on_click="ignore", key="dl_xlsx",
@@ -1286,8 +1272,6 @@ def page_exports(db: str, con, facts: dict, state: dict) -> None:
             file_name=f"{stem}.pdf", mime="application/pdf", on_click="ignore", key="dl_pdf",
             help="A printable summary with the estate's outline.",
         )
-    elif one:
-        st.caption("XLSX and PDF summaries need placespend.reports.")
     st.subheader("Map layer")
     what = "This estate" if one else "Every estate"
     st.download_button(
@@ -1377,13 +1361,13 @@ def page_upload(db: str, con, facts: dict, state: dict) -> None:
         submitted = st.form_submit_button("Check and build", type="primary")
     if submitted:
         st.session_state.pop("_mapping_review", None)  # a new upload, a new review
-        files = [views.UploadedFile("spend", f.name, f.getvalue()) for f in spend or []]
+        files = [uploads.UploadedFile("spend", f.name, f.getvalue()) for f in spend or []]
         for kind, f in (("contracts", contracts), ("estates", estates), ("mapping", mapping),
                         ("contracts_mapping", contracts_mapping)):
             if f is not None:
-                files.append(views.UploadedFile(kind, f.name, f.getvalue()))
+                files.append(uploads.UploadedFile(kind, f.name, f.getvalue()))
         if files:
-            _build_dataset(lambda step: views.build_upload(name, files, on_step=step),
+            _build_dataset(lambda step: uploads.build_upload(name, files, on_step=step),
                            upload=(name, files))
         else:
             st.error(
@@ -1422,7 +1406,7 @@ def _ingest_report(con, facts: dict) -> None:
                            help="Each row as published, with its file, line and reason.")
 
 
-def _mapping_review(review: views.MappingReview) -> None:
+def _mapping_review(review: uploads.MappingReview) -> None:
     """The mapping suggested for a spend file of no known layout: check, edit, build."""
     st.subheader("Check the column mapping suggested for your spend file")
     st.warning(md(review.problem, 2000, lines=True))
@@ -1438,12 +1422,12 @@ def _mapping_review(review: views.MappingReview) -> None:
                         key="mapping_review_yaml")
     cols = st.columns(2)
     cols[1].download_button("Save the mapping (YAML)", text.encode("utf-8"),
-                            file_name=views.REVIEWED_MAPPING_NAME, mime="application/x-yaml",
+                            file_name=uploads.REVIEWED_MAPPING_NAME, mime="application/x-yaml",
                             on_click="ignore", key="dl_mapping_review",
                             help="Keep it to build later files of this council with --mapping.")
     if cols[0].button("Build with this mapping", type="primary", key="mapping_review_build"):
         files = review.files_with(text)
-        _build_dataset(lambda step: views.build_upload(review.name, files, on_step=step),
+        _build_dataset(lambda step: uploads.build_upload(review.name, files, on_step=step),
                        upload=(review.name, review.files))
 
 
@@ -1471,7 +1455,7 @@ def _build_dataset(make, upload: tuple[str, list] | None = None) -> None:
             status.update(label=f"Built {md(dataset.label)}", state="complete",
                           expanded=False)
     if problem is not None:
-        review = upload and views.mapping_review(*upload, problem)
+        review = upload and uploads.mapping_review(*upload, problem)
         if review:
             st.session_state["_mapping_review"] = review
             st.rerun()  # the page shows the review in place of the error
@@ -1520,7 +1504,7 @@ def page_classify(db: str, con, facts: dict, state: dict) -> None:
     if cov.is_demo:
         st.caption(md(classify.DEMO_COVERAGE_NOTE))
     db_path = Path(db.rsplit(":", 1)[0])
-    mine = db_path.parent / "my_catalogue.yaml"
+    mine = paths.beside_store(db_path, paths.USER_CATALOGUE_NAME)
     st.markdown(md(
         f"Confirm a service for the largest labels no rule matches. Each choice is written as a "
         f"rule to this data set's own catalogue ({mine}; the shipped catalogue is never "
@@ -1534,7 +1518,7 @@ def page_classify(db: str, con, facts: dict, state: dict) -> None:
         label = " / ".join(v if isinstance(v, str) else "(blank)"
                            for v in (row.org_unit, row.purpose))
         with st.container(border=True):
-            st.markdown(md(f"**{label}**: £{row.gross_pence / 100:,.0f} in {row.lines:,} lines"))
+            st.markdown(md(f"**{label}**: {money.whole(row.gross_pence)} in {row.lines:,} lines"))
             st.caption(md(f"Top payees: {row.payees or '(redacted or blank)'}"))
             offered = [sid for sid, _ in row.suggestions]
             options = offered + [sid for sid in ids if sid not in offered]
@@ -1681,7 +1665,7 @@ def _editor_save(draft: ed.Draft, con) -> None:
     cols = st.columns(2)
     cols[0].download_button("Download the estates layer (GeoJSON)", lambda: ed.to_geojson(draft),
                             on_click="ignore",
-                            file_name=f"{views.upload_name(name)}.geojson",
+                            file_name=f"{uploads.upload_name(name)}.geojson",
                             mime="application/geo+json", key="dl_estates_layer",
                             help="Rebuild with `placespend build --estates FILE`.")
     if cols[1].button("Save as a data set", type="primary", disabled=not draft.changes):

@@ -44,6 +44,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from placespend import settings
+
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update"]
@@ -74,7 +76,7 @@ def _app(home: Path, log: Path) -> Iterator[int]:
              "--server.port", str(port), "--server.address", "127.0.0.1",
              "--server.headless", "true", "--browser.gatherUsageStats", "false",
              "--server.fileWatcherType", "none"],
-            cwd=REPO, env={**os.environ, "PLACESPEND_HOME": str(home)}, stdout=out,
+            cwd=REPO, env={**os.environ, settings.HOME.name: str(home)}, stdout=out,
             stderr=subprocess.STDOUT,
         )
         try:

@@ -20,6 +20,8 @@ import statistics
 import time
 from pathlib import Path
 
+from placespend import settings
+
 APP = Path(__file__).resolve().parents[1] / "app.py"
 
 
@@ -44,7 +46,7 @@ def time_app(home: Path | str | None = None, switches: int = 5) -> dict[str, obj
     from streamlit.testing.v1 import AppTest
 
     if home is not None:
-        os.environ["PLACESPEND_HOME"] = str(home)
+        os.environ[settings.HOME.name] = str(home)
     at = AppTest.from_file(str(APP), default_timeout=600)
     first = _timed(at)
     options = list(at.selectbox(key="estate").options)

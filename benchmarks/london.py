@@ -21,7 +21,6 @@ realistic load:
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -33,11 +32,12 @@ import shapely
 
 from benchmarks.data import CACHE_DIR
 from benchmarks.measure import Body, stage
+from placespend import settings
+from placespend.layers import CRS
 
-SHARED_DIR = Path(os.environ.get("PLACESPEND_SHARED_DATA")
+SHARED_DIR = Path(settings.SHARED_DATA.value()
                   or Path(__file__).resolve().parents[2] / "shared" / "data")
 LONDON_DIR = SHARED_DIR / "london_census_geographies_2021"
-CRS = "EPSG:27700"
 CAMDEN_CODE = "E09000007"
 ESTATE_SHARE = 71 / 130  # Camden's estates per LSOA
 LAYER_VERSION = 1

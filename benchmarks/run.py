@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks import app_browser, compare, data, london, london_scale, measure, report
+from placespend import settings
 
 BENCH_DIR = Path(__file__).resolve().parent
 STAGES = ("floor", "ingest", "classify", "link", "boundaries", "atoms", "allocate", "reconcile",
@@ -274,8 +275,7 @@ def _meta(args) -> dict[str, Any]:
     labels = [f"n{args.rows}" if args.rows else f"x{s:g}" for s in args.scales]
     return {
         "started": _now(),
-        "commit": os.environ.get("PLACESPEND_BENCH_COMMIT") or _git("rev-parse", "--short",
-                                                                     "HEAD"),
+        "commit": settings.BENCH_COMMIT.value() or _git("rev-parse", "--short", "HEAD"),
         "dirty_engine": _git("status", "--porcelain", "placespend", "pipelines") not in ("",
                                                                                        "unknown"),
         "python": platform.python_version(),

@@ -21,8 +21,8 @@ from placespend._boundaries_readme import write_readme
 from placespend.atoms import build_atoms, estate_estimates
 from placespend.boundaries import Boundaries
 from placespend.errors import BoundaryError
+from placespend.layers import CRS
 
-CRS = "EPSG:27700"
 PRECISION_M = _build_estates.PRECISION_M
 SIMPLIFY_CONTEXT_M = 0.5
 MIN_DERIVED_COUNCIL = 10.0  # derived estates estimated to hold fewer council households are dropped

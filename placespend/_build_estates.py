@@ -25,8 +25,8 @@ import shapely
 from placespend import _derive_estates, estate_names
 from placespend._derive_estates import snap
 from placespend.boundaries import nonresidential_share, ward_codes
+from placespend.layers import CRS
 
-CRS = "EPSG:27700"
 ESTATE_COLUMNS = [
     "estate_id", "name", "source", "aliases", "ward_codes", "area_m2", "households_est",
     "council_households_est", "nonresidential_share", "boundary_note", "osm_ref", "geometry",

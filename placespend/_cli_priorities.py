@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from placespend import export, paths, safe_text, store
+from placespend import export, money, paths, safe_text, store
 from placespend import priorities as prio
 from placespend.errors import PlacespendError
 
@@ -167,7 +167,7 @@ def vote_result(
 ) -> None:
     """Turn a vote's result (.pb) into next year's PB scenario, saved with the data set: the
     winning ideas and the file's service lines, totals equal to the ballot's."""
-    from placespend import pb_votes, pot, scenarios
+    from placespend import pb_votes, scenarios
 
     with _open(home) as con:
         decided = pb_votes.result(path, con, estate=estate)
@@ -180,11 +180,11 @@ def vote_result(
     saved = scenarios.ScenarioBook(paths.db_path(home)).save(scenario, overwrite=overwrite)
     won = decided.winners
     out.print(_plain(f"Winners ({decided.how}): "
-                     + ("; ".join(f"{r.name} {pot._money(int(r.cost_pence))}"
+                     + ("; ".join(f"{r.name} {money.exact(int(r.cost_pence))}"
                                   for r in won.itertuples()) or "none")))
     out.print(_plain(f"Saved scenario '{saved.name}' for {decided.estate_id}: pot "
-                     f"{pot._money(plan.pot_pence)}, service lines "
-                     f"{pot._money(plan.services_pence)}, ideas pot "
-                     f"{pot._money(plan.ideas_pence)} ({pot._money(int(won['cost_pence'].sum()))}"
+                     f"{money.exact(plan.pot_pence)}, service lines "
+                     f"{money.exact(plan.services_pence)}, ideas pot "
+                     f"{money.exact(plan.ideas_pence)} ({money.exact(int(won['cost_pence'].sum()))}"
                      " of it to the winning ideas), as the ballot's. Open it on the PB pot page "
                      "or with `placespend pot --scenario`."))

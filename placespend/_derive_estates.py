@@ -33,8 +33,8 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from placespend.boundaries import nonresidential_share
+from placespend.layers import CRS
 
-CRS = "EPSG:27700"
 PRECISION_M = 0.1  # outlines are snapped to this grid before the exact cuts, so that no slivers
 # of overlap appear (snap-rounding a difference would shift shared edges)
 SEED_SHARE = 0.25  # a group needs a block where this share of households rent from the council

@@ -10,11 +10,11 @@ import pandas as pd
 import pydeck as pdk
 
 from placespend import maps
+from placespend.layers import CRS
 
 if TYPE_CHECKING:
     from placespend.estate_editor import Draft
 
-CRS = "EPSG:27700"
 NEAR_M = 150.0  # blocks and pieces offered for an estate lie this close to it (and are shown)
 
 BLOCK_LAYER_ID = "editor_blocks"

@@ -35,14 +35,14 @@ import duckdb
 import pandas as pd
 
 from placespend import catalogue as catalogue_mod
-from placespend import ingest, paths, suggest
+from placespend import ingest, money, paths, suggest
 from placespend._sql import run_step, steps
 from placespend.apportion import match_rules
 from placespend.store import write_table
 
-REAL_DIR = paths.REPO_DIR / "tests" / "data" / "real"
+REAL_DIR = paths.REAL_SPEND_DIR
 LABELS_PATH = REAL_DIR / "labels.csv"
-REPORT_PATH = paths.DOCS_DIR / "CLASSIFICATION.md"
+REPORT_PATH = paths.CLASSIFICATION_REPORT_PATH
 FILES: dict[str, Path] = {
     "manchester_2022-05.csv": REAL_DIR / "manchester_2022-05.csv",
     "oxford_2017-10-12.csv": REAL_DIR / "oxford_2017-10-12.csv",
@@ -198,19 +198,15 @@ def _pct(x: float) -> str:
     return f"{x:.0%}" if x < 0.995 or x == 1 else f"{x:.1%}"
 
 
-def _pounds(pence: int) -> str:
-    return f"£{pence / 100:,.0f}"
-
-
 def _table(results: list[Figures]) -> list[str]:
     lines = ["| file | £ in file | classified | labelled £ (not unknown) | right | precision |"
              " unknown £ the rules classify |",
              "|---|---:|---:|---:|---:|---:|---:|"]
     for r in results:
         name = "**all three**" if r.name == "all" else f"`{r.name}`"
-        lines.append(f"| {name} | {_pounds(r.total_pence)} | {_pct(r.classified)} | "
-                     f"{_pounds(r.known_pence)} | {_pct(r.right)} | {_pct(r.precision)} | "
-                     f"{_pounds(r.unknown_classified_pence)} |")
+        lines.append(f"| {name} | {money.whole(r.total_pence)} | {_pct(r.classified)} | "
+                     f"{money.whole(r.known_pence)} | {_pct(r.right)} | {_pct(r.precision)} | "
+                     f"{money.whole(r.unknown_classified_pence)} |")
     return lines
 
 

@@ -33,7 +33,7 @@ _PARAM = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
 STEPS_DIR = paths.PIPELINES_DIR
 QUERIES_DIR = STEPS_DIR / "queries"
 CHECKS_DIR = STEPS_DIR / "checks"
-ACCURACY_DIR = STEPS_DIR / "accuracy"
+ACCURACY_DIR = paths.ACCURACY_PIPELINES_DIR
 
 
 @functools.cache

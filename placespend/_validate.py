@@ -16,11 +16,11 @@ import shapely
 
 from placespend.errors import quoted
 from placespend.keys import CENSUS_KEYS
+from placespend.layers import CRS
 
 if TYPE_CHECKING:
-    from placespend.boundaries import LayerSpec
+    from placespend.layers import LayerSpec
 
-CRS = "EPSG:27700"
 GB_BOUNDS = (-100_000.0, -100_000.0, 800_000.0, 1_400_000.0)  # British National Grid, generous
 OVERLAP_TOLERANCE_M2 = 1.0
 MAX_LISTED = 10

@@ -16,6 +16,7 @@ import shapely
 
 from placespend.boundaries import Boundaries, missing_key_layers
 from placespend.keys import CENSUS_KEYS, FALLBACK_KEY, KEYS
+from placespend.layers import CRS
 
 MIN_ATOM_M2 = 0.01  # overlay pieces smaller than this are numerical dust
 EDGE_TOLERANCE_M = 0.001  # lines this close on an atom edge are one stretch
@@ -134,7 +135,7 @@ def measure_keys(atoms: gpd.GeoDataFrame, b: Boundaries) -> pd.DataFrame:
 
 def _parts(geom: shapely.Geometry) -> gpd.GeoSeries:
     parts = shapely.get_parts(geom)
-    return gpd.GeoSeries(parts[~shapely.is_empty(parts)], crs="EPSG:27700")
+    return gpd.GeoSeries(parts[~shapely.is_empty(parts)], crs=CRS)
 
 
 def overlap_amount(geoms: gpd.GeoSeries, atoms: gpd.GeoDataFrame, measure) -> pd.Series:

@@ -20,40 +20,11 @@ import shapely
 from placespend import _validate, estate_names, paths
 from placespend.errors import BoundaryError, collected
 from placespend.keys import CENSUS_KEYS, LAYER_KEYS
+from placespend.layers import CRS, LAYERS
 
-CRS = "EPSG:27700"
 ESTATE_SOURCES = ("osm", "derived_from_blocks", "user")
 NONRESIDENTIAL_KINDS = ("railway", "commercial", "retail", "campus", "park", "water")
 SUFFIXES = (".parquet", ".gpkg", ".geojson", ".json", ".shp", ".fgb")
-
-
-@dataclass(frozen=True)
-class LayerSpec:
-    """What a boundary layer must hold."""
-
-    name: str
-    kind: str  # "polygon", "line" or "point"
-    columns: tuple[str, ...] = ()  # required
-    id_column: str | None = None
-    required: bool = False
-
-
-LAYERS: dict[str, LayerSpec] = {
-    s.name: s
-    for s in (
-        LayerSpec("borough", "polygon"),
-        LayerSpec("wards_display", "polygon"),
-        LayerSpec("wards", "polygon", ("ward_code", "ward_name"), "ward_code", True),
-        LayerSpec("small_areas", "polygon", ("area_code",), "area_code", True),
-        LayerSpec("estates", "polygon", ("estate_id", "name"), "estate_id", True),
-        LayerSpec("green_spaces", "polygon"),
-        LayerSpec("trees", "point"),
-        LayerSpec("roads", "line", ("highway",)),
-        LayerSpec("waste_points", "point"),
-        LayerSpec("buildings", "polygon"),
-        LayerSpec("nonresidential_land", "polygon"),
-    )
-}
 
 
 def empty_layer() -> gpd.GeoDataFrame:

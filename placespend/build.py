@@ -17,7 +17,7 @@ import datetime as dt
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from decimal import Decimal
+from enum import StrEnum
 from pathlib import Path
 from typing import Literal
 
@@ -26,7 +26,6 @@ import pandas as pd
 
 from placespend import (
     __version__,
-    accuracy,
     atoms,
     boundaries,
     capital,
@@ -37,6 +36,8 @@ from placespend import (
     geometry_cache,
     ingest,
     intervals,
+    key_errors,
+    money,
     paths,
     register,
     store,
@@ -52,15 +53,19 @@ from placespend.store import write_table
 
 StepReporter = Callable[[str], None]
 
-STEPS = (
-    "Loading the service catalogue",
-    "Loading boundaries",
-    "Building atoms and keys",
-    "Preparing spend files",
-    "Ingesting spend and contracts",
-    "Apportioning",
-    "Reconciling and saving",
-)
+class Step(StrEnum):
+    """The steps a build reports, in order; each is the text shown while it runs."""
+
+    CATALOGUE = "Loading the service catalogue"
+    BOUNDARIES = "Loading boundaries"
+    ATOMS = "Building atoms and keys"
+    SPEND_FILES = "Preparing spend files"
+    INGEST = "Ingesting spend and contracts"
+    APPORTION = "Apportioning"
+    RECONCILE = "Reconciling and saving"
+
+
+STEPS: tuple[Step, ...] = tuple(Step)
 
 
 @dataclass(frozen=True)
@@ -131,27 +136,27 @@ def build(
     memory_limit = store.memory_limit(memory_limit)  # a wrong size fails before any work
     with store.build_lock(target.parent):
         store.check_target(target)  # before the long steps, not at the swap
-        report(STEPS[0])
+        report(Step.CATALOGUE)
         mapping = _mapping(inputs.mapping)
         register_mapping = _contracts_mapping(inputs)
         ingest.check_spend_files(inputs.spend, mapping)  # a wrong file fails in a second
         cat = catalogue.load_catalogue(inputs.catalogue)
-        report(STEPS[1])
+        report(Step.BOUNDARIES)
         cache = None if cache_dir is False else cache_dir or paths.cache_dir(home)
         stage = geometry_cache.load_or_compute(inputs.boundaries, inputs.layer_files(), cache)
         bounds, atom_table = stage.bounds, stage.atom_table
         geo = geography.from_boundaries(bounds, inputs.borough_code, inputs.borough_name)
-        report(STEPS[2])
+        report(Step.ATOMS)
         notes = [*bounds.notes, *_geography_notes(cat, bounds, atom_table, geo)]
         if stage.reused:
             notes.append(stage.note(cache))
-        report(STEPS[3])
+        report(Step.SPEND_FILES)
         spend, contracts, is_demo = _spend_files(home, inputs, cat, bounds)
         if is_demo:
             notes.insert(0, demo.DEMO_LABEL)
         with store.staged(target, memory_limit) as con:
             _write_reference(con, cat, bounds, atom_table)
-            report(STEPS[4])
+            report(Step.INGEST)
             spend_report = ingest.load_spend(con, list(spend), mapping)
             ingest.refuse_unusable_files(con, spend_report)
             notes += spend_report.notes
@@ -168,14 +173,14 @@ def build(
             threshold = (register_mapping.near_match if register_mapping
                          else suppliers.NEAR_MATCH_THRESHOLD)
             matches = suppliers.match_suppliers(con, threshold)
-            report(STEPS[5])
+            report(Step.APPORTION)
             apportion(con, borough_code=geo.borough_code)
             notes += overlap_notes(con)
             notes += contracts_mod.notes(con, matches)
             notes += capital.unread_notes(con)
             write_table(con, "capital_programme",
                         capital.programme_table(con, inputs.capital_programme, is_demo))
-            report(STEPS[6])
+            report(Step.RECONCILE)
             result = check(con)
             _write_build_info(con, inputs, spend, is_demo, notes, geo)
     return BuildResult(target, is_demo, result, notes)
@@ -211,7 +216,7 @@ def _overlap_note(claims: pd.DataFrame, found) -> str:
     first, last = found.first_payment.date(), found.last_payment.date()
     paid = f"paid {first}" if first == last else f"paid {first} to {last}"
     lines = (f"{found.lines:,} payment line{'s' if found.lines != 1 else ''} of "
-             f"{_pounds(found.amount_pence)} ({paid})")
+             f"{money.exact(found.amount_pence)} ({paid})")
     each = "both" if len(ids) == 2 else f"all {len(ids)}"
     match, they = ("matches", "it is") if found.lines == 1 else ("match", "they are")
     return (
@@ -221,10 +226,6 @@ def _overlap_note(claims: pd.DataFrame, found) -> str:
         f"borough-wide) {they} shared borough-wide as 'ambiguous contract'. To place the "
         "money, give each contract its own service or purpose, or dates that do not overlap."
     )
-
-
-def _pounds(pence: int) -> str:
-    return f"£{Decimal(int(pence)).scaleb(-2):,.2f}"
 
 
 def _spend_files(
@@ -266,7 +267,7 @@ def _geography_notes(cat, bounds, atom_table, geo: geography.Geography) -> list[
     if geo.user_geography:
         notes.append(f"Borough: {geo.borough_label}; source: {geo.borough_source}.")
         return [*notes, geography.NOT_MEASURED]
-    return [*notes, *accuracy.key_warnings(cat)]
+    return [*notes, *key_errors.key_warnings(cat)]
 
 
 def _write_reference(con: duckdb.DuckDBPyConnection, cat, bounds, atom_table) -> None:
@@ -275,10 +276,10 @@ def _write_reference(con: duckdb.DuckDBPyConnection, cat, bounds, atom_table) ->
         write_table(con, name, frame)
     write_table(con, "atoms", pd.DataFrame(atom_table.atoms.drop(columns="geometry")))
     write_table(con, "atom_keys", atom_table.long_keys())
-    write_table(con, "key_errors", accuracy.load_key_errors())
+    write_table(con, "key_errors", key_errors.load_key_errors())
     write_table(con, "target_intervals", intervals.target_intervals(atom_table))
     write_table(con, "service_quantities", pd.DataFrame(
-        [(s.id, accuracy.service_quantity(s) or "") for s in cat.services],
+        [(s.id, key_errors.service_quantity(s) or "") for s in cat.services],
         columns=["service_id", "quantity"]))
     write_table(con, "estates", _with_wkb(bounds.estates))
     write_table(con, "wards", _with_wkb(bounds.wards))

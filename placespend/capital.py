@@ -31,7 +31,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from placespend import _programme, estate_names
+from placespend import _programme, estate_names, money
 from placespend._sql import fetch_one, query
 
 N_PEERS = 8
@@ -73,7 +73,7 @@ def unread_notes(con: duckdb.DuckDBPyConnection) -> list[str]:
         n = int(rows["n_lines"].sum())
         notes.append(
             f"{source_file}: {n:,} line{'s' if n != 1 else ''} "
-            f"(£{int(rows['amount_pence'].sum()) / 100:,.2f}, first at row "
+            f"({money.exact(int(rows['amount_pence'].sum()))}, first at row "
             f"{int(rows['first_row'].min())}) say capital or revenue as {values}{more}, which "
             "reads as neither (capital: Capital, CAP, C, Capex; revenue: Revenue, REV, R, Opex). "
             "They are kept and marked by the catalogue's capital_rules and services instead; "
@@ -201,8 +201,8 @@ def reading(by_year: pd.DataFrame, n_peers: int) -> str:
         return (f"The largest capital year here is {works}, but the linked services have no "
                 "spend per home in the year before it to compare with.")
     text = (f"Spend per home on the linked services {_fell_or_rose(change)} in the two years "
-            f"after the largest capital year ({works}): from £{before / 100:,.0f} in "
-            f"{years[at - 1]} to £{after / 100:,.0f} a year on average in {years[at + 1]} and "
+            f"after the largest capital year ({works}): from {money.whole(before)} in "
+            f"{years[at - 1]} to {money.whole(after)} a year on average in {years[at + 1]} and "
             f"{years[at + 2]}.")
     peer = by_year["peers_linked_per_home_pence"]
     peer_change = _change(peer.iloc[at - 1], peer.iloc[at + 1 : at + 3].mean())

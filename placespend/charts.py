@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import pandas as pd
 import plotly.graph_objects as go
 
+from placespend import money
 from placespend.safe_text import html as _text
 
 # Okabe–Ito: distinguishable with the common colour-vision deficiencies.
@@ -28,15 +29,6 @@ RELATION_WORDS = {
 }
 ESTATE_NODE = "this estate"
 ELSEWHERE_NODE = "Elsewhere in the borough"
-
-
-def _pounds(pence: float) -> str:
-    value = pence / 100
-    if abs(value) >= 1e6:
-        return f"£{value / 1e6:.2f}m"
-    if abs(value) >= 1e4:
-        return f"£{value / 1e3:.1f}k"
-    return f"£{value:,.0f}"
 
 
 def _rgba(hex_colour: str, alpha: float) -> str:
@@ -196,7 +188,7 @@ def sankey(flows: pd.DataFrame, title: str = "") -> go.Figure:
     colour = {d: OKABE_ITO[i % len(OKABE_ITO)] for i, d in enumerate(directorates)}
     node_colour = [colour.get(n, "#888888") for n in nodes]
     hover = [
-        f"{_pounds(p)}"
+        f"{money.compact(p)}"
         + ("" if pd.isna(s) or k == "directorate" else f"; {s:.2%} of this service lands here")
         for p, s, k in zip(flows["pence"], flows["share_here"], flows["kind"], strict=True)
     ]
@@ -351,13 +343,13 @@ def network(inter: Interdependency, outcome_labels: dict[str, str] | None = None
             x=xs,
             y=[pos[s][1] for s in nodes["service_id"]],
             mode="markers+text",
-            text=[_text(f"{s} ({_pounds(a)})")
+            text=[_text(f"{s} ({money.compact(a)})")
                   for s, a in zip(nodes["service"], nodes["amount_pence"], strict=True)],
             textposition=[_label_side(x, y) for x, y in zip(
                 xs, [pos[s][1] for s in nodes["service_id"]], strict=True)],
             textfont={"size": 12, "color": "#222222"},
             marker={"size": sizes, "color": "#4d4d4d", "line": {"color": "white", "width": 1}},
-            hovertext=[_text(f"{s} ({d}): {_pounds(a)} on this estate") for s, d, a in
+            hovertext=[_text(f"{s} ({d}): {money.compact(a)} on this estate") for s, d, a in
                        zip(nodes["service"], nodes["directorate"], nodes["amount_pence"],
                            strict=True)],
             hoverinfo="text",
@@ -422,7 +414,7 @@ def comparison_bars(comp: pd.DataFrame) -> go.Figure:
             y=[_text(p) for p in comp["place"]],
             orientation="h",
             marker={"color": [colour.get(k, "#777777") for k in comp["level"]]},
-            text=[f"£{v:,.0f}" if pd.notna(v) else "no households" for v in values],
+            text=[money.whole(p, "no households") for p in comp["per_household_pence"]],
             textposition="auto",
             hovertemplate="%{y}: £%{x:,.0f} per household<extra></extra>",
         )

@@ -22,7 +22,7 @@ from rich.text import Text
 from placespend import accuracy as accuracy_mod
 from placespend import build as build_mod
 from placespend import classify as classify_mod
-from placespend import export, geography, listings, paths, safe_text, store
+from placespend import export, geography, listings, money, paths, safe_text, store
 from placespend._sql import query
 from placespend.demo import DEMO_LABEL
 from placespend.errors import PlacespendError
@@ -82,16 +82,6 @@ def _open(home: Path | None):
 def _data_label(con) -> str:
     info = build_mod.read_build_info(con)
     return DEMO_LABEL if info.get("is_demo") else "user-supplied spend"
-
-
-def _money(pence: float) -> str:
-    """Compact pounds for tables: £950, £12.3k, £4.56m."""
-    pounds = pence / 100
-    if abs(pounds) >= 1e6:
-        return f"£{pounds / 1e6:.2f}m"
-    if abs(pounds) >= 1e4:
-        return f"£{pounds / 1e3:.1f}k"
-    return f"£{pounds:,.0f}"
 
 
 def _demo_banner(con, console: Console | None = None) -> None:
@@ -245,12 +235,12 @@ def _print_build(result: build_mod.BuildResult) -> None:
     r = result.reconciliation
     if result.is_demo:
         out.print(Text.assemble((f"⚠ {DEMO_LABEL}", "bold yellow"), " (generated in ",
-                                _plain(result.db_path.parent / "demo"), ")"))
+                                _plain(paths.demo_dir(result.db_path.parent)), ")"))
     out.print(Text.assemble("Built ", _plain(result.db_path)))
     out.print(
         f"Rows read {r.rows_read:,}: accepted {r.rows_accepted:,}, quarantined "
         f"{r.rows_quarantined:,}. Money conserved to the penny: "
-        f"{'yes' if r.ok else 'NO'} (£{r.input_pence / 100:,.2f} accepted)."
+        f"{'yes' if r.ok else 'NO'} ({money.exact(r.input_pence)} accepted)."
     )
     with store.connect(result.db_path) as con:
         cov = query(con, "coverage").iloc[0]
@@ -315,15 +305,15 @@ def estates(
     for col in ("homes", "total", "range", "delegable", "per home"):
         table.add_column(col, justify="right", no_wrap=True)
     for r in shown.itertuples():
-        per_home = "" if pd.isna(r.per_household_pence) else _money(r.per_household_pence)
+        per_home = "" if pd.isna(r.per_household_pence) else money.compact(r.per_household_pence)
         table.add_row(
             _plain(r.estate_name),
             "derived" if r.source == "derived_from_blocks" else _plain(r.source),
             _plain(r.ward_names.replace(";", ", ")),
             f"{r.households_est:,.0f}",
-            _money(r.total_pence),
-            f"{_money(r.low_pence)}–{_money(r.high_pence)}",
-            _money(r.delegable_pence),
+            money.compact(r.total_pence),
+            f"{money.compact(r.low_pence)}–{money.compact(r.high_pence)}",
+            money.compact(r.delegable_pence),
             per_home,
         )
     _show(table)
@@ -471,7 +461,7 @@ def classify(
     with _open(home) as con:
         if explain is not None:
             for e in classify_mod.explain(con, explain):
-                out.print(_plain(f"{e.sentence()} ({_money(e.gross_pence)})"))
+                out.print(_plain(f"{e.sentence()} ({money.compact(e.gross_pence)})"))
             return
         cov = classify_mod.coverage(con)
         todo = classify_mod.unclassified(con, limit)
@@ -483,7 +473,7 @@ def classify(
                   "suggested services", title="Largest unclassified labels")
     for i, r in enumerate(todo.itertuples(), start=1):
         hints = ", ".join(f"{sid} ({score:.0%})" for sid, score in r.suggestions) or "-"
-        table.add_row(str(i), _plain(r.org_unit), _plain(r.purpose), _money(r.gross_pence),
+        table.add_row(str(i), _plain(r.org_unit), _plain(r.purpose), money.compact(r.gross_pence),
                       _plain(r.payees or ""), _plain(hints))
     out.print(table)
     out.print(_plain("Accept one with: placespend classify --accept N [--service ID] "
@@ -631,7 +621,7 @@ def _contracts_summary(con) -> None:
         out.print(Text.assemble(
             "Register ", _plain(r.source_file), f": {r.rows_read:,} rows read, "
             f"{r.rows_accepted:,} accepted, {r.rows_quarantined:,} quarantined "
-            f"(£{r.quarantined_value_pence / 100:,.2f} of contract value)."))
+            f"({money.exact(r.quarantined_value_pence)} of contract value)."))
     links = query(con, "contract_links")
     table = Table("supplier matched", "payment lines", "£", title="Payments placed by a contract")
     for r in links.itertuples():
@@ -641,9 +631,9 @@ def _contracts_summary(con) -> None:
                              "from contracts_without_payments").fetchone()
     (m, pence) = con.execute("select count(*), coalesce(sum(amount_pence), 0) "
                              "from payments_outside_contract_dates").fetchone()
-    out.print(f"{n:,} contracts matched no payment (£{value / 100:,.2f} of contract value): "
+    out.print(f"{n:,} contracts matched no payment ({money.exact(value)} of contract value): "
               "--unmatched lists them.")
-    out.print(f"{m:,} payment lines (£{pence / 100:,.2f}) to contracted suppliers fall outside "
+    out.print(f"{m:,} payment lines ({money.exact(pence)}) to contracted suppliers fall outside "
               "their contracts' dates: --outside-dates lists them.")
 
 
@@ -654,8 +644,8 @@ def _contracts_unmatched(con, limit: int) -> None:
                   f"(first {limit})")
     for r in rows.itertuples():
         table.add_row(_plain(r.contract_id), _plain(r.supplier), _plain(r.service),
-                      _date(r.start_date), _date(r.end_date), _pence(r.value_pence),
-                      _plain(r.value_basis), _plain(r.reason), _pence(r.supplier_pence))
+                      _date(r.start_date), _date(r.end_date), money.number(r.value_pence),
+                      _plain(r.value_basis), _plain(r.reason), money.number(r.supplier_pence))
     out.print(table if len(rows) else "Every contract matched at least one payment.")
 
 
@@ -667,7 +657,7 @@ def _contracts_outside(con, limit: int) -> None:
     for r in rows.itertuples():
         table.add_row(_plain(r.source_file), str(r.source_row), _date(r.payment_date),
                       _plain(_cell(r.payee)), _plain(_cell(r.service_id) or _cell(r.purpose)),
-                      _pence(r.amount_pence), _plain(r.contract_id),
+                      money.number(r.amount_pence), _plain(r.contract_id),
                       f"{_date(r.start_date)} to {_date(r.end_date)}",
                       f"{r.days_outside:,} {r.side}")
     out.print(table if len(rows) else "No payment to a contracted supplier falls outside its "
@@ -680,7 +670,7 @@ def _contracts_matches(con, limit: int) -> None:
                   title=f"Suppliers matched other than letter for letter (first {limit})")
     for r in rows.itertuples():
         table.add_row(_plain(r.payee), _plain(r.supplier), _plain(r.match), f"{r.score:.1f}",
-                      f"{r.lines:,}", _pence(r.pence))
+                      f"{r.lines:,}", money.number(r.pence))
     out.print(table if len(rows) else "Every supplier matched its payee letter for letter.")
 
 
@@ -701,10 +691,6 @@ _CONTRACT_LISTS = {"unmatched": _contracts_unmatched, "outside": _contracts_outs
 def _cell(value) -> str:
     """A value of a listing as text, blank for a missing one (None or NaN)."""
     return "" if value is None or value != value else str(value)
-
-
-def _pence(pence) -> str:
-    return "" if pence is None or pence != pence else f"{pence / 100:,.2f}"
 
 
 def _date(value) -> str:
@@ -823,9 +809,9 @@ def pot_cmd(
         path = _inside(out_dir, f"{stem}.{kind}")
         path.write_bytes(writers[kind]())
         out.print(_plain(f"Wrote {path}"), soft_wrap=True)
-    out.print(_plain(f"Pot {pot._money(plan.pot_pence)}: service lines "
-                     f"{pot._money(plan.services_pence)}, ideas pot "
-                     f"{pot._money(plan.ideas_pence)}."))
+    out.print(_plain(f"Pot {money.exact(plan.pot_pence)}: service lines "
+                     f"{money.exact(plan.services_pence)}, ideas pot "
+                     f"{money.exact(plan.ideas_pence)}."))
 
 
 POOL_FORMATS = ("csv", "xlsx")
@@ -861,7 +847,7 @@ def pool_cmd(
         path = _inside(out_dir, f"{stem}.{kind}")
         path.write_bytes(writers[kind])
         out.print(_plain(f"Wrote {path}"))
-    out.print(_plain(f"Pool {export.gbp(result.total_pence)} GBP over "
+    out.print(_plain(f"Pool {money.gbp(result.total_pence)} GBP over "
                      f"{len(result.by_estate)} estates and {len(result.by_service)} services."))
 
 

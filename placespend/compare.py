@@ -17,7 +17,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from placespend import export
+from placespend import export, money
 from placespend.errors import PlacespendError
 from placespend.safe_text import html as _text
 
@@ -169,8 +169,8 @@ def csv_bytes(comp: Comparison, data_label: str) -> bytes:
     households = frame["estate_id"].map(e["households_est"]).astype(float)
     frame["households_est"] = households.round(1)
     per_home = frame["amount_pence"] / households.where(households > 0)
-    frame["amount_gbp"] = frame.pop("amount_pence").map(export.gbp)
-    frame["per_household_gbp"] = ["" if pd.isna(v) else export.gbp(round(v)) for v in per_home]
+    frame["amount_gbp"] = frame.pop("amount_pence").map(money.gbp)
+    frame["per_household_gbp"] = ["" if pd.isna(v) else money.gbp(round(v)) for v in per_home]
     frame["financial_year"] = comp.financial_year or "all years"
     frame["data"] = data_label
     return export.csv_bytes(frame)
@@ -193,17 +193,6 @@ def _unique(names: list[str]) -> list[str]:
 # ---- charts ----------------------------------------------------------------------------------
 
 
-def _money(pence: float) -> str:
-    if pd.isna(pence):
-        return "–"
-    value = pence / 100
-    if abs(value) >= 1e6:
-        return f"£{value / 1e6:.2f}m"
-    if abs(value) >= 1e4:
-        return f"£{value / 1e3:.1f}k"
-    return f"£{value:,.0f}"
-
-
 def headline_chart(comp: Comparison) -> go.Figure:
     """Three small bar charts side by side: total, £ per household and delegable pot, one bar
     per estate in its own colour (the same colour in the by-service chart)."""
@@ -217,7 +206,7 @@ def headline_chart(comp: Comparison) -> go.Figure:
         values = comp.estates[column]
         fig.add_trace(go.Bar(
             x=names, y=values / 100, marker={"color": colours}, showlegend=False,
-            text=[_money(v) for v in values], textposition="outside",
+            text=[money.compact(v) for v in values], textposition="outside",
             textfont={"color": LABEL_COLOUR}, cliponaxis=False,
             hovertemplate=f"%{{x}}: £%{{y:,.0f}} ({title.lower()})<extra></extra>",
         ), row=1, col=col)
@@ -253,7 +242,7 @@ def services_chart(comp: Comparison, measure: str = MEASURES[0],
         fig.add_trace(go.Bar(
             name=_text(name), y=[_text(s) for s in order], x=values / 100, orientation="h",
             marker={"color": ESTATE_COLOURS[i % len(ESTATE_COLOURS)]},
-            text=[_money(v) for v in values], textposition="outside",
+            text=[money.compact(v) for v in values], textposition="outside",
             textfont={"color": LABEL_COLOUR}, cliponaxis=False,
             hovertemplate="%{y}: £%{x:,.0f}<extra>" + _text(name) + "</extra>",
         ))

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -28,7 +27,7 @@ import duckdb
 from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError, field_validator
 from pydantic_core import ErrorDetails
 
-from placespend import _parse, _yaml, register
+from placespend import _parse, _yaml, money, register
 from placespend._sql import fetch_one
 from placespend.catalogue import Catalogue
 from placespend.errors import InputFileError, collected, quoted, where
@@ -364,7 +363,7 @@ def notes(con: duckdb.DuckDBPyConnection, matches: MatchSummary) -> list[str]:
     for name, read, accepted, quarantined, pence in summary:
         out.append(
             f"Contracts register {name}: {read:,} rows read, {accepted:,} accepted, "
-            f"{quarantined:,} quarantined ({_pounds(pence)} of contract value); payments "
+            f"{quarantined:,} quarantined ({money.exact(pence)} of contract value); payments "
             "under a quarantined contract are shared borough-wide. `placespend contracts "
             "--quarantined` lists the rows with their reasons.")
     if matches.normalised:
@@ -382,14 +381,14 @@ def notes(con: duckdb.DuckDBPyConnection, matches: MatchSummary) -> list[str]:
     (n, value) = fetch_one(con, "select count(*), coalesce(sum(value_pence), 0) "
                                 "from contracts_without_payments")
     if n:
-        out.append(f"{n:,} contract(s) matched no payment ({_pounds(value)} of contract value "
+        out.append(f"{n:,} contract(s) matched no payment ({money.exact(value)} of contract value "
                    "as the register gives it): `placespend contracts --unmatched` lists them "
                    "with the reason (no payment to the supplier, none for the service, or "
                    "none within the dates).")
     (n, pence) = fetch_one(con, "select count(*), coalesce(sum(amount_pence), 0) "
                                 "from payments_outside_contract_dates")
     if n:
-        out.append(f"{n:,} payment line(s) of {_pounds(pence)} to a contracted supplier for "
+        out.append(f"{n:,} payment line(s) of {money.exact(pence)} to a contracted supplier for "
                    "the contract's service fall outside every such contract's dates, so they "
                    "are shared borough-wide: `placespend contracts --outside-dates` lists "
                    "them with the nearest contract.")
@@ -398,7 +397,3 @@ def notes(con: duckdb.DuckDBPyConnection, matches: MatchSummary) -> list[str]:
 
 def _more(items: tuple) -> str:
     return f", … and {len(items) - _SHOWN:,} more" if len(items) > _SHOWN else ""
-
-
-def _pounds(pence: int) -> str:
-    return f"£{Decimal(int(pence)).scaleb(-2):,.2f}"

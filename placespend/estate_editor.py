@@ -36,7 +36,7 @@ import pandas as pd
 import shapely
 from shapely import wkb
 
-from placespend import atoms, build, estate_names, paths, views
+from placespend import atoms, build, estate_names, paths, uploads, views
 from placespend._editor_map import BLOCK_LAYER_ID as BLOCK_LAYER_ID  # the map, re-exported
 from placespend._editor_map import NEAR_M
 from placespend._editor_map import PIECE_LAYER_ID as PIECE_LAYER_ID
@@ -46,8 +46,8 @@ from placespend._sql import query
 from placespend._validate import OVERLAP_TOLERANCE_M2
 from placespend.boundaries import SUFFIXES
 from placespend.errors import BoundaryError, PlacespendError, collected, quoted
+from placespend.layers import CRS
 
-CRS = "EPSG:27700"
 EDITED_SOURCE = "user"
 NOTE_EDITED = "edited in placespend's estate editor from data set {origin}: {changes}"
 NOTE_NEW = "made in placespend's estate editor (data set {origin}) from {changes}"
@@ -555,15 +555,15 @@ def save_dataset(
 
     The saved GeoJSON is kept in the new data set's ``inputs/estates/`` folder.
     """
-    stem = views.upload_name(name)
+    stem = uploads.upload_name(name)
     if stem in (draft.origin, views.default_dataset().key):
         msg = (f"A data set called {quoted(stem)} is the one these estates came from (or the "
                "default); save under another name, so that it stays as it was.")
         raise PlacespendError(msg)
     data = to_geojson(draft)
     base = _source_inputs(con)
-    files = [views.UploadedFile("estates", f"{stem}.geojson", data)]
-    return views.build_upload(name, files, home=home, on_step=on_step, base=base)
+    files = [uploads.UploadedFile("estates", f"{stem}.geojson", data)]
+    return uploads.build_upload(name, files, home=home, on_step=on_step, base=base)
 
 
 def _source_inputs(con: duckdb.DuckDBPyConnection) -> build.BuildInputs:

@@ -11,7 +11,6 @@ import re
 import secrets
 import tempfile
 from dataclasses import dataclass
-from decimal import Decimal
 from pathlib import Path
 
 import duckdb
@@ -23,6 +22,8 @@ from placespend import _folders, estate_names, geography, maps
 from placespend._sql import query
 from placespend._texts import DEMO_LABEL
 from placespend.errors import OutputError, PlacespendError
+from placespend.layers import CRS
+from placespend.money import gbp, pounds_number
 from placespend.store import read_build_info
 
 EXPORT_COLUMNS = [
@@ -54,19 +55,6 @@ FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 _NUMERIC_SUFFIXES = ("_gbp", "_pence", "_m2", "_m", "_est", "_share")
 CSV_LINE_END = "\r\n"
 _UNSAFE_FILENAME = re.compile(r"[^A-Za-z0-9_.-]+")
-
-
-def pounds_number(pence: pd.Series) -> pd.Series:
-    """Pence as pounds for JSON (GeoJSON, ``--format json``): floats whose shortest decimal is
-    the exact pounds and pence of whole pence (``123456 -> 1234.56``), missing as None.
-    Fractional pence (a per-household figure) are rounded to the penny first."""
-    rounded = pd.to_numeric(pence, errors="coerce").round(0) / 100
-    return rounded.astype(object).where(rounded.notna(), None)
-
-
-def gbp(pence: int) -> str:
-    """Exact pounds-and-pence text for integer pence: ``123456 -> '1234.56'``."""
-    return str(Decimal(int(pence)).scaleb(-2).quantize(Decimal("0.01")))
 
 
 def is_demo(con: duckdb.DuckDBPyConnection) -> bool:
@@ -439,7 +427,7 @@ def estates_geodataframe(
     merged.insert(merged.columns.get_loc("boundary_note"), "boundary",
                   merged["source"].map(maps.source_label))
     geometry = [wkb.loads(bytes(b)) for b in merged.pop("geometry_wkb")]
-    return gpd.GeoDataFrame(merged, geometry=geometry, crs="EPSG:27700")
+    return gpd.GeoDataFrame(merged, geometry=geometry, crs=CRS)
 
 
 def write_geojson(

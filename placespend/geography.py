@@ -11,13 +11,18 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 
 from placespend import _texts
-from placespend.boundaries import LAYERS, Boundaries
 from placespend.errors import BoundaryError
 from placespend.keys import FALLBACK_KEY, KEYS
+from placespend.layers import LAYERS
+from placespend.store import read_build_info
+
+if TYPE_CHECKING:
+    from placespend.boundaries import Boundaries
 
 DERIVED_CODE = "BOROUGH"
 CAMDEN_CODE, CAMDEN_NAME = "E09000007", "Camden"
@@ -176,8 +181,6 @@ def to_info(geo: Geography) -> dict:
 def read(con: duckdb.DuckDBPyConnection) -> Geography:
     """The geography a store was built on (a store built before it was recorded: the shipped
     Camden geography, which was then the only one with a borough code)."""
-    from placespend.build import read_build_info
-
     info = read_build_info(con).get("geography")
     return Geography(**info) if isinstance(info, dict) else Geography()
 

@@ -30,22 +30,25 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from placespend import paths
-from placespend.atoms import AtomTable
-from placespend.boundaries import Boundaries
 from placespend.errors import PlacespendError
 from placespend.keys import CENSUS_KEYS, FALLBACK_KEY, KEYS
+
+if TYPE_CHECKING:
+    from placespend.atoms import AtomTable
+    from placespend.boundaries import Boundaries
 
 NOMINAL = 0.8
 LOW_Q, HIGH_Q = (1 - NOMINAL) / 2, 1 - (1 - NOMINAL) / 2
 PERCENTILES = np.arange(1, 100) / 100
 PCT_COLUMNS = [f"p{i:02d}" for i in range(1, 100)]
-ZONES_PATH = paths.PACKAGE_DATA_DIR / "census_zones.csv"
-DISTRIBUTIONS_PATH = paths.PACKAGE_DATA_DIR / "error_distributions.csv"
+ZONES_PATH = paths.CENSUS_ZONES_PATH
+DISTRIBUTIONS_PATH = paths.ERROR_DISTRIBUTIONS_PATH
 ASSET_KEYS: tuple[str, ...] = ("green_space", "trees", "road_length", "waste_points")
 BORROWED = ("residential_footprint", "dwellings")  # the asset kind's stand-in distribution
 SPLIT_KEY = "residential_footprint"  # the engine's rule for splitting an OA

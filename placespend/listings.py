@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass, field
 import duckdb
 import pandas as pd
 
-from placespend import classify, export, geography, maps
+from placespend import classify, export, geography, maps, money
 from placespend._sql import query
 from placespend.errors import PlacespendError
 from placespend.reconcile import reconcile as reconcile_store
@@ -73,14 +73,14 @@ def _gbp_text(frame: pd.DataFrame) -> pd.DataFrame:
     for col in [c for c in out.columns if c.endswith("_pence")]:
         pence = out.pop(col)
         out[col.removesuffix("_pence") + "_gbp"] = [
-            "" if pd.isna(v) else export.gbp(round(float(v))) for v in pence]
+            "" if pd.isna(v) else money.gbp(round(float(v))) for v in pence]
     return out
 
 
 def _records(frame: pd.DataFrame) -> list[dict[str, object]]:
     out = frame.copy()
     for col in [c for c in out.columns if c.endswith("_pence")]:
-        out[col.removesuffix("_pence") + "_gbp"] = export.pounds_number(out.pop(col))
+        out[col.removesuffix("_pence") + "_gbp"] = money.pounds_number(out.pop(col))
     return json.loads(out.to_json(orient="records", date_format="iso", double_precision=15))
 
 
@@ -138,7 +138,7 @@ def suspects(con: duckdb.DuckDBPyConnection, limit: int | None) -> Listing:
                                 "first_row": "same_as_line"})
     pence = int(by_file["pence"].sum()) if len(by_file) else 0
     facts = {"data": export.data_label(con), "possible_duplicates": total,
-             "possible_duplicates_gbp": export.pounds_number(pd.Series([pence]))[0],
+             "possible_duplicates_gbp": money.pounds_number(pd.Series([pence]))[0],
              "rows_listed": len(rows)}
     return Listing(rows, facts)
 
@@ -149,9 +149,9 @@ def coverage(con: duckdb.DuckDBPyConnection, limit: int) -> Listing:
     top = query(con, "unclassified_labels", limit=limit)
     facts = {"data": export.data_label(con), "classified_share": round(cov.share, 4),
              "lines": cov.lines, "classified_lines": cov.classified_lines,
-             "gross_gbp": export.pounds_number(pd.Series([cov.gross_pence]))[0],
+             "gross_gbp": money.pounds_number(pd.Series([cov.gross_pence]))[0],
              "classified_gross_gbp":
-                 export.pounds_number(pd.Series([cov.classified_gross_pence]))[0],
+                 money.pounds_number(pd.Series([cov.classified_gross_pence]))[0],
              "sentence": cov.sentence()}
     return Listing(top, facts)
 
@@ -170,7 +170,7 @@ def reconciliation(con: duckdb.DuckDBPyConnection) -> tuple[Listing, bool]:
     figures["data"] = export.data_label(con)
     exact = asdict(result)
     exact["difference_pence"] = result.difference_pence
-    rows = [(name.removesuffix("_pence") + "_gbp", export.gbp(value)) if name.endswith("_pence")
+    rows = [(name.removesuffix("_pence") + "_gbp", money.gbp(value)) if name.endswith("_pence")
             else (name, str(value)) for name, value in exact.items()]
     rows += [("ok", str(result.ok).lower()), ("classified_share", str(figures["classified_share"]))]
     table = pd.DataFrame(rows, columns=["figure", "value"])

@@ -29,9 +29,10 @@ from shapely.geometry import MultiPolygon, Polygon
 
 from placespend import map_labels, paths
 from placespend.estate_names import DERIVED_SUFFIX
+from placespend.layers import CRS
 
 WGS84 = "EPSG:4326"
-BNG = "EPSG:27700"
+BNG = CRS
 PALETTES = ("cividis", "viridis")
 NO_DATA_RGB = (200, 200, 200)
 SELECTED_RGB = (213, 94, 0)  # Okabe–Ito vermillion: stands out from cividis and viridis

@@ -13,13 +13,12 @@ from collections.abc import Sequence
 import pandas as pd
 import plotly.graph_objects as go
 
-from placespend import _texts
+from placespend import _texts, money
 from placespend._pdf import Document
 from placespend.charts import readable
 from placespend.errors import PlacespendError
-from placespend.pot import _money
 from placespend.safe_text import html as _html
-from placespend.scenarios import COMPARE_MAX, Plan, signed_money, unit_words
+from placespend.scenarios import COMPARE_MAX, Plan, unit_words
 
 SERVICES_ROW = "Service lines together"
 IDEAS_ROW = "Ideas pot (residents' own ideas)"
@@ -93,7 +92,7 @@ def meeting_pack_pdf(plans: Sequence[Plan]) -> bytes:
     doc.banner()
     doc.paragraph(
         f"The pot is what is spent now, in a year, on the services residents could run: "
-        f"{_money(first.total_pence)} here. Residents can cut or raise each service line; "
+        f"{money.exact(first.total_pence)} here. Residents can cut or raise each service line; "
         "whatever they cut goes into an ideas pot for their own ideas, and whatever they raise "
         "comes out of it. The service lines and the ideas pot always add up to the pot.")
     for p in plans:
@@ -104,7 +103,7 @@ def meeting_pack_pdf(plans: Sequence[Plan]) -> bytes:
         table = comparison(shown)
         width = 180 - 40 * len(shown) if len(shown) < 4 else 60
         doc.table(["", *[p.scenario.name for p in shown]],
-                  [[r["row"], *[_money(int(r[p.scenario.name])) for p in shown]]
+                  [[r["row"], *[money.exact(int(r[p.scenario.name])) for p in shown]]
                    for _, r in table.iterrows()],
                   widths=(width, *[30] * len(shown)),
                   align=("LEFT", *["RIGHT"] * len(shown)))
@@ -119,24 +118,24 @@ def meeting_pack_pdf(plans: Sequence[Plan]) -> bytes:
 def plan_words(p: Plan) -> list[str]:
     """The plan in plain sentences, as the meeting pack prints them."""
     words = [
-        f"Scenario '{p.scenario.name}' keeps {_money(p.services_pence)} a year for the "
-        f"services and leaves {_money(p.ideas_pence)} a year for residents' own ideas, out of "
-        f"a pot of {_money(p.pot_pence)}."
+        f"Scenario '{p.scenario.name}' keeps {money.exact(p.services_pence)} a year for the "
+        f"services and leaves {money.exact(p.ideas_pence)} a year for residents' own ideas, out of "
+        f"a pot of {money.exact(p.pot_pence)}."
     ]
     for row in p.lines.itertuples():
         if row.change_pence:
             verb = "cut" if row.change_pence < 0 else "raised"
             units = unit_words(row)
             words.append(
-                f"{row.service} is {verb} by {_money(abs(row.change_pence))}, from "
-                f"{_money(row.base_pence)} to {_money(row.planned_pence)}"
+                f"{row.service} is {verb} by {money.exact(abs(row.change_pence))}, from "
+                f"{money.exact(row.base_pence)} to {money.exact(row.planned_pence)}"
                 + (f" ({units})." if units else "."))
     if p.scenario.years > 1:
         total = int(p.years["pot_pence"].sum())
         ideas = int(p.years["ideas_pence"].sum())
         words.append(
             f"Over {p.scenario.years} years with uprating of {p.uprating} the pot comes to "
-            f"{_money(total)}, of which {_money(ideas)} is for residents' ideas.")
+            f"{money.exact(total)}, of which {money.exact(ideas)} is for residents' ideas.")
     return words
 
 
@@ -146,20 +145,22 @@ def _plan_section(doc: Document, p: Plan) -> None:
         doc.paragraph(sentence)
     doc.table(
         ["Service", "Now", "Change", "Planned"],
-        [[r.service, _money(r.base_pence), _signed(r.change_pence), _money(r.planned_pence)]
+        [[r.service, money.exact(r.base_pence), _signed(r.change_pence),
+          money.exact(r.planned_pence)]
          for r in p.lines.itertuples()]
-        + [[IDEAS_ROW, "", "", _money(p.ideas_pence)],
-           [POT_ROW, _money(p.pot_pence), "", _money(p.pot_pence)]],
+        + [[IDEAS_ROW, "", "", money.exact(p.ideas_pence)],
+           [POT_ROW, money.exact(p.pot_pence), "", money.exact(p.pot_pence)]],
         widths=(90, 30, 30, 30), align=("LEFT", "RIGHT", "RIGHT", "RIGHT"))
     if p.scenario.years > 1:
         doc.table(["Year", "Financial year", "Services", "Ideas pot", "Pot"],
-                  [[r.year_no, r.financial_year, _money(r.services_pence),
-                    _money(r.ideas_pence), _money(r.pot_pence)] for r in p.years.itertuples()],
+                  [[r.year_no, r.financial_year, money.exact(r.services_pence),
+                    money.exact(r.ideas_pence), money.exact(r.pot_pence)]
+                   for r in p.years.itertuples()],
                   widths=(20, 35, 40, 40, 40), align=("LEFT", "LEFT", "RIGHT", "RIGHT", "RIGHT"))
 
 
 def _signed(pence: int) -> str:
-    return signed_money(pence) if pence else "-"
+    return money.signed(pence) if pence else "-"
 
 
 def _check_count(plans: Sequence[Plan]) -> None:

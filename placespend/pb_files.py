@@ -23,7 +23,7 @@ from __future__ import annotations
 import csv
 import io
 
-from placespend.export import gbp
+from placespend.money import gbp
 from placespend.scenarios import Plan
 
 META_KEYS = ("description", "country", "unit", "subunit", "instance", "num_projects",

@@ -39,7 +39,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from placespend import export
+from placespend import export, money
 from placespend import pot as pots
 from placespend.errors import InputFileError, PlacespendError, collected, quoted
 from placespend.priorities import (
@@ -381,8 +381,8 @@ def result(path: Path | str, con: duckdb.DuckDBPyConnection, *, estate: str | No
     pot_total = ballot.meta_pence("pot")
     pot_total = services_total + budget if pot_total is None else pot_total
     if services_total + budget != pot_total:
-        msg = (f"{ballot.name}: META pot {pots._money(pot_total)} is not the service lines "
-               f"({pots._money(services_total)}) plus the budget ({pots._money(budget)}); "
+        msg = (f"{ballot.name}: META pot {money.exact(pot_total)} is not the service lines "
+               f"({money.exact(services_total)}) plus the budget ({money.exact(budget)}); "
                "correct the file.")
         raise InputFileError(msg)
     return Result(ballot, estate_id, year, winners, how, pot_total, services_total, budget,
@@ -409,8 +409,8 @@ def _winners(ballot: Ballot, ideas: pd.DataFrame, budget: int) -> tuple[pd.DataF
                "no greedy rule here; add a selected column (1 for each winner) to PROJECTS.")
         raise InputFileError(msg)
     if int(won["cost_pence"].sum()) > budget:
-        msg = (f"{ballot.name}: the winning ideas cost {pots._money(int(won['cost_pence'].sum()))}"
-               f", more than the budget {pots._money(budget)}; check the selected column.")
+        msg = (f"{ballot.name}: the winning ideas cost {money.exact(int(won['cost_pence'].sum()))}"
+               f", more than the budget {money.exact(budget)}; check the selected column.")
         raise InputFileError(msg)
     return won[columns].reset_index(drop=True), how
 
@@ -427,8 +427,8 @@ def next_scenario(con: duckdb.DuckDBPyConnection, decided: Result,
     sids = tuple(decided.service_pence)
     sized = pots.size_pot(con, decided.estate_id, decided.financial_year, list(sids))
     if sized.total_pence != decided.pot_pence:
-        msg = (f"{decided.ballot.name}: the ballot's pot is {pots._money(decided.pot_pence)} "
-               f"but this data set gives {pots._money(sized.total_pence)} for the same services "
+        msg = (f"{decided.ballot.name}: the ballot's pot is {money.exact(decided.pot_pence)} "
+               f"but this data set gives {money.exact(sized.total_pence)} for the same services "
                f"on the estate in {decided.financial_year}: it was rebuilt since the ballot was "
                "written. Use the data set the ballot came from.")
         raise PlacespendError(msg)

@@ -24,7 +24,7 @@ import duckdb
 import pandas as pd
 from openpyxl import Workbook
 
-from placespend import export
+from placespend import export, money
 from placespend._sql import query
 from placespend.errors import PlacespendError
 from placespend.scenarios import SavedBook, clean_name
@@ -155,9 +155,9 @@ def _table(result: PoolResult, label: str) -> pd.DataFrame:
         "estate_name": lines["estate_name"],
         "financial_year": result.pool.financial_year or "all years",
         "service": lines["service"],
-        "amount_gbp": lines["amount_pence"].map(export.gbp),
-        "service_pooled_gbp": lines["pooled_pence"].map(export.gbp),
-        "service_borough_gbp": lines["borough_pence"].map(export.gbp),
+        "amount_gbp": lines["amount_pence"].map(money.gbp),
+        "service_pooled_gbp": lines["pooled_pence"].map(money.gbp),
+        "service_borough_gbp": lines["borough_pence"].map(money.gbp),
         "share_of_service_borough": (lines["pooled_pence"] / lines["borough_pence"]
                                      .where(lines["borough_pence"] != 0)).round(6),
     }, columns=CSV_COLUMNS)
@@ -180,13 +180,13 @@ def xlsx_bytes(con: duckdb.DuckDBPyConnection, result: PoolResult) -> bytes:
     ws.append(["pool", result.pool.name])
     ws.append(["financial_year", result.pool.financial_year or "all years"])
     ws.append(["estates", len(result.by_estate)])
-    ws.append(["pooled_total_gbp", float(export.gbp(result.total_pence))])
+    ws.append(["pooled_total_gbp", float(money.gbp(result.total_pence))])
     ws.append(["data", label])
     ws.append([])
     ws.append(["service", "pooled_gbp", "service_borough_gbp", "share_of_service_borough"])
     for r in result.by_service.itertuples():
-        ws.append([r.service, float(export.gbp(r.pooled_pence)),
-                   float(export.gbp(r.borough_pence)),
+        ws.append([r.service, float(money.gbp(r.pooled_pence)),
+                   float(money.gbp(r.borough_pence)),
                    None if pd.isna(r.share_of_borough) else round(float(r.share_of_borough), 6)])
     rows = book.create_sheet("by estate")
     table = _table(result, label)

@@ -54,7 +54,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from placespend import _texts, geography, intervals
+from placespend import _texts, geography, intervals, money
 from placespend._pdf import Document
 from placespend._sql import query
 from placespend._texts import DEMO_LABEL
@@ -63,7 +63,6 @@ from placespend.export import (
     csv_bytes,
     data_label,
     financial_years,
-    gbp,
     latest_year,
 )
 
@@ -288,7 +287,7 @@ def _reference_notes(sized: Pot, profile: pd.Series, table: pd.DataFrame) -> tup
         if sized.is_demo
         else f"The spend here is {sized.data_label}; the pilot's lines are Camden's own budgets."
     )
-    tool_total = _money(int(table["tool_pence"].sum()))
+    tool_total = money.exact(int(table["tool_pence"].sum()))
     return (
         f"Boundary: the tool's estate is {sized.estate_name} ({boundary}, about {households} "
         "households); the pilot's was Camden's own Hilgrove estate, whose outline the tool "
@@ -299,11 +298,11 @@ def _reference_notes(sized: Pot, profile: pd.Series, table: pd.DataFrame) -> tup
         "lines are budgets set for the estate itself.",
         f"Denominator: the pilot's 'about a quarter' is of the estate-services budget. Here "
         f"the pot is {sized.share:.1%} of all place-based spend on the estate "
-        f"({_money(sized.estate_total_pence)}, which includes shares of social care, schools "
+        f"({money.exact(sized.estate_total_pence)}, which includes shares of social care, schools "
         f"and capital works) and {sized.estate_services_share:.1%} of its estate-services "
-        f"spend ({_money(sized.estate_services_pence)}, the Housing landlord services).",
+        f"spend ({money.exact(sized.estate_services_pence)}, the Housing landlord services).",
         f"The same three services come to {tool_total} a year here against the pilot's "
-        f"{_money(int(table['pilot_pence'].sum()))}.",
+        f"{money.exact(int(table['pilot_pence'].sum()))}.",
     )
 
 
@@ -327,10 +326,10 @@ def brief_dict(pot: Pot) -> dict[str, Any]:
         {
             "service_id": r.service_id,
             "title": r.service,
-            "amount_gbp": gbp(r.amount_pence),
+            "amount_gbp": money.gbp(r.amount_pence),
             "amount_whole_gbp": whole,
-            "low_gbp": gbp(r.low_pence),
-            "high_gbp": gbp(r.high_pence),
+            "low_gbp": money.gbp(r.low_pence),
+            "high_gbp": money.gbp(r.high_pence),
         }
         for r, whole in zip(pot.lines.itertuples(), whole_lines, strict=True)
     ]
@@ -346,13 +345,13 @@ def brief_dict(pot: Pot) -> dict[str, Any]:
         },
         "financial_year": pot.financial_year,
         "pot": {
-            "amount_gbp": gbp(pot.total_pence),
+            "amount_gbp": money.gbp(pot.total_pence),
             "amount_whole_gbp": whole_total,
-            "low_gbp": gbp(pot.low_pence),
-            "high_gbp": gbp(pot.high_pence),
-            "estate_total_gbp": gbp(pot.estate_total_pence),
+            "low_gbp": money.gbp(pot.low_pence),
+            "high_gbp": money.gbp(pot.high_pence),
+            "estate_total_gbp": money.gbp(pot.estate_total_pence),
             "share_of_estate": round(pot.share, 4),
-            "estate_services_gbp": gbp(pot.estate_services_pence),
+            "estate_services_gbp": money.gbp(pot.estate_services_pence),
             "share_of_estate_services": round(pot.estate_services_share, 4),
             "per_household_gbp": _gbp_or_none(pot.per_household_pence),
             "previous_year": pot.previous_financial_year,
@@ -420,31 +419,33 @@ def pot_brief_pdf(pot: Pot) -> bytes:
     doc.subheading(f"Participatory budgeting pot, financial year {pot.financial_year}")
     doc.banner()
     figures = [
-        ("Pot (central estimate)", _money(pot.total_pence)),
-        ("Range (low to high)", f"{_money(pot.low_pence)} to {_money(pot.high_pence)}"),
+        ("Pot (central estimate)", money.exact(pot.total_pence)),
+        ("Range (low to high)", f"{money.exact(pot.low_pence)} to {money.exact(pot.high_pence)}"),
         ("Share of all place-based spend on the estate",
-         f"{pot.share:.1%} of {_money(pot.estate_total_pence)}"),
+         f"{pot.share:.1%} of {money.exact(pot.estate_total_pence)}"),
         ("Share of the estate-services spend (Housing landlord services)",
-         f"{pot.estate_services_share:.1%} of {_money(pot.estate_services_pence)}"),
+         f"{pot.estate_services_share:.1%} of {money.exact(pot.estate_services_pence)}"),
         ("Households (estimated)", _count(pot.households_est)),
-        ("Per household", _money_or_dash(pot.per_household_pence)),
+        ("Per household", money.exact(pot.per_household_pence, "-")),
     ]
     if pot.previous_financial_year:
         change = pot.change_share
         note = "" if change is None else f" (change {change:+.1%})"
         figures.append(
             (f"Same services, {pot.previous_financial_year}",
-             _money_or_dash(pot.previous_year_total_pence) + note)
+             money.exact(pot.previous_year_total_pence, "-") + note)
         )
     doc.key_values(figures)
     doc.section("Services in the pot")
     doc.table(
         ["Service", "Amount", "Low", "High"],
         [
-            [r.service, _money(r.amount_pence), _money(r.low_pence), _money(r.high_pence)]
+            [r.service, money.exact(r.amount_pence), money.exact(r.low_pence),
+             money.exact(r.high_pence)]
             for r in pot.lines.itertuples()
         ]
-        + [["Total", _money(pot.total_pence), _money(pot.low_pence), _money(pot.high_pence)]],
+        + [["Total", money.exact(pot.total_pence), money.exact(pot.low_pence),
+            money.exact(pot.high_pence)]],
         widths=(100, 28, 26, 26),
         align=("LEFT", "RIGHT", "RIGHT", "RIGHT"),
     )
@@ -584,7 +585,7 @@ def _consul(pot: Pot, whole_total: int, lines: list[dict]) -> dict[str, object]:
     heading = {
         "name": pot.estate_name,
         "price": whole_total,
-        "price_gbp": gbp(pot.total_pence),
+        "price_gbp": money.gbp(pot.total_pence),
         "population": population if population and population > 0 else None,
         "households_est": _round1(pot.households_est),
     }
@@ -616,8 +617,8 @@ def _budget_title(pot: Pot) -> str:
 def _html_description(pot: Pot) -> str:
     parts = [
         f"What is spent on these services on {pot.estate_name} in {pot.financial_year}: "
-        f"about £{gbp(pot.total_pence)} (range £{gbp(pot.low_pence)} to "
-        f"£{gbp(pot.high_pence)}), {pot.share:.0%} of the estate's spend.",
+        f"about £{money.gbp(pot.total_pence)} (range £{money.gbp(pot.low_pence)} to "
+        f"£{money.gbp(pot.high_pence)}), {pot.share:.0%} of the estate's spend.",
         *_texts.CAVEATS,
         f"Data: {pot.data_label}.",
     ]
@@ -691,16 +692,7 @@ def _round4(value: float | None) -> float | None:
 
 
 def _gbp_or_none(pence: int | None) -> str | None:
-    return None if pence is None else gbp(pence)
-
-
-def _money(pence: int) -> str:
-    """£ with thousands separators and pence: ``£12,345.67``."""
-    return f"£{Decimal(gbp(pence)):,}"
-
-
-def _money_or_dash(pence: int | None) -> str:
-    return "-" if pence is None else _money(pence)
+    return None if pence is None else money.gbp(pence)
 
 
 def _count(value: float | None) -> str:

@@ -44,7 +44,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from placespend import estate_names, export
+from placespend import estate_names, export, paths
 from placespend._sql import query
 from placespend.errors import InputFileError, PlacespendError, collected, quoted
 
@@ -422,7 +422,7 @@ class PriorityBook:
     """The priorities files kept with one data set: ``priorities/`` beside its store."""
 
     def __init__(self, db_file: Path | str | None) -> None:
-        self.folder = None if db_file is None else Path(db_file).parent / FOLDER_NAME
+        self.folder = None if db_file is None else paths.beside_store(db_file, FOLDER_NAME)
 
     @classmethod
     def of(cls, con: duckdb.DuckDBPyConnection) -> PriorityBook:

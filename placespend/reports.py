@@ -23,19 +23,19 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from shapely import wkb
 
-from placespend import __version__, _texts, capital, export, geography
+from placespend import __version__, _texts, capital, export, geography, money
 from placespend._pdf import Document
 from placespend._sql import query
-from placespend.accuracy import key_sentence, stands_for
 from placespend.errors import PlacespendError
+from placespend.key_errors import key_sentence, stands_for
 from placespend.keys import KEYS
+from placespend.money import SPREADSHEET_FORMAT
 from placespend.reconcile import reconcile
 from placespend.store import read_build_info
 
 SHEETS = ("summary", "by service", "source lines", "method", "reconciliation",
           "capital and services")
 PRIORITIES_SHEET = "priorities"  # added after SHEETS when residents' priorities are kept
-MONEY_FORMAT = '"£"#,##0.00'
 _BOLD = Font(bold=True)
 _HEAD_FILL = PatternFill("solid", fgColor="E1E1E1")
 _DEMO_FILL = PatternFill("solid", fgColor="FFEC99")
@@ -208,18 +208,6 @@ class _Facts:
         return int(self.totals[f"{name}_pence"])
 
 
-def _pounds(pence: object) -> Decimal | None:
-    """Exact pounds for a cell (``None`` stays empty)."""
-    if pence is None or pd.isna(pence):
-        return None
-    return Decimal(export.gbp(int(pence)))
-
-
-def _money(pence: object) -> str:
-    value = _pounds(pence)
-    return "-" if value is None else f"£{value:,}"
-
-
 def _number(value: object, digits: int = 1) -> float | None:
     return None if value is None or pd.isna(value) else round(float(value), digits)
 
@@ -228,13 +216,13 @@ def _figures(facts: _Facts) -> list[tuple[str, str]]:
     per_home = facts.totals["per_household_pence"]
     households = _number(facts.profile["households_est"])
     return [
-        ("Total (central estimate)", _money(facts.pence("total"))),
+        ("Total (central estimate)", money.exact(facts.pence("total"))),
         ("Range (low to high)",
-         f"{_money(facts.pence('low'))} to {_money(facts.pence('high'))}"),
-        ("Direct (estate contracts)", _money(facts.pence("direct"))),
-        ("Delegable services", _money(facts.pence("delegable"))),
+         f"{money.exact(facts.pence('low'))} to {money.exact(facts.pence('high'))}"),
+        ("Direct (estate contracts)", money.exact(facts.pence("direct"))),
+        ("Delegable services", money.exact(facts.pence("delegable"))),
         ("Households (estimated)", "-" if households is None else f"{households:,.0f}"),
-        ("Per household", "-" if pd.isna(per_home) else _money(round(float(per_home)))),
+        ("Per household", "-" if pd.isna(per_home) else money.exact(round(float(per_home)))),
         ("Wards", export.wards_text(facts.profile["ward_codes"], facts.ward_names) or "-"),
         ("Estate id", facts.estate_id),
     ]
@@ -259,12 +247,12 @@ def _service_table(
     rows = []
     for r in facts.rows.itertuples():
         cells = [r.service, _BASIS_WORDS.get(r.basis, r.basis),
-                 "-" if r.basis == "direct" else _key_words(r.key), _money(r.amount_pence),
-                 _money(r.low_pence),
-                 _money(r.high_pence)]
+                 "-" if r.basis == "direct" else _key_words(r.key), money.exact(r.amount_pence),
+                 money.exact(r.low_pence),
+                 money.exact(r.high_pence)]
         rows.append(([r.financial_year] if all_years else []) + cells)
-    total = ["Total", "", "", _money(facts.pence("total")), _money(facts.pence("low")),
-             _money(facts.pence("high"))]
+    total = ["Total", "", "", money.exact(facts.pence("total")), money.exact(facts.pence("low")),
+             money.exact(facts.pence("high"))]
     rows.append(([""] if all_years else []) + total)
     widths = [16, 40, 24, 28, 24, 24, 24] if all_years else [46, 26, 36, 24, 24, 24]
     align = ["LEFT"] * (len(headings) - 3) + ["RIGHT"] * 3
@@ -294,10 +282,11 @@ def _reconciliation_sentence(con, facts: _Facts) -> str:
     status = ("each of them adds up to the penny" if off == 0
               else f"{off} of those checks do NOT add up: rebuild and report it")
     return (
-        f"Of the {_money(r.input_pence)} of spend accepted from the council's files, "
-        f"{_money(r.estates_pence)} was placed on estates, {_money(r.residual_pence)} in the "
-        f"rest of the wards and {_money(r.excluded_pence)} left out as not spent on a place: "
-        f"a difference of {_money(r.difference_pence)}. {groups['group_id'].nunique():,} groups "
+        f"Of the {money.exact(r.input_pence)} of spend accepted from the council's files, "
+        f"{money.exact(r.estates_pence)} was placed on estates, "
+        f"{money.exact(r.residual_pence)} in the rest of the wards and "
+        f"{money.exact(r.excluded_pence)} left out as not spent on a place: a difference of "
+        f"{money.exact(r.difference_pence)}. {groups['group_id'].nunique():,} groups "
         f"of payments reach this estate, checked {len(groups):,} times (under each measure "
         f"tried): {status}. Of {r.rows_read:,} spend rows read, {r.rows_accepted:,} were "
         f"accepted and {r.rows_quarantined:,} set aside with their reasons."
@@ -330,7 +319,7 @@ def _cell(ws: WriteOnlyWorksheet, value: object, *, money: bool = False, bold: b
     if isinstance(value, str):
         cell.data_type = "s"
     if money:
-        cell.number_format = MONEY_FORMAT
+        cell.number_format = SPREADSHEET_FORMAT
     if bold:
         cell.font = _BOLD
     if fill is not None:
@@ -363,16 +352,16 @@ def _summary_sheet(ws: WriteOnlyWorksheet, facts: _Facts) -> None:
     else:
         ws.append([_cell(ws, "data"), _cell(ws, facts.label)])
     p = facts.profile
-    money = [("total_gbp", "total"), ("low_gbp", "low"), ("high_gbp", "high"),
-             ("direct_gbp", "direct"), ("delegable_gbp", "delegable")]
+    amounts = [("total_gbp", "total"), ("low_gbp", "low"), ("high_gbp", "high"),
+               ("direct_gbp", "direct"), ("delegable_gbp", "delegable")]
     rows: list[tuple[str, object, bool]] = [
         ("estate_id", facts.estate_id, False),
         ("estate_name", facts.name, False),
         ("borough_code", facts.geo.borough_code, False),
         ("borough_name", facts.geo.borough_name, False),
         ("financial_year", facts.financial_year or "all years", False),
-        *((label, _pounds(facts.pence(name)), True) for label, name in money),
-        ("per_household_gbp", _pounds(_round_or_none(facts.totals["per_household_pence"])),
+        *((label, money.decimal(facts.pence(name)), True) for label, name in amounts),
+        ("per_household_gbp", money.decimal(_round_or_none(facts.totals["per_household_pence"])),
          True),
         ("households_est", _number(p["households_est"]), False),
         ("council_households_est", _number(p["council_households_est"]), False),
@@ -406,7 +395,7 @@ def _by_service_sheet(ws: WriteOnlyWorksheet, facts: _Facts) -> None:
         values = [r.estate_id, r.estate_name, r.financial_year, r.service, r.mission_outcome,
                   bool(r.delegable), r.capital_or_revenue, r.basis, r.key]
         cells = [_cell(ws, v) for v in values]
-        cells += [_cell(ws, _pounds(v), money=True)
+        cells += [_cell(ws, money.decimal(v), money=True)
                   for v in (r.amount_pence, r.low_pence, r.high_pence, r.alt_low_pence,
                             r.alt_high_pence)]
         cells += [_cell(ws, v) for v in (facts.label, facts.geo.borough_code,
@@ -427,7 +416,7 @@ def _capital_sheet(ws: WriteOnlyWorksheet, facts: _Facts, con) -> None:
                  "like_estates_linked_per_home_gbp"])
     for r in view.by_year.itertuples():
         ws.append([_cell(ws, r.financial_year)] + [
-            _cell(ws, _pounds(v), money=True)
+            _cell(ws, money.decimal(v), money=True)
             for v in (r.capital_pence, r.revenue_pence, r.linked_pence)] + [
             _cell(ws, _number(v / 100, 2), money=True)
             for v in (r.linked_per_home_pence, r.peers_capital_per_home_pence,
@@ -439,7 +428,7 @@ def _capital_sheet(ws: WriteOnlyWorksheet, facts: _Facts, con) -> None:
     _header(ws, ["scheme", "blocks", "start_year", "end_year", "budget_gbp"])
     for r in schemes.itertuples():
         ws.append([_cell(ws, v) for v in (r.scheme, r.blocks, r.start_year, r.end_year)]
-                  + [_cell(ws, _pounds(r.budget_pence), money=True)])
+                  + [_cell(ws, money.decimal(r.budget_pence), money=True)])
     ws.append([])
     ws.append([_cell(ws, "Estates like it (by size and council stock)", bold=True)])
     _header(ws, ["estate_id", "estate_name", "households", "council_share"])
@@ -457,8 +446,8 @@ def _source_lines_sheet(ws: WriteOnlyWorksheet, lines: pd.DataFrame) -> None:
     for values in frame.itertuples(index=False, name=None):
         *text, line_pence, share_pence = values
         row = [_value(ws, _plain(v)) for v in text]
-        row.append(_pounds(line_pence))
-        row.append(_pounds(share_pence))
+        row.append(money.decimal(line_pence))
+        row.append(money.decimal(share_pence))
         ws.append(row)
 
 
@@ -540,13 +529,13 @@ def _reconciliation_sheet(ws: WriteOnlyWorksheet, facts: _Facts, con) -> None:
     counts = [("rows_read", r.rows_read), ("rows_accepted", r.rows_accepted),
               ("rows_quarantined", r.rows_quarantined), ("groups_checked", r.groups_checked),
               ("groups_mismatched", r.groups_mismatched)]
-    money = [("accepted_gbp", r.input_pence), ("estates_gbp", r.estates_pence),
-             ("residual_gbp", r.residual_pence), ("excluded_gbp", r.excluded_pence),
-             ("difference_gbp", r.difference_pence), ("quarantined_gbp", r.quarantined_pence)]
+    sums = [("accepted_gbp", r.input_pence), ("estates_gbp", r.estates_pence),
+            ("residual_gbp", r.residual_pence), ("excluded_gbp", r.excluded_pence),
+            ("difference_gbp", r.difference_pence), ("quarantined_gbp", r.quarantined_pence)]
     for label, value in counts:
         ws.append([_cell(ws, label), _cell(ws, value)])
-    for label, pence in money:
-        ws.append([_cell(ws, label), _cell(ws, _pounds(pence), money=True)])
+    for label, pence in sums:
+        ws.append([_cell(ws, label), _cell(ws, money.decimal(pence), money=True)])
     ws.append([_cell(ws, "ok"), _cell(ws, r.ok)])
     ws.append([])
     groups = query(con, "estate_reconciliation", estate_id=facts.estate_id,
@@ -555,7 +544,7 @@ def _reconciliation_sheet(ws: WriteOnlyWorksheet, facts: _Facts, con) -> None:
     for values in groups[list(RECONCILIATION_COLUMNS)].itertuples(index=False, name=None):
         text, amounts = values[:9], values[9:]
         cells = [_cell(ws, _plain(v)) for v in text]
-        cells += [_cell(ws, _pounds(v), money=True) for v in amounts]
+        cells += [_cell(ws, money.decimal(v), money=True) for v in amounts]
         ws.append(cells)
 
 

@@ -36,6 +36,7 @@ from typing import Any, Generic, Protocol, TypeVar
 import duckdb
 import pandas as pd
 
+from placespend import money, paths
 from placespend import pot as pots
 from placespend.errors import PlacespendError
 
@@ -192,8 +193,8 @@ def apply_changes(lines: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
         change = by_service[row.service_id].pence(base) if row.service_id in by_service else 0
         if not low <= change <= high:
             problems.append(
-                f"{row.service}: a change of {signed_money(change)} is outside the bounds "
-                f"{signed_money(low)} to {signed_money(high)} (cut at most {cut}%, raise at most "
+                f"{row.service}: a change of {money.signed(change)} is outside the bounds "
+                f"{money.signed(low)} to {money.signed(high)} (cut at most {cut}%, raise at most "
                 f"{rise}%). Change less, or widen the bounds.")
         unit_cost = getattr(row, "unit_cost_pence", None)
         unit_cost = None if unit_cost is None or pd.isna(unit_cost) else int(unit_cost)
@@ -212,7 +213,7 @@ def apply_changes(lines: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
     over = int(frame["planned_pence"].sum()) - int(frame["base_pence"].sum())
     if over > 0:
         problems.append(
-            f"The service lines come to {pots._money(over)} more than the pot, leaving the "
+            f"The service lines come to {money.exact(over)} more than the pot, leaving the "
             "ideas pot below zero: cut another line by at least that much, or raise less.")
     if problems:
         raise PlacespendError(f"Scenario '{scenario.name}': " + " ".join(problems))
@@ -279,7 +280,7 @@ class SavedBook(Generic[_Item]):
     noun: str
 
     def __init__(self, db_file: Path | str) -> None:
-        self.path = Path(db_file).parent / SCENARIOS_FILENAME
+        self.path = paths.beside_store(db_file, SCENARIOS_FILENAME)
 
     def read_item(self, data: dict) -> _Item:
         """One saved item from its dict."""
@@ -413,12 +414,6 @@ def clean_name(name: str) -> str:
 # ---- helpers ----------------------------------------------------------------------------------
 
 
-def signed_money(pence: int) -> str:
-    """``+£1,234.56`` / ``-£1,234.56`` / ``£0.00``."""
-    sign = "+" if pence > 0 else "-" if pence < 0 else ""
-    return sign + pots._money(abs(pence))
-
-
 def _round(value: Decimal) -> int:
     return int(value.quantize(Decimal(1), ROUND_HALF_UP))
 
@@ -456,6 +451,5 @@ __all__ = [
     "over_years",
     "plan",
     "plan_from",
-    "signed_money",
     "unit_words",
 ]

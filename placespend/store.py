@@ -24,7 +24,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from placespend import __version__, _folders, _sql, paths
+from placespend import __version__, _folders, _sql, paths, settings
 from placespend.errors import PlacespendError, StoreError
 
 # DuckDB fetches a missing extension from the network when a query needs one; placespend makes
@@ -35,7 +35,7 @@ NO_DOWNLOADS = "set autoinstall_known_extensions = false"
 # A build's working memory. DuckDB's own default is 80% of the machine's RAM, which a 10-year
 # export at ten times Camden's size would take (about 6 GB); capped, DuckDB spills the rest to
 # a folder beside the file being built (``<file>.tmp``), at some cost in time.
-MEMORY_ENV = "PLACESPEND_MEMORY_LIMIT"
+MEMORY_ENV = settings.MEMORY_LIMIT.name
 DEFAULT_MEMORY_LIMIT = "1GB"
 MEMORY_SIZE = re.compile(r"\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)", re.IGNORECASE)
 
@@ -54,7 +54,7 @@ def memory_limit(limit: str | None = None) -> str:
     StoreError
         The limit is not a memory size.
     """
-    limit = (limit or os.environ.get(MEMORY_ENV, "")).strip() or DEFAULT_MEMORY_LIMIT
+    limit = (limit or "").strip() or settings.MEMORY_LIMIT.value() or DEFAULT_MEMORY_LIMIT
     if not MEMORY_SIZE.fullmatch(limit):
         msg = (f"Memory limit {limit!r} (--memory-limit or {MEMORY_ENV}) is not a memory size. "
                f"Use a size such as 1GB, 1500MB or 4GB, or leave it out for the default "

@@ -9,19 +9,18 @@ repository. Re-runnable and reproducible (two runs write identical files); the l
 from __future__ import annotations
 
 import argparse
-import os
 from pathlib import Path
 
-from placespend import _build_boundaries, paths
+from placespend import _build_boundaries, paths, settings
 
-SOURCE_ENV = "PLACESPEND_SOURCE_DATA"
+SOURCE_ENV = settings.SOURCE_DATA.name
 DEFAULT_SOURCE = paths.REPO_DIR.parent / "shared" / "data"
 
 
 def main() -> None:
     """Parse arguments, build, print a summary."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    default = Path(os.environ.get(SOURCE_ENV) or DEFAULT_SOURCE)
+    default = Path(settings.SOURCE_DATA.value() or DEFAULT_SOURCE)
     parser.add_argument("--source", type=Path, default=default,
                         help=f"shared source-data folder (default: ${SOURCE_ENV}, else "
                              "../shared/data beside the repository; now %(default)s)")

@@ -13,14 +13,13 @@ Run: ``python scripts/build_census_zones.py [SHARED_DATA_DIR]``.
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
 
-from placespend import paths
+from placespend import paths, settings
 
 OUT = paths.PACKAGE_DATA_DIR / "census_zones.csv"
 
@@ -45,5 +44,5 @@ def main(data: Path) -> Path:
 
 if __name__ == "__main__":
     # the source folder: the first argument, else $PLACESPEND_SOURCE_DATA, else ../shared/data
-    default = os.environ.get("PLACESPEND_SOURCE_DATA") or paths.REPO_DIR.parent / "shared" / "data"
+    default = settings.SOURCE_DATA.value() or paths.REPO_DIR.parent / "shared" / "data"
     print(main(Path(sys.argv[1] if len(sys.argv) > 1 else default)))

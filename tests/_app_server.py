@@ -71,3 +71,12 @@ def running_app(home: Path, log_path: Path, timeout: float = 90
                 proc.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 proc.kill()
+
+
+def wait_idle(pg, settle_ms: int = 300) -> None:
+    """Wait for Streamlit to finish the current run (its status widget gone), letting the page
+    settle ``settle_ms`` before and after."""
+    pg.wait_for_timeout(300)
+    pg.wait_for_function(
+        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=30000)
+    pg.wait_for_timeout(settle_ms)

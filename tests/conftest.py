@@ -189,3 +189,13 @@ def browser():
                                      args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()
+
+
+@pytest.fixture(scope="module")
+def server(home):
+    """The dashboard (``streamlit run app.py``) on the test module's ``home`` store: its URL.
+    A browser-test module gives the ``home`` fixture; the app logs to ``home/streamlit.log``."""
+    from _app_server import running_app
+
+    with running_app(home, home / "streamlit.log") as (url, _proc):
+        yield url

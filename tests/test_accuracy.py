@@ -23,20 +23,19 @@ import pytest
 from _geo_fixtures import gdf
 from shapely import box
 
-from placespend import accuracy
-from placespend.accuracy import (
-    KeyError_,
+from placespend import _accuracy_report, accuracy, key_errors
+from placespend.accuracy import refresh_accuracy, run_accuracy
+from placespend.boundaries import Boundaries
+from placespend.catalogue import Catalogue, Service
+from placespend.errors import BoundaryError, PlacespendError
+from placespend.key_errors import (
+    MeasuredKeyError,
     key_error,
     key_sentence,
     key_warnings,
     load_key_errors,
-    refresh_accuracy,
-    run_accuracy,
     service_quantity,
 )
-from placespend.boundaries import Boundaries
-from placespend.catalogue import Catalogue, Service
-from placespend.errors import BoundaryError, PlacespendError
 from placespend.keys import CENSUS_KEYS, KEYS
 
 COUNTS = {
@@ -164,14 +163,14 @@ def test_ward_totals_are_conserved_by_every_key(shipped):
 
 def test_shipped_key_error_table_is_current(shipped):
     fresh = shipped.key_errors()
-    table = accuracy.load_key_errors()
-    assert list(table.columns) == list(accuracy.KEY_ERROR_COLUMNS)
+    table = key_errors.load_key_errors()
+    assert list(table.columns) == list(key_errors.KEY_ERROR_COLUMNS)
     pd.testing.assert_frame_equal(table, fresh, check_dtype=False, atol=1e-4)
 
 
 def test_key_error_reads_a_row(boxed):
     got = key_error("area", "residents", errors=boxed.key_errors())
-    assert isinstance(got, KeyError_)
+    assert isinstance(got, MeasuredKeyError)
     assert got.total_abs_error_share == pytest.approx(0.5)
     assert got.source == accuracy.SOURCE
     assert "up to 93%" in got.sentence()
@@ -223,7 +222,7 @@ def test_key_warnings_take_an_explicit_basis(boxed):
     weak = boxed.figure("residents", "residents_65_plus")["total_abs_error_share"]
     best = boxed.summary.query("level == 'oa' and basis == 'residents_65_plus' "
                                "and key != 'residents_65_plus'")["total_abs_error_share"].min()
-    assert bool(got) == (weak > max(accuracy.WEAK_FLOOR, accuracy.WEAK_RATIO * best))
+    assert bool(got) == (weak > max(key_errors.WEAK_FLOOR, key_errors.WEAK_RATIO * best))
 
 
 def test_shipped_catalogue_main_keys_raise_no_warning():
@@ -251,7 +250,7 @@ def test_command_writes_report_chart_and_table(tmp_path):
     assert text.startswith("# How right is an estate figure?")
     for needed in ("tobler", "Zandbergen", "21.2%", "4.2%", "accuracy.png", "parks_people"):
         assert needed in text
-    assert (report.parent / accuracy.CHART_NAME).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert (report.parent / _accuracy_report.CHART_NAME).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     written = pd.read_csv(table)
     assert set(written["key"]) == set(KEYS) and (written["source"] == accuracy.SOURCE).all()
 

@@ -66,7 +66,7 @@ def _csv(header: list[str], rows: list[list[str]]) -> bytes:
 
 
 def _summary(name: str) -> dict:
-    with views.open_store(views.uploads_dir() / name / paths.DB_FILENAME) as con:
+    with views.open_store(paths.uploads_dir() / name / paths.DB_FILENAME) as con:
         row = con.execute(
             "select sum(rows_read), sum(rows_accepted), sum(rows_quarantined), "
             "sum(accepted_pence), sum(quarantined_pence) from ingest_summary").fetchone()
@@ -139,7 +139,7 @@ def test_a_spend_file_of_no_known_layout_is_offered_a_mapping_to_check_then_buil
     box = _mapping_box(at)
     reviewed = box.value
     assert 'amount: "Net Value"' in reviewed and "confidence" in reviewed
-    assert not (views.uploads_dir() / "riverside").exists()  # nothing built yet
+    assert not (paths.uploads_dir() / "riverside").exists()  # nothing built yet
 
     next(b for b in at.button if b.label == "Build with this mapping").click()
     at.run()
@@ -148,7 +148,7 @@ def test_a_spend_file_of_no_known_layout_is_offered_a_mapping_to_check_then_buil
     assert not [s for s in at.subheader if s.value.startswith("Check the column mapping")]
     built = _summary("riverside")
     assert built["read"] == built["accepted"] == COUNCIL_ROWS
-    used = views.uploads_dir() / "riverside" / "inputs" / "mapping" / "mapping.yaml"
+    used = paths.uploads_dir() / "riverside" / "inputs" / "mapping" / "mapping.yaml"
     assert used.read_text(encoding="utf-8") == reviewed
 
 

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from placespend import export, store
+from placespend import export, money, store
 from placespend.cli import app
 from placespend.demo import DEMO_LABEL
 from placespend.errors import PlacespendError
@@ -81,7 +81,7 @@ def test_estates_as_json_carry_the_year_its_reason_and_numbers(home, con):
     assert isinstance(first["total_gbp"], float) and isinstance(first["households_est"], float)
     pence = export.estate_totals(con, choice.year).set_index("estate_id").loc[
         first["estate_id"], "total_pence"]
-    assert f"{first['total_gbp']:.2f}" == export.gbp(int(pence))
+    assert f"{first['total_gbp']:.2f}" == money.gbp(int(pence))
 
 
 def test_estates_table_piped_keeps_every_name_whole(home, con):
@@ -99,7 +99,7 @@ def test_estates_year_all_sums_every_year(home, con):
     assert data["financial_year"] == "all years"
     totals = export.estate_totals(con, None).set_index("estate_id")
     first = data["rows"][0]
-    assert f"{first['total_gbp']:.2f}" == export.gbp(int(totals.loc[first["estate_id"],
+    assert f"{first['total_gbp']:.2f}" == money.gbp(int(totals.loc[first["estate_id"],
                                                                     "total_pence"]))
 
 

@@ -16,7 +16,7 @@ import duckdb
 import pytest
 from typer.testing import CliRunner
 
-from placespend import contracts, ingest, suppliers, views
+from placespend import contracts, ingest, suppliers, uploads
 from placespend.build import BuildInputs, build
 from placespend.catalogue import load_catalogue
 from placespend.cli import app
@@ -322,9 +322,9 @@ def test_the_contracts_command_lists_each_report(built):
 
 
 def test_an_upload_with_a_contracts_mapping_reads_the_register(tmp_path):
-    files = [views.UploadedFile(kind, path.name, path.read_bytes()) for kind, path in
+    files = [uploads.UploadedFile(kind, path.name, path.read_bytes()) for kind, path in
              (("spend", SPEND), ("contracts", REGISTER), ("contracts_mapping", MAPPING))]
-    dataset = views.build_upload("with-register", files, home=tmp_path)
+    dataset = uploads.build_upload("with-register", files, home=tmp_path)
     with duckdb.connect(str(dataset.db_path), read_only=True) as con:
         assert con.execute("select rows_read, rows_accepted, rows_quarantined "
                            "from contract_summary").fetchone() == (17, 8, 9)

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
+import pytest
 import typer.main
 
 from placespend.boundaries import LAYERS
@@ -37,6 +40,32 @@ def test_readme_gives_the_two_commands_and_ci_runs_the_test_one():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert "make run" in readme and "make test" in readme
     assert "make test" in (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+
+
+def test_readme_lists_every_setting_with_its_help():
+    """Every environment setting is in the README's settings table, with its help text."""
+    from placespend.settings import SETTINGS
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    rows = {line.split("`")[1]: line for line in readme.splitlines()
+            if line.startswith("| `PLACESPEND_")}
+    assert [s.name for s in SETTINGS if s.name not in rows] == []
+    assert [s.name for s in SETTINGS if s.help not in rows[s.name]] == []
+
+
+def test_every_environment_variable_read_is_a_declared_setting():
+    """No ``PLACESPEND_*`` name appears in the code without being one of the settings."""
+    import re
+
+    from placespend.settings import SETTINGS
+
+    found = set()
+    for folder in ("placespend", "scripts", "benchmarks"):
+        for path in (ROOT / folder).rglob("*.py"):
+            found |= set(re.findall(r"PLACESPEND_[A-Z_]+", path.read_text(encoding="utf-8")))
+    found |= set(re.findall(r"PLACESPEND_[A-Z_]+", (ROOT / "app.py").read_text(encoding="utf-8")))
+    assert len(found) >= 2
+    assert sorted(found - {s.name for s in SETTINGS}) == []
 
 
 def _architecture_section(title: str) -> str:
@@ -86,15 +115,27 @@ def test_readme_gives_every_listing_its_formats():
         assert "--format table\\|csv\\|json" in rows[name], name
 
 
-def test_the_read_side_loads_no_build_code():
-    """Exports, the pot and the officer reports read a built store; they never import the
-    build, the spend ingest or the demo generator (issue 17 item 2, in part)."""
-    import subprocess
-    import sys
+#: Code that reads a built store (the app's pages, exports, the pot, reports, listings) ...
+READ_SIDE = ("views", "export", "pot", "reports", "compare", "listings", "charts", "maps",
+             "geography", "intervals", "key_errors")
+#: ... and the code that builds one, which none of them may load, even indirectly.
+BUILD_SIDE = ("build", "ingest", "atoms", "demo", "accuracy", "_accuracy_report", "uploads",
+              "boundaries", "apportion", "geometry_cache")
 
-    code = ("import sys, placespend.export, placespend.pot, placespend.reports; "
+
+@pytest.mark.parametrize("module", READ_SIDE)
+def test_the_read_side_loads_no_build_code(module):
+    """Each read-side module, imported alone in a fresh interpreter, never loads the build,
+    the spend ingest, the atoms, the demo generator or the accuracy test (issue 17 item 2)."""
+    code = (f"import sys, placespend.{module}; "
             "print(' '.join(sorted(m for m in sys.modules if m.startswith('placespend.'))))")
     loaded = set(subprocess.run([sys.executable, "-c", code], check=True, capture_output=True,
                                 text=True).stdout.split())
-    assert {"placespend.export", "placespend.pot", "placespend.reports"} <= loaded
-    assert loaded.isdisjoint({"placespend.build", "placespend.ingest", "placespend.demo"})
+    assert f"placespend.{module}" in loaded
+    assert sorted(loaded & {f"placespend.{m}" for m in BUILD_SIDE}) == []
+
+
+def test_the_build_side_list_names_real_modules():
+    """A renamed module must not silently drop out of the check above."""
+    have = {p.stem for p in (ROOT / "placespend").glob("*.py")}
+    assert [m for m in (*READ_SIDE, *BUILD_SIDE) if m not in have] == []

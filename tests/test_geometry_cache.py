@@ -121,12 +121,12 @@ def test_an_unreadable_entry_is_computed_again_and_replaced(tmp_path):
 
 
 def test_an_upload_of_spend_reuses_the_default_builds_geometry(demo_home_copy, monkeypatch):
-    from placespend import views
+    from placespend import uploads
 
     home = demo_home_copy("cache_upload")
     spend = next(paths.demo_dir(home).glob("*.csv"))
     _no_geometry_work(monkeypatch)
-    data_set = views.build_upload("spend only", [views.UploadedFile(
+    data_set = uploads.build_upload("spend only", [uploads.UploadedFile(
         "spend", "payments.csv", spend.read_bytes())], home=home)
     with store.connect(data_set.db_path) as con:
         notes = build.read_build_info(con)["notes"]

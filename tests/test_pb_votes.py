@@ -10,7 +10,7 @@ from fractions import Fraction
 import pytest
 from typer.testing import CliRunner
 
-from placespend import export, pb_votes, pot, priorities, store
+from placespend import export, money, pb_votes, pot, priorities, store
 from placespend.cli import app
 from placespend.errors import InputFileError, PlacespendError
 from placespend.paths import db_path
@@ -151,12 +151,12 @@ def test_a_service_line_changed_in_the_result_carries_forward(tmp_path, con, bal
     text = _with_votes(ballot_plan)
     line = ballot_plan.lines.set_index("service_id").loc["caretaking", "planned_pence"]
     cut = 100_000
-    text = text.replace(f"service_caretaking;{export.gbp(int(line))}",
-                        f"service_caretaking;{export.gbp(int(line) - cut)}")
-    text = text.replace(f"budget;{export.gbp(ballot_plan.ideas_pence)}",
-                        f"budget;{export.gbp(ballot_plan.ideas_pence + cut)}")
-    text = text.replace(f"services_total;{export.gbp(ballot_plan.services_pence)}",
-                        f"services_total;{export.gbp(ballot_plan.services_pence - cut)}")
+    text = text.replace(f"service_caretaking;{money.gbp(int(line))}",
+                        f"service_caretaking;{money.gbp(int(line) - cut)}")
+    text = text.replace(f"budget;{money.gbp(ballot_plan.ideas_pence)}",
+                        f"budget;{money.gbp(ballot_plan.ideas_pence + cut)}")
+    text = text.replace(f"services_total;{money.gbp(ballot_plan.services_pence)}",
+                        f"services_total;{money.gbp(ballot_plan.services_pence - cut)}")
     scenario = pb_votes.next_scenario(con, pb_votes.result(_file(tmp_path, text), con))
     again = plan(con, scenario)
     assert again.lines.set_index("service_id").loc["caretaking", "planned_pence"] == line - cut
@@ -180,9 +180,9 @@ def test_a_selected_column_names_the_winners(tmp_path, con, ballot_plan):
 def test_a_result_the_store_no_longer_gives_is_refused(tmp_path, con, ballot_plan):
     text = _with_votes(ballot_plan)
     bumped = ballot_plan.pot_pence + 1
-    text = text.replace(f"pot;{export.gbp(ballot_plan.pot_pence)}", f"pot;{export.gbp(bumped)}")
-    text = text.replace(f"budget;{export.gbp(ballot_plan.ideas_pence)}",
-                        f"budget;{export.gbp(ballot_plan.ideas_pence + 1)}")
+    text = text.replace(f"pot;{money.gbp(ballot_plan.pot_pence)}", f"pot;{money.gbp(bumped)}")
+    text = text.replace(f"budget;{money.gbp(ballot_plan.ideas_pence)}",
+                        f"budget;{money.gbp(ballot_plan.ideas_pence + 1)}")
     with pytest.raises(PlacespendError, match="rebuilt since the ballot was written"):
         pb_votes.next_scenario(con, pb_votes.result(_file(tmp_path, text), con))
 

@@ -15,7 +15,7 @@ import pytest
 from pypdf import PdfReader
 from typer.testing import CliRunner
 
-from placespend import capital, export, reports, store
+from placespend import capital, export, money, reports, store
 from placespend.cli import app
 from placespend.demo import DEMO_LABEL
 from placespend.errors import PlacespendError
@@ -227,7 +227,7 @@ def test_pdf_names_the_estate_the_data_and_the_licences(con, hilgrove):
     assert "Contains OS data © Crown copyright and database right 2022" in text
     assert "© OpenStreetMap contributors" in text
     total = export.estate_totals(con, YEAR).set_index("estate_id").loc[hilgrove, "total_pence"]
-    assert f"£{Decimal(export.gbp(int(total))):,}" in text
+    assert f"£{Decimal(money.gbp(int(total))):,}" in text
 
 
 def test_pdf_names_the_wards_and_speaks_plain_words(con, hilgrove):

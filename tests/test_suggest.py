@@ -220,7 +220,7 @@ def test_a_build_on_an_unknown_layout_stops_before_the_long_steps_with_a_mapping
     steps: list[str] = []
     with pytest.raises(UnknownLayoutError) as caught:
         build.build(tmp_path / "home", build.BuildInputs(spend=(path,)), on_step=steps.append)
-    assert steps == [build.STEPS[0]]  # before boundaries, atoms or any spend is read
+    assert steps == [build.Step.CATALOGUE]  # before boundaries, atoms or any spend is read
     message, guess = str(caught.value), caught.value.suggestion
     assert message.startswith(f"{path}: no header row") and "line 1 looks most like" in message
     assert "camden lacks" in message and "amount ('Amount GBP')" in message

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from placespend import export, paths, store, views
+from placespend import export, money, paths, store, uploads, views
 from placespend.cli import app as cli_app
 from placespend.errors import InputFileError, PlacespendError, UnknownLayoutError
 
@@ -33,15 +33,6 @@ def con(home):
 @pytest.fixture(scope="module")
 def estate_id(con):
     return export.resolve_estate(con, "Hilgrove")
-
-
-def test_money_and_pounds_formats():
-    assert views.money(95_000) == "£950"
-    assert views.money(1_234_567) == "£12.3k"
-    assert views.money(456_000_000) == "£4.56m"
-    assert views.money(None) == "–"
-    assert views.pounds(98_005_997) == "£980,059.97"
-    assert views.pounds(-5) == "-£0.05"
 
 
 def test_map_table_totals_equal_the_estates_command(con):
@@ -243,8 +234,8 @@ def test_the_map_sent_to_the_browser_is_bounded_by_the_estates_outlines(con):
     context, shapes = views.map_geometry(con)
     table = views.map_table(con, YEAR)
     column = views.metric_column(views.METRICS[0])
-    scale = maps.quantile_scale(table[column], 5, "cividis", views.money)
-    data = maps.estate_layer_data(shapes, table, scale, column, views.money)
+    scale = maps.quantile_scale(table[column], 5, "cividis", money.compact)
+    data = maps.estate_layer_data(shapes, table, scale, column, money.compact)
     urls = {layer: f"app/static/map/{layer}.json" for layer in maps.CONTEXT_LAYERS}
     payload = maps.deck(data, context, table["estate_id"].iloc[0], layer_urls=urls).to_json()
 
@@ -279,14 +270,14 @@ def test_reconciliation_table_reads_in_pounds(con):
     rec = reconcile(con)
     table = views.reconciliation_table(rec).set_index("Figure")["Value"]
     assert table["Difference (must be £0.00)"] == "£0.00"
-    assert table["Accepted spend"] == views.pounds(rec.input_pence)
+    assert table["Accepted spend"] == money.exact(rec.input_pence)
     assert table["Spend rows read"] == f"{rec.rows_read:,}"
 
 
 def test_upload_names_are_safe():
-    assert views.upload_name("My Camden 2024!") == "my-camden-2024"
-    assert views.upload_name("../../etc") == "etc"
-    assert views.upload_name("") and "/" not in views.upload_name(None)
+    assert uploads.upload_name("My Camden 2024!") == "my-camden-2024"
+    assert uploads.upload_name("../../etc") == "etc"
+    assert uploads.upload_name("") and "/" not in uploads.upload_name(None)
 
 
 def test_bad_upload_gives_row_level_errors_and_leaves_nothing(home, tmp_path):
@@ -299,15 +290,15 @@ def test_bad_upload_gives_row_level_errors_and_leaves_nothing(home, tmp_path):
     )
     pattern = r"(?s)contracts/register\.csv.*row 2: scope_type"
     with pytest.raises(InputFileError, match=pattern) as info:
-        views.build_upload("bad", [views.UploadedFile("contracts", "register.csv", bad)],
+        uploads.build_upload("bad", [uploads.UploadedFile("contracts", "register.csv", bad)],
                            home=home)
-    assert str(views.uploads_dir(home)) not in str(info.value)
-    assert not (views.uploads_dir(home) / "bad").exists()
+    assert str(paths.uploads_dir(home)) not in str(info.value)
+    assert not (paths.uploads_dir(home) / "bad").exists()
     assert default.stat().st_mtime == before
     with pytest.raises(PlacespendError, match="Unknown upload kind"):
-        views.build_upload("x", [views.UploadedFile("wards", "w.geojson", b"")], home=home)
+        uploads.build_upload("x", [uploads.UploadedFile("wards", "w.geojson", b"")], home=home)
     with pytest.raises(PlacespendError, match="at least one file"):
-        views.build_upload("x", [], home=home)
+        uploads.build_upload("x", [], home=home)
 
 
 def test_good_upload_builds_a_separate_store(home):
@@ -315,13 +306,13 @@ def test_good_upload_builds_a_separate_store(home):
     before = default.stat().st_mtime
     spend = (paths.demo_dir(home) / "SYNTHETIC_DEMO_camden_spend.csv").read_bytes()
     steps: list[str] = []
-    dataset = views.build_upload(
-        "Council upload", [views.UploadedFile("spend", "spend.csv", spend)], home=home,
+    dataset = uploads.build_upload(
+        "Council upload", [uploads.UploadedFile("spend", "spend.csv", spend)], home=home,
         on_step=steps.append,
     )
     assert dataset.key == "council-upload"
-    assert dataset.db_path == views.uploads_dir(home) / "council-upload" / paths.DB_FILENAME
-    assert steps == list(views.BUILD_STEPS)
+    assert dataset.db_path == paths.uploads_dir(home) / "council-upload" / paths.DB_FILENAME
+    assert steps == list(uploads.BUILD_STEPS)
     assert default.stat().st_mtime == before
     assert [d.key for d in views.datasets(home)] == ["default", "council-upload"]
     with views.open_store(dataset.db_path) as up:
@@ -330,7 +321,7 @@ def test_good_upload_builds_a_separate_store(home):
 
 
 def _upload_files(home) -> list[str]:
-    folder = views.uploads_dir(home)
+    folder = paths.uploads_dir(home)
     return sorted(str(p.relative_to(folder)) for p in folder.rglob("*")) if folder.exists() else []
 
 
@@ -340,22 +331,22 @@ def test_a_failed_upload_leaves_no_folder_whatever_the_error(home, monkeypatch):
     def crash(*args, **kwargs):
         raise RuntimeError("a bug, not the user's mistake")
 
-    monkeypatch.setattr(views.build_mod, "build", crash)
+    monkeypatch.setattr(uploads.build_mod, "build", crash)
     with pytest.raises(RuntimeError):
-        views.build_upload("crash", [views.UploadedFile("spend", "s.csv", b"x")], home=home)
+        uploads.build_upload("crash", [uploads.UploadedFile("spend", "s.csv", b"x")], home=home)
     assert _upload_files(home) == before
 
 
 def test_a_failed_rebuild_keeps_the_earlier_upload_of_that_name(home):
     spend = (paths.demo_dir(home) / "SYNTHETIC_DEMO_camden_spend.csv").read_bytes()
-    first = views.build_upload("keep-me", [views.UploadedFile("spend", "spend.csv", spend)],
+    first = uploads.build_upload("keep-me", [uploads.UploadedFile("spend", "spend.csv", spend)],
                                home=home)
     kept = {p: p.read_bytes() for p in first.db_path.parent.rglob("*") if p.is_file()}
     with pytest.raises(PlacespendError):
-        views.build_upload("keep-me", [views.UploadedFile("spend", "spend.csv", b"a,b\n1,2\n")],
+        uploads.build_upload("keep-me", [uploads.UploadedFile("spend", "spend.csv", b"a,b\n1,2\n")],
                            home=home)
     assert {p: p.read_bytes() for p in first.db_path.parent.rglob("*") if p.is_file()} == kept
-    assert not [p for p in views.uploads_dir(home).iterdir() if p.name.startswith(".")]
+    assert not [p for p in paths.uploads_dir(home).iterdir() if p.name.startswith(".")]
     assert "keep-me" in [d.key for d in views.datasets(home)]
     with views.open_store(first.db_path) as up:
         recorded = str(views.build_info(up)["inputs"])
@@ -365,14 +356,14 @@ def test_a_failed_rebuild_keeps_the_earlier_upload_of_that_name(home):
 def test_two_uploads_of_one_name_are_both_kept_not_overwritten(home):
     spend = (paths.demo_dir(home) / "SYNTHETIC_DEMO_camden_spend.csv").read_bytes()
     with pytest.raises(PlacespendError, match=r"same contents|given twice"):
-        views.build_upload("twice", [views.UploadedFile("spend", "export.csv", spend),
-                                     views.UploadedFile("spend", "export.csv", spend)],
+        uploads.build_upload("twice", [uploads.UploadedFile("spend", "export.csv", spend),
+                                     uploads.UploadedFile("spend", "export.csv", spend)],
                            home=home)
-    assert not (views.uploads_dir(home) / "twice").exists()
+    assert not (paths.uploads_dir(home) / "twice").exists()
     lines = spend.splitlines(keepends=True)
     half = len(lines) // 2
     parts = [b"".join(lines[:half]), b"".join(lines[:1] + lines[half:])]
-    dataset = views.build_upload("halves", [views.UploadedFile("spend", "export.csv", p)
+    dataset = uploads.build_upload("halves", [uploads.UploadedFile("spend", "export.csv", p)
                                             for p in parts], home=home)
     inputs = sorted(p.name for p in (dataset.db_path.parent / "inputs" / "spend").iterdir())
     assert inputs == ["export (2).csv", "export.csv"]
@@ -395,7 +386,7 @@ def test_an_upload_mostly_quarantined_is_reported_file_by_file(home):
     body = io.StringIO()
     csv.writer(body, lineterminator="\n").writerows(broken)
     data = f"{header}\n{body.getvalue()}".encode()
-    dataset = views.build_upload("mostly-bad", [views.UploadedFile("spend", "bad.csv", data)],
+    dataset = uploads.build_upload("mostly-bad", [uploads.UploadedFile("spend", "bad.csv", data)],
                                  home=home)
     with views.open_store(dataset.db_path) as up:
         report = views.ingest_report(up)
@@ -443,7 +434,7 @@ def test_geojson_amounts_are_numbers_equal_to_the_exact_pounds(con):
         props = f["properties"]
         assert isinstance(props["total_gbp"], float)
         pence = int(totals.loc[props["estate_id"], "total_pence"])
-        assert f"{props['total_gbp']:.2f}" == export.gbp(pence)
+        assert f"{props['total_gbp']:.2f}" == money.gbp(pence)
         assert repr(props["total_gbp"]) == repr(pence / 100)
 
 
@@ -459,9 +450,9 @@ def test_geojson_money_and_counts_are_numbers_and_wards_are_named(con):
     names = export.ward_names(con)
     for f in features:
         props = f["properties"]
-        money = {k: v for k, v in props.items() if k.endswith("_gbp")}
-        assert {"total_gbp", "another_key_low_gbp", "per_household_gbp"} <= set(money)
-        assert all(v is None or isinstance(v, int | float) for v in money.values()), money
+        amounts = {k: v for k, v in props.items() if k.endswith("_gbp")}
+        assert {"total_gbp", "another_key_low_gbp", "per_household_gbp"} <= set(amounts)
+        assert all(v is None or isinstance(v, int | float) for v in amounts.values()), amounts
         assert not any(k.endswith("_pence") for k in props)
         assert isinstance(props["households_est"], int | float)
         codes = [c for c in props["ward_codes"].split(";") if c]
@@ -478,9 +469,9 @@ def test_one_file_over_the_limit_makes_the_upload_a_warning_naming_how_many(home
     small[10][amount] = "twelve pounds"
     body = io.StringIO()
     csv.writer(body, lineterminator="\n").writerows(small)
-    files = [views.UploadedFile("spend", "big.csv", "\n".join([header, *rows[50:250]]).encode()),
-             views.UploadedFile("spend", "small.csv", f"{header}\n{body.getvalue()}".encode())]
-    dataset = views.build_upload("one-over", files, home=home)
+    files = [uploads.UploadedFile("spend", "big.csv", "\n".join([header, *rows[50:250]]).encode()),
+             uploads.UploadedFile("spend", "small.csv", f"{header}\n{body.getvalue()}".encode())]
+    dataset = uploads.build_upload("one-over", files, home=home)
     with views.open_store(dataset.db_path) as up:
         report = views.ingest_report(up)
     assert (report.rows_read, report.rows_quarantined) == (250, 1)
@@ -494,16 +485,16 @@ def test_one_file_over_the_limit_makes_the_upload_a_warning_naming_how_many(home
 def test_an_upload_of_no_known_layout_is_offered_its_suggestion_with_the_names_uploaded(home):
     from _spend_fixtures import COUNCIL_COLUMNS, council_text
 
-    files = [views.UploadedFile("spend", "riverside.csv", council_text().encode())]
+    files = [uploads.UploadedFile("spend", "riverside.csv", council_text().encode())]
     with pytest.raises(UnknownLayoutError) as caught:
-        views.build_upload("riverside-lib", files, home=home)
-    assert str(views.uploads_dir(home)) not in str(caught.value)
+        uploads.build_upload("riverside-lib", files, home=home)
+    assert str(paths.uploads_dir(home)) not in str(caught.value)
     assert caught.value.headline.startswith("spend/riverside.csv: no header row")
-    review = views.mapping_review("riverside-lib", files, caught.value)
+    review = uploads.mapping_review("riverside-lib", files, caught.value)
     assert review is not None and review.yaml == caught.value.suggestion.yaml()
     found = review.fields[review.fields["Column"] != "(none found)"]
     assert dict(zip(found["Field"], found["Column"], strict=True)) == COUNCIL_COLUMNS
     assert set(review.fields["Needed"][review.fields["Column"] == "(none found)"]) <= {
         "optional"}
     assert [f.kind for f in review.files_with(review.yaml)] == ["spend", "mapping"]
-    assert views.mapping_review("x", files, PlacespendError("another problem")) is None
+    assert uploads.mapping_review("x", files, PlacespendError("another problem")) is None

@@ -22,9 +22,9 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from _app_server import CHROMIUM, NO_CHROMIUM, running_app
+from _app_server import CHROMIUM, NO_CHROMIUM, wait_idle
 
-from placespend import compare, export, maps, paths, pot, store, views
+from placespend import compare, export, maps, money, paths, pot, store, views
 
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "test-artifacts"
@@ -38,12 +38,6 @@ sync_api = pytest.importorskip("playwright.sync_api")
 @pytest.fixture(scope="module")
 def home(demo_home_copy):
     return demo_home_copy("e2e_home")  # uploads go into it
-
-
-@pytest.fixture(scope="module")
-def server(home):
-    with running_app(home, home / "streamlit.log") as (url, _proc):
-        yield url
 
 
 @pytest.fixture
@@ -62,15 +56,6 @@ def _shot(pg, name: str) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
     pg.wait_for_timeout(600)
     pg.screenshot(path=str(ARTIFACTS / f"{name}.png"))
-
-
-def _wait_idle(pg) -> None:
-    """Wait for Streamlit to finish the current run."""
-    pg.wait_for_timeout(300)
-    pg.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=30000
-    )
-    pg.wait_for_timeout(300)
 
 
 def _cli_total(home: Path, tmp_path: Path, estate: str) -> str:
@@ -104,7 +89,7 @@ def _pick_estate(pg, text: str) -> None:
     box.click()
     box.fill(text)
     pg.keyboard.press("Enter")
-    _wait_idle(pg)
+    wait_idle(pg)
 
 
 def _estate_pixel(con, canvas_box: dict, estate_id: str) -> tuple[float, float]:
@@ -155,7 +140,7 @@ def test_a_click_on_an_estate_selects_it(server, home, page):
     con = store.connect(paths.db_path(home))
     biggest, (x, y) = _hover_the_largest_estate(pg, con, _open_map(pg, server))
     pg.mouse.click(x, y)
-    _wait_idle(pg)
+    wait_idle(pg)
     pg.wait_for_timeout(1500)
     _shot(pg, "03_map_clicked")
     assert urllib.parse.quote_plus(biggest[1]) in pg.url
@@ -186,13 +171,13 @@ def test_the_three_users_journeys(server, home, page, tmp_path):
     _shot(pg, "04_map_hilgrove")
 
     pg.get_by_role("button", name="Open the estate page").click()
-    _wait_idle(pg)
+    wait_idle(pg)
     pg.get_by_role("heading", name=HILGROVE, level=2).wait_for()
     assert _metric(pg, "Total spend placed here", expected) == expected
     _shot(pg, "05_estate")
     for tab in ("Where it comes from", "Services together", "Compared", "Payment lines"):
         pg.get_by_role("tab", name=tab).click()
-        _wait_idle(pg)
+        wait_idle(pg)
         pg.wait_for_timeout(1200)
         _shot(pg, f"06_estate_{tab.lower().replace(' ', '_')}")
     shared_url = pg.url
@@ -200,22 +185,22 @@ def test_the_three_users_journeys(server, home, page, tmp_path):
 
     # 3. Size the PB pot: delegable services pre-ticked, then one removed.
     pg.get_by_text("PB pot", exact=True).click()
-    _wait_idle(pg)
+    wait_idle(pg)
     eid = export.resolve_estate(con, "Hilgrove")
     delegable = pot.delegable_services(con)
     full = pot.size_pot(con, eid, YEAR, delegable)
     pg.get_by_text("Pot per year").wait_for()
-    want = views.pounds(full.total_pence)
+    want = money.exact(full.total_pence)
     assert _metric(pg, "Pot per year", want) == want
     _shot(pg, "07_pot")
     pg.get_by_role("button", name="Remove Green space and grounds maintenance").first.click()
-    _wait_idle(pg)
+    wait_idle(pg)
     fewer = pot.size_pot(con, eid, YEAR, [s for s in delegable if s != "green_space"])
     pg.wait_for_function(
-        "t => document.body.innerText.includes(t)", arg=views.pounds(fewer.total_pence),
+        "t => document.body.innerText.includes(t)", arg=money.exact(fewer.total_pence),
         timeout=15000,
     )
-    _wait_idle(pg)  # the download button below the figure is redrawn later in the same run
+    wait_idle(pg)  # the download button below the figure is redrawn later in the same run
     with pg.expect_download() as info:
         pg.get_by_role("button", name="Pot brief (CSV: Decidim / CONSUL)").click()
     brief = info.value.path().read_bytes()
@@ -224,7 +209,7 @@ def test_the_three_users_journeys(server, home, page, tmp_path):
 
     # 4. Export the officer's XLSX and check its sheets; the CSV equals the CLI's.
     pg.get_by_text("Exports", exact=True).click()
-    _wait_idle(pg)
+    wait_idle(pg)
     with pg.expect_download() as info:
         pg.get_by_role("button", name="Estate summary (XLSX)").click()
     import openpyxl
@@ -271,7 +256,7 @@ def test_estate_comparison_reopens_from_a_shared_url(server, home, page):
     pg.get_by_role("heading", name="Compare estates").wait_for(timeout=60000)
     charts = pg.get_by_test_id("stPlotlyChart")
     charts.nth(1).wait_for()
-    _wait_idle(pg)
+    wait_idle(pg)
     chips = pg.get_by_test_id("stMultiSelect").filter(has_text="Estates side by side")
     assert all(n in chips.inner_text() for n in names)
     assert pg.get_by_role("radio", name="Total £").is_checked()
@@ -279,7 +264,7 @@ def test_estate_comparison_reopens_from_a_shared_url(server, home, page):
     headline = charts.nth(0).text_content()
     for r in comp.estates.itertuples():  # each estate's total, per household and pot labelled
         for pence in (r.total_pence, r.per_household_pence, r.delegable_pence):
-            assert compare._money(pence) in headline
+            assert money.compact(pence) in headline
     assert "SYNTHETIC DEMO DATA" in headline  # the chart says so, in a saved image too
     _shot(pg, "13_compare")
     with pg.expect_download() as info:
@@ -289,7 +274,7 @@ def test_estate_comparison_reopens_from_a_shared_url(server, home, page):
     # Another page keeps the comparison in the address bar, and the palette the link gave.
     pg.get_by_text("Map", exact=True).first.click()
     pg.get_by_text("Total £").first.wait_for(timeout=60000)
-    _wait_idle(pg)
+    wait_idle(pg)
     assert pg.get_by_role("radio", name="viridis").is_checked()
     shared = urllib.parse.parse_qs(urllib.parse.urlparse(pg.url).query)
     assert shared["estates"] == names and shared["palette"] == ["viridis"]
@@ -309,7 +294,7 @@ def test_a_compare_link_reads_aliases_and_says_which_names_it_could_not_match(se
     pg.goto(f"{server}/?{query}")
     pg.get_by_role("heading", name="Compare estates").wait_for(timeout=60000)
     pg.get_by_test_id("stPlotlyChart").nth(1).wait_for()
-    _wait_idle(pg)
+    wait_idle(pg)
     chips = pg.get_by_test_id("stMultiSelect").filter(has_text="Estates side by side")
     assert HILGROVE in chips.inner_text() and "Chalcots Estate" in chips.inner_text()
     note = pg.get_by_test_id("stAlert").filter(has_text="not shown")
@@ -340,8 +325,8 @@ def test_a_payment_lines_download_adds_up_to_the_services_figure(server, home, p
     pg.goto(f"{server}/?{query}")
     button = pg.get_by_role("button", name=f"Download all {count:,} lines (CSV)")
     button.wait_for(timeout=60000)
-    _wait_idle(pg)
-    assert pg.get_by_text(f"add up to {views.pounds(figure)}").count() == 1
+    wait_idle(pg)
+    assert pg.get_by_text(f"add up to {money.exact(figure)}").count() == 1
     with pg.expect_download() as info:
         button.click()
     assert info.value.suggested_filename.startswith("SYNTHETIC_DEMO_payment_lines_")
@@ -398,12 +383,12 @@ def test_own_data_is_checked_built_apart_and_switched_to(server, home, page, tmp
     pg.get_by_role("button", name="Check and build").click()
     # the URL keeps the data set's label, as the picker shows it
     pg.wait_for_function("() => location.search.includes('council-2024')", timeout=90000)
-    _wait_idle(pg)
+    wait_idle(pg)
     pg.get_by_role("heading", name="Your own data").wait_for()
     pg.get_by_text("and switched to it").wait_for(timeout=30000)
     assert not pg.get_by_text("SYNTHETIC DEMO DATA — not Camden").count()
     picker = pg.get_by_role("combobox", name="Data set")
     assert "council-2024" in (picker.input_value() or picker.get_attribute("value") or "")
-    assert (views.uploads_dir(home) / "council-2024" / paths.DB_FILENAME).exists()
+    assert (paths.uploads_dir(home) / "council-2024" / paths.DB_FILENAME).exists()
     assert default_db.stat().st_mtime == before
     _shot(pg, "12_upload_switched")

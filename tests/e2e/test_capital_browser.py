@@ -11,9 +11,9 @@ from decimal import Decimal
 
 import pandas as pd
 import pytest
-from _app_server import CHROMIUM, NO_CHROMIUM, running_app
+from _app_server import CHROMIUM, NO_CHROMIUM, wait_idle
 
-from placespend import capital, export, paths, pools, store, views
+from placespend import capital, export, money, paths, pools, store, views
 
 YEAR = "2024-25"
 HILGROVE = "Dorman Way (derived)"  # the Hilgrove estate, named after its main street
@@ -31,12 +31,6 @@ def home(demo_home_copy):
 
 
 @pytest.fixture(scope="module")
-def server(home):
-    with running_app(home, home / "streamlit.log") as (url, _proc):
-        yield url
-
-
-@pytest.fixture(scope="module")
 def con(home):
     with store.connect(paths.db_path(home)) as connection:
         yield connection
@@ -48,13 +42,6 @@ def context(browser):
     ctx.set_default_timeout(60_000)
     yield ctx
     ctx.close()
-
-
-def _wait_idle(pg) -> None:
-    pg.wait_for_timeout(300)
-    pg.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=30000)
-    pg.wait_for_timeout(300)
 
 
 def _metric(pg, label: str, expected: str | None = None, timeout: float = 20) -> str:
@@ -76,7 +63,7 @@ def test_the_capital_tab_shows_capital_by_year_for_an_estate(server, con, contex
     pg.goto(_url(server, page="Estate", estate=HILGROVE, tab="Capital and services"))
     chart = pg.get_by_test_id("stPlotlyChart").first
     chart.wait_for(timeout=60000)
-    _wait_idle(pg)
+    wait_idle(pg)
     eid = export.resolve_estate(con, "Hilgrove")
     totals = capital.capital_totals(con)
     years = list(totals.loc[totals["estate_id"] == eid, "financial_year"])
@@ -93,7 +80,7 @@ def _pick(pg, label: str, option: str) -> None:
     box.click()
     box.fill(option)
     pg.keyboard.press("Enter")
-    _wait_idle(pg)
+    wait_idle(pg)
 
 
 def test_a_pool_of_three_services_is_saved_reopened_by_url_and_exported(server, home, con,
@@ -105,11 +92,11 @@ def test_a_pool_of_three_services_is_saved_reopened_by_url_and_exported(server, 
         _pick(pg, "Services in the pool", name)
     expected = pools.work_out(con, pools.Pool("x", ("repairs_essential", "mental_health",
                                                     "adult_social_care"), (), YEAR))
-    total = views.pounds(expected.total_pence)
+    total = money.exact(expected.total_pence)
     assert _metric(pg, "Pooled total", total) == total
     pg.get_by_label("Pool name").fill(POOL)
     pg.get_by_role("button", name="Save pool").click()
-    _wait_idle(pg)
+    wait_idle(pg)
     pg.wait_for_url(lambda u: "pool=" in u, timeout=30000)
     link = pg.url
     assert urllib.parse.parse_qs(urllib.parse.urlparse(link).query)["pool"] == [POOL]
@@ -149,7 +136,7 @@ def test_each_outcome_filter_gives_its_own_map_total_and_the_three_add_up(server
         pg.goto(_url(server, **params))
         pg.get_by_test_id("stMetric").filter(has_text="Total on the map").wait_for(
             timeout=60000)
-        _wait_idle(pg)
+        wait_idle(pg)
         totals[outcome] = _metric(pg, "Total on the map")
     assert len(set(totals.values())) == 4, totals
 

@@ -17,11 +17,11 @@ import time
 from pathlib import Path
 
 import pytest
-from _app_server import CHROMIUM, NO_CHROMIUM, running_app
-from test_browser import ARTIFACTS, YEAR, _metric, _shot, _wait_idle
+from _app_server import CHROMIUM, NO_CHROMIUM, wait_idle
+from test_browser import ARTIFACTS, YEAR, _metric, _shot
 
 from placespend import estate_editor as ed
-from placespend import export, paths, store, views
+from placespend import export, money, paths, store
 from placespend.reconcile import reconcile
 
 HILGROVE = "Dorman Way (derived)"
@@ -34,12 +34,6 @@ sync_api = pytest.importorskip("playwright.sync_api")
 @pytest.fixture(scope="module")
 def home(demo_home_copy):
     return demo_home_copy("editor_home")
-
-
-@pytest.fixture(scope="module")
-def server(home):
-    with running_app(home, home / "streamlit.log") as (url, _proc):
-        yield url
 
 
 def _figures(draft: ed.Draft, layers: ed.Layers, estate_id: str) -> dict[str, str]:
@@ -102,7 +96,7 @@ def test_two_blocks_added_grow_the_estate_in_a_data_set_of_its_own(server, home,
     for block in two:
         _pick(pg, "Add blocks", block)
     pg.get_by_role("button", name="Apply changes").click()
-    _wait_idle(pg)
+    wait_idle(pg)
     want = _figures(grown, layers, eid)
     for label, value in want.items():
         assert _metric(pg, label, value) == value
@@ -112,7 +106,7 @@ def test_two_blocks_added_grow_the_estate_in_a_data_set_of_its_own(server, home,
 
     pg.get_by_label("Name for the estates layer").fill(LAYER_NAME)
     pg.keyboard.press("Tab")
-    _wait_idle(pg)
+    wait_idle(pg)
     with pg.expect_download() as info:
         pg.get_by_role("button", name="Download the estates layer (GeoJSON)").click()
     layer_file = tmp_path / info.value.suggested_filename
@@ -124,12 +118,12 @@ def test_two_blocks_added_grow_the_estate_in_a_data_set_of_its_own(server, home,
 
     pg.get_by_role("button", name="Save as a data set").click()
     _wait_text(pg, "and switched to it")
-    _wait_idle(pg)
+    wait_idle(pg)
     picker = pg.get_by_role("combobox", name="Data set")
     assert "hilgrove-plus-two" in (picker.input_value() or picker.get_attribute("value") or "")
     _shot(pg, "22_editor_saved")
 
-    built = views.uploads_dir(home) / "hilgrove-plus-two" / paths.DB_FILENAME
+    built = paths.uploads_dir(home) / "hilgrove-plus-two" / paths.DB_FILENAME
     new = store.connect(built)
     row = _estate(new, eid)
     rec = reconcile(new)
@@ -153,13 +147,13 @@ def test_two_blocks_added_grow_the_estate_in_a_data_set_of_its_own(server, home,
     rebuilt.close()
 
     pg.get_by_text("Estate", exact=True).first.click()
-    _wait_idle(pg)
+    wait_idle(pg)
     pg.get_by_role("heading", name=HILGROVE, level=2).wait_for()
-    total = views.pounds(row["total_pence"])
+    total = money.exact(row["total_pence"])
     assert _metric(pg, "Total spend placed here", total) == total
     assert f"about {row['households_est']:,.0f} households" in pg.inner_text("body")
     pg.get_by_text("Method", exact=True).first.click()
-    _wait_idle(pg)
+    wait_idle(pg)
     pg.get_by_text("Money is conserved to the penny.").wait_for()
     _shot(pg, "23_new_data_set_method")
     assert default_db.stat().st_mtime == before_mtime

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import geopandas as gpd
 import pytest
-from _app_server import CHROMIUM, CHROMIUM_ARGS, NO_CHROMIUM, running_app
+from _app_server import CHROMIUM, CHROMIUM_ARGS, NO_CHROMIUM
 
 from placespend import build, paths, safe_text
 
@@ -117,9 +117,8 @@ def hostile_home(demo_home, tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def server(hostile_home):
-    with running_app(hostile_home, hostile_home / "streamlit.log") as (url, _proc):
-        yield url
+def home(hostile_home):
+    return hostile_home  # the shared ``server`` fixture runs the app on it
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,7 @@ browser's own styles."""
 from __future__ import annotations
 
 import pytest
-from _app_server import CHROMIUM, NO_CHROMIUM, running_app
+from _app_server import CHROMIUM, NO_CHROMIUM
 
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason=NO_CHROMIUM)
 sync_api = pytest.importorskip("playwright.sync_api")
@@ -113,10 +113,8 @@ CUT_FIGURES_JS = """
 
 
 @pytest.fixture(scope="module")
-def server(demo_home_copy):
-    home = demo_home_copy("e2e_layout_home")
-    with running_app(home, home / "streamlit.log") as (url, _proc):
-        yield url
+def home(demo_home_copy):
+    return demo_home_copy("e2e_layout_home")
 
 
 def _open(browser, server: str, width: int, page_name: str):

@@ -12,10 +12,10 @@ import urllib.parse
 from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
-from _app_server import CHROMIUM, NO_CHROMIUM, running_app
+from _app_server import CHROMIUM, NO_CHROMIUM, wait_idle
 from pypdf import PdfReader
 
-from placespend import export, paths, pot, store, views
+from placespend import export, money, paths, pot, store
 
 YEAR = "2024-25"
 FIRST, SECOND = "Cut caretaking 10pc", "Cut caretaking 5pc"
@@ -27,19 +27,6 @@ sync_api = pytest.importorskip("playwright.sync_api")
 @pytest.fixture(scope="module")
 def home(demo_home_copy):
     return demo_home_copy("e2e_pb_home")  # scenarios are saved into it
-
-
-@pytest.fixture(scope="module")
-def server(home):
-    with running_app(home, home / "streamlit.log") as (url, _proc):
-        yield url
-
-
-def _wait_idle(pg) -> None:
-    pg.wait_for_timeout(300)
-    pg.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=30000)
-    pg.wait_for_timeout(300)
 
 
 def _metric(pg, label: str, expected: str, timeout: float = 20) -> str:
@@ -56,13 +43,13 @@ def _cut_caretaking(pg, pct: str) -> None:
     box = pg.get_by_label("Change to Caretaking and estate cleaning (%)")
     box.fill(pct)
     box.press("Enter")
-    _wait_idle(pg)
+    wait_idle(pg)
 
 
 def _save(pg, name: str) -> None:
     pg.get_by_label("Scenario name").fill(name)
     pg.get_by_role("button", name="Save scenario").click()
-    _wait_idle(pg)
+    wait_idle(pg)
     pg.wait_for_function("n => location.search.includes(n)",
                          arg=urllib.parse.quote_plus(name), timeout=20000)
 
@@ -82,11 +69,11 @@ def test_cut_save_reopen_compare_and_print_the_meeting_pack(server, home, browse
     pg = context.new_page()
     pg.goto(link)
     pg.get_by_text("Ideas pot").first.wait_for(timeout=60000)
-    assert _metric(pg, "Ideas pot", views.pounds(0)) == views.pounds(0)
+    assert _metric(pg, "Ideas pot", money.exact(0)) == money.exact(0)
 
     _cut_caretaking(pg, "-10")
-    assert _metric(pg, "Ideas pot", views.pounds(cut)) == views.pounds(cut)
-    assert _metric(pg, "Service lines", views.pounds(sized.total_pence - cut)) == views.pounds(
+    assert _metric(pg, "Ideas pot", money.exact(cut)) == money.exact(cut)
+    assert _metric(pg, "Service lines", money.exact(sized.total_pence - cut)) == money.exact(
         sized.total_pence - cut)
     _save(pg, FIRST)
     shared = pg.url
@@ -97,7 +84,7 @@ def test_cut_save_reopen_compare_and_print_the_meeting_pack(server, home, browse
     fresh = other.new_page()
     fresh.goto(shared)
     fresh.get_by_text("Ideas pot").first.wait_for(timeout=60000)
-    assert _metric(fresh, "Ideas pot", views.pounds(cut)) == views.pounds(cut)
+    assert _metric(fresh, "Ideas pot", money.exact(cut)) == money.exact(cut)
     # The box is filled in by the same rerun as the metric, but drawn a moment later.
     sync_api.expect(fresh.get_by_label("Change to Caretaking and estate cleaning (%)")
                     ).to_have_value(re.compile(r"^-10(\.00)?$"), timeout=20000)
@@ -106,16 +93,16 @@ def test_cut_save_reopen_compare_and_print_the_meeting_pack(server, home, browse
     # A second scenario, then both side by side and the meeting pack.
     _cut_caretaking(pg, "-5")
     half = int((Decimal(caretaking) / 20).quantize(1, ROUND_HALF_UP))
-    assert _metric(pg, "Ideas pot", views.pounds(half)) == views.pounds(half)
+    assert _metric(pg, "Ideas pot", money.exact(half)) == money.exact(half)
     _save(pg, SECOND)
     compare = pg.get_by_role("combobox", name="Compare side by side (2 to 4)")
     for name in (FIRST, SECOND):
         compare.click()
         compare.fill(name)
         pg.keyboard.press("Enter")
-        _wait_idle(pg)
+        wait_idle(pg)
     pg.keyboard.press("Escape")
-    _wait_idle(pg)
+    wait_idle(pg)
     pg.get_by_test_id("stPlotlyChart").first.wait_for(timeout=20000)
     with pg.expect_download() as info:
         pg.get_by_role("button", name="Meeting pack (PDF, 2 scenarios)").click()

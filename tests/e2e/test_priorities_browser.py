@@ -9,7 +9,7 @@ from __future__ import annotations
 import urllib.parse
 
 import pytest
-from _app_server import CHROMIUM, CHROMIUM_ARGS, NO_CHROMIUM, running_app
+from _app_server import CHROMIUM, CHROMIUM_ARGS, NO_CHROMIUM, wait_idle
 
 from placespend import export, paths, priorities, store
 
@@ -30,19 +30,6 @@ def home(demo_home_copy, tmp_path_factory):
     with store.connect(paths.db_path(home)) as con:
         priorities.PriorityBook.of(con).save(survey, con)
     return home
-
-
-@pytest.fixture(scope="module")
-def server(home):
-    with running_app(home, home / "streamlit.log") as (url, _proc):
-        yield url
-
-
-def _wait_idle(pg) -> None:
-    pg.wait_for_timeout(300)
-    pg.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=30000)
-    pg.wait_for_timeout(500)
 
 
 def _no_live_markup(pg) -> None:
@@ -69,7 +56,7 @@ def test_the_priorities_tab_on_the_demo_file(server, home):
             timeout=90000)
         pg.get_by_text("Import residents' priorities (CSV or pabulib .pb)").click()
         pg.get_by_role("button", name="Load the synthetic demo priorities").click()
-        _wait_idle(pg)
+        wait_idle(pg, 500)
         pg.get_by_text("these residents' priorities are made up").first.wait_for(timeout=30000)
         main = pg.get_by_test_id("stMain")
         text = main.inner_text()
@@ -89,7 +76,7 @@ def test_the_priorities_tab_on_the_demo_file(server, home):
         # a resident's hostile text is shown as typed, never obeyed
         pg.goto(f"{server}/?page=Estate&estate={holly}&year={YEAR}&tab={tab}")
         pg.get_by_text("residents' top priority").first.wait_for(timeout=60000)
-        _wait_idle(pg)
+        wait_idle(pg, 500)
         assert "[click](http" in main.inner_text() and "<b>bold</b>" in main.inner_text()
         _no_live_markup(pg)
 
@@ -98,7 +85,7 @@ def test_the_priorities_tab_on_the_demo_file(server, home):
         header = pg.get_by_text("Residents' top priorities against spend (6 estates)")
         header.wait_for(timeout=90000)
         header.click()
-        _wait_idle(pg)
+        wait_idle(pg, 500)
         assert "smallest share first" in main.inner_text()
         _no_live_markup(pg)
         browser.close()
@@ -128,9 +115,9 @@ def test_a_vote_result_uploaded_on_the_pb_page_becomes_the_opened_scenario(serve
         chooser = pg.get_by_test_id("stFileUploader").filter(has_text="Result file")
         chooser.locator("input[type=file]").set_input_files(
             {"name": "result.pb", "mimeType": "text/plain", "buffer": data})
-        _wait_idle(pg)
+        wait_idle(pg, 500)
         pg.get_by_role("button", name="Save next year's scenario").click()
-        _wait_idle(pg)
+        wait_idle(pg, 500)
         pg.get_by_text("Saved scenario").first.wait_for(timeout=30000)
         name = "2025-26: from the 2024-25 vote"
         pg.wait_for_function("n => location.search.includes(n)",
