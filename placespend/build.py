@@ -148,8 +148,9 @@ def build(
         geo = geography.from_boundaries(bounds, inputs.borough_code, inputs.borough_name)
         report(Step.ATOMS)
         notes = [*bounds.notes, *_geography_notes(cat, bounds, atom_table, geo)]
-        if stage.reused:
-            notes.append(stage.note(cache))
+        reused = stage.note(cache) if cache is not None else None
+        if reused:
+            notes.append(reused)
         report(Step.SPEND_FILES)
         spend, contracts, is_demo = _spend_files(home, inputs, cat, bounds)
         if is_demo:
@@ -167,6 +168,7 @@ def build(
                     con, bounds.wards["ward_code"], bounds.estates["estate_id"]
                 )
             else:
+                assert contracts is not None  # _contracts_mapping refuses a mapping alone
                 contracts_mod.load_register(con, contracts, register_mapping, cat,
                                             bounds.wards["ward_code"],
                                             bounds.estates["estate_id"])

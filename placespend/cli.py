@@ -406,6 +406,7 @@ def _export_bytes(con, kind: str, stem: str, estate_id: str | None, year: str | 
         return export.geojson_bytes(con, year, label, stem, estate_id)
     from placespend import reports  # openpyxl and fpdf2 only when asked for
 
+    assert estate_id is not None  # _formats refuses xlsx and pdf without --estate
     return (reports.estate_xlsx if kind == "xlsx" else reports.estate_pdf)(con, estate_id, year)
 
 
@@ -520,8 +521,8 @@ def quarantine(
         listing = (listings.suspects if suspects else listings.quarantine)(con, limit)
     if fmt != "table":
         _emit(listing, fmt)
-        total = int(listing.facts.get("rows_quarantined", listing.facts.get(
-            "possible_duplicates", 0)))
+        facts = listing.facts
+        total = int(facts.get("rows_quarantined") or facts.get("possible_duplicates") or 0)
         if len(listing.rows) < total:
             err.print(f"{len(listing.rows):,} of {total:,} rows (--limit {limit}).")
     elif suspects:
@@ -780,9 +781,13 @@ def pot_cmd(
     with _open(home) as con:
         estate_id = export.resolve_estate(con, estate)
         if scenario is None:
+            financial_year = _choose_year(con, year)
+            if financial_year is None:
+                raise PlacespendError("The store holds no spend to size a pot from; build it "
+                                      "with spend first.")
             chosen = scenarios.Scenario(
                 name="As now", estate_id=estate_id,
-                financial_year=_choose_year(con, year),
+                financial_year=financial_year,
                 service_ids=tuple(pot.delegable_services(con)))
         else:
             chosen = scenarios.ScenarioBook(paths.db_path(home)).get(scenario)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
 import duckdb
 import pandas as pd
@@ -44,7 +45,7 @@ class Listing:
     """Rows to list (money in ``*_pence`` columns) and the facts that go with them."""
 
     rows: pd.DataFrame
-    facts: dict[str, object] = field(default_factory=dict)
+    facts: dict[str, Any] = field(default_factory=dict)
     parts: dict[str, pd.DataFrame] = field(default_factory=dict)  # more tables (JSON only)
     flat: bool = False  # JSON is the facts alone (the rows only restate them)
 

@@ -29,7 +29,7 @@ SPREADSHEET_FORMAT = '"£"#,##0.00'
 
 
 def _missing(pence: object) -> bool:
-    return pence is None or bool(pd.isna(pence))  # type: ignore[arg-type]
+    return pence is None or bool(pd.isna(pence))
 
 
 def _signed(pounds_text: str, negative: bool) -> str:

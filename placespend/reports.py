@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
+from typing import Any
 
 import duckdb
 import pandas as pd
@@ -208,7 +209,7 @@ class _Facts:
         return int(self.totals[f"{name}_pence"])
 
 
-def _number(value: object, digits: int = 1) -> float | None:
+def _number(value: Any, digits: int = 1) -> float | None:
     return None if value is None or pd.isna(value) else round(float(value), digits)
 
 
@@ -240,7 +241,7 @@ def _boundary_caption(facts: _Facts) -> str:
 
 def _service_table(
     facts: _Facts,
-) -> tuple[list[str], list[list[object]], list[float], list[str]]:
+) -> tuple[list[str], list[list[Any]], list[int], list[str]]:
     all_years = facts.financial_year is None
     headings = (["Year"] if all_years else []) + ["Service", "How it got here", "Shared by",
                                                   "Amount", "Low", "High"]
@@ -300,12 +301,12 @@ def _value(ws: WriteOnlyWorksheet, value: object) -> object:
     """A value for a bulk row: text is kept as a plain string (never a formula, no control
     characters Excel refuses), missing values are empty, anything else as it is."""
     if isinstance(value, str):
-        value = ILLEGAL_CHARACTERS_RE.sub("", value)
-        if value.startswith("="):  # openpyxl would store "=..." as a formula
-            cell = WriteOnlyCell(ws, value=value)
+        text = ILLEGAL_CHARACTERS_RE.sub("", value)
+        if text.startswith("="):  # openpyxl would store "=..." as a formula
+            cell = WriteOnlyCell(ws, value=text)
             cell.data_type = "s"
             return cell
-        return value
+        return text
     if value is None or (not isinstance(value, Decimal | bool) and pd.isna(value)):
         return None
     return value
@@ -382,7 +383,7 @@ def _summary_sheet(ws: WriteOnlyWorksheet, facts: _Facts) -> None:
         ws.append([_cell(ws, f"licence {i}"), _cell(ws, line, wrap=True)])
 
 
-def _round_or_none(value: object) -> int | None:
+def _round_or_none(value: Any) -> int | None:
     return None if value is None or pd.isna(value) else round(float(value))
 
 
@@ -507,7 +508,7 @@ def _key_sentences(con, rows: pd.DataFrame, measured: bool = True) -> list[tuple
     keys = con.sql("select service_id, key, is_main from service_keys").df()
     main = keys[keys["is_main"]].set_index("service_id")["key"]
     alts = keys[~keys["is_main"]].groupby("service_id")["key"].agg(tuple)
-    pairs = {}
+    pairs: dict[tuple[str, Any], list[str]] = {}
     for service_id, key in rows[["service_id", "key"]].itertuples(index=False, name=None):
         if key and service_id in main.index:
             q = stands_for(main[service_id], alts.get(service_id, ()))

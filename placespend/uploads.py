@@ -169,7 +169,7 @@ def mapping_review(name: str, files: Sequence[UploadedFile], exc: PlacespendErro
 def suggestion_table(guess: suggest.Suggestion) -> pd.DataFrame:
     """Every field of a mapping: the column suggested, how sure (0-1) and the evidence; a
     required field no column was found for says so."""
-    rows = []
+    rows: list[tuple[str, str, str, float | None, str]] = []
     for name in suggest.FIELDS:
         found = guess.guesses.get(name)
         need = "required" if name in suggest.REQUIRED else "optional"

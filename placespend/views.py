@@ -359,7 +359,8 @@ def _how(basis: str, key: str, scope_name: str) -> str:
 
 def provenance_display(rows: pd.DataFrame, total_pence: int) -> pd.DataFrame:
     """The provenance lines as a readable table, with each line's share of the estate."""
-    share = rows["amount_pence"] / total_pence if total_pence else 0.0
+    share = (rows["amount_pence"] / total_pence if total_pence
+             else pd.Series(0.0, index=rows.index))
     return pd.DataFrame(
         {
             "Service": rows["service"],
@@ -369,7 +370,7 @@ def provenance_display(rows: pd.DataFrame, total_pence: int) -> pd.DataFrame:
             "Amount (£)": (rows["amount_pence"] / 100).round(2),
             "Low (£)": (rows["low_pence"] / 100).round(2),
             "High (£)": (rows["high_pence"] / 100).round(2),
-            "Share of estate": (share * 100).round(1) if total_pence else share,
+            "Share of estate": (share * 100).round(1),
             "Delegable": rows["delegable"],
         }
     )
