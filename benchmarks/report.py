@@ -36,7 +36,8 @@ METHOD_LABELS = {
 }
 
 
-def render(results: dict[str, Any], baseline: dict[str, Any] | None = None) -> str:
+def render(results: dict[str, Any], baseline: dict[str, Any] | None = None,
+           previous: dict[str, Any] | None = None) -> str:
     """The whole RESULTS.md text."""
     parts = [
         _header(results),
@@ -52,6 +53,8 @@ def render(results: dict[str, Any], baseline: dict[str, Any] | None = None) -> s
         _x30(results),
         _app(results),
         _app_browser(results),
+        _before_after(results, previous, "Since the last full run",
+                      "the full run this one replaced"),
         _before_after(results, baseline),
     ]
     return "\n\n".join(p for p in parts if p) + "\n"
@@ -505,11 +508,13 @@ def _app(r: dict[str, Any]) -> str:
             + "\n".join(rows) + f"\n\nPeak RSS of the app process: {_mb(app['peak_rss_mb'])}.")
 
 
-def _before_after(r: dict[str, Any], base: dict[str, Any] | None) -> str:
+def _before_after(r: dict[str, Any], base: dict[str, Any] | None,
+                  title: str = "Before and after the optimisations",
+                  what: str = "the run before the optimisations") -> str:
     if not base:
         return ""
-    lines = ["## Before and after the optimisations", "",
-             f"Before: the same benchmark at commit `{base['meta']['commit']}` "
+    lines = [f"## {title}", "",
+             f"Before: {what}, the same benchmark at commit `{base['meta']['commit']}` "
              f"({base['meta']['started']}, load average {base['meta']['load_avg_start']:.1f}); "
              f"after: this run. Medians of wall time and of CPU time (less sensitive to other "
              f"work on the machine), and the stage's peak memory.", "",

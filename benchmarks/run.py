@@ -37,6 +37,7 @@ COMPARED = ("floor", "spend_pipeline", "build", "rebuild")  # interleaved in one
 
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
+PREVIOUS_NAME = "previous.json"  # the results.json a full run replaced (for before/after)
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
@@ -79,9 +80,11 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         results["x30"] = _x30(args)
     results["meta"]["finished"] = _now()
     results["meta"]["load_avg_end"] = os.getloadavg()[0]
-    (out / "results.json").write_text(_portable(json.dumps(results, indent=1, default=str)))
-    baseline = _baseline(args.baseline)
-    (out / "RESULTS.md").write_text(report.render(results, baseline))
+    last = out / "results.json"
+    if last.exists():  # the run this one replaces, for RESULTS.md's "since the last run"
+        (out / PREVIOUS_NAME).write_text(last.read_text())
+    last.write_text(_portable(json.dumps(results, indent=1, default=str)))
+    _render(out, results, args)
     _say(f"wrote {out / 'RESULTS.md'} and {out / 'results.json'}")
     return results
 
@@ -188,7 +191,7 @@ def _only_browser(args, out: Path) -> dict[str, Any]:
     results["app_browser"]["measured"] = _now()
     results["app_browser"]["commit"] = _git("rev-parse", "--short", "HEAD")
     (out / "results.json").write_text(_portable(json.dumps(results, indent=1, default=str)))
-    (out / "RESULTS.md").write_text(report.render(results, _baseline(args.baseline)))
+    _render(out, results, args)
     _say(f"updated the browser section of {out / 'RESULTS.md'}")
     return results
 
@@ -259,7 +262,7 @@ def _only_part(args, out: Path) -> dict[str, Any]:
     key, run_part = ONLY_PARTS[args.only]
     results[key] = run_part(args)
     (out / "results.json").write_text(_portable(json.dumps(results, indent=1, default=str)))
-    (out / "RESULTS.md").write_text(report.render(results, _baseline(args.baseline)))
+    _render(out, results, args)
     _say(f"updated the {args.only} section of {out / 'RESULTS.md'}")
     return results
 
@@ -297,6 +300,13 @@ def _meta(args) -> dict[str, Any]:
 def _portable(text: str) -> str:
     """Results with paths inside the repository written relative to it (no machine's folder)."""
     return text.replace(json.dumps(str(REPO_ROOT) + "/")[1:-1], "")
+
+
+def _render(out: Path, results: dict[str, Any], args: argparse.Namespace) -> None:
+    """RESULTS.md from ``results``, beside the run before the optimisations (``--baseline``)
+    and the full run this one replaced (``previous.json``, kept by a full run)."""
+    previous = _baseline(str(out / PREVIOUS_NAME))
+    (out / "RESULTS.md").write_text(report.render(results, _baseline(args.baseline), previous))
 
 
 def _baseline(path: str) -> dict[str, Any] | None:
