@@ -207,7 +207,7 @@ def atoms_stage(spec: dict[str, Any]) -> Body:
 
 @stage("export")
 def export_stage(spec: dict[str, Any]) -> Body:
-    from placespend import export, store
+    from placespend import export, reads, store
 
     target = Path(spec["scratch"]) / "store.duckdb"
     shutil.copyfile(spec["store"], target)
@@ -215,8 +215,8 @@ def export_stage(spec: dict[str, Any]) -> Body:
     out = Path(spec["scratch"]) / "export"
 
     def body() -> dict[str, Any]:
-        label = export.data_label(con)
-        rows = export.estate_rows(con, None, None)
+        label = reads.data_label(con)
+        rows = reads.estate_rows(con, None, None)
         export.write_csv(export.export_table(rows, label), out / "estates.csv")
         export.write_geojson(con, out / "estates.geojson", None, label)
         return {"csv_rows": len(rows)}

@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from placespend import export, money, paths, safe_text, store
+from placespend import export, money, paths, reads, safe_text, store
 from placespend import priorities as prio
 from placespend.errors import PlacespendError
 
@@ -50,7 +50,7 @@ def _open(home: Path | None):
 
 
 def _year(con, year: str | None) -> str:
-    chosen = export.check_year(con, year) if year else export.default_year(con).year
+    chosen = reads.check_year(con, year) if year else reads.default_year(con).year
     if chosen is None:
         msg = "The store holds no spend to set the priorities beside; build it with spend."
         raise PlacespendError(msg)

@@ -26,7 +26,7 @@ import duckdb
 import pandas as pd
 
 from placespend import catalogue as catalogue_mod
-from placespend import export, paths
+from placespend import paths, reads
 from placespend.errors import CatalogueError, PlacespendError, quoted
 
 DEMO_COVERAGE_NOTE = (
@@ -73,7 +73,7 @@ def coverage(con: duckdb.DuckDBPyConnection) -> Coverage:
     ).fetchone()
     lines, classified, gross, classified_gross = row or (0, 0, 0, 0)
     return Coverage(int(lines), int(classified), int(gross), int(classified_gross),
-                    is_demo=export.is_demo(con))
+                    is_demo=reads.is_demo(con))
 
 
 def _labels(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:

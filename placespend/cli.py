@@ -22,7 +22,7 @@ from rich.text import Text
 from placespend import accuracy as accuracy_mod
 from placespend import build as build_mod
 from placespend import classify as classify_mod
-from placespend import export, geography, listings, money, paths, safe_text, store
+from placespend import export, geography, listings, money, paths, reads, safe_text, store
 from placespend._sql import query
 from placespend.demo import DEMO_LABEL
 from placespend.errors import PlacespendError
@@ -107,8 +107,8 @@ def _choose_year(con, year: str | None, *, allow_all: bool = False,
                            style="dim"))
         return None
     if year:
-        return export.check_year(con, year)
-    choice = export.default_year(con)
+        return reads.check_year(con, year)
+    choice = reads.default_year(con)
     console.print(Text(_visible(choice.reason), style="dim"), soft_wrap=True)
     return choice.year
 
@@ -287,7 +287,7 @@ def estates(
     side = out if fmt == "table" else err  # csv and json keep stdout for the data
     with _open(home) as con:
         _demo_banner(con, side)
-        reason = "" if year else export.default_year(con).reason
+        reason = "" if year else reads.default_year(con).reason
         year = _choose_year(con, year, allow_all=True, console=side)
         listing = listings.estates(con, year, reason)
     shown = listing.rows if limit <= 0 else listing.rows.head(limit)
@@ -351,11 +351,11 @@ def export_cmd(
     formats = _export_formats(fmt, estate)
     export.check_output_folder(out_dir)  # a file given as --out fails before any work
     with _open(home) as con:
-        label = export.data_label(con)
+        label = reads.data_label(con)
         if label == DEMO_LABEL:
             out.print(f"[bold yellow]⚠ {DEMO_LABEL}[/]")
         year = _choose_year(con, year, allow_all=True)
-        estate_id = export.resolve_estate(con, estate) if estate else None
+        estate_id = reads.resolve_estate(con, estate) if estate else None
         stem = export.export_stem(label, estate_id, year)
         written = []
         for kind in formats:
@@ -400,7 +400,7 @@ def _inside(folder: Path, name: str) -> Path:
 def _export_bytes(con, kind: str, stem: str, estate_id: str | None, year: str | None,
                   label: str) -> bytes:
     if kind == "csv":
-        return export.csv_bytes(export.export_table(export.estate_rows(con, estate_id, year),
+        return export.csv_bytes(export.export_table(reads.estate_rows(con, estate_id, year),
                                                     label, geography.read(con)))
     if kind == "geojson":
         return export.geojson_bytes(con, year, label, stem, estate_id)
@@ -779,7 +779,7 @@ def pot_cmd(
                f"not '{fmt}'.")
         raise PlacespendError(msg)
     with _open(home) as con:
-        estate_id = export.resolve_estate(con, estate)
+        estate_id = reads.resolve_estate(con, estate)
         if scenario is None:
             financial_year = _choose_year(con, year)
             if financial_year is None:
@@ -843,7 +843,7 @@ def pool_cmd(
     with _open(home) as con:
         result = pools.work_out(con, pools.PoolBook(paths.db_path(home)).get(name))
         writers = {"csv": pools.csv_bytes(con, result), "xlsx": pools.xlsx_bytes(con, result)}
-        demo = export.is_demo(con)
+        demo = reads.is_demo(con)
     out_dir.mkdir(parents=True, exist_ok=True)
     if demo:
         out.print(f"[bold yellow]⚠ {DEMO_LABEL}[/]")

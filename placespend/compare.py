@@ -2,7 +2,7 @@
 delegable pot for one financial year (or every year, summed), as tables and charts.
 
 Every figure comes from the same store queries as ``placespend estates`` and the estate page
-(``export.estate_totals``, ``export.estate_rows``), so each equals them to the penny. The
+(``reads.estate_totals``, ``reads.estate_rows``), so each equals them to the penny. The
 delegable pot is the sum of the catalogue's delegable services on the estate: the pot the PB
 page opens with, before any service is added or removed.
 """
@@ -17,7 +17,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from placespend import export, money
+from placespend import export, money, reads
 from placespend.errors import PlacespendError
 from placespend.safe_text import html as _text
 
@@ -77,18 +77,18 @@ def compare(con: duckdb.DuckDBPyConnection, estate_ids: Sequence[str],
         For too few or too many estates, or an id the store does not hold.
     """
     chosen = check_choice(estate_ids)
-    totals = export.estate_totals(con, financial_year).set_index("estate_id")
+    totals = reads.estate_totals(con, financial_year).set_index("estate_id")
     unknown = [e for e in chosen if e not in totals.index]
     if unknown:
         msg = f"No estate with id {', '.join(unknown)} in this store. Pick estates by name."
         raise PlacespendError(msg)
-    names = export.ward_names(con)
+    names = reads.ward_names(con)
     estates = totals.loc[chosen].reset_index()
     households = estates["households_est"].astype(float).where(estates["households_est"] > 0)
     estates = pd.DataFrame({
         "estate_id": estates["estate_id"],
         "estate_name": estates["estate_name"],
-        "wards": estates["ward_codes"].map(lambda c: export.wards_text(c, names)),
+        "wards": estates["ward_codes"].map(lambda c: reads.wards_text(c, names)),
         "households_est": estates["households_est"].astype(float),
         **{col: estates[col].astype("int64") for col in
            ("total_pence", "low_pence", "high_pence", "direct_pence", "delegable_pence")},
@@ -99,7 +99,7 @@ def compare(con: duckdb.DuckDBPyConnection, estate_ids: Sequence[str],
 
 
 def _by_service(con, estates: pd.DataFrame, financial_year: str | None) -> pd.DataFrame:
-    rows = export.estate_rows(con, None, financial_year)
+    rows = reads.estate_rows(con, None, financial_year)
     rows = rows[rows["estate_id"].isin(estates["estate_id"])]
     summed = rows.groupby(["service_id", "service", "delegable", "estate_id"],
                           as_index=False)["amount_pence"].sum()

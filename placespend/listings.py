@@ -17,7 +17,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from placespend import classify, export, geography, maps, money
+from placespend import classify, export, geography, maps, money, reads
 from placespend._sql import query
 from placespend.errors import PlacespendError
 from placespend.reconcile import reconcile as reconcile_store
@@ -92,8 +92,8 @@ def estates(con: duckdb.DuckDBPyConnection, financial_year: str | None, reason: 
             ) -> Listing:
     """Every estate with its total, range, direct and delegable pence and per household, for
     ``financial_year`` (None = every year, summed); its wards by code and name."""
-    totals = export.estate_totals(con, financial_year)
-    names = export.ward_names(con)
+    totals = reads.estate_totals(con, financial_year)
+    names = reads.ward_names(con)
     geo = geography.read(con)
     rows = pd.DataFrame({
         "estate_id": totals["estate_id"],
@@ -101,7 +101,7 @@ def estates(con: duckdb.DuckDBPyConnection, financial_year: str | None, reason: 
         "source": totals["source"],
         "boundary": totals["source"].map(lambda v: maps.source_label(v, short=True)),
         "ward_codes": totals["ward_codes"].fillna(""),
-        "ward_names": totals["ward_codes"].map(lambda c: export.ward_names_of(c, names, ";")),
+        "ward_names": totals["ward_codes"].map(lambda c: reads.ward_names_of(c, names, ";")),
         "households_est": totals["households_est"].astype(float).round(1),
         "total_pence": totals["total_pence"],
         "low_pence": totals["low_pence"],
@@ -110,7 +110,7 @@ def estates(con: duckdb.DuckDBPyConnection, financial_year: str | None, reason: 
         "delegable_pence": totals["delegable_pence"],
         "per_household_pence": totals["per_household_pence"],
     })
-    facts = {"data": export.data_label(con),
+    facts = {"data": reads.data_label(con),
              "financial_year": financial_year or "all years",
              "year_reason": reason,
              "borough_code": geo.borough_code, "borough_name": geo.borough_name,
@@ -126,7 +126,7 @@ def quarantine(con: duckdb.DuckDBPyConnection, limit: int | None) -> Listing:
     rows = query(con, "quarantine_rows", limit=total if limit is None else limit)
     rows = rows.rename(columns={"source_file": "file", "source_row": "line",
                                 "amount_text": "amount_as_written"})
-    facts = {"data": export.data_label(con), "rows_quarantined": total, "rows_listed": len(rows)}
+    facts = {"data": reads.data_label(con), "rows_quarantined": total, "rows_listed": len(rows)}
     return Listing(rows, facts, {"reasons": reasons})
 
 
@@ -138,7 +138,7 @@ def suspects(con: duckdb.DuckDBPyConnection, limit: int | None) -> Listing:
     rows = rows.rename(columns={"source_file": "file", "source_row": "line",
                                 "first_row": "same_as_line"})
     pence = int(by_file["pence"].sum()) if len(by_file) else 0
-    facts = {"data": export.data_label(con), "possible_duplicates": total,
+    facts = {"data": reads.data_label(con), "possible_duplicates": total,
              "possible_duplicates_gbp": money.pounds_number(pd.Series([pence]))[0],
              "rows_listed": len(rows)}
     return Listing(rows, facts)
@@ -148,7 +148,7 @@ def coverage(con: duckdb.DuckDBPyConnection, limit: int) -> Listing:
     """The share of spend the catalogue's rules classify, and the largest labels they do not."""
     cov = classify.coverage(con)
     top = query(con, "unclassified_labels", limit=limit)
-    facts = {"data": export.data_label(con), "classified_share": round(cov.share, 4),
+    facts = {"data": reads.data_label(con), "classified_share": round(cov.share, 4),
              "lines": cov.lines, "classified_lines": cov.classified_lines,
              "gross_gbp": money.pounds_number(pd.Series([cov.gross_pence]))[0],
              "classified_gross_gbp":
@@ -168,7 +168,7 @@ def reconciliation(con: duckdb.DuckDBPyConnection) -> tuple[Listing, bool]:
     figures = result.as_json()
     figures["classified_share"] = (
         round(cov.classified_gross_pence / cov.gross_pence, 4) if cov.gross_pence else 1.0)
-    figures["data"] = export.data_label(con)
+    figures["data"] = reads.data_label(con)
     exact = asdict(result)
     exact["difference_pence"] = result.difference_pence
     rows = [(name.removesuffix("_pence") + "_gbp", money.gbp(value)) if name.endswith("_pence")

@@ -39,7 +39,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from placespend import export, money
+from placespend import money, reads
 from placespend import pot as pots
 from placespend.errors import InputFileError, PlacespendError, collected, quoted
 from placespend.priorities import (
@@ -277,7 +277,7 @@ def priorities(path: Path | str, con: duckdb.DuckDBPyConnection, *, estate: str 
     points = ballot.vote_type in ("scoring", "cumulative")
     total = projects["support"].sum() if points else ballot.voters
     projects["rank"] = projects["support"].rank(method="min", ascending=False).astype(int)
-    estate_name = export.estate_index(con).names[estate_id]
+    estate_name = reads.estate_index(con).names[estate_id]
     rows = []
     for p in projects.itertuples():
         kind, pid = _priority(p.project_id, p.name, vocab)
@@ -314,7 +314,7 @@ def _date(meta: dict[str, str]) -> str:
 
 
 def _estate(ballot: Ballot, con: duckdb.DuckDBPyConnection, given: str | None) -> str:
-    index = export.estate_index(con)
+    index = reads.estate_index(con)
     text = given or ballot.meta.get("estate_id") or ballot.meta.get("subunit") \
         or ballot.meta.get("district")
     if not text:
@@ -354,7 +354,7 @@ def result(path: Path | str, con: duckdb.DuckDBPyConnection, *, estate: str | No
     ballot = read(path, display_name)
     estate_id = _estate(ballot, con, estate)
     year = ballot.meta.get("financial_year") or ballot.meta.get("instance", "")
-    years = export.financial_years(con)
+    years = reads.financial_years(con)
     if year not in years:
         msg = (f"{ballot.name}: the ballot's year {quoted(year)} (META financial_year or "
                f"instance) has no spend in this data set ({', '.join(years)}); the pot is "

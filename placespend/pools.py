@@ -24,7 +24,7 @@ import duckdb
 import pandas as pd
 from openpyxl import Workbook
 
-from placespend import export, money
+from placespend import export, money, reads
 from placespend._sql import query
 from placespend.errors import PlacespendError
 from placespend.scenarios import SavedBook, clean_name
@@ -167,13 +167,13 @@ def _table(result: PoolResult, label: str) -> pd.DataFrame:
 
 def csv_bytes(con: duckdb.DuckDBPyConnection, result: PoolResult) -> bytes:
     """The pool as CSV: one row per estate and service (:data:`CSV_COLUMNS`, plus ``data``)."""
-    return export.csv_bytes(_table(result, export.data_label(con)))
+    return export.csv_bytes(_table(result, reads.data_label(con)))
 
 
 def xlsx_bytes(con: duckdb.DuckDBPyConnection, result: PoolResult) -> bytes:
     """The pool as a workbook: ``pool`` (its services, contributions and shares, the total and
     the data label) and ``by estate`` (the CSV's rows)."""
-    label = export.data_label(con)
+    label = reads.data_label(con)
     book = Workbook()
     ws = book.active
     ws.title = "pool"

@@ -59,12 +59,8 @@ from placespend._pdf import Document
 from placespend._sql import query
 from placespend._texts import DEMO_LABEL
 from placespend.errors import PlacespendError
-from placespend.export import (
-    csv_bytes,
-    data_label,
-    financial_years,
-    latest_year,
-)
+from placespend.export import csv_bytes
+from placespend.reads import data_label, financial_years, latest_year
 
 SCHEMA_NAME = "placespend.pot_brief"
 CONSUL_TITLE_MAX = 80  # Budget::Investment's title length limit
@@ -140,7 +136,7 @@ def size_pot(
     con
         A built store.
     estate_id
-        An estate id (see :func:`placespend.export.resolve_estate` for names).
+        An estate id (see :func:`placespend.reads.resolve_estate` for names).
     financial_year
         UK financial year such as ``"2024-25"``; ``None`` for the latest in the store.
     service_ids
@@ -162,7 +158,7 @@ def size_pot(
     -----
     ``total = Σ_s Σ_rows place_spend.amount_pence`` over ``target_type = 'estate'``, the
     estate, the year and the chosen services ``s``: the same rows as
-    :func:`placespend.export.estate_rows`, so the pot equals the export to the penny.
+    :func:`placespend.reads.estate_rows`, so the pot equals the export to the penny.
     """
     years = financial_years(con)
     year = financial_year or latest_year(con)

@@ -44,7 +44,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from placespend import estate_names, export, paths
+from placespend import estate_names, export, paths, reads
 from placespend._sql import query
 from placespend.errors import InputFileError, PlacespendError, collected, quoted
 
@@ -193,7 +193,7 @@ def read_csv(path: Path | str, con: duckdb.DuckDBPyConnection,
     reader = csv.reader(io.StringIO("\n".join(lines[first:])))
     header = [h.strip().lower() for h in next(reader)]
     _check_header(header, f"{name}, line {first + 1}")
-    index = _Memo(export.estate_index(con))
+    index = _Memo(reads.estate_index(con))
     vocab = Vocabulary.from_store(con)
     rows: list[dict] = []
     problems: list[str] = []
@@ -531,7 +531,7 @@ def compare(con: duckdb.DuckDBPyConnection, found: Priorities, estate_id: str,
                           strict=True))
     total = int(sum(by_service.values()))
     vocab = Vocabulary.from_store(con)
-    name = export.estate_index(con).names.get(estate_id, estate_id)
+    name = reads.estate_index(con).names.get(estate_id, estate_id)
     table = _beside(mine.rows, by_service, total, vocab)
     surveys: dict[tuple, list[dict]] = {}
     for record in table.to_dict("records"):

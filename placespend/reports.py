@@ -1,7 +1,7 @@
 """Officer exports for one estate: an XLSX workbook and a printable PDF summary.
 
-Both are built from the same store queries as the CSV export (``export.estate_rows``,
-``export.estate_totals``, ``export.source_lines``), so every figure equals the CSV and the
+Both are built from the same store queries as the CSV export (``reads.estate_rows``,
+``reads.estate_totals``, ``reads.source_lines``), so every figure equals the CSV and the
 store to the penny. Amounts are written from integer pence as exact decimals; in the workbook
 they are numbers formatted as pounds, and every text cell is a plain string (never a formula),
 so a payee such as ``=HYPERLINK(...)`` shows as text. Redacted payees stay ``REDACTED``.
@@ -24,7 +24,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from shapely import wkb
 
-from placespend import __version__, _texts, capital, export, geography, money
+from placespend import __version__, _texts, capital, export, geography, money, reads
 from placespend._pdf import Document
 from placespend._sql import query
 from placespend.errors import PlacespendError
@@ -104,7 +104,7 @@ def estate_xlsx(
     _summary_sheet(book.create_sheet("summary"), facts)
     _by_service_sheet(book.create_sheet("by service"), facts)
     _source_lines_sheet(
-        book.create_sheet("source lines"), export.source_lines(con, estate_id, None,
+        book.create_sheet("source lines"), reads.source_lines(con, estate_id, None,
                                                                financial_year)
     )
     _method_sheet(book.create_sheet("method"), facts, con)
@@ -179,12 +179,12 @@ class _Facts:
         if found.empty:
             msg = f"No estate with id '{estate_id}'. Run `placespend estates` to list them."
             raise PlacespendError(msg)
-        totals = export.estate_totals(con, financial_year)
-        rows = export.estate_rows(con, estate_id, financial_year)
+        totals = reads.estate_totals(con, financial_year)
+        rows = reads.estate_rows(con, estate_id, financial_year)
         facts = cls(found.iloc[0], totals[totals["estate_id"] == estate_id].iloc[0], rows,
-                    financial_year, export.data_label(con), export.is_demo(con),
+                    financial_year, reads.data_label(con), reads.is_demo(con),
                     geography.read(con))
-        facts.ward_names = export.ward_names(con)
+        facts.ward_names = reads.ward_names(con)
         return facts
 
     @property
@@ -224,7 +224,7 @@ def _figures(facts: _Facts) -> list[tuple[str, str]]:
         ("Delegable services", money.exact(facts.pence("delegable"))),
         ("Households (estimated)", "-" if households is None else f"{households:,.0f}"),
         ("Per household", "-" if pd.isna(per_home) else money.exact(round(float(per_home)))),
-        ("Wards", export.wards_text(facts.profile["ward_codes"], facts.ward_names) or "-"),
+        ("Wards", reads.wards_text(facts.profile["ward_codes"], facts.ward_names) or "-"),
         ("Estate id", facts.estate_id),
     ]
 
@@ -369,7 +369,7 @@ def _summary_sheet(ws: WriteOnlyWorksheet, facts: _Facts) -> None:
         ("residents_est", _number(p["residents_est"]), False),
         ("area_m2", _number(p["area_m2"], 0), False),
         ("ward_codes", p["ward_codes"], False),
-        ("ward_names", export.ward_names_of(p["ward_codes"], facts.ward_names), False),
+        ("ward_names", reads.ward_names_of(p["ward_codes"], facts.ward_names), False),
         ("boundary_source", p["source"], False),
         ("boundary_note", p["boundary_note"], False),
         ("osm_ref", p["osm_ref"], False),

@@ -16,7 +16,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from placespend import estate_names, export, geography, intervals, maps, money, paths, store
+from placespend import estate_names, export, geography, intervals, maps, money, paths, reads, store
 from placespend._sql import query
 from placespend.errors import PlacespendError
 from placespend.keys import KEYS
@@ -82,23 +82,23 @@ def build_info(con: duckdb.DuckDBPyConnection) -> dict[str, object]:
 
 def is_demo(con: duckdb.DuckDBPyConnection) -> bool:
     """Whether the spend is the synthetic demo (every page then carries a banner)."""
-    return export.is_demo(con)
+    return reads.is_demo(con)
 
 
 def data_label(con: duckdb.DuckDBPyConnection) -> str:
     """The label every export carries: the demo warning, or 'user-supplied spend'."""
-    return export.data_label(con)
+    return reads.data_label(con)
 
 
 def financial_years(con: duckdb.DuckDBPyConnection) -> list[str]:
     """Financial years in the store, newest first."""
-    return export.financial_years(con)
+    return reads.financial_years(con)
 
 
-def default_year(con: duckdb.DuckDBPyConnection) -> export.YearChoice:
+def default_year(con: duckdb.DuckDBPyConnection) -> reads.YearChoice:
     """The year a page shows first, as ``placespend estates`` does: the latest with a full
     year of data (one stray late payment does not make a year), with the reason to show."""
-    return export.default_year(con)
+    return reads.default_year(con)
 
 
 def services(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
@@ -129,7 +129,7 @@ def estate_options(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
 def estate_search(con: duckdb.DuckDBPyConnection) -> estate_names.EstateIndex:
     """The search index over the store's estates (ids, display names, aliases), for the
     app's estate search; the CLI's ``--estate`` uses the same resolver."""
-    return export.estate_index(con)
+    return reads.estate_index(con)
 
 
 def estate_search_labels(index: estate_names.EstateIndex, options: dict[str, str],
@@ -235,7 +235,7 @@ def map_table(
     ``all_services_pence`` is the estate's whole total, as ``placespend estates`` shows it.
     """
     shapes = query(con, "estate_shapes").drop(columns="geometry_wkb")
-    rows = export.estate_rows(con, None, financial_year)
+    rows = reads.estate_rows(con, None, financial_year)
     all_total = rows.groupby("estate_id")["amount_pence"].sum()
     if service_ids is not None:
         rows = rows[rows["service_id"].isin(list(service_ids))]
@@ -305,7 +305,7 @@ def estate_overview(
     con: duckdb.DuckDBPyConnection, estate_id: str, financial_year: str | None
 ) -> EstateOverview:
     """Totals with range, direct and delegable pence, per household (as ``estate_totals``)."""
-    totals = export.estate_totals(con, financial_year)
+    totals = reads.estate_totals(con, financial_year)
     hit = totals[totals["estate_id"] == estate_id]
     if hit.empty:
         msg = f"No estate with id '{estate_id}' in this store. Pick one from the list."
@@ -438,7 +438,7 @@ def source_lines(
     ``limit`` (every one when None) in ``table`` (for the screen), every one of them in
     ``download`` (a CSV carrying the data label, formulas neutralised), whose column
     ``Reaching this estate (£)`` (each line's whole-pence share) adds up to the figure."""
-    lines = export.source_lines(con, estate_id, service_id, financial_year)
+    lines = reads.source_lines(con, estate_id, service_id, financial_year)
     catalogue = services(con)
     names = dict(zip(catalogue["service_id"], catalogue["name"], strict=True))
     every = _lines_table(lines, names)
@@ -480,7 +480,7 @@ def export_csv(
     con: duckdb.DuckDBPyConnection, estate_id: str | None, financial_year: str | None
 ) -> bytes:
     """The CLI's CSV export (``placespend export --format csv``) as bytes."""
-    rows = export.estate_rows(con, estate_id, financial_year)
+    rows = reads.estate_rows(con, estate_id, financial_year)
     return export.csv_bytes(export.export_table(rows, data_label(con), geography.read(con)))
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from placespend import capital, export, paths, pot, safe_text, store, views
+from placespend import capital, paths, pot, reads, safe_text, store, views
 from placespend.demo import DEMO_LABEL
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
@@ -92,10 +92,10 @@ def test_map_page_draws_a_deck_without_basemap_and_a_legend(home, con):
 
 def test_finding_an_estate_by_name_selects_it_on_the_map(home, con):
     at = run()
-    eid = export.resolve_estate(con, "Hilgrove")
+    eid = reads.resolve_estate(con, "Hilgrove")
     at.selectbox(key="estate").set_value(eid).run()
     assert not at.exception
-    total = export.estate_totals(con, "2024-25").set_index("estate_id").loc[eid, "total_pence"]
+    total = reads.estate_totals(con, "2024-25").set_index("estate_id").loc[eid, "total_pence"]
     assert metric(at, "Total (shown services)") == f"£{total / 100:,.2f}"
     spec = json.loads(at.get("deck_gl_json_chart")[0].proto.json)
     assert spec["layers"][-1]["id"] == "selected"
@@ -118,8 +118,8 @@ def test_shared_url_reopens_the_estate_view(home, con):
     assert at.radio(key="page").value == "Estate"
     assert at.selectbox(key="year").value == "2023-24"
     assert at.header[0].value == safe_text.markdown(HILGROVE)
-    eid = export.resolve_estate(con, "Hilgrove")
-    totals = export.estate_totals(con, "2023-24").set_index("estate_id").loc[eid]
+    eid = reads.resolve_estate(con, "Hilgrove")
+    totals = reads.estate_totals(con, "2023-24").set_index("estate_id").loc[eid]
     assert metric(at, "Total spend placed here") == f"£{totals.total_pence / 100:,.2f}"
     assert at.tabs[0].label == "By service"
     assert at.dataframe[0].value["Service"].iloc[0]
@@ -149,7 +149,7 @@ def test_capital_tab_shows_capital_by_year_with_its_reading(home, con):
     at = run(page="Estate", estate=HILGROVE, tab="Capital and services")
     (chart,) = at.get("plotly_chart")
     capital_bars = [t for t in json.loads(chart.proto.spec)["data"] if t["name"] == "Capital spend"]
-    eid = export.resolve_estate(con, "Hilgrove")
+    eid = reads.resolve_estate(con, "Hilgrove")
     totals = capital.capital_totals(con)
     mine = totals[totals["estate_id"] == eid]
     assert capital_bars[0]["x"] == list(mine["financial_year"])
@@ -185,14 +185,14 @@ def test_payment_lines_drill_down_to_one_service(home):
 
 def test_all_years_view_sums_both_years(home, con):
     at = run(page="Estate", estate=HILGROVE, year="All years")
-    eid = export.resolve_estate(con, "Hilgrove")
-    total = export.estate_totals(con, None).set_index("estate_id").loc[eid, "total_pence"]
+    eid = reads.resolve_estate(con, "Hilgrove")
+    total = reads.estate_totals(con, None).set_index("estate_id").loc[eid, "total_pence"]
     assert metric(at, "Total spend placed here") == f"£{total / 100:,.2f}"
 
 
 def test_pot_page_pre_ticks_delegable_services_and_sizes_the_pot(home, con):
     at = run(page="PB pot", estate=HILGROVE)
-    eid = export.resolve_estate(con, "Hilgrove")
+    eid = reads.resolve_estate(con, "Hilgrove")
     box = at.multiselect(key=f"pot::{eid}::2024-25")
     assert set(box.value) == set(pot.delegable_services(con))
     expected = pot.size_pot(con, eid, "2024-25", box.value)
@@ -206,7 +206,7 @@ def test_pot_page_pre_ticks_delegable_services_and_sizes_the_pot(home, con):
 
 
 def test_pot_page_cuts_a_line_into_the_ideas_pot_and_saves_the_scenario(home, con):
-    eid = export.resolve_estate(con, "Hilgrove")
+    eid = reads.resolve_estate(con, "Hilgrove")
     at = run(page="PB pot", estate=HILGROVE)
     sized = pot.size_pot(con, eid, "2024-25", pot.delegable_services(con))
     caretaking = int(sized.lines.set_index("service_id").loc["caretaking", "amount_pence"])
@@ -341,7 +341,7 @@ def test_sidebar_search_finds_the_estate_on_hilgrove_road_by_any_name(home, con,
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     box = at.sidebar.selectbox(key="estate")
-    assert box.value == export.resolve_estate(con, "Hilgrove Road")
+    assert box.value == reads.resolve_estate(con, "Hilgrove Road")
     assert box.format_func(box.value) == "Dorman Way (derived)"  # the name it is shown by
     assert not [w for w in at.sidebar.warning if "Did you mean" in w.value]
 
@@ -360,7 +360,7 @@ def test_estate_editor_refuses_another_estates_block_naming_both(home, con):
     from placespend import estate_editor as ed
 
     at = run(page="Edit estates", estate=HILGROVE)
-    eid = export.resolve_estate(con, "Hilgrove")
+    eid = reads.resolve_estate(con, "Hilgrove")
     layers = ed.load_layers(con)
     draft = ed.draft_from_store(con, "default")
     near = ed.near_blocks(draft, eid, layers)
@@ -380,7 +380,7 @@ def test_estate_editor_makes_a_new_estate_and_renames_it(home, con):
     from placespend import estate_editor as ed
 
     at = run(page="Edit estates", estate=HILGROVE)
-    eid = export.resolve_estate(con, "Hilgrove")
+    eid = reads.resolve_estate(con, "Hilgrove")
     layers = ed.load_layers(con)
     draft = ed.draft_from_store(con, "default")
     near = ed.near_blocks(draft, eid, layers)
@@ -409,7 +409,7 @@ def _param(at: AppTest, name: str) -> list[str]:
 
 def test_compare_page_opens_the_estates_a_link_names(home, con):
     at = run(page="Compare", estates=[HILGROVE, "Chalcots Estate"], compare_by="Total £")
-    ids = [export.resolve_estate(con, n) for n in ("Hilgrove", "Chalcots")]
+    ids = [reads.resolve_estate(con, n) for n in ("Hilgrove", "Chalcots")]
     assert at.multiselect(key="estates").value == ids
     assert at.radio(key="compare_by").value == "Total £"
     assert len(at.get("plotly_chart")) == 2
@@ -421,7 +421,7 @@ def test_compare_page_opens_the_estates_a_link_names(home, con):
 def test_a_compare_link_by_aliases_says_which_names_it_left_out(home, con):
     names = ["hilgrove", "CHALCOTS", "Kingsgate Road", "Nowhere Court", "Dorman Way"]
     at = run(page="Compare", estates=names)
-    ids = [export.resolve_estate(con, n) for n in ("Hilgrove", "Chalcots", "Kingsgate Road")]
+    ids = [reads.resolve_estate(con, n) for n in ("Hilgrove", "Chalcots", "Kingsgate Road")]
     assert at.multiselect(key="estates").value == ids  # Dorman Way: Hilgrove again, kept once
     warning = " ".join(w.value for w in at.warning)
     assert "No estate is called “Nowhere Court”" in warning
@@ -451,7 +451,7 @@ def test_the_whole_view_outlives_a_page_switch(home):
 
 
 def test_pot_services_and_drill_down_come_back_from_a_link(home, con):
-    eid = export.resolve_estate(con, "Hilgrove")
+    eid = reads.resolve_estate(con, "Hilgrove")
     at = run(page="PB pot", estate=HILGROVE, pot=["caretaking", "green_space"])
     box = at.multiselect(key=f"pot::{eid}::2024-25")
     assert box.value == ["caretaking", "green_space"]

@@ -14,7 +14,7 @@ from _geo_fixtures import gdf, write_dir
 from shapely import box
 from typer.testing import CliRunner
 
-from placespend import export, store
+from placespend import export, reads, store
 from placespend.cli import app
 from placespend.errors import PlacespendError
 from placespend.paths import db_path
@@ -53,7 +53,7 @@ def test_default_build_reconciles_to_the_penny(default_home):
 def test_default_build_has_the_named_estates(default_home):
     with store.connect(db_path(default_home)) as con:
         estates = con.execute("select estate_id, name, source from estates").df()
-        hilgrove = export.resolve_estate(con, "Hilgrove")
+        hilgrove = reads.resolve_estate(con, "Hilgrove")
     assert len(estates) >= 60
     names = " | ".join(estates["name"])
     assert "Chalcots" in names and "Maitland Park" in names
@@ -70,8 +70,8 @@ def test_export_of_one_estate_equals_its_total_in_the_store(default_home, tmp_pa
     assert list(rows.columns[:len(export.EXPORT_COLUMNS)]) == export.EXPORT_COLUMNS
     exported = sum(Decimal(v) for v in rows["amount_gbp"])
     with store.connect(db_path(default_home)) as con:
-        totals = export.estate_totals(con, "2024-25").set_index("estate_id")
-        chalcots = export.resolve_estate(con, "Chalcots")
+        totals = reads.estate_totals(con, "2024-25").set_index("estate_id")
+        chalcots = reads.resolve_estate(con, "Chalcots")
     assert exported == Decimal(int(totals.loc[chalcots, "total_pence"])) / 100
     assert set(rows["basis"]) <= {"direct", "apportioned (borough)", "apportioned (ward)"}
     (geojson_path,) = tmp_path.glob("*.geojson")
@@ -84,7 +84,7 @@ def test_export_rows_have_one_order_so_a_rebuild_gives_the_same_bytes(default_ho
     """Rows tied on amount (several £0.00 lines) must still come in one order: the sort
     columns name each row, so two builds of the same data export byte-identical files."""
     with store.connect(db_path(default_home)) as con:
-        rows = export.estate_rows(con)
+        rows = reads.estate_rows(con)
     sort_columns = ["estate_name", "estate_id", "financial_year", "amount_pence", "service",
                     "basis", "key", "capital_or_revenue"]
     assert (rows["amount_pence"] == 0).sum() > 1, "the demo has ties to break"
@@ -141,7 +141,7 @@ def test_a_small_council_can_bring_its_own_files(tmp_path, tiny_catalogue):
     assert result.exit_code == 0, result.output
     assert "SYNTHETIC" not in result.stdout
     with store.connect(db_path(home)) as con:
-        rows = export.estate_rows(con, "E1")
+        rows = reads.estate_rows(con, "E1")
     by_basis = rows.set_index("basis")["amount_pence"].to_dict()
     # Borough £500 by households: E1 holds 10 of 50 (see _geo_fixtures) -> £100.
     # Ward W2's £300 cannot reach E1 (it lies in W1); the estate contract's £70 is direct.
@@ -189,10 +189,10 @@ def test_reading_before_building_says_to_build_first(tmp_path):
 
 def test_source_lines_explain_an_estate_figure(default_home):
     with store.connect(db_path(default_home)) as con:
-        chalcots = export.resolve_estate(con, "Chalcots")
-        rows = export.estate_rows(con, chalcots, "2024-25")
+        chalcots = reads.resolve_estate(con, "Chalcots")
+        rows = reads.estate_rows(con, chalcots, "2024-25")
         caretaking = rows[rows["service_id"] == "caretaking"]["amount_pence"].sum()
-        lines = export.source_lines(con, chalcots, "caretaking", "2024-25")
+        lines = reads.source_lines(con, chalcots, "caretaking", "2024-25")
     assert len(lines) > 0
     assert set(lines["financial_year"]) == {"2024-25"}
     # the float shares of each line add back up to the exact figure (within a penny per line)
@@ -236,7 +236,7 @@ def test_export_estate_accepts_any_name_people_use(default_home, tmp_path, text)
                   home=default_home)
     assert result.exit_code == 0, result.output
     with store.connect(db_path(default_home)) as con:
-        hilgrove = export.resolve_estate(con, "Hilgrove Road")
+        hilgrove = reads.resolve_estate(con, "Hilgrove Road")
     (csv_path,) = tmp_path.glob("*.csv")
     assert hilgrove in csv_path.name
     assert set(pd.read_csv(csv_path)["estate_id"]) == {hilgrove}

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from placespend import export, money, store
+from placespend import money, reads, store
 from placespend.cli import app
 from placespend.demo import DEMO_LABEL
 from placespend.errors import PlacespendError
@@ -57,14 +57,14 @@ def test_estates_as_csv_are_every_estate_in_exact_pounds_with_the_label(home, co
     result = _cli("estates", "--format", "csv", home=home)
     assert result.exit_code == 0
     rows = _rows(result.stdout)  # stdout holds the CSV alone: the banner went to stderr
-    default = export.default_year(con).year
-    totals = export.estate_totals(con, default).set_index("estate_id")
+    default = reads.default_year(con).year
+    totals = reads.estate_totals(con, default).set_index("estate_id")
     assert len(rows) == len(totals)
     for r in rows:
         assert Decimal(r["total_gbp"]) == Decimal(int(totals.loc[r["estate_id"],
                                                                  "total_pence"])) / 100
         assert r["data"] == DEMO_LABEL and r["financial_year"] == default
-    names = export.ward_names(con)
+    names = reads.ward_names(con)
     one = next(r for r in rows if ";" in r["ward_codes"])  # an estate across two wards
     assert one["ward_names"].split(";") == [names[c] for c in one["ward_codes"].split(";")]
 
@@ -73,13 +73,13 @@ def test_estates_as_json_carry_the_year_its_reason_and_numbers(home, con):
     result = _cli("estates", "--format", "json", "--limit", "3", home=home)
     assert result.exit_code == 0
     data = json.loads(result.stdout)
-    choice = export.default_year(con)
+    choice = reads.default_year(con)
     assert data["financial_year"] == choice.year and data["year_reason"] == choice.reason
     assert data["data"] == DEMO_LABEL
     assert data["rows_listed"] == 3 == len(data["rows"]) < data["estates"]
     first = data["rows"][0]
     assert isinstance(first["total_gbp"], float) and isinstance(first["households_est"], float)
-    pence = export.estate_totals(con, choice.year).set_index("estate_id").loc[
+    pence = reads.estate_totals(con, choice.year).set_index("estate_id").loc[
         first["estate_id"], "total_pence"]
     assert f"{first['total_gbp']:.2f}" == money.gbp(int(pence))
 
@@ -91,13 +91,13 @@ def test_estates_table_piped_keeps_every_name_whole(home, con):
     names = con.execute("select name from estates").df()["name"]
     longest = max(names, key=len)
     assert len(longest) > 40 and longest in result.stdout
-    assert export.default_year(con).reason in result.stdout
+    assert reads.default_year(con).reason in result.stdout
 
 
 def test_estates_year_all_sums_every_year(home, con):
     data = json.loads(_cli("estates", "--format", "json", "--year", "all", home=home).stdout)
     assert data["financial_year"] == "all years"
-    totals = export.estate_totals(con, None).set_index("estate_id")
+    totals = reads.estate_totals(con, None).set_index("estate_id")
     first = data["rows"][0]
     assert f"{first['total_gbp']:.2f}" == money.gbp(int(totals.loc[first["estate_id"],
                                                                     "total_pence"]))
@@ -154,17 +154,17 @@ def test_export_without_a_year_is_the_latest_full_year_and_says_so(home, con, tm
     result = _cli("export", "--estate", "Hilgrove", "--format", "csv,geojson", "--out",
                   str(tmp_path), home=home)
     assert result.exit_code == 0
-    choice = export.default_year(con)
+    choice = reads.default_year(con)
     assert choice.reason in result.stdout
     (path,) = tmp_path.glob("*.csv")
     assert path.name.endswith(f"_{choice.year}.csv")
     rows = pd.read_csv(path, dtype={"amount_gbp": str})
     assert set(rows["financial_year"]) == {choice.year}
-    hilgrove = export.resolve_estate(con, "Hilgrove")
-    one_year = export.estate_totals(con, choice.year).set_index("estate_id")
+    hilgrove = reads.resolve_estate(con, "Hilgrove")
+    one_year = reads.estate_totals(con, choice.year).set_index("estate_id")
     exported = sum(Decimal(v) for v in rows["amount_gbp"])
     assert exported * 100 == int(one_year.loc[hilgrove, "total_pence"])
-    every_year = export.estate_totals(con, None).set_index("estate_id")
+    every_year = reads.estate_totals(con, None).set_index("estate_id")
     assert exported * 100 != int(every_year.loc[hilgrove, "total_pence"])  # not summed
     (geojson,) = tmp_path.glob("*.geojson")
     (feature,) = json.loads(geojson.read_text())["features"]
@@ -177,18 +177,18 @@ def test_export_year_all_sums_every_year(home, con, tmp_path):
     assert result.exit_code == 0 and "summed" in result.stdout
     (path,) = tmp_path.glob("*_all_years.csv")
     rows = pd.read_csv(path, dtype={"amount_gbp": str})
-    hilgrove = export.resolve_estate(con, "Hilgrove")
-    every_year = export.estate_totals(con, None).set_index("estate_id")
+    hilgrove = reads.resolve_estate(con, "Hilgrove")
+    every_year = reads.estate_totals(con, None).set_index("estate_id")
     assert sum(Decimal(v) for v in rows["amount_gbp"]) * 100 == int(
         every_year.loc[hilgrove, "total_pence"])
-    assert rows["financial_year"].nunique() == len(export.financial_years(con)) > 1
+    assert rows["financial_year"].nunique() == len(reads.financial_years(con)) > 1
 
 
 def test_pot_without_a_year_sizes_the_latest_full_year(home, con, tmp_path):
     result = _cli("pot", "--estate", "Hilgrove", "--format", "csv", "--out", str(tmp_path),
                   home=home)
     assert result.exit_code == 0
-    choice = export.default_year(con)
+    choice = reads.default_year(con)
     assert choice.reason in result.stdout
     (path,) = tmp_path.glob("*.csv")
     assert path.name.startswith("SYNTHETIC_DEMO_pot_") and choice.year in path.name

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from placespend import compare, export, pot, store
+from placespend import compare, pot, reads, store
 from placespend.demo import DEMO_LABEL
 from placespend.errors import PlacespendError
 from placespend.paths import db_path
@@ -24,7 +24,7 @@ def con(demo_home):
 
 @pytest.fixture(scope="module")
 def ids(con):
-    return [export.resolve_estate(con, n) for n in ("Hilgrove", "Chalcots", "Kingsgate Road")]
+    return [reads.resolve_estate(con, n) for n in ("Hilgrove", "Chalcots", "Kingsgate Road")]
 
 
 @pytest.fixture(scope="module")
@@ -34,7 +34,7 @@ def comp(con, ids):
 
 def test_the_estates_come_in_the_order_asked_with_the_estates_figures(con, ids, comp):
     assert comp.estates["estate_id"].tolist() == ids
-    totals = export.estate_totals(con, YEAR).set_index("estate_id")
+    totals = reads.estate_totals(con, YEAR).set_index("estate_id")
     for r in comp.estates.itertuples():
         row = totals.loc[r.estate_id]
         for col in ("total_pence", "low_pence", "high_pence", "delegable_pence"):
@@ -91,7 +91,7 @@ def test_the_charts_have_a_bar_per_estate_in_its_own_colour(comp):
 
 @pytest.mark.parametrize("count", [1, 6])
 def test_two_to_five_estates(con, count):
-    chosen = export.estate_totals(con, YEAR)["estate_id"].head(count).tolist()
+    chosen = reads.estate_totals(con, YEAR)["estate_id"].head(count).tolist()
     with pytest.raises(PlacespendError, match="2 to 5"):
         compare.compare(con, chosen, YEAR)
 

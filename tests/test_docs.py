@@ -116,11 +116,11 @@ def test_readme_gives_every_listing_its_formats():
 
 
 #: Code that reads a built store (the app's pages, exports, the pot, reports, listings) ...
-READ_SIDE = ("views", "export", "pot", "reports", "compare", "listings", "charts", "maps",
-             "geography", "intervals", "key_errors")
+READ_SIDE = ("reads", "views", "export", "pot", "reports", "compare", "listings", "charts",
+             "maps", "geography", "intervals", "key_errors")
 #: ... and the code that builds one, which none of them may load, even indirectly.
-BUILD_SIDE = ("build", "ingest", "atoms", "demo", "accuracy", "_accuracy_report", "uploads",
-              "boundaries", "apportion", "geometry_cache")
+BUILD_SIDE = ("build", "ingest", "register", "column_mapping", "atoms", "demo", "accuracy",
+              "_accuracy_report", "uploads", "boundaries", "apportion", "geometry_cache")
 
 
 @pytest.mark.parametrize("module", READ_SIDE)

@@ -12,7 +12,17 @@ import geopandas as gpd
 import pandas as pd
 import pytest
 
-from placespend import _digest, atoms, boundaries, build, export, geometry_cache, paths, store
+from placespend import (
+    _digest,
+    atoms,
+    boundaries,
+    build,
+    export,
+    geometry_cache,
+    paths,
+    reads,
+    store,
+)
 
 # build_info records when and from where a store was built; everything else must be equal.
 RECORDS_THE_BUILD = {"build_info"}
@@ -41,8 +51,8 @@ def _differences(first: Path, second: Path) -> dict[str, int]:
 
 def _exports(db: Path) -> tuple[bytes, bytes]:
     with store.connect(db) as con:
-        label = export.data_label(con)
-        rows = export.export_table(export.estate_rows(con), label)
+        label = reads.data_label(con)
+        rows = export.export_table(reads.estate_rows(con), label)
         return export.csv_bytes(rows), export.geojson_bytes(con, None, label, "estates")
 
 

@@ -30,7 +30,8 @@ from pypdf import PdfReader
 from shapely import Point, box
 from typer.testing import CliRunner
 
-from placespend import _validate, export, geography, paths, store
+from placespend import _validate, geography, paths, store
+from placespend import reads as store_reads
 from placespend.boundaries import load_boundaries
 from placespend.cli import app
 from placespend.errors import BoundaryError
@@ -161,7 +162,7 @@ def _cli(*args: str, home: Path):
 
 def _rows(home: Path) -> dict[str, int]:
     with store.connect(db_path(home)) as con:
-        rows = export.estate_rows(con, "ME1")
+        rows = store_reads.estate_rows(con, "ME1")
     return rows.groupby("service_id")["amount_pence"].sum().to_dict()
 
 

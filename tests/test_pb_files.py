@@ -10,7 +10,7 @@ from fractions import Fraction
 import pytest
 from typer.testing import CliRunner
 
-from placespend import export, pot, store
+from placespend import pot, reads, store
 from placespend.cli import app
 from placespend.demo import DEMO_LABEL
 from placespend.paths import db_path
@@ -36,7 +36,7 @@ def con(home):
 
 @pytest.fixture(scope="module")
 def hilgrove(con) -> str:
-    return export.resolve_estate(con, "Hilgrove")
+    return reads.resolve_estate(con, "Hilgrove")
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,7 @@ from fractions import Fraction
 import pytest
 from typer.testing import CliRunner
 
-from placespend import export, money, pb_votes, pot, priorities, store
+from placespend import money, pb_votes, pot, priorities, reads, store
 from placespend.cli import app
 from placespend.errors import InputFileError, PlacespendError
 from placespend.paths import db_path
@@ -40,7 +40,7 @@ def con(home):
 @pytest.fixture(scope="module")
 def ballot_plan(con):
     scenario = Scenario(
-        name="Vote 2024", estate_id=export.resolve_estate(con, "Hilgrove"), financial_year=YEAR,
+        name="Vote 2024", estate_id=reads.resolve_estate(con, "Hilgrove"), financial_year=YEAR,
         service_ids=tuple(pot.delegable_services(con)),
         changes=(Change("caretaking", "pct", "-10"),),
         ideas=(("Benches, planters", 250_000), ("Mural", 80_050), ("Play area", 9_000_000)))

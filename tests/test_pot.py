@@ -13,7 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pypdf import PdfReader
 
-from placespend import export, intervals, pot, store
+from placespend import intervals, pot, reads, store
 from placespend.catalogue import load_catalogue
 from placespend.demo import DEMO_LABEL
 from placespend.errors import PlacespendError
@@ -32,7 +32,7 @@ def con(demo_home):
 
 @pytest.fixture(scope="module")
 def hilgrove(con) -> str:
-    return export.resolve_estate(con, "Hilgrove")
+    return reads.resolve_estate(con, "Hilgrove")
 
 
 @pytest.fixture(scope="module")
@@ -56,7 +56,7 @@ def test_pre_ticked_services_are_the_catalogues_delegable_ones(con):
 
 
 def test_pot_equals_the_sum_of_those_services_rows_in_the_export(con, hilgrove, hilgrove_pot):
-    rows = export.estate_rows(con, hilgrove, YEAR)
+    rows = reads.estate_rows(con, hilgrove, YEAR)
     chosen = rows[rows["service_id"].isin(pot.delegable_services(con))]
     assert hilgrove_pot.total_pence == int(chosen["amount_pence"].sum()) > 0
     # the pot's interval combines the services' (errors of one count add, counts in quadrature)
@@ -72,7 +72,7 @@ def test_pot_equals_the_sum_of_those_services_rows_in_the_export(con, hilgrove, 
 
 
 def test_share_and_per_household_arithmetic(con, hilgrove, hilgrove_pot):
-    totals = export.estate_totals(con, YEAR).set_index("estate_id").loc[hilgrove]
+    totals = reads.estate_totals(con, YEAR).set_index("estate_id").loc[hilgrove]
     assert hilgrove_pot.estate_total_pence == int(totals["total_pence"])
     assert hilgrove_pot.share == pytest.approx(
         hilgrove_pot.total_pence / int(totals["total_pence"]))
@@ -93,7 +93,7 @@ def test_previous_year_is_the_same_services_a_year_earlier(con, hilgrove, hilgro
 
 def test_latest_year_by_default_and_chosen_services_only(con, hilgrove):
     one = pot.size_pot(con, hilgrove, None, ["caretaking"])
-    assert one.financial_year == export.latest_year(con)
+    assert one.financial_year == reads.latest_year(con)
     assert list(one.lines["service_id"]) == ["caretaking"]
 
 
@@ -310,7 +310,7 @@ def test_pdf_uses_the_dejavu_font_matplotlib_ships():
 
 
 def test_two_denominators_all_place_based_and_estate_services(con, hilgrove, hilgrove_pot):
-    rows = export.estate_rows(con, hilgrove, YEAR)
+    rows = reads.estate_rows(con, hilgrove, YEAR)
     landlord = pot.estate_service_ids(con)
     assert {"caretaking", "repairs_non_essential", "housing_management"} <= set(landlord)
     attrs = pot.service_attributes(con).set_index("service_id")

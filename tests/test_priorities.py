@@ -11,7 +11,7 @@ import pytest
 from pypdf import PdfReader
 from typer.testing import CliRunner
 
-from placespend import export, priorities, reports, store
+from placespend import priorities, reads, reports, store
 from placespend.cli import app
 from placespend.errors import InputFileError
 from placespend.paths import db_path
@@ -54,13 +54,13 @@ def test_the_demo_file_reads_whole_and_says_it_is_synthetic(con):
     assert "SYNTHETIC" in priorities.shipped_file("demo").name
     assert len(found.rows) == 19 and found.rows["synthetic"].all() and found.is_synthetic
     # an alias finds the same estate the resolver does, and ids and names both name services
-    hilgrove = export.resolve_estate(con, "Hilgrove")
+    hilgrove = reads.resolve_estate(con, "Hilgrove")
     mine = found.for_estate(hilgrove).rows
     assert len(mine) == 6
     assert set(mine["priority_id"]) >= {"green_space", "youth_services", "community_safety"}
     assert mine.set_index("priority_id").loc["net_zero", "kind"] == "outcome"
     # ranks come from the scores where none is given, equal scores sharing a rank
-    chalcots = found.for_estate(export.resolve_estate(con, "Chalcots")).rows
+    chalcots = found.for_estate(reads.resolve_estate(con, "Chalcots")).rows
     assert sorted(chalcots["rank"]) == [1, 2, 2]
     assert chalcots.set_index("priority_id").loc["community_safety", "rank"] == 1
 
@@ -187,9 +187,9 @@ def test_text_from_the_file_is_kept_as_data(tmp_path, con):
 
 def test_shares_match_the_store_and_the_words_say_them(con):
     found = priorities.read_csv(priorities.shipped_file("demo"), con)
-    hilgrove = export.resolve_estate(con, "Hilgrove")
+    hilgrove = reads.resolve_estate(con, "Hilgrove")
     comparison = priorities.compare(con, found, hilgrove, YEAR)
-    rows = export.estate_rows(con, hilgrove, YEAR)
+    rows = reads.estate_rows(con, hilgrove, YEAR)
     total = int(rows["amount_pence"].sum())
     by_service = rows.groupby("service_id")["amount_pence"].sum()
     table = comparison.table.set_index("priority_id")
@@ -233,7 +233,7 @@ def test_import_keeps_the_file_and_the_estate_exports_carry_it(home, con, tmp_pa
                            env={"COLUMNS": "200"})
     assert listed.exit_code == 0 and "Whittington" in listed.output
     assert (home / "priorities" / demo.name).is_file()
-    hilgrove = export.resolve_estate(con, "Hilgrove")
+    hilgrove = reads.resolve_estate(con, "Hilgrove")
     book = openpyxl.load_workbook(io.BytesIO(reports.estate_xlsx(con, hilgrove, YEAR)))
     assert book.sheetnames == [*reports.SHEETS, reports.PRIORITIES_SHEET]
     cells = [c for row in book[reports.PRIORITIES_SHEET].iter_rows(values_only=True)
@@ -244,7 +244,7 @@ def test_import_keeps_the_file_and_the_estate_exports_carry_it(home, con, tmp_pa
     text = " ".join(" ".join(p.extract_text() for p in pdf.pages).split())
     assert "Residents' priorities beside the spend" in text and "ranked 1st by 62%" in text
     # an estate without priorities gets the usual workbook
-    other = export.resolve_estate(con, "Holly Lodge")
+    other = reads.resolve_estate(con, "Holly Lodge")
     plain = openpyxl.load_workbook(io.BytesIO(reports.estate_xlsx(con, other, YEAR)))
     assert plain.sheetnames == list(reports.SHEETS)
     across = runner.invoke(app, ["priorities", "across", "--home", str(home), "--year", YEAR],

@@ -15,7 +15,7 @@ import pytest
 from pypdf import PdfReader
 from typer.testing import CliRunner
 
-from placespend import capital, export, money, reports, store
+from placespend import capital, export, money, reads, reports, store
 from placespend.cli import app
 from placespend.demo import DEMO_LABEL
 from placespend.errors import PlacespendError
@@ -31,9 +31,9 @@ def home(demo_home_copy):
     """A demo store where a few of Hilgrove's payment lines and one estate's name are hostile."""
     home = demo_home_copy("reports")  # changed below
     with store.connect(db_path(home)) as con:
-        hilgrove = export.resolve_estate(con, "Hilgrove")
-        lines = export.source_lines(con, hilgrove, "caretaking", YEAR)
-        chalcots = export.resolve_estate(con, "Chalcots")
+        hilgrove = reads.resolve_estate(con, "Hilgrove")
+        lines = reads.source_lines(con, hilgrove, "caretaking", YEAR)
+        chalcots = reads.resolve_estate(con, "Chalcots")
     named = lines[lines["payee"] != "REDACTED"].head(len(HOSTILE_PAYEES))
     rw = duckdb.connect(str(db_path(home)))
     for (file, row), payee in zip(named[["source_file", "source_row"]].itertuples(index=False),
@@ -54,7 +54,7 @@ def con(home):
 
 @pytest.fixture(scope="module")
 def hilgrove(con) -> str:
-    return export.resolve_estate(con, "Hilgrove")
+    return reads.resolve_estate(con, "Hilgrove")
 
 
 @pytest.fixture(scope="module")
@@ -110,7 +110,7 @@ def test_workbook_has_the_six_sheets_in_order(workbook):
 def test_by_service_sums_to_the_estate_total_to_the_penny(con, hilgrove, workbook, year):
     book = workbook if year == YEAR else _load(reports.estate_xlsx(con, hilgrove, year))
     rows = _frame(book["by service"])
-    totals = export.estate_totals(con, year).set_index("estate_id").loc[hilgrove]
+    totals = reads.estate_totals(con, year).set_index("estate_id").loc[hilgrove]
     assert _pence(rows["amount_gbp"]) == int(totals["total_pence"]) > 0
     # the estate's interval is narrower than its lines' lows and highs added up
     assert _pence(rows["low_gbp"]) < int(totals["low_pence"]) < int(totals["total_pence"])
@@ -122,10 +122,10 @@ def test_by_service_sums_to_the_estate_total_to_the_penny(con, hilgrove, workboo
 
 def test_workbook_names_the_wards_and_its_lines_add_up_to_the_total(con, hilgrove, workbook):
     summary = dict(workbook["summary"].iter_rows(min_row=2, values_only=True))
-    names = export.ward_names(con)
+    names = reads.ward_names(con)
     assert summary["ward_names"] == "; ".join(names[c] for c in summary["ward_codes"].split(";"))
     lines = _frame(workbook["source lines"])
-    total = export.estate_totals(con, YEAR).set_index("estate_id").loc[hilgrove, "total_pence"]
+    total = reads.estate_totals(con, YEAR).set_index("estate_id").loc[hilgrove, "total_pence"]
     assert _pence(lines["estate_share_gbp"]) == int(total)
 
 
@@ -150,7 +150,7 @@ def test_capital_sheet_has_capital_and_revenue_adding_up_for_every_year(con, hil
 def test_by_service_rows_equal_the_csv_export(con, hilgrove, workbook):
     sheet = _frame(workbook["by service"])
     csv_rows = pd.read_csv(
-        io.BytesIO(export.csv_bytes(export.export_table(export.estate_rows(con, hilgrove, YEAR),
+        io.BytesIO(export.csv_bytes(export.export_table(reads.estate_rows(con, hilgrove, YEAR),
                                                         DEMO_LABEL))),
         dtype=str, keep_default_na=False,
     )
@@ -164,7 +164,7 @@ def test_by_service_rows_equal_the_csv_export(con, hilgrove, workbook):
 
 def test_source_lines_are_every_line_with_payees_as_published(con, hilgrove, source_sheet):
     sheet, _ = source_sheet
-    lines = export.source_lines(con, hilgrove, None, YEAR)
+    lines = reads.source_lines(con, hilgrove, None, YEAR)
     assert len(sheet) == len(lines)
     assert _pence(sheet["line_gbp"]) == int(lines["line_pence"].sum())
     assert "REDACTED" in set(sheet["payee"])
@@ -203,12 +203,12 @@ def test_hostile_payees_are_plain_string_cells(source_sheet):
 
 
 def test_hostile_estate_name_stays_text_everywhere(con):
-    estate = export.resolve_estate(con, "calc")
+    estate = reads.resolve_estate(con, "calc")
     book = _load(reports.estate_xlsx(con, estate, YEAR))
     summary = dict(book["summary"].iter_rows(min_row=2, values_only=True))
     assert summary["estate_name"] == HOSTILE_ESTATE
     assert _pdf_text(reports.estate_pdf(con, estate, YEAR)).count("<b>Estate</b>") >= 1
-    rows = export.export_table(export.estate_rows(con, estate, YEAR), DEMO_LABEL)
+    rows = export.export_table(reads.estate_rows(con, estate, YEAR), DEMO_LABEL)
     assert set(rows["estate_name"]) == {"'" + HOSTILE_ESTATE}
 
 
@@ -226,7 +226,7 @@ def test_pdf_names_the_estate_the_data_and_the_licences(con, hilgrove):
     assert "Contains National Statistics data © Crown copyright and database right 2011" in text
     assert "Contains OS data © Crown copyright and database right 2022" in text
     assert "© OpenStreetMap contributors" in text
-    total = export.estate_totals(con, YEAR).set_index("estate_id").loc[hilgrove, "total_pence"]
+    total = reads.estate_totals(con, YEAR).set_index("estate_id").loc[hilgrove, "total_pence"]
     assert f"£{Decimal(money.gbp(int(total))):,}" in text
 
 
@@ -234,7 +234,7 @@ def test_pdf_names_the_wards_and_speaks_plain_words(con, hilgrove):
     text = _pdf_text(reports.estate_pdf(con, hilgrove, YEAR))
     codes = con.execute("select ward_codes from estates where estate_id = ?",
                         [hilgrove]).fetchone()[0].split(";")
-    names = export.ward_names(con)
+    names = reads.ward_names(con)
     flat = " ".join(text.split())
     for code in codes:
         assert f"{names[code]} ({code})" in flat

@@ -13,7 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pypdf import PdfReader
 
-from placespend import export, meeting, pot, store
+from placespend import meeting, pot, reads, store
 from placespend.errors import PlacespendError
 from placespend.paths import db_path
 from placespend.scenarios import Change, Scenario, ScenarioBook, apply_changes, over_years, plan
@@ -149,7 +149,7 @@ def con(demo_home):
 
 @pytest.fixture(scope="module")
 def hilgrove(con) -> str:
-    return export.resolve_estate(con, "Hilgrove")
+    return reads.resolve_estate(con, "Hilgrove")
 
 
 def _hilgrove_scenario(con, hilgrove, name, changes=()) -> Scenario:

@@ -39,7 +39,7 @@ import pandas as pd
 import pytest
 
 from placespend import build as build_mod
-from placespend import demo, export, paths, safe_text, store, views
+from placespend import demo, export, paths, reads, safe_text, store, views
 from placespend.errors import OutputError, PlacespendError, StoreError
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX permissions and limits")
@@ -561,14 +561,14 @@ def test_a_year_without_spend_is_refused_with_the_years_there_are(demo_home, tmp
     assert not (tmp_path / "out").exists(), "no files of zeros"
     with store.connect(paths.db_path(demo_home)) as con, pytest.raises(
             PlacespendError, match="no spend in financial year 2099-00"):
-        export.check_year(con, "2099-00")
+        reads.check_year(con, "2099-00")
 
 
 @pytest.mark.parametrize("year", ["2024", "24-25", "2024/25", "2024-26", "last year"])
 def test_a_year_not_written_as_a_financial_year_is_refused(demo_home, tmp_path, year):
     with store.connect(paths.db_path(demo_home)) as con, pytest.raises(
             PlacespendError, match="is not a UK financial year: write it as 2024-25"):
-        export.check_year(con, year)
+        reads.check_year(con, year)
     if year in ("2024", "2024/25"):  # the command line, twice is enough
         for command in ("estates", "export"):
             out = ["--out", str(tmp_path / "out")] if command == "export" else []
@@ -597,18 +597,18 @@ def _months(year: int, n: int) -> list[tuple[str, str, int]]:
 
 def test_the_default_year_is_the_latest_full_year_of_data():
     # Two full years: the latest.
-    assert export.default_year(_payments(_months(2023, 12) + _months(2024, 12))).year == "2024-25"
+    assert reads.default_year(_payments(_months(2023, 12) + _months(2024, 12))).year == "2024-25"
     # A year of payments in 2 months, after a full one, is passed over and named.
-    choice = export.default_year(_payments(_months(2023, 12) + _months(2024, 2)))
+    choice = reads.default_year(_payments(_months(2023, 12) + _months(2024, 2)))
     assert choice.year == "2023-24"
     assert "2024-25 has payments in 2 months (2 lines, £200.00)" in choice.reason
     assert "at least 6 months" in choice.reason and "Pass --year" in choice.reason
     # One stray payment years ahead, beside a year of 3 months: the 3 months win.
-    choice = export.default_year(_payments(_months(2024, 3) + [("2099-00", "2100-01-01", 1)]))
+    choice = reads.default_year(_payments(_months(2024, 3) + [("2099-00", "2100-01-01", 1)]))
     assert choice.year == "2024-25" and "2099-00 has payments in 1 month (1 line" in choice.reason
     # Nothing but sparse years: the latest of those with the most months.
-    assert export.default_year(_payments(_months(2022, 1) + _months(2023, 1))).year == "2023-24"
-    assert export.default_year(_payments([])).year is None
+    assert reads.default_year(_payments(_months(2022, 1) + _months(2023, 1))).year == "2023-24"
+    assert reads.default_year(_payments([])).year is None
 
 
 def test_estates_defaults_to_the_latest_full_year_and_says_so(tmp_path):
@@ -626,7 +626,7 @@ def test_estates_defaults_to_the_latest_full_year_and_says_so(tmp_path):
     built = run_cli("build", "--spend", str(spend), "--home", str(home))
     assert built.returncode == 0, built.stderr[-3000:]
     with store.connect(paths.db_path(home)) as con:
-        choice = export.default_year(con)
+        choice = reads.default_year(con)
         assert views.default_year(con) == choice  # what the app shows first
     assert choice.year == "2023-24"
     result = run_cli("estates", "--home", str(home))

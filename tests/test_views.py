@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from placespend import export, money, paths, store, uploads, views
+from placespend import money, paths, reads, store, uploads, views
 from placespend.cli import app as cli_app
 from placespend.errors import InputFileError, PlacespendError, UnknownLayoutError
 
@@ -32,12 +32,12 @@ def con(home):
 
 @pytest.fixture(scope="module")
 def estate_id(con):
-    return export.resolve_estate(con, "Hilgrove")
+    return reads.resolve_estate(con, "Hilgrove")
 
 
 def test_map_table_totals_equal_the_estates_command(con):
     table = views.map_table(con, YEAR).set_index("estate_id")
-    totals = export.estate_totals(con, YEAR).set_index("estate_id")
+    totals = reads.estate_totals(con, YEAR).set_index("estate_id")
     assert len(table) == len(totals) == con.execute("select count(*) from estates").fetchone()[0]
     pd.testing.assert_series_equal(
         table["total_pence"].sort_index(), totals["total_pence"].sort_index(),
@@ -52,7 +52,7 @@ def test_map_table_totals_equal_the_estates_command(con):
 def test_map_table_for_some_services_sums_only_those(con, estate_id):
     chosen = ["caretaking", "green_space"]
     table = views.map_table(con, YEAR, chosen).set_index("estate_id")
-    rows = export.estate_rows(con, estate_id, YEAR)
+    rows = reads.estate_rows(con, estate_id, YEAR)
     expected = rows.loc[rows["service_id"].isin(chosen), "amount_pence"].sum()
     assert table.loc[estate_id, "total_pence"] == expected
     assert table.loc[estate_id, "all_services_pence"] == rows["amount_pence"].sum()
@@ -82,7 +82,7 @@ def test_estate_options_are_unique_names(con):
     n = con.execute("select count(*) from estates").fetchone()[0]
     assert len(options) == n >= 60
     assert len(set(options.values())) == n
-    assert options[export.resolve_estate(con, "Hilgrove")] == "Dorman Way (derived)"
+    assert options[reads.resolve_estate(con, "Hilgrove")] == "Dorman Way (derived)"
 
 
 @pytest.mark.parametrize("text", ["Hilgrove", "hilgrove estate", "HILGROVE RD"])
@@ -97,7 +97,7 @@ def test_estate_search_finds_hilgrove_by_any_name_people_use(con, text):
 
 def test_estate_search_suggests_near_names_when_nothing_matches(con):
     found, message = views.find_estate(views.estate_search(con), "hilgrov")
-    assert found == export.resolve_estate(con, "Hilgrove") and message == ""  # part of an alias
+    assert found == reads.resolve_estate(con, "Hilgrove") and message == ""  # part of an alias
     found, message = views.find_estate(views.estate_search(con), "Chalcotts")
     assert found is None and "Did you mean" in message and "Chalcots Estate" in message
 
@@ -137,7 +137,7 @@ def test_unknown_estate_is_a_user_error(con):
 
 
 def test_direct_contracts_show_as_direct(con):
-    totals = export.estate_totals(con, YEAR)
+    totals = reads.estate_totals(con, YEAR)
     direct = totals[totals["direct_pence"] > 0].iloc[0]
     rows = views.provenance(con, direct["estate_id"], YEAR)
     assert rows.loc[rows["basis"] == "direct", "amount_pence"].sum() == direct["direct_pence"]
@@ -154,12 +154,12 @@ def test_comparison_sets_the_estate_beside_its_ward_and_the_borough(con, estate_
     placed = views.service_reach(con, YEAR)["placed_pence"].sum()
     assert comp.loc["borough", "total_pence"] == placed
     assert comp.loc["borough", "households"] == pytest.approx(97_534)
-    estates = export.estate_totals(con, YEAR)["total_pence"].sum()
+    estates = reads.estate_totals(con, YEAR)["total_pence"].sum()
     assert comp.loc["all estates", "total_pence"] == estates
 
 
 def test_every_ward_figure_adds_up_to_the_borough(con):
-    totals = export.estate_totals(con, YEAR)
+    totals = reads.estate_totals(con, YEAR)
     seen: dict[str, float] = {}
     for eid in totals["estate_id"]:
         comp = views.comparison(con, eid, YEAR)
@@ -419,7 +419,7 @@ def test_the_payment_lines_download_holds_every_line_and_sums_to_the_figure(con,
 
 
 def test_every_line_is_within_a_penny_of_its_exact_share(con, estate_id):
-    lines = export.source_lines(con, estate_id, None, YEAR)
+    lines = reads.source_lines(con, estate_id, None, YEAR)
     off = (lines["estate_pence"] - lines["estate_share_pence"].fillna(0)).abs()
     assert off.max() <= 1
     by_group = lines.groupby("group_id").agg(shared=("estate_pence", "sum"),
@@ -429,7 +429,7 @@ def test_every_line_is_within_a_penny_of_its_exact_share(con, estate_id):
 
 def test_geojson_amounts_are_numbers_equal_to_the_exact_pounds(con):
     features = json.loads(views.export_geojson(con, YEAR))["features"]
-    totals = export.estate_totals(con, YEAR).set_index("estate_id")
+    totals = reads.estate_totals(con, YEAR).set_index("estate_id")
     for f in features:
         props = f["properties"]
         assert isinstance(props["total_gbp"], float)
@@ -447,7 +447,7 @@ def test_geojson_of_one_estate_holds_that_estate_alone(con, estate_id):
 
 def test_geojson_money_and_counts_are_numbers_and_wards_are_named(con):
     features = json.loads(views.export_geojson(con, YEAR))["features"]
-    names = export.ward_names(con)
+    names = reads.ward_names(con)
     for f in features:
         props = f["properties"]
         amounts = {k: v for k, v in props.items() if k.endswith("_gbp")}

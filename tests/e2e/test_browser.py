@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 from _app_server import CHROMIUM, NO_CHROMIUM, wait_idle
 
-from placespend import compare, export, maps, money, paths, pot, store, views
+from placespend import compare, export, maps, money, paths, pot, reads, store, views
 
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "test-artifacts"
@@ -158,7 +158,7 @@ def test_the_three_users_journeys(server, home, page, tmp_path):
     _shot(pg, "01_map")
 
     # Hover the largest estate: its tooltip names it (the click has its own test).
-    totals = export.estate_totals(con, YEAR)
+    totals = reads.estate_totals(con, YEAR)
     biggest, _ = _hover_the_largest_estate(pg, con, canvas)
     _shot(pg, "02_map_hover")
     assert pg.get_by_text(biggest[1]).count() >= 1  # the tooltip names it
@@ -186,7 +186,7 @@ def test_the_three_users_journeys(server, home, page, tmp_path):
     # 3. Size the PB pot: delegable services pre-ticked, then one removed.
     pg.get_by_text("PB pot", exact=True).click()
     wait_idle(pg)
-    eid = export.resolve_estate(con, "Hilgrove")
+    eid = reads.resolve_estate(con, "Hilgrove")
     delegable = pot.delegable_services(con)
     full = pot.size_pot(con, eid, YEAR, delegable)
     pg.get_by_text("Pot per year").wait_for()
@@ -249,7 +249,7 @@ def test_estate_comparison_reopens_from_a_shared_url(server, home, page):
     pg = page
     con = store.connect(paths.db_path(home))
     names = [HILGROVE, "Chalcots Estate", "Kingsgate Road (derived)"]
-    ids = [export.resolve_estate(con, n) for n in names]
+    ids = [reads.resolve_estate(con, n) for n in names]
     query = urllib.parse.urlencode([("page", "Compare"), *(("estates", n) for n in names),
                                     ("compare_by", "Total £"), ("palette", "viridis")])
     pg.goto(f"{server}/?{query}")
@@ -313,9 +313,9 @@ def test_a_payment_lines_download_adds_up_to_the_services_figure(server, home, p
     service's figure on the estate to the penny; no table offers a partial download."""
     pg = page
     con = store.connect(paths.db_path(home))
-    eid = export.resolve_estate(con, "Hilgrove")
+    eid = reads.resolve_estate(con, "Hilgrove")
     services = views.by_service(views.provenance(con, eid, YEAR)).set_index("service_id")
-    lines = export.source_lines(con, eid, None, YEAR)
+    lines = reads.source_lines(con, eid, None, YEAR)
     service = lines["service_id"].value_counts().index[0]  # the one with the most lines
     count = int((lines["service_id"] == service).sum())
     assert count > 500  # more than the 500 the page once showed and downloaded

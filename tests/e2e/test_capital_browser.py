@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 from _app_server import CHROMIUM, NO_CHROMIUM, wait_idle
 
-from placespend import capital, export, money, paths, pools, store, views
+from placespend import capital, money, paths, pools, reads, store, views
 
 YEAR = "2024-25"
 HILGROVE = "Dorman Way (derived)"  # the Hilgrove estate, named after its main street
@@ -64,7 +64,7 @@ def test_the_capital_tab_shows_capital_by_year_for_an_estate(server, con, contex
     chart = pg.get_by_test_id("stPlotlyChart").first
     chart.wait_for(timeout=60000)
     wait_idle(pg)
-    eid = export.resolve_estate(con, "Hilgrove")
+    eid = reads.resolve_estate(con, "Hilgrove")
     totals = capital.capital_totals(con)
     years = list(totals.loc[totals["estate_id"] == eid, "financial_year"])
     assert len(years) >= 2

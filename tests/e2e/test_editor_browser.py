@@ -21,7 +21,7 @@ from _app_server import CHROMIUM, NO_CHROMIUM, wait_idle
 from test_browser import ARTIFACTS, YEAR, _metric, _shot
 
 from placespend import estate_editor as ed
-from placespend import export, money, paths, store
+from placespend import money, paths, reads, store
 from placespend.reconcile import reconcile
 
 HILGROVE = "Dorman Way (derived)"
@@ -46,7 +46,7 @@ def _figures(draft: ed.Draft, layers: ed.Layers, estate_id: str) -> dict[str, st
 
 def _estate(con, estate_id: str) -> dict:
     """The estate's total for the year and its area and households, as the store holds them."""
-    total = export.estate_totals(con, YEAR).set_index("estate_id").loc[estate_id, "total_pence"]
+    total = reads.estate_totals(con, YEAR).set_index("estate_id").loc[estate_id, "total_pence"]
     area, households = con.execute("select area_m2, households_est from estates where "
                                    "estate_id = ?", [estate_id]).fetchone()
     return {"total_pence": int(total), "area_m2": area, "households_est": households}
@@ -73,7 +73,7 @@ def test_two_blocks_added_grow_the_estate_in_a_data_set_of_its_own(server, home,
     default_db = paths.db_path(home)
     before_mtime = default_db.stat().st_mtime
     con = store.connect(default_db)
-    eid = export.resolve_estate(con, "Hilgrove")
+    eid = reads.resolve_estate(con, "Hilgrove")
     layers = ed.load_layers(con)
     draft = ed.draft_from_store(con, "default")
     near = ed.near_blocks(draft, eid, layers)

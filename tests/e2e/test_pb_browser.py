@@ -15,7 +15,7 @@ import pytest
 from _app_server import CHROMIUM, NO_CHROMIUM, wait_idle
 from pypdf import PdfReader
 
-from placespend import export, money, paths, pot, store
+from placespend import money, paths, pot, reads, store
 
 YEAR = "2024-25"
 FIRST, SECOND = "Cut caretaking 10pc", "Cut caretaking 5pc"
@@ -56,7 +56,7 @@ def _save(pg, name: str) -> None:
 
 def test_cut_save_reopen_compare_and_print_the_meeting_pack(server, home, browser):
     con = store.connect(paths.db_path(home))
-    eid = export.resolve_estate(con, "Hilgrove")
+    eid = reads.resolve_estate(con, "Hilgrove")
     sized = pot.size_pot(con, eid, YEAR, pot.delegable_services(con))
     con.close()
     caretaking = int(sized.lines.set_index("service_id").loc["caretaking", "amount_pence"])

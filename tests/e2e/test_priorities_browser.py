@@ -11,7 +11,7 @@ import urllib.parse
 import pytest
 from _app_server import CHROMIUM, CHROMIUM_ARGS, NO_CHROMIUM, wait_idle
 
-from placespend import export, paths, priorities, store
+from placespend import paths, priorities, reads, store
 
 YEAR = "2024-25"
 HOSTILE = "[click](http://evil.example/x) ![i](http://evil.example/i.png) <b>bold</b>"
@@ -40,8 +40,8 @@ def _no_live_markup(pg) -> None:
 
 def test_the_priorities_tab_on_the_demo_file(server, home):
     with store.connect(paths.db_path(home)) as con:
-        hilgrove = export.resolve_estate(con, "Hilgrove")
-        holly = export.resolve_estate(con, "Holly Lodge")
+        hilgrove = reads.resolve_estate(con, "Hilgrove")
+        holly = reads.resolve_estate(con, "Holly Lodge")
         expected = priorities.compare(
             con, priorities.read_csv(priorities.shipped_file("demo"), con), hilgrove, YEAR)
     green = expected.table.set_index("priority_id").loc["green_space"]
@@ -97,7 +97,7 @@ def test_a_vote_result_uploaded_on_the_pb_page_becomes_the_opened_scenario(serve
     from placespend.scenarios import Scenario, ScenarioBook, plan
 
     with store.connect(paths.db_path(home)) as con:
-        eid = export.resolve_estate(con, "Whittington Estate")
+        eid = reads.resolve_estate(con, "Whittington Estate")
         ballot = plan(con, Scenario(
             name="Vote", estate_id=eid, financial_year=YEAR,
             service_ids=tuple(pot.delegable_services(con)),
